@@ -1,0 +1,55 @@
+use serde::Serialize;
+
+use crate::{Level, Module};
+
+/// One field of the input that is at fault, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        FieldError { field: field.into(), message: message.into() }
+    }
+}
+
+/// A rule of the domain that a request would break. Each variant maps to one stable error
+/// code at the HTTP layer; the messages here are safe to show to the caller.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DomainError {
+    #[error("the input is invalid")]
+    Validation(Vec<FieldError>),
+    /// Also what a caller gets for anything outside its own subtree: the two are indistinguishable.
+    #[error("{what} not found")]
+    NotFound { what: &'static str },
+    #[error("{message}")]
+    LevelViolation { message: String },
+    #[error("{message}")]
+    InvalidParent { message: String },
+    #[error("a group named {name:?} already exists")]
+    NameTaken { name: String },
+    #[error("the group still has {children} child group(s) and {devices} device(s)")]
+    GroupNotEmpty { children: i64, devices: i64 },
+    #[error("the {module} module is not available at the {level} level")]
+    ModuleUnavailable { module: Module, level: Level },
+    #[error("the resource was changed by someone else; fetch it again and retry")]
+    PreconditionFailed,
+    #[error("{message}")]
+    Forbidden { message: String },
+}
+
+impl DomainError {
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        DomainError::Validation(vec![FieldError::new(field, message)])
+    }
+
+    pub fn level_violation(message: impl Into<String>) -> Self {
+        DomainError::LevelViolation { message: message.into() }
+    }
+
+    pub fn invalid_parent(message: impl Into<String>) -> Self {
+        DomainError::InvalidParent { message: message.into() }
+    }
+}
