@@ -5,6 +5,8 @@ use crate::{DomainError, FieldError, name::parse_text};
 /// A group's company profile: address, website and billing details. Every field is optional
 /// free text; blank means "not given".
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
 pub struct CompanyProfile {
     pub legal_name: Option<String>,
     pub website: Option<String>,

@@ -17,6 +17,7 @@ impl std::fmt::Display for GroupId {
 /// What the provider delivers to the group.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ServiceType {
     AllInclusive,
     SoftwareOnly,

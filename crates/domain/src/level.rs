@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 /// [`Level::is_above`] and [`Level::may_parent`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Level {
     Distributor,
     SubDistributor,

@@ -5,6 +5,7 @@ use crate::Level;
 /// A console module (or feature) whose availability depends on a group's level.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum Module {
     /// Quick Installation (automatic deployment) and generating passphrases.
     QuickInstallation,

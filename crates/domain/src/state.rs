@@ -1,9 +1,12 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
+
+use crate::DomainError;
 
 /// A group's commercial state as people see it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum GroupState {
     Trial,
     Production,
@@ -47,10 +50,80 @@ impl StoredState {
     }
 }
 
+/// How long a new trial runs when nobody says otherwise (the real product's default).
+pub const DEFAULT_TRIAL_DAYS: i64 = 30;
+
+impl StoredState {
+    /// The state of a new group: a trial unless told otherwise, and a trial always has an expiry
+    /// (`trial_days` from now unless one is given). An expiry only makes sense for a trial.
+    pub fn for_new_group(
+        state: Option<GroupState>,
+        trial_expires_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        trial_days: i64,
+    ) -> Result<StoredState, DomainError> {
+        StoredState { state: GroupState::Production, trial_expires_at: None }.change(
+            Some(state.unwrap_or(GroupState::Trial)),
+            trial_expires_at.map(Some),
+            now,
+            trial_days,
+        )
+    }
+
+    /// The state after a partial update. Entering a trial starts the clock; leaving it clears the
+    /// expiry; changing only the expiry is allowed while in a trial.
+    pub fn change(
+        self,
+        state: Option<GroupState>,
+        trial_expires_at: Option<Option<DateTime<Utc>>>,
+        now: DateTime<Utc>,
+        trial_days: i64,
+    ) -> Result<StoredState, DomainError> {
+        let next = state.unwrap_or(self.state);
+        if next != GroupState::Trial {
+            if trial_expires_at.flatten().is_some() {
+                return Err(DomainError::invalid("trial_expires_at", "is only for groups in the trial state"));
+            }
+            return Ok(StoredState { state: next, trial_expires_at: None });
+        }
+        let expiry = match trial_expires_at {
+            Some(Some(expiry)) => expiry,
+            Some(None) => return Err(DomainError::invalid("trial_expires_at", "a trial must have an expiry")),
+            None if self.state == GroupState::Trial => self.trial_expires_at.unwrap_or(now + Duration::days(trial_days)),
+            None => now + Duration::days(trial_days),
+        };
+        Ok(StoredState { state: GroupState::Trial, trial_expires_at: Some(expiry) })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Duration;
+
+    #[test]
+    fn new_groups_start_a_trial_of_the_default_length() {
+        let now = Utc::now();
+        let state = StoredState::for_new_group(None, None, now, DEFAULT_TRIAL_DAYS).unwrap();
+        assert_eq!(state, StoredState { state: GroupState::Trial, trial_expires_at: Some(now + Duration::days(30)) });
+        let production = StoredState::for_new_group(Some(GroupState::Production), None, now, 30).unwrap();
+        assert_eq!(production.trial_expires_at, None);
+        assert!(StoredState::for_new_group(Some(GroupState::Production), Some(now), now, 30).is_err());
+    }
+
+    #[test]
+    fn changes_keep_move_or_clear_the_expiry() {
+        let now = Utc::now();
+        let trial = StoredState { state: GroupState::Trial, trial_expires_at: Some(now + Duration::days(3)) };
+        assert_eq!(trial.change(None, None, now, 30).unwrap(), trial);
+        let later = now + Duration::days(60);
+        assert_eq!(trial.change(None, Some(Some(later)), now, 30).unwrap().trial_expires_at, Some(later));
+        assert!(trial.change(None, Some(None), now, 30).is_err());
+        let production = trial.change(Some(GroupState::Production), None, now, 30).unwrap();
+        assert_eq!(production, StoredState { state: GroupState::Production, trial_expires_at: None });
+        assert!(production.change(None, Some(Some(later)), now, 30).is_err());
+        let again = production.change(Some(GroupState::Trial), None, now, 30).unwrap();
+        assert_eq!(again.trial_expires_at, Some(now + Duration::days(30)));
+    }
 
     #[test]
     fn a_trial_past_its_expiry_is_expired() {

@@ -1,1 +1,19 @@
+//! Tenantry's storage: one code base over SQLite (the embedded default) and PostgreSQL.
+//!
+//! The backend is chosen from the database URL's scheme. Reads go through [`Storage::read`];
+//! every change goes through [`Storage::write`], which hands out a [`Writer`]: the only way to
+//! reach the functions that change data, so a change can't run outside a write transaction.
 
+mod db;
+mod dialect;
+pub mod devices;
+mod error;
+pub mod groups;
+pub mod migrations;
+mod page;
+mod schema;
+pub mod seed;
+
+pub use db::{Backend, DbConnection, PoolSettings, Storage, Writer};
+pub use error::StoreError;
+pub use page::{Cursor, Page, PageRequest};

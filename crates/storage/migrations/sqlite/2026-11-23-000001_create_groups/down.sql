@@ -1,0 +1,3 @@
+DROP TABLE devices;
+DROP TABLE company_profiles;
+DROP TABLE groups;

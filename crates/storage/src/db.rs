@@ -1,0 +1,202 @@
+use std::path::Path;
+use std::time::Duration;
+
+use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use diesel::pg::PgConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::sqlite::SqliteConnection;
+use diesel::Connection;
+
+use crate::error::{StoreError, StoreResult};
+use crate::migrations;
+
+/// One connection type over both backends; diesel dispatches each query to the right one.
+#[derive(diesel::MultiConnection)]
+pub enum DbConnection {
+    Sqlite(SqliteConnection),
+    Pg(PgConnection),
+}
+
+impl std::fmt::Debug for DbConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DbConnection::Sqlite(_) => "DbConnection::Sqlite",
+            DbConnection::Pg(_) => "DbConnection::Pg",
+        })
+    }
+}
+
+/// The backend a database URL names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Chosen from the scheme, never guessed: `sqlite://PATH` or `postgres(ql)://…`.
+    pub fn of_url(url: &str) -> StoreResult<Backend> {
+        if url.starts_with("sqlite://") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::Connect(
+                "the database URL must start with sqlite:// or postgres:// (or postgresql://)".into(),
+            ))
+        }
+    }
+}
+
+/// How many connections to keep and how long a request may wait for one.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSettings {
+    pub size: u32,
+    pub connection_timeout: Duration,
+}
+
+/// The connection pools. On SQLite, writes go through a pool of one connection: SQLite has one
+/// write lock anyway, and queueing writers in the pool keeps latency flat where eight writers
+/// spinning on `busy_timeout` would not. On PostgreSQL both roles share one pool.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    backend: Backend,
+    reads: Pool<ConnectionManager<DbConnection>>,
+    writes: Pool<ConnectionManager<DbConnection>>,
+}
+
+/// A connection inside a write transaction. Only [`Storage::write`] makes one.
+#[derive(Debug)]
+pub struct Writer<'c> {
+    conn: &'c mut DbConnection,
+}
+
+impl Writer<'_> {
+    pub fn conn(&mut self) -> &mut DbConnection {
+        self.conn
+    }
+}
+
+impl Storage {
+    /// Opens the pools and brings the schema up to date (creating the SQLite file and its folder
+    /// on first start).
+    pub fn open(url: &str, settings: PoolSettings) -> StoreResult<Storage> {
+        let backend = Backend::of_url(url)?;
+        let connect_url = match backend {
+            Backend::Sqlite => {
+                let file = sqlite_path(url)?;
+                if let Some(folder) = Path::new(&file).parent().filter(|p| !p.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(folder).map_err(|e| {
+                        StoreError::Connect(format!("cannot create the folder {}: {e}", folder.display()))
+                    })?;
+                }
+                file
+            }
+            Backend::Postgres => url.to_owned(),
+        };
+        let build = |size: u32| {
+            Pool::builder()
+                .max_size(size)
+                .min_idle(Some(1))
+                .connection_timeout(settings.connection_timeout)
+                .connection_customizer(Box::new(SessionSetup))
+                .build(ConnectionManager::<DbConnection>::new(&connect_url))
+                .map_err(|e| StoreError::Connect(e.to_string()))
+        };
+        let reads = build(settings.size.max(1))?;
+        let writes = match backend {
+            Backend::Sqlite => build(1)?,
+            Backend::Postgres => reads.clone(),
+        };
+        let storage = Storage { backend, reads, writes };
+        storage.migrate()?;
+        Ok(storage)
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    fn migrate(&self) -> StoreResult<()> {
+        let mut conn = self.writes.get()?;
+        migrations::run_pending(&mut conn)
+    }
+
+    /// Runs `work` on a pooled connection, outside any explicit transaction.
+    pub fn read<T>(&self, work: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
+        let mut conn = self.reads.get()?;
+        work(&mut conn)
+    }
+
+    /// Runs `work` in one write transaction: committed if it returns `Ok`, rolled back otherwise.
+    /// On SQLite the transaction is `BEGIN IMMEDIATE`, so it holds the write lock from its first
+    /// statement and a check followed by a write can never be overtaken by another writer.
+    pub fn write<T>(&self, work: impl FnOnce(&mut Writer<'_>) -> StoreResult<T>) -> StoreResult<T> {
+        let mut pooled = self.writes.get()?;
+        let conn: &mut DbConnection = &mut pooled;
+        match conn {
+            DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+            DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+        }
+        // Commit and rollback go through the multi-connection's manager, which hands them to
+        // the inner connection whose transaction was just opened.
+        match work(&mut Writer { conn: &mut *conn }) {
+            Ok(value) => {
+                if let Err(error) = DbConnection::commit_transaction(conn) {
+                    let _ = DbConnection::rollback_transaction(conn);
+                    return Err(error.into());
+                }
+                Ok(value)
+            }
+            Err(error) => {
+                if let Err(rollback) = DbConnection::rollback_transaction(conn) {
+                    log::warn!("rollback failed after {error}: {rollback}");
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// A trivial query on a pooled connection: what `/readyz` asks.
+    pub fn ping(&self) -> StoreResult<()> {
+        let mut conn = self.reads.get()?;
+        conn.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+
+    /// Connections in use / idle, for operators.
+    pub fn pool_state(&self) -> (u32, u32) {
+        let state = self.reads.state();
+        (state.connections - state.idle_connections, state.idle_connections)
+    }
+}
+
+/// `sqlite://data/tenantry.db` is relative to the working directory,
+/// `sqlite:///var/lib/tenantry.db` absolute.
+fn sqlite_path(url: &str) -> StoreResult<String> {
+    let file = url.trim_start_matches("sqlite://");
+    if file.is_empty() {
+        return Err(StoreError::Connect("the sqlite:// URL names no file".into()));
+    }
+    Ok(file.to_owned())
+}
+
+/// Per-connection settings, applied to every pooled connection when it is opened.
+#[derive(Debug)]
+struct SessionSetup;
+
+impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SessionSetup {
+    fn on_acquire(&self, conn: &mut DbConnection) -> Result<(), diesel::r2d2::Error> {
+        match conn {
+            // WAL lets readers run beside the writer; NORMAL sync is safe with WAL (a power cut
+            // may lose the last commits, never corrupt the file); foreign keys are off by default
+            // in SQLite and our removal rules rely on them.
+            DbConnection::Sqlite(c) => c.batch_execute(
+                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
+            ),
+            DbConnection::Pg(c) => c.batch_execute("SET TIME ZONE 'UTC'"),
+        }
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}

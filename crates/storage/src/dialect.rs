@@ -1,0 +1,90 @@
+//! The few places where SQLite and PostgreSQL need different SQL, kept together.
+//!
+//! On SQLite every write transaction is `BEGIN IMMEDIATE`, so writers are already serialized and
+//! the locks below are no-ops. On PostgreSQL writers run concurrently under READ COMMITTED and
+//! take these locks so that checks and writes on the tree cannot interleave.
+
+use diesel::RunQueryDsl;
+use diesel::sql_types::BigInt;
+
+use crate::db::DbConnection;
+use crate::error::StoreResult;
+
+/// The advisory lock key that guards the tree's shape (an arbitrary constant: "TNTR").
+const TREE_LOCK_KEY: i64 = 0x544e_5452;
+
+/// How a transaction holds the tree's shape.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TreeLock {
+    /// Creating or removing a leaf: many may run at once; row locks order them where they meet.
+    Shared,
+    /// Moving a subtree or changing a level: rewrites paths or level relations of many rows,
+    /// so it runs alone (no create can slip a child under a subtree while its paths move).
+    Exclusive,
+}
+
+pub fn lock_tree(conn: &mut DbConnection, mode: TreeLock) -> StoreResult<()> {
+    if let DbConnection::Pg(c) = conn {
+        let sql = match mode {
+            TreeLock::Shared => "SELECT pg_advisory_xact_lock_shared($1)",
+            TreeLock::Exclusive => "SELECT pg_advisory_xact_lock($1)",
+        };
+        diesel::sql_query(sql).bind::<BigInt, _>(TREE_LOCK_KEY).execute(c)?;
+    }
+    Ok(())
+}
+
+/// A row lock on one group until the transaction ends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RowLock {
+    /// Reading a group whose level a new child or device depends on.
+    Share,
+    /// Changing or removing the group.
+    Update,
+}
+
+pub fn lock_group(conn: &mut DbConnection, id: i64, mode: RowLock) -> StoreResult<()> {
+    if let DbConnection::Pg(c) = conn {
+        let sql = match mode {
+            RowLock::Share => "SELECT 1 FROM groups WHERE id = $1 FOR SHARE",
+            RowLock::Update => "SELECT 1 FROM groups WHERE id = $1 FOR UPDATE",
+        };
+        diesel::sql_query(sql).bind::<BigInt, _>(id).execute(c)?;
+    }
+    Ok(())
+}
+
+#[derive(diesel::QueryableByName)]
+struct NextId {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// The id the next group will get, known before the insert because the group's own id is part
+/// of its path: a PostgreSQL sequence, or SQLite's AUTOINCREMENT counter (read under the write
+/// lock, so no one else can take the same number).
+pub fn next_group_id(conn: &mut DbConnection) -> StoreResult<i64> {
+    next_ids(conn, 1)
+}
+
+/// Reserves `count` consecutive group ids and returns the first (used by the bulk seed).
+pub fn next_ids(conn: &mut DbConnection, count: i64) -> StoreResult<i64> {
+    let next = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'groups'), \
+             (SELECT MAX(id) FROM groups), 0) + 1 AS id",
+        )
+        .get_result::<NextId>(c)?,
+        DbConnection::Pg(c) if count == 1 => {
+            diesel::sql_query("SELECT nextval('groups_id_seq') AS id").get_result::<NextId>(c)?
+        }
+        DbConnection::Pg(c) => {
+            // Jump the sequence past the whole block in one statement; ids are handed out
+            // strictly from it, so the block belongs to this transaction alone.
+            diesel::sql_query("SELECT setval('groups_id_seq', nextval('groups_id_seq') + $1 - 1) - $1 + 1 AS id")
+                .bind::<BigInt, _>(count)
+                .get_result::<NextId>(c)?
+        }
+    };
+    Ok(next.id)
+}

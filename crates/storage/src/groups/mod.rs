@@ -1,0 +1,15 @@
+//! The group tree: reads scoped to a caller's subtree, and the changes that keep every tree
+//! rule true under concurrency.
+
+mod company;
+mod read;
+pub(crate) mod row;
+mod write;
+
+pub use company::{get_company, put_company};
+pub use read::{DescendantFilter, StateFilter, ancestors, children, descendants, get, root};
+pub use write::{create, create_root, delete, update};
+
+/// The subtree a caller may see: its own group's path. Every read and write takes one, and
+/// anything outside it is reported exactly as if it did not exist.
+pub type Scope = tenantry_domain::TreePath;

@@ -1,0 +1,60 @@
+//! Embedded migrations, one folder per backend with the same names for the same change.
+
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+use crate::db::DbConnection;
+use crate::error::{StoreError, StoreResult};
+
+const SQLITE: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
+
+/// Applies every migration not yet applied. Run at start-up.
+pub fn run_pending(conn: &mut DbConnection) -> StoreResult<()> {
+    let applied = match conn {
+        DbConnection::Sqlite(c) => c.run_pending_migrations(SQLITE).map(|v| v.len()),
+        DbConnection::Pg(c) => c.run_pending_migrations(POSTGRES).map(|v| v.len()),
+    }
+    .map_err(|e| StoreError::Migration(e.to_string()))?;
+    if applied > 0 {
+        log::info!("applied {applied} database migration(s)");
+    }
+    Ok(())
+}
+
+/// Reverts every applied migration, newest first. For the up/down/up test and for operators
+/// who need to step back; never called by the server.
+pub fn revert_all(conn: &mut DbConnection) -> StoreResult<()> {
+    match conn {
+        DbConnection::Sqlite(c) => c.revert_all_migrations(SQLITE).map(drop),
+        DbConnection::Pg(c) => c.revert_all_migrations(POSTGRES).map(drop),
+    }
+    .map_err(|e| StoreError::Migration(e.to_string()))
+}
+
+/// The schema as text (tables, columns, indexes), to compare one migration run with another.
+pub fn describe_schema(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
+    use diesel::RunQueryDsl;
+    use diesel::sql_types::Text;
+
+    #[derive(diesel::QueryableByName)]
+    struct Line {
+        #[diesel(sql_type = Text)]
+        line: String,
+    }
+    let lines: Vec<Line> = match conn {
+        DbConnection::Sqlite(c) => diesel::sql_query(
+            "SELECT type || ' ' || name || ': ' || COALESCE(sql, '') AS line FROM sqlite_master \
+             WHERE name NOT LIKE 'sqlite_%' AND name NOT LIKE '__diesel%' ORDER BY type, name",
+        )
+        .load(c)?,
+        DbConnection::Pg(c) => diesel::sql_query(
+            "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' \
+             || COALESCE(column_default, '') AS line FROM information_schema.columns \
+             WHERE table_schema = 'public' AND table_name NOT LIKE '__diesel%' \
+             UNION ALL SELECT indexdef AS line FROM pg_indexes WHERE schemaname = 'public' \
+             AND tablename NOT LIKE '__diesel%' ORDER BY line",
+        )
+        .load(c)?,
+    };
+    Ok(lines.into_iter().map(|l| l.line).collect())
+}

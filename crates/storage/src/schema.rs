@@ -1,0 +1,57 @@
+// The tables as diesel sees them. Kept by hand beside the two migration folders (which differ
+// only in dialect); the migration test proves both folders build what this file describes.
+
+diesel::table! {
+    groups (id) {
+        id -> BigInt,
+        parent_id -> Nullable<BigInt>,
+        path -> Text,
+        name -> Text,
+        name_key -> Text,
+        level -> Integer,
+        service_type -> Text,
+        state -> Text,
+        trial_expires_at -> Nullable<Timestamp>,
+        customer_reference -> Nullable<Text>,
+        automatic_deployment -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    company_profiles (group_id) {
+        group_id -> BigInt,
+        legal_name -> Nullable<Text>,
+        website -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        fax -> Nullable<Text>,
+        vat_number -> Nullable<Text>,
+        chamber_of_commerce_number -> Nullable<Text>,
+        bank_account -> Nullable<Text>,
+        street -> Nullable<Text>,
+        city -> Nullable<Text>,
+        district -> Nullable<Text>,
+        state -> Nullable<Text>,
+        zip -> Nullable<Text>,
+        country -> Nullable<Text>,
+        billing_contact -> Nullable<Text>,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    devices (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        name -> Text,
+        os -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(company_profiles -> groups (group_id));
+diesel::joinable!(devices -> groups (group_id));
+diesel::allow_tables_to_appear_in_same_query!(groups, company_profiles, devices);
