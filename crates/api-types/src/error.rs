@@ -16,8 +16,6 @@ pub enum ErrorCode {
     ModuleUnavailable,
     /// 404: no such resource (or not in the caller's subtree: the two look the same).
     NotFound,
-    /// 405: the path exists, the method does not.
-    MethodNotAllowed,
     /// 409: a group with that name exists already (names are unique, case-insensitively).
     NameTaken,
     /// 409: the group still has child groups or devices.
@@ -50,7 +48,6 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::ModuleUnavailable => "module_unavailable",
             ErrorCode::NotFound => "not_found",
-            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::NameTaken => "name_taken",
             ErrorCode::GroupNotEmpty => "group_not_empty",
             ErrorCode::LevelViolation => "level_violation",
@@ -72,7 +69,6 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden | ErrorCode::ModuleUnavailable => 403,
             ErrorCode::NotFound => 404,
-            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::NameTaken | ErrorCode::GroupNotEmpty | ErrorCode::LevelViolation | ErrorCode::Conflict => 409,
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
@@ -91,7 +87,6 @@ impl ErrorCode {
             ErrorCode::Forbidden => "Forbidden",
             ErrorCode::ModuleUnavailable => "Module unavailable at this level",
             ErrorCode::NotFound => "Not found",
-            ErrorCode::MethodNotAllowed => "Method not allowed",
             ErrorCode::NameTaken => "Name already taken",
             ErrorCode::GroupNotEmpty => "Group not empty",
             ErrorCode::LevelViolation => "Level rule violated",

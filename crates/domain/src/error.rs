@@ -32,7 +32,7 @@ pub enum DomainError {
     NameTaken { name: String },
     #[error("the group still has {children} child group(s) and {devices} device(s)")]
     GroupNotEmpty { children: i64, devices: i64 },
-    #[error("the {module} module is not available at the {level} level")]
+    #[error("the {} module is not available at the {} level", module.title(), level.label())]
     ModuleUnavailable { module: Module, level: Level },
     #[error("the resource was changed by someone else; fetch it again and retry")]
     PreconditionFailed,

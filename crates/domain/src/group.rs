@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{CustomerReference, DomainError, GroupName, GroupState, Level, Module, StoredState, TreePath};
+use crate::{CustomerReference, DomainError, GroupName, GroupState, Level, Module, StateChange, StoredState, TreePath};
 
 /// A group's id. It never changes, whatever happens to the group (rename, move, level change).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -76,7 +76,7 @@ pub struct GroupChanges {
     pub parent_id: Option<GroupId>,
     pub level: Option<Level>,
     pub service_type: Option<ServiceType>,
-    pub state: Option<StoredState>,
+    pub state: Option<StateChange>,
     pub customer_reference: Option<Option<CustomerReference>>,
     pub automatic_deployment: Option<bool>,
 }
@@ -106,7 +106,9 @@ pub fn check_child_level(parent: Level, child: Level) -> Result<(), DomainError>
         Err(DomainError::level_violation("a site cannot have child groups"))
     } else {
         Err(DomainError::level_violation(format!(
-            "a {child} cannot be placed under a {parent}: a child's level must be strictly lower than its parent's"
+            "a group of level {} cannot be placed under one of level {}: a child's level must be strictly lower than its parent's",
+            child.label(),
+            parent.label()
         )))
     }
 }

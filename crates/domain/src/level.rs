@@ -51,6 +51,17 @@ impl Level {
         }
     }
 
+    /// The level's name as the manual writes it.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Level::Distributor => "Distributor",
+            Level::SubDistributor => "Sub-distributor",
+            Level::Reseller => "Reseller",
+            Level::EndCustomer => "End-customer",
+            Level::Site => "Site",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Level> {
         Level::ALL.into_iter().find(|level| level.as_str() == text)
     }

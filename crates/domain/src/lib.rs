@@ -21,4 +21,4 @@ pub use level::Level;
 pub use module::Module;
 pub use name::{CustomerReference, GroupName};
 pub use path::TreePath;
-pub use state::{DEFAULT_TRIAL_DAYS, GroupState, StoredState};
+pub use state::{DEFAULT_TRIAL_DAYS, GroupState, StateChange, StoredState};

@@ -96,6 +96,22 @@ impl StoredState {
     }
 }
 
+/// A requested change of state and trial expiry, applied to whatever the state is when the
+/// change is made (inside the write transaction).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StateChange {
+    pub state: Option<GroupState>,
+    pub trial_expires_at: Option<Option<DateTime<Utc>>>,
+    /// The installation's default trial length, for a group entering a trial.
+    pub trial_days: i64,
+}
+
+impl StateChange {
+    pub fn apply(self, current: StoredState, now: DateTime<Utc>) -> Result<StoredState, DomainError> {
+        current.change(self.state, self.trial_expires_at, now, self.trial_days)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

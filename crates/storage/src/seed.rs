@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use tenantry_domain::{DomainError, GroupId, Level, TreePath};
+use tenantry_domain::{DomainError, GroupId, TreePath};
 
 use crate::db::{DbConnection, Storage};
 use crate::dialect::{TreeLock, lock_tree, next_ids};
@@ -63,7 +63,7 @@ pub fn seed_tree(storage: &Storage, shape: &[usize], name_prefix: &str, now: Dat
                     if generation == 0 {
                         top_ids.push(id);
                     }
-                    let name = format!("{name_prefix} {} {id}", label(level));
+                    let name = format!("{name_prefix} {} {id}", level.label());
                     batch.push(NewGroupRow {
                         id: id.0,
                         parent_id,
@@ -103,14 +103,4 @@ fn insert_rows(conn: &mut DbConnection, rows: &[NewGroupRow]) -> StoreResult<()>
         DbConnection::Pg(c) => diesel::insert_into(table::table).values(rows).execute(c)?,
     };
     Ok(())
-}
-
-fn label(level: Level) -> &'static str {
-    match level {
-        Level::Distributor => "Distributor",
-        Level::SubDistributor => "Sub-distributor",
-        Level::Reseller => "Reseller",
-        Level::EndCustomer => "End-customer",
-        Level::Site => "Site",
-    }
 }

@@ -141,7 +141,8 @@ pub fn update(
         diff.push(GroupChange::ServiceType { before: before.service_type, after: service });
         after.service_type = service;
     }
-    if let Some(state) = changes.state {
+    if let Some(change) = changes.state {
+        let state = change.apply(before.state, now)?;
         if state.state != before.state.state {
             diff.push(GroupChange::State { before: before.state.state, after: state.state });
         }

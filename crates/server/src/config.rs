@@ -1,0 +1,111 @@
+//! The server's configuration: `config/default.toml` (compiled in), then the file named by
+//! `TENANTRY_CONFIG`, then `TENANTRY__SECTION__KEY` environment variables.
+
+use serde::Deserialize;
+use tenantry_domain::Level;
+
+/// The defaults, from the one file that documents every key.
+const DEFAULTS: &str = include_str!("../../../config/default.toml");
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub root: RootSettings,
+    pub groups: GroupSettings,
+    pub auth: AuthSettings,
+    pub log: LogSettings,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub shutdown_timeout_secs: u64,
+    pub max_body_bytes: usize,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub pool_size: u32,
+    pub connection_timeout_secs: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RootSettings {
+    pub name: String,
+    pub level: Level,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupSettings {
+    pub trial_days: i64,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub bootstrap_token: String,
+}
+
+impl std::fmt::Debug for AuthSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthSettings").field("bootstrap_token", &"***").finish()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub level: String,
+}
+
+impl Settings {
+    pub fn load() -> anyhow::Result<Settings> {
+        use config::{Config, Environment, File, FileFormat};
+        let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
+        if let Ok(path) = std::env::var("TENANTRY_CONFIG") {
+            builder = builder.add_source(File::with_name(&path).format(FileFormat::Toml).required(true));
+        }
+        let settings: Settings = builder
+            .add_source(Environment::with_prefix("TENANTRY").prefix_separator("__").separator("__"))
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        tenantry_storage::Backend::of_url(&self.database.url)?;
+        tenantry_domain::GroupName::parse(&self.root.name)
+            .map_err(|e| anyhow::anyhow!("root.name is not a valid group name: {e:?}"))?;
+        anyhow::ensure!(self.groups.trial_days > 0, "groups.trial_days must be at least 1");
+        anyhow::ensure!(self.database.pool_size > 0, "database.pool_size must be at least 1");
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_defaults_file_parses_and_is_valid() {
+        let settings: Settings = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        settings.validate().unwrap();
+        assert_eq!(settings.database.url, "sqlite://data/tenantry.db");
+        assert_eq!(settings.root.level, Level::Distributor);
+    }
+}

@@ -1,0 +1,16 @@
+//! Where lifecycle events go once their change is committed. For now: the log, one JSON line
+//! each under the `tenantry::events` target. Plugins and the audit log subscribe here later.
+
+use tenantry_domain::GroupEvent;
+
+use crate::caller::Caller;
+
+/// Publishes what `caller` just changed.
+pub fn publish(caller: &Caller, events: &[GroupEvent]) {
+    for event in events {
+        match serde_json::to_string(event) {
+            Ok(json) => log::info!(target: "tenantry::events", "by group {}: {json}", caller.group_id),
+            Err(error) => log::warn!(target: "tenantry::events", "cannot encode {event:?}: {error}"),
+        }
+    }
+}

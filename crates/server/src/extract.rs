@@ -1,0 +1,118 @@
+//! Request extractors whose failures speak the API's error codes.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::http::header;
+use actix_web::{FromRequest, HttpRequest, web};
+use serde::de::DeserializeOwned;
+use tenantry_api_types::ErrorCode;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A JSON request body. Unlike actix's `Json`, a bad body says which field is at fault
+/// (`validation_failed` with the field's path) and tells malformed JSON apart from wrong fields.
+#[derive(Debug)]
+pub struct JsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<JsonBody<T>, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .map(|mime| {
+                let mime = mime.trim().to_ascii_lowercase();
+                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+            })
+            .unwrap_or(false);
+        let limit = req.app_data::<web::Data<AppState>>().map_or(65_536, |s| s.max_body_bytes);
+        let body = web::Bytes::from_request(req, payload);
+        Box::pin(async move {
+            if !is_json {
+                return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json"));
+            }
+            let bytes = body.await.map_err(|e| ApiError::new(ErrorCode::MalformedRequest, e.to_string()))?;
+            if bytes.len() > limit {
+                return Err(ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {limit} bytes")));
+            }
+            parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+        let field = error.path().to_string();
+        let inner = error.into_inner();
+        if inner.is_syntax() || inner.is_eof() {
+            ApiError::new(ErrorCode::MalformedRequest, format!("the body is not valid JSON: {inner}"))
+        } else {
+            ApiError::invalid_field(if field == "." { "body".to_owned() } else { field }, strip_position(&inner))
+        }
+    })?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::new(ErrorCode::MalformedRequest, format!("the body is not valid JSON: {e}")))?;
+    Ok(value)
+}
+
+/// serde_json's messages end in " at line 1 column 42", which says nothing to an API client.
+fn strip_position(error: &serde_json::Error) -> String {
+    let text = error.to_string();
+    match text.rfind(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// An id in the path that is not a number names nothing: 404, as for any unknown id.
+pub fn path_error(_: PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::not_found("resource").into()
+}
+
+pub fn query_error(error: QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    let message = match &error {
+        QueryPayloadError::Deserialize(inner) => inner.to_string(),
+        other => other.to_string(),
+    };
+    ApiError::invalid_field("query", message).into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tenantry_api_types::CreateGroup;
+
+    fn code_and_field(body: &str) -> (ErrorCode, Option<String>) {
+        let error = parse_json::<CreateGroup>(body.as_bytes()).unwrap_err();
+        let response = actix_web::ResponseError::error_response(&error);
+        let bytes = actix_web::body::MessageBody::try_into_bytes(response.into_body()).unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        (error.code(), json["errors"][0]["field"].as_str().map(str::to_owned))
+    }
+
+    #[test]
+    fn syntax_errors_are_malformed_requests() {
+        assert_eq!(code_and_field("{").0, ErrorCode::MalformedRequest);
+        assert_eq!(code_and_field(r#"{"name": "a"} trailing"#).0, ErrorCode::MalformedRequest);
+    }
+
+    #[test]
+    fn wrong_fields_name_the_field() {
+        let (code, field) = code_and_field(r#"{"name": "a", "parent_id": "one", "level": "site"}"#);
+        assert_eq!((code, field.as_deref()), (ErrorCode::ValidationFailed, Some("parent_id")));
+        let (code, field) = code_and_field(r#"{"name": "a", "parent_id": 1, "level": "planet"}"#);
+        assert_eq!((code, field.as_deref()), (ErrorCode::ValidationFailed, Some("level")));
+        let (code, _) = code_and_field(r#"{"name": "a", "parent_id": 1, "level": "site", "colour": 1}"#);
+        assert_eq!(code, ErrorCode::ValidationFailed);
+    }
+}

@@ -1,0 +1,267 @@
+//! Group (customer) management: `/api/v1/groups…`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::Utc;
+use tenantry_api_types::{
+    CreateGroup, DescendantsQuery, ErrorBody, GroupBody, GroupPage, ListQuery, ModuleBody, ModulesBody, UpdateGroup,
+};
+use tenantry_domain::{DomainError, Group, GroupEvent, GroupId, Module};
+use tenantry_storage::groups::{self, DescendantFilter, StateFilter};
+use tenantry_storage::{Cursor, PageRequest};
+
+use super::blocking;
+use crate::caller::Caller;
+use crate::convert::{group_body, group_changes, group_page, new_group};
+use crate::error::ApiError;
+use crate::etag::{etag, required_version};
+use crate::events;
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+const KIND: &str = "group";
+
+fn ok_with_etag(group: Group) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(KIND, group.id.0, group.version)))
+        .json(group_body(group, Utc::now()))
+}
+
+fn page_request(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
+    let after = cursor.map(Cursor::parse).transpose()?;
+    Ok(PageRequest::new(limit, after)?)
+}
+
+/// Creates a group under a parent the caller can see.
+#[utoipa::path(
+    tag = "groups",
+    request_body = CreateGroup,
+    responses(
+        (status = 201, description = "Created; `Location` names the new group", body = GroupBody),
+        (status = 409, description = "`name_taken` or `level_violation`", body = ErrorBody),
+        (status = 422, description = "`validation_failed` or `invalid_parent`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/groups")]
+pub async fn create_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    body: JsonBody<CreateGroup>,
+) -> Result<HttpResponse, ApiError> {
+    let now = Utc::now();
+    let new = new_group(body.0, now, state.trial_days)?;
+    let storage = state.storage.clone();
+    let scope = caller.scope.clone();
+    let (group, event) = blocking(move || storage.write(|w| groups::create(w, &scope, new, now))).await?;
+    events::publish(&caller, &[GroupEvent::GroupCreated(event)]);
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/groups/{}", group.id)))
+        .insert_header((header::ETAG, etag(KIND, group.id.0, group.version)))
+        .json(group_body(group, now)))
+}
+
+/// One group.
+#[utoipa::path(
+    tag = "groups",
+    params(("id" = i64, Path, description = "Group id")),
+    responses(
+        (status = 200, description = "The group; `ETag` carries its version", body = GroupBody),
+        (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/groups/{id}")]
+pub async fn get_group(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let storage = state.storage.clone();
+    let group = blocking(move || storage.read(|c| groups::get(c, &caller.scope, id))).await?;
+    Ok(ok_with_etag(group))
+}
+
+/// Changes a group: rename, properties, level, or a move to another parent (with its whole
+/// subtree). Send `If-Match` with the `ETag` you read to be sure nobody changed it meanwhile.
+#[utoipa::path(
+    tag = "groups",
+    params(
+        ("id" = i64, Path, description = "Group id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on"),
+    ),
+    request_body = UpdateGroup,
+    responses(
+        (status = 200, description = "The changed group", body = GroupBody),
+        (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
+        (status = 409, description = "`name_taken` or `level_violation`", body = ErrorBody),
+        (status = 412, description = "`precondition_failed`: changed by someone else", body = ErrorBody),
+        (status = 422, description = "`validation_failed` or `invalid_parent`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/groups/{id}")]
+pub async fn update_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: JsonBody<UpdateGroup>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let if_match = required_version(&req, KIND, id.0);
+    let changes = group_changes(body.0, state.trial_days)?;
+    let storage = state.storage.clone();
+    let scope = caller.scope.clone();
+    let now = Utc::now();
+    let (group, changed) =
+        blocking(move || storage.write(|w| groups::update(w, &scope, id, changes, if_match, now))).await?;
+    events::publish(&caller, &changed);
+    Ok(ok_with_etag(group))
+}
+
+/// Removes a group that has no child groups and no devices. Cannot be undone.
+#[utoipa::path(
+    tag = "groups",
+    params(
+        ("id" = i64, Path, description = "Group id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the removal is based on"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "`forbidden`: the root group", body = ErrorBody),
+        (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
+        (status = 409, description = "`group_not_empty`, with `children` and `devices` counts", body = ErrorBody),
+        (status = 412, description = "`precondition_failed`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/groups/{id}")]
+pub async fn delete_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let if_match = required_version(&req, KIND, id.0);
+    let storage = state.storage.clone();
+    let scope = caller.scope.clone();
+    let now = Utc::now();
+    let event = blocking(move || storage.write(|w| groups::delete(w, &scope, id, if_match, now))).await?;
+    events::publish(&caller, &[GroupEvent::GroupDeleted(event)]);
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The direct children of a group, by id.
+#[utoipa::path(
+    tag = "groups",
+    params(("id" = i64, Path, description = "Group id"), ListQuery),
+    responses(
+        (status = 200, description = "One page of children", body = GroupPage),
+        (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/groups/{id}/children")]
+pub async fn list_children(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let storage = state.storage.clone();
+    let found = blocking(move || storage.read(|c| groups::children(c, &caller.scope, id, &page))).await?;
+    Ok(HttpResponse::Ok().json(group_page(found, Utc::now())))
+}
+
+/// Every group below a group, depth-first (a group comes right before its own descendants).
+#[utoipa::path(
+    tag = "groups",
+    params(("id" = i64, Path, description = "Group id"), DescendantsQuery),
+    responses(
+        (status = 200, description = "One page of descendants", body = GroupPage),
+        (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a bad filter, limit or cursor", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/groups/{id}/descendants")]
+pub async fn list_descendants(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    query: web::Query<DescendantsQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let query = query.into_inner();
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let now = Utc::now();
+    let filter = DescendantFilter {
+        level: query.level,
+        state: query.state.map(|state| StateFilter { state, now }),
+        name: query.name.filter(|n| !n.trim().is_empty()).map(|n| n.trim().to_owned()),
+    };
+    if filter.name.as_ref().is_some_and(|n| n.chars().count() > 100) {
+        return Err(DomainError::invalid("name", "must be at most 100 characters").into());
+    }
+    let storage = state.storage.clone();
+    let found = blocking(move || storage.read(|c| groups::descendants(c, &caller.scope, id, &filter, &page))).await?;
+    Ok(HttpResponse::Ok().json(group_page(found, now)))
+}
+
+/// The groups above a group, root first, as far up as the caller can see.
+#[utoipa::path(
+    tag = "groups",
+    params(("id" = i64, Path, description = "Group id")),
+    responses(
+        (status = 200, description = "The ancestors, root first (never a page of more)", body = GroupPage),
+        (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/groups/{id}/ancestors")]
+pub async fn list_ancestors(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let storage = state.storage.clone();
+    let found = blocking(move || storage.read(|c| groups::ancestors(c, &caller.scope, id))).await?;
+    let now = Utc::now();
+    Ok(HttpResponse::Ok().json(GroupPage {
+        items: found.into_iter().map(|g| group_body(g, now)).collect(),
+        next_cursor: None,
+        has_more: false,
+    }))
+}
+
+/// Every console module, and whether this group's level may use it.
+#[utoipa::path(
+    tag = "groups",
+    params(("id" = i64, Path, description = "Group id")),
+    responses(
+        (status = 200, description = "The module matrix row of the group's level", body = ModulesBody),
+        (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/groups/{id}/modules")]
+pub async fn group_modules(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let storage = state.storage.clone();
+    let group = blocking(move || storage.read(|c| groups::get(c, &caller.scope, id))).await?;
+    let modules = Module::ALL
+        .into_iter()
+        .map(|module| ModuleBody {
+            module,
+            title: module.title().to_owned(),
+            available: module.is_available_at(group.level),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(ModulesBody { group_id: group.id.0, level: group.level, modules }))
+}

@@ -1,0 +1,37 @@
+//! The route table. [`api`] is the single list of API endpoints: actix serves exactly these and
+//! the OpenAPI document is generated from exactly these, so the two cannot drift (and tests that
+//! must cover "every endpoint" can read the document).
+
+mod company;
+mod groups;
+mod health;
+pub mod openapi;
+
+use actix_web::web;
+use tenantry_storage::StoreError;
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use crate::error::ApiError;
+
+pub use health::{healthz, readyz};
+
+/// Every endpoint under `/api/v1` that needs a caller.
+pub fn api(cfg: &mut ServiceConfig<'_>) {
+    cfg.service(groups::create_group)
+        .service(groups::get_group)
+        .service(groups::update_group)
+        .service(groups::delete_group)
+        .service(groups::list_children)
+        .service(groups::list_descendants)
+        .service(groups::list_ancestors)
+        .service(groups::group_modules)
+        .service(company::get_company)
+        .service(company::put_company);
+}
+
+/// Runs blocking database work off the async workers.
+pub(crate) async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(work).await.map_err(ApiError::internal)?.map_err(ApiError::from)
+}

@@ -1,0 +1,135 @@
+//! Start-up: open the database, make sure the root group exists, serve.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use actix_web::middleware::Logger;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use chrono::Utc;
+use tenantry_api_types::ErrorCode;
+use tenantry_domain::{Group, GroupName};
+use tenantry_storage::{PoolSettings, Storage, groups, seed::seed_tree};
+use utoipa::OpenApi;
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::config::Settings;
+use crate::error::ApiError;
+use crate::extract::{path_error, query_error};
+use crate::routes::{self, healthz, openapi::ApiDoc, readyz};
+use crate::state::{AppState, BootstrapToken};
+
+fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
+    let pool = PoolSettings {
+        size: settings.database.pool_size,
+        connection_timeout: Duration::from_secs(settings.database.connection_timeout_secs),
+    };
+    Storage::open(&settings.database.url, pool).with_context(|| "cannot open the database".to_owned())
+}
+
+/// The installation's own company, created on the first start from `[root]`.
+fn ensure_root(storage: &Storage, settings: &Settings) -> anyhow::Result<Group> {
+    let name = GroupName::parse(&settings.root.name).map_err(|e| anyhow::anyhow!("root.name: {e:?}"))?;
+    let level = settings.root.level;
+    let root = storage.write(|w| groups::create_root(w, &name, level, Utc::now()))?;
+    log::info!("root group {} ({:?}, {})", root.id, root.name, root.level);
+    Ok(root)
+}
+
+fn bootstrap_token(settings: &Settings) -> anyhow::Result<BootstrapToken> {
+    let configured = settings.auth.bootstrap_token.trim();
+    if !configured.is_empty() {
+        return Ok(BootstrapToken::new(configured.to_owned()));
+    }
+    let mut bytes = [0u8; 24];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a token: {e}"))?;
+    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    log::warn!(
+        "auth.bootstrap_token is not configured; this run's administrator token is {token} \
+         (set TENANTRY__AUTH__BOOTSTRAP_TOKEN to keep one across restarts)"
+    );
+    Ok(BootstrapToken::new(token))
+}
+
+/// The OpenAPI document, rendered once at start-up from the route table.
+#[derive(Debug)]
+struct OpenApiJson(String);
+
+async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
+    HttpResponse::Ok().content_type("application/json").body(doc.0.clone())
+}
+
+async fn no_route() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(ErrorCode::NotFound, "no such endpoint"))
+}
+
+pub fn serve(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(run(settings))
+}
+
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    let storage = open_storage(&settings)?;
+    let root = ensure_root(&storage, &settings)?;
+    let state = web::Data::new(AppState {
+        storage,
+        root_path: root.path.clone(),
+        root_id: root.id,
+        bootstrap_token: bootstrap_token(&settings)?,
+        trial_days: settings.groups.trial_days,
+        max_body_bytes: settings.server.max_body_bytes,
+    });
+    let (_, openapi) = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .service(healthz)
+        .service(readyz)
+        .service(scope("/api/v1").configure(routes::api))
+        .split_for_parts();
+    let openapi = web::Data::new(OpenApiJson(serde_json::to_string(&openapi)?));
+
+    let mut server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(openapi.clone())
+            .app_data(web::PathConfig::default().error_handler(path_error))
+            .app_data(web::QueryConfig::default().error_handler(query_error))
+            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            .route("/api/v1/openapi.json", web::get().to(openapi_json))
+            .into_utoipa_app()
+            .service(healthz)
+            .service(readyz)
+            .service(scope("/api/v1").configure(routes::api))
+            .into_app()
+            .default_service(web::to(no_route))
+    })
+    .shutdown_timeout(settings.server.shutdown_timeout_secs);
+    if settings.server.workers > 0 {
+        server = server.workers(settings.server.workers);
+    }
+    let server = server
+        .bind((settings.server.host.as_str(), settings.server.port))
+        .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
+    // One line on standard output that scripts and tests can wait for (logs go to stderr).
+    for address in server.addrs() {
+        println!("tenantry-server listening on http://{address}");
+    }
+    std::io::stdout().flush()?;
+    server.run().await?;
+    log::info!("stopped");
+    Ok(())
+}
+
+pub fn seed(settings: Settings, shape: &[usize], prefix: &str) -> anyhow::Result<()> {
+    anyhow::ensure!(!shape.is_empty() && shape.iter().all(|n| *n > 0), "--shape needs positive numbers");
+    let storage = open_storage(&settings)?;
+    ensure_root(&storage, &settings)?;
+    let started = Instant::now();
+    let report = seed_tree(&storage, shape, prefix, Utc::now())?;
+    println!(
+        "created {} groups in {:.1} s; top-level ids {:?}",
+        report.groups,
+        started.elapsed().as_secs_f64(),
+        report.top_ids.iter().map(|id| id.0).collect::<Vec<_>>()
+    );
+    Ok(())
+}
