@@ -103,7 +103,7 @@ mod tests {
     #[test]
     fn syntax_errors_are_malformed_requests() {
         assert_eq!(code_and_field("{").0, ErrorCode::MalformedRequest);
-        assert_eq!(code_and_field(r#"{"name": "a"} trailing"#).0, ErrorCode::MalformedRequest);
+        assert_eq!(code_and_field(r#"{"name": "a", "parent_id": 1, "level": "site"} x"#).0, ErrorCode::MalformedRequest);
     }
 
     #[test]
