@@ -1,1 +1,19 @@
+//! The end-to-end harness: start the real `tenantry-server` binary on 127.0.0.1 with an
+//! ephemeral port and a database of its own, and talk to it over HTTP.
+//!
+//! Backend: a fresh SQLite file per server by default; a fresh PostgreSQL database per server
+//! when `TENANTRY_TEST_POSTGRES_URL` names a server to create them on (e.g.
+//! `postgres://root@127.0.0.1:5432/postgres`).
 
+mod database;
+mod http;
+mod server;
+
+pub use database::TestDatabase;
+pub use http::Reply;
+pub use server::{TOKEN, TestServer};
+
+/// Which backend this test run uses (for messages and backend-specific assertions).
+pub fn on_postgres() -> bool {
+    std::env::var_os("TENANTRY_TEST_POSTGRES_URL").is_some()
+}

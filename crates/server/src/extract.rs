@@ -4,7 +4,7 @@ use std::future::Future;
 use std::pin::Pin;
 
 use actix_web::dev::Payload;
-use actix_web::error::{PathError, QueryPayloadError};
+use actix_web::error::{PathError, PayloadError, QueryPayloadError};
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use serde::de::DeserializeOwned;
@@ -39,9 +39,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             if !is_json {
                 return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json"));
             }
-            let bytes = body.await.map_err(|e| ApiError::new(ErrorCode::MalformedRequest, e.to_string()))?;
+            let too_large = || ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {limit} bytes"));
+            let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
+                Some(PayloadError::Overflow) => too_large(),
+                _ => ApiError::new(ErrorCode::MalformedRequest, format!("cannot read the body: {e}")),
+            })?;
             if bytes.len() > limit {
-                return Err(ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {limit} bytes")));
+                return Err(too_large());
             }
             parse_json(&bytes).map(JsonBody)
         })

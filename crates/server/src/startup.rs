@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 use actix_web::middleware::Logger;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
-use chrono::Utc;
 use tenantry_api_types::ErrorCode;
 use tenantry_domain::{Group, GroupName};
 use tenantry_storage::{PoolSettings, Storage, groups, seed::seed_tree};
@@ -24,14 +23,14 @@ fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
         size: settings.database.pool_size,
         connection_timeout: Duration::from_secs(settings.database.connection_timeout_secs),
     };
-    Storage::open(&settings.database.url, pool).with_context(|| "cannot open the database".to_owned())
+    Ok(Storage::open(&settings.database.url, pool)?)
 }
 
 /// The installation's own company, created on the first start from `[root]`.
 fn ensure_root(storage: &Storage, settings: &Settings) -> anyhow::Result<Group> {
     let name = GroupName::parse(&settings.root.name).map_err(|e| anyhow::anyhow!("root.name: {e:?}"))?;
     let level = settings.root.level;
-    let root = storage.write(|w| groups::create_root(w, &name, level, Utc::now()))?;
+    let root = storage.write(|w| groups::create_root(w, &name, level, tenantry_storage::now()))?;
     log::info!("root group {} ({:?}, {})", root.id, root.name, root.level);
     Ok(root)
 }
@@ -87,10 +86,12 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         .split_for_parts();
     let openapi = web::Data::new(OpenApiJson(serde_json::to_string(&openapi)?));
 
+    let max_body_bytes = settings.server.max_body_bytes;
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(openapi.clone())
+            .app_data(web::PayloadConfig::new(max_body_bytes))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
@@ -124,7 +125,7 @@ pub fn seed(settings: Settings, shape: &[usize], prefix: &str) -> anyhow::Result
     let storage = open_storage(&settings)?;
     ensure_root(&storage, &settings)?;
     let started = Instant::now();
-    let report = seed_tree(&storage, shape, prefix, Utc::now())?;
+    let report = seed_tree(&storage, shape, prefix, tenantry_storage::now())?;
     println!(
         "created {} groups in {:.1} s; top-level ids {:?}",
         report.groups,

@@ -3,7 +3,7 @@ use std::time::Duration;
 
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
-use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool};
+use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
 use diesel::Connection;
 
@@ -61,8 +61,8 @@ pub struct PoolSettings {
 #[derive(Clone, Debug)]
 pub struct Storage {
     backend: Backend,
-    reads: Pool<ConnectionManager<DbConnection>>,
-    writes: Pool<ConnectionManager<DbConnection>>,
+    reads: Pool<Connector>,
+    writes: Pool<Connector>,
 }
 
 /// A connection inside a write transaction. Only [`Storage::write`] makes one.
@@ -100,7 +100,7 @@ impl Storage {
                 .min_idle(Some(1))
                 .connection_timeout(settings.connection_timeout)
                 .connection_customizer(Box::new(SessionSetup))
-                .build(ConnectionManager::<DbConnection>::new(&connect_url))
+                .build(Connector { backend, url: connect_url.clone() })
                 .map_err(|e| StoreError::Connect(e.to_string()))
         };
         let reads = build(settings.size.max(1))?;
@@ -168,6 +168,36 @@ impl Storage {
     pub fn pool_state(&self) -> (u32, u32) {
         let state = self.reads.state();
         (state.connections - state.idle_connections, state.idle_connections)
+    }
+}
+
+/// Opens connections of exactly the backend the URL's scheme names. (diesel's derived
+/// `establish` tries each backend in turn, which would hide why PostgreSQL refused us.)
+#[derive(Debug)]
+struct Connector {
+    backend: Backend,
+    /// For SQLite, the file path; for PostgreSQL, the URL as given.
+    url: String,
+}
+
+impl ManageConnection for Connector {
+    type Connection = DbConnection;
+    type Error = diesel::r2d2::Error;
+
+    fn connect(&self) -> Result<DbConnection, Self::Error> {
+        match self.backend {
+            Backend::Sqlite => SqliteConnection::establish(&self.url).map(DbConnection::Sqlite),
+            Backend::Postgres => PgConnection::establish(&self.url).map(DbConnection::Pg),
+        }
+        .map_err(diesel::r2d2::Error::ConnectionError)
+    }
+
+    fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
+        conn.ping().map_err(diesel::r2d2::Error::QueryError)
+    }
+
+    fn has_broken(&self, conn: &mut DbConnection) -> bool {
+        conn.is_broken()
     }
 }
 

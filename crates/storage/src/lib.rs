@@ -17,3 +17,10 @@ pub mod seed;
 pub use db::{Backend, DbConnection, PoolSettings, Storage, Writer};
 pub use error::StoreError;
 pub use page::{Cursor, Page, PageRequest};
+
+/// The current time at the precision both backends keep (microseconds), so that what a change
+/// returns is exactly what a later read returns.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

@@ -2,7 +2,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
-use chrono::Utc;
 use tenantry_api_types::{CompanyProfile, ErrorBody};
 use tenantry_domain::GroupId;
 use tenantry_storage::groups;
@@ -66,7 +65,7 @@ pub async fn put_company(
     let if_match = required_version(&req, KIND, id.0);
     let profile = body.0.validated()?;
     let storage = state.storage.clone();
-    let now = Utc::now();
+    let now = tenantry_storage::now();
     let (profile, version) =
         blocking(move || storage.write(|w| groups::put_company(w, &caller.scope, id, profile, if_match, now))).await?;
     Ok(ok_with_etag(id, profile, version))

@@ -2,7 +2,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
-use chrono::Utc;
 use tenantry_api_types::{
     CreateGroup, DescendantsQuery, ErrorBody, GroupBody, GroupPage, ListQuery, ModuleBody, ModulesBody, UpdateGroup,
 };
@@ -24,7 +23,7 @@ const KIND: &str = "group";
 fn ok_with_etag(group: Group) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::ETAG, etag(KIND, group.id.0, group.version)))
-        .json(group_body(group, Utc::now()))
+        .json(group_body(group, tenantry_storage::now()))
 }
 
 fn page_request(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
@@ -49,7 +48,7 @@ pub async fn create_group(
     caller: Caller,
     body: JsonBody<CreateGroup>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = Utc::now();
+    let now = tenantry_storage::now();
     let new = new_group(body.0, now, state.trial_days)?;
     let storage = state.storage.clone();
     let scope = caller.scope.clone();
@@ -110,7 +109,7 @@ pub async fn update_group(
     let changes = group_changes(body.0, state.trial_days)?;
     let storage = state.storage.clone();
     let scope = caller.scope.clone();
-    let now = Utc::now();
+    let now = tenantry_storage::now();
     let (group, changed) =
         blocking(move || storage.write(|w| groups::update(w, &scope, id, changes, if_match, now))).await?;
     events::publish(&caller, &changed);
@@ -144,7 +143,7 @@ pub async fn delete_group(
     let if_match = required_version(&req, KIND, id.0);
     let storage = state.storage.clone();
     let scope = caller.scope.clone();
-    let now = Utc::now();
+    let now = tenantry_storage::now();
     let event = blocking(move || storage.write(|w| groups::delete(w, &scope, id, if_match, now))).await?;
     events::publish(&caller, &[GroupEvent::GroupDeleted(event)]);
     Ok(HttpResponse::NoContent().finish())
@@ -171,7 +170,7 @@ pub async fn list_children(
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let storage = state.storage.clone();
     let found = blocking(move || storage.read(|c| groups::children(c, &caller.scope, id, &page))).await?;
-    Ok(HttpResponse::Ok().json(group_page(found, Utc::now())))
+    Ok(HttpResponse::Ok().json(group_page(found, tenantry_storage::now())))
 }
 
 /// Every group below a group, depth-first (a group comes right before its own descendants).
@@ -195,7 +194,7 @@ pub async fn list_descendants(
     let id = GroupId(id.into_inner());
     let query = query.into_inner();
     let page = page_request(query.limit, query.cursor.as_deref())?;
-    let now = Utc::now();
+    let now = tenantry_storage::now();
     let filter = DescendantFilter {
         level: query.level,
         state: query.state.map(|state| StateFilter { state, now }),
@@ -228,7 +227,7 @@ pub async fn list_ancestors(
     let id = GroupId(id.into_inner());
     let storage = state.storage.clone();
     let found = blocking(move || storage.read(|c| groups::ancestors(c, &caller.scope, id))).await?;
-    let now = Utc::now();
+    let now = tenantry_storage::now();
     Ok(HttpResponse::Ok().json(GroupPage {
         items: found.into_iter().map(|g| group_body(g, now)).collect(),
         next_cursor: None,

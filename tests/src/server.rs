@@ -1,0 +1,204 @@
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::database::TestDatabase;
+use crate::http::Reply;
+
+/// The bootstrap administrator token every test server is started with.
+pub const TOKEN: &str = "test-bootstrap-token";
+
+/// A running `tenantry-server` with its own database; stopped and cleaned up on drop.
+#[derive(Debug)]
+pub struct TestServer {
+    child: Child,
+    base: String,
+    log: PathBuf,
+    agent: ureq::Agent,
+    // Dropped after the server is stopped (`drop` kills the server first); taken by
+    // `into_database` to start another server on the same data.
+    database: Option<TestDatabase>,
+}
+
+impl TestServer {
+    /// A server on a fresh database.
+    pub fn start() -> TestServer {
+        TestServer::start_with(TestDatabase::fresh(), &[])
+    }
+
+    /// A server on the given database, with extra `TENANTRY__…` settings.
+    pub fn start_with(database: TestDatabase, env: &[(&str, &str)]) -> TestServer {
+        let log = database_log_path(&database);
+        let log_file = std::fs::File::create(&log).unwrap();
+        let mut command = Command::new(binary());
+        command
+            .env_remove("TENANTRY_CONFIG")
+            .env_remove("RUST_LOG")
+            .env("TENANTRY__DATABASE__URL", database.url())
+            .env("TENANTRY__SERVER__HOST", "127.0.0.1")
+            .env("TENANTRY__SERVER__PORT", "0")
+            .env("TENANTRY__SERVER__WORKERS", "2")
+            .env("TENANTRY__AUTH__BOOTSTRAP_TOKEN", TOKEN)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(log_file);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary().display()));
+        let base = wait_for_address(&mut child, &log);
+        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
+        TestServer { child, base, log, agent, database: Some(database) }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn database_url(&self) -> &str {
+        self.database.as_ref().map_or("", TestDatabase::url)
+    }
+
+    /// Stops the server and hands back its database, to start another server on the same data.
+    pub fn into_database(mut self) -> TestDatabase {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.database.take().unwrap()
+    }
+
+    /// The root group's id (the first group of a fresh database).
+    pub fn root(&self) -> i64 {
+        1
+    }
+
+    /// Any request, authenticated with the bootstrap token unless `headers` says otherwise.
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self.agent.request(method, &self.url(path));
+        if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization")) {
+            request = request.set("Authorization", &format!("Bearer {TOKEN}"));
+        }
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        let result = match body {
+            Some(json) => request.set("Content-Type", "application/json").send_string(&json.to_string()),
+            None => request.call(),
+        };
+        into_reply(result)
+    }
+
+    /// A request with a body sent exactly as given (for malformed input).
+    pub fn raw(&self, method: &str, path: &str, content_type: &str, body: &str) -> Reply {
+        let request = self
+            .agent
+            .request(method, &self.url(path))
+            .set("Authorization", &format!("Bearer {TOKEN}"))
+            .set("Content-Type", content_type);
+        into_reply(request.send_string(body))
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, None, &[])
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> Reply {
+        self.request("POST", path, Some(&body), &[])
+    }
+
+    pub fn patch(&self, path: &str, body: Value) -> Reply {
+        self.request("PATCH", path, Some(&body), &[])
+    }
+
+    pub fn put(&self, path: &str, body: Value) -> Reply {
+        self.request("PUT", path, Some(&body), &[])
+    }
+
+    pub fn delete(&self, path: &str) -> Reply {
+        self.request("DELETE", path, None, &[])
+    }
+
+    /// Creates a group and returns its id, failing the test if the server refuses.
+    #[track_caller]
+    pub fn create_group(&self, name: &str, parent: i64, level: &str) -> i64 {
+        self.post("/api/v1/groups", serde_json::json!({"name": name, "parent_id": parent, "level": level}))
+            .expect(201)
+            .id()
+    }
+
+    /// Stops the server with SIGTERM and waits for it; returns whether it exited cleanly.
+    pub fn terminate(&mut self) -> bool {
+        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
+        self.child.wait().map(|status| status.success()).unwrap_or(false)
+    }
+
+    /// What the server wrote to its log so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        if std::thread::panicking() {
+            eprintln!("server log kept at {}", self.log.display());
+        } else {
+            let _ = std::fs::remove_file(&self.log);
+        }
+    }
+}
+
+fn into_reply(result: Result<ureq::Response, ureq::Error>) -> Reply {
+    match result {
+        Ok(response) | Err(ureq::Error::Status(_, response)) => Reply::from_response(response),
+        Err(error) => panic!("request failed: {error}"),
+    }
+}
+
+/// The server binary: `TENANTRY_SERVER_BIN`, or `tenantry-server` beside this test's own
+/// executable's folder (`target/<profile>/deps/..`), where `cargo build` puts it.
+fn binary() -> PathBuf {
+    if let Some(path) = std::env::var_os("TENANTRY_SERVER_BIN") {
+        return PathBuf::from(path);
+    }
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let path = profile_dir.join("tenantry-server");
+    assert!(
+        path.exists(),
+        "{} is missing: build it first (`cargo xtask test` builds every binary, then tests)",
+        path.display()
+    );
+    path
+}
+
+fn database_log_path(database: &TestDatabase) -> PathBuf {
+    let tag: String = database.url().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let tag = &tag[tag.len().saturating_sub(40)..];
+    std::env::temp_dir().join(format!("tenantry-server-{tag}.log"))
+}
+
+/// Waits for the line the server prints once it listens, and returns its base URL.
+fn wait_for_address(child: &mut Child, log: &std::path::Path) -> String {
+    let stdout = child.stdout.take().unwrap();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(address) = line.strip_prefix("tenantry-server listening on ") {
+                let _ = sender.send(address.trim().to_owned());
+            }
+        }
+    });
+    match receiver.recv_timeout(Duration::from_secs(60)) {
+        Ok(address) => address,
+        Err(_) => {
+            let _ = child.kill();
+            panic!("tenantry-server did not start; its log:\n{}", std::fs::read_to_string(log).unwrap_or_default())
+        }
+    }
+}

@@ -1,0 +1,48 @@
+use tenantry_tests::TestServer;
+
+#[test]
+fn health_and_readiness_need_no_credentials() {
+    let server = TestServer::start();
+    let health = server.request("GET", "/healthz", None, &[("Authorization", "")]).expect(200);
+    assert_eq!(health.body["status"], "ok");
+    let ready = server.request("GET", "/readyz", None, &[("Authorization", "")]).expect(200);
+    assert_eq!((ready.body["status"].as_str(), ready.body["database"].as_str()), (Some("ready"), Some("ok")));
+}
+
+#[test]
+fn the_openapi_document_lists_every_endpoint() {
+    let server = TestServer::start();
+    let doc = server.request("GET", "/api/v1/openapi.json", None, &[("Authorization", "")]).expect(200);
+    let mut operations: Vec<String> = doc.body["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |method| format!("{method} {path}")))
+        .collect();
+    operations.sort();
+    assert_eq!(
+        operations,
+        [
+            "delete /api/v1/groups/{id}",
+            "get /api/v1/groups/{id}",
+            "get /api/v1/groups/{id}/ancestors",
+            "get /api/v1/groups/{id}/children",
+            "get /api/v1/groups/{id}/company",
+            "get /api/v1/groups/{id}/descendants",
+            "get /api/v1/groups/{id}/modules",
+            "get /healthz",
+            "get /readyz",
+            "patch /api/v1/groups/{id}",
+            "post /api/v1/groups",
+            "put /api/v1/groups/{id}/company",
+        ]
+    );
+    assert!(doc.body["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+#[test]
+fn unknown_endpoints_answer_in_the_error_shape() {
+    let server = TestServer::start();
+    server.get("/api/v1/nothing-here").expect_error(404, "not_found");
+    server.get("/elsewhere").expect_error(404, "not_found");
+}

@@ -1,0 +1,7 @@
+//! The HTTP API, end to end: each test starts the real server on a fresh database.
+//! The tree of files follows the routes: `groups/create.rs` is `POST /api/v1/groups`, …
+
+mod groups;
+mod health;
+mod races;
+mod server;
