@@ -8,8 +8,15 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 /// A database that exists for one test only and is removed when dropped.
 #[derive(Debug)]
 pub enum TestDatabase {
-    Sqlite { folder: PathBuf, url: String },
-    Postgres { admin_url: String, name: String, url: String },
+    Sqlite {
+        folder: PathBuf,
+        url: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
 }
 
 impl TestDatabase {
@@ -22,10 +29,18 @@ impl TestDatabase {
                 let name = format!("tenantry_test_{tag}");
                 let mut admin = PgConnection::establish(&admin_url)
                     .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
-                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin).unwrap();
-                diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).unwrap();
+                diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut admin)
+                    .unwrap();
+                diesel::sql_query(format!("CREATE DATABASE {name}"))
+                    .execute(&mut admin)
+                    .unwrap();
                 let url = replace_database(&admin_url, &name);
-                TestDatabase::Postgres { admin_url, name, url }
+                TestDatabase::Postgres {
+                    admin_url,
+                    name,
+                    url,
+                }
             }
             Err(_) => {
                 let folder = std::env::temp_dir().join(format!("tenantry-test-{tag}"));
@@ -50,9 +65,13 @@ impl Drop for TestDatabase {
             TestDatabase::Sqlite { folder, .. } => {
                 let _ = std::fs::remove_dir_all(folder);
             }
-            TestDatabase::Postgres { admin_url, name, .. } => {
+            TestDatabase::Postgres {
+                admin_url, name, ..
+            } => {
                 if let Ok(mut admin) = PgConnection::establish(admin_url) {
-                    let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut admin);
+                    let _ =
+                        diesel::sql_query(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute(&mut admin);
                 }
             }
         }
@@ -80,8 +99,17 @@ fn replace_database(url: &str, name: &str) -> String {
 mod tests {
     #[test]
     fn database_names_are_swapped() {
-        assert_eq!(super::replace_database("postgres://root@127.0.0.1:5432/postgres", "t1"), "postgres://root@127.0.0.1:5432/t1");
-        assert_eq!(super::replace_database("postgres://root@h/db?sslmode=disable", "t1"), "postgres://root@h/t1?sslmode=disable");
-        assert_eq!(super::replace_database("postgres://root@h", "t1"), "postgres://root@h/t1");
+        assert_eq!(
+            super::replace_database("postgres://root@127.0.0.1:5432/postgres", "t1"),
+            "postgres://root@127.0.0.1:5432/t1"
+        );
+        assert_eq!(
+            super::replace_database("postgres://root@h/db?sslmode=disable", "t1"),
+            "postgres://root@h/t1?sslmode=disable"
+        );
+        assert_eq!(
+            super::replace_database("postgres://root@h", "t1"),
+            "postgres://root@h/t1"
+        );
     }
 }

@@ -19,11 +19,19 @@ impl Reply {
             .collect();
         let text = response.into_string().unwrap_or_default();
         let body = serde_json::from_str(&text).unwrap_or(Value::Null);
-        Reply { status, headers, body, text }
+        Reply {
+            status,
+            headers,
+            body,
+            text,
+        }
     }
 
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
 
     /// The error code of an error body.
@@ -34,19 +42,33 @@ impl Reply {
     /// Asserts the status, showing the body when it is not the expected one.
     #[track_caller]
     pub fn expect(self, status: u16) -> Reply {
-        assert_eq!(self.status, status, "unexpected status; body: {}", self.text);
+        assert_eq!(
+            self.status, status,
+            "unexpected status; body: {}",
+            self.text
+        );
         self
     }
 
     /// Asserts an error status and code.
     #[track_caller]
     pub fn expect_error(self, status: u16, code: &str) -> Reply {
-        assert_eq!((self.status, self.code()), (status, code), "body: {}", self.text);
-        assert_eq!(self.header("content-type"), Some("application/problem+json"));
+        assert_eq!(
+            (self.status, self.code()),
+            (status, code),
+            "body: {}",
+            self.text
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
         self
     }
 
     pub fn id(&self) -> i64 {
-        self.body["id"].as_i64().unwrap_or_else(|| panic!("no id in {}", self.text))
+        self.body["id"]
+            .as_i64()
+            .unwrap_or_else(|| panic!("no id in {}", self.text))
     }
 }

@@ -49,10 +49,20 @@ impl TestServer {
         for (key, value) in env {
             command.env(key, value);
         }
-        let mut child = command.spawn().unwrap_or_else(|e| panic!("cannot start {}: {e}", binary().display()));
+        let mut child = command
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary().display()));
         let base = wait_for_address(&mut child, &log);
-        let agent = ureq::AgentBuilder::new().timeout(Duration::from_secs(60)).build();
-        TestServer { child, base, log, agent, database: Some(database) }
+        let agent = ureq::AgentBuilder::new()
+            .timeout(Duration::from_secs(60))
+            .build();
+        TestServer {
+            child,
+            base,
+            log,
+            agent,
+            database: Some(database),
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -76,16 +86,27 @@ impl TestServer {
     }
 
     /// Any request, authenticated with the bootstrap token unless `headers` says otherwise.
-    pub fn request(&self, method: &str, path: &str, body: Option<&Value>, headers: &[(&str, &str)]) -> Reply {
+    pub fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
         let mut request = self.agent.request(method, &self.url(path));
-        if !headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("authorization")) {
+        if !headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
+        {
             request = request.set("Authorization", &format!("Bearer {TOKEN}"));
         }
         for (name, value) in headers {
             request = request.set(name, value);
         }
         let result = match body {
-            Some(json) => request.set("Content-Type", "application/json").send_string(&json.to_string()),
+            Some(json) => request
+                .set("Content-Type", "application/json")
+                .send_string(&json.to_string()),
             None => request.call(),
         };
         into_reply(result)
@@ -124,15 +145,24 @@ impl TestServer {
     /// Creates a group and returns its id, failing the test if the server refuses.
     #[track_caller]
     pub fn create_group(&self, name: &str, parent: i64, level: &str) -> i64 {
-        self.post("/api/v1/groups", serde_json::json!({"name": name, "parent_id": parent, "level": level}))
-            .expect(201)
-            .id()
+        self.post(
+            "/api/v1/groups",
+            serde_json::json!({"name": name, "parent_id": parent, "level": level}),
+        )
+        .expect(201)
+        .id()
     }
 
     /// Stops the server with SIGTERM and waits for it; returns whether it exited cleanly.
     pub fn terminate(&mut self) -> bool {
-        let _ = Command::new("kill").arg("-TERM").arg(self.child.id().to_string()).status();
-        self.child.wait().map(|status| status.success()).unwrap_or(false)
+        let _ = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status();
+        self.child
+            .wait()
+            .map(|status| status.success())
+            .unwrap_or(false)
     }
 
     /// What the server wrote to its log so far.
@@ -178,7 +208,11 @@ fn binary() -> PathBuf {
 }
 
 fn database_log_path(database: &TestDatabase) -> PathBuf {
-    let tag: String = database.url().chars().filter(|c| c.is_ascii_alphanumeric()).collect();
+    let tag: String = database
+        .url()
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect();
     let tag = &tag[tag.len().saturating_sub(40)..];
     std::env::temp_dir().join(format!("tenantry-server-{tag}.log"))
 }
@@ -198,7 +232,10 @@ fn wait_for_address(child: &mut Child, log: &std::path::Path) -> String {
         Ok(address) => address,
         Err(_) => {
             let _ = child.kill();
-            panic!("tenantry-server did not start; its log:\n{}", std::fs::read_to_string(log).unwrap_or_default())
+            panic!(
+                "tenantry-server did not start; its log:\n{}",
+                std::fs::read_to_string(log).unwrap_or_default()
+            )
         }
     }
 }

@@ -69,7 +69,10 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden | ErrorCode::ModuleUnavailable => 403,
             ErrorCode::NotFound => 404,
-            ErrorCode::NameTaken | ErrorCode::GroupNotEmpty | ErrorCode::LevelViolation | ErrorCode::Conflict => 409,
+            ErrorCode::NameTaken
+            | ErrorCode::GroupNotEmpty
+            | ErrorCode::LevelViolation
+            | ErrorCode::Conflict => 409,
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::UnsupportedMediaType => 415,
@@ -153,14 +156,22 @@ mod tests {
 
     #[test]
     fn codes_serialize_as_their_names() {
-        for code in [ErrorCode::NotFound, ErrorCode::GroupNotEmpty, ErrorCode::MalformedRequest] {
-            assert_eq!(serde_json::to_value(code).unwrap(), serde_json::Value::from(code.as_str()));
+        for code in [
+            ErrorCode::NotFound,
+            ErrorCode::GroupNotEmpty,
+            ErrorCode::MalformedRequest,
+        ] {
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                serde_json::Value::from(code.as_str())
+            );
         }
     }
 
     #[test]
     fn the_body_is_problem_details() {
-        let body = serde_json::to_value(ErrorBody::new(ErrorCode::NotFound, "group not found")).unwrap();
+        let body =
+            serde_json::to_value(ErrorBody::new(ErrorCode::NotFound, "group not found")).unwrap();
         assert_eq!(
             body,
             serde_json::json!({

@@ -70,11 +70,19 @@ pub struct UpdateGroup {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<GroupState>,
     /// `null` is refused for a trial (a trial always has an expiry).
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<DateTime<Utc>>)]
     pub trial_expires_at: Option<Option<DateTime<Utc>>>,
     /// `null` or blank clears it.
-    #[serde(default, deserialize_with = "nullable", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "nullable",
+        skip_serializing_if = "Option::is_none"
+    )]
     #[schema(value_type = Option<String>)]
     pub customer_reference: Option<Option<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -151,6 +159,11 @@ mod tests {
     #[test]
     fn unknown_fields_are_refused() {
         assert!(serde_json::from_str::<UpdateGroup>(r#"{"nmae": "x"}"#).is_err());
-        assert!(serde_json::from_str::<CreateGroup>(r#"{"name": "x", "parent_id": 1, "level": "site", "x": 1}"#).is_err());
+        assert!(
+            serde_json::from_str::<CreateGroup>(
+                r#"{"name": "x", "parent_id": 1, "level": "site", "x": 1}"#
+            )
+            .is_err()
+        );
     }
 }

@@ -8,7 +8,8 @@ mod patch;
 
 pub use error::{ErrorBody, ErrorCode, FieldErrorBody};
 pub use groups::{
-    CreateGroup, DescendantsQuery, GroupBody, GroupPage, ListQuery, ModuleBody, ModulesBody, UpdateGroup,
+    CreateGroup, DescendantsQuery, GroupBody, GroupPage, ListQuery, ModuleBody, ModulesBody,
+    UpdateGroup,
 };
 pub use health::{HealthBody, ReadinessBody};
 pub use tenantry_domain::{CompanyProfile, GroupState, Level, Module, ServiceType};

@@ -45,7 +45,10 @@ impl CompanyProfile {
             phone: field("phone", self.phone),
             fax: field("fax", self.fax),
             vat_number: field("vat_number", self.vat_number),
-            chamber_of_commerce_number: field("chamber_of_commerce_number", self.chamber_of_commerce_number),
+            chamber_of_commerce_number: field(
+                "chamber_of_commerce_number",
+                self.chamber_of_commerce_number,
+            ),
             bank_account: field("bank_account", self.bank_account),
             street: field("street", self.street),
             city: field("city", self.city),
@@ -55,7 +58,11 @@ impl CompanyProfile {
             country: field("country", self.country),
             billing_contact: field("billing_contact", self.billing_contact),
         };
-        if errors.is_empty() { Ok(profile) } else { Err(DomainError::Validation(errors)) }
+        if errors.is_empty() {
+            Ok(profile)
+        } else {
+            Err(DomainError::Validation(errors))
+        }
     }
 }
 
@@ -65,9 +72,13 @@ mod tests {
 
     #[test]
     fn blanks_become_none_and_text_is_trimmed() {
-        let profile = CompanyProfile { city: Some("  Utrecht ".into()), zip: Some("  ".into()), ..Default::default() }
-            .validated()
-            .unwrap();
+        let profile = CompanyProfile {
+            city: Some("  Utrecht ".into()),
+            zip: Some("  ".into()),
+            ..Default::default()
+        }
+        .validated()
+        .unwrap();
         assert_eq!(profile.city.as_deref(), Some("Utrecht"));
         assert_eq!(profile.zip, None);
     }
@@ -79,7 +90,9 @@ mod tests {
             website: Some("x".repeat(201)),
             ..Default::default()
         };
-        let Err(DomainError::Validation(errors)) = profile.validated() else { panic!("expected errors") };
+        let Err(DomainError::Validation(errors)) = profile.validated() else {
+            panic!("expected errors")
+        };
         let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["website", "phone"]);
     }

@@ -11,7 +11,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -46,10 +49,14 @@ impl DomainError {
     }
 
     pub fn level_violation(message: impl Into<String>) -> Self {
-        DomainError::LevelViolation { message: message.into() }
+        DomainError::LevelViolation {
+            message: message.into(),
+        }
     }
 
     pub fn invalid_parent(message: impl Into<String>) -> Self {
-        DomainError::InvalidParent { message: message.into() }
+        DomainError::InvalidParent {
+            message: message.into(),
+        }
     }
 }

@@ -27,13 +27,34 @@ pub struct GroupCreated {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "field", rename_all = "snake_case")]
 pub enum GroupChange {
-    Name { before: String, after: String },
-    Level { before: Level, after: Level },
-    ServiceType { before: ServiceType, after: ServiceType },
-    State { before: GroupState, after: GroupState },
-    TrialExpiresAt { before: Option<DateTime<Utc>>, after: Option<DateTime<Utc>> },
-    CustomerReference { before: Option<String>, after: Option<String> },
-    AutomaticDeployment { before: bool, after: bool },
+    Name {
+        before: String,
+        after: String,
+    },
+    Level {
+        before: Level,
+        after: Level,
+    },
+    ServiceType {
+        before: ServiceType,
+        after: ServiceType,
+    },
+    State {
+        before: GroupState,
+        after: GroupState,
+    },
+    TrialExpiresAt {
+        before: Option<DateTime<Utc>>,
+        after: Option<DateTime<Utc>>,
+    },
+    CustomerReference {
+        before: Option<String>,
+        after: Option<String>,
+    },
+    AutomaticDeployment {
+        before: bool,
+        after: bool,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -1,7 +1,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::{CustomerReference, DomainError, GroupName, GroupState, Level, Module, StateChange, StoredState, TreePath};
+use crate::{
+    CustomerReference, DomainError, GroupName, GroupState, Level, Module, StateChange, StoredState,
+    TreePath,
+};
 
 /// A group's id. It never changes, whatever happens to the group (rename, move, level change).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -34,7 +37,9 @@ impl ServiceType {
     }
 
     pub fn parse(text: &str) -> Option<ServiceType> {
-        ServiceType::ALL.into_iter().find(|service| service.as_str() == text)
+        ServiceType::ALL
+            .into_iter()
+            .find(|service| service.as_str() == text)
     }
 }
 
@@ -103,7 +108,9 @@ pub fn check_child_level(parent: Level, child: Level) -> Result<(), DomainError>
     if parent.may_parent(child) {
         Ok(())
     } else if parent == Level::Site {
-        Err(DomainError::level_violation("a site cannot have child groups"))
+        Err(DomainError::level_violation(
+            "a site cannot have child groups",
+        ))
     } else {
         Err(DomainError::level_violation(format!(
             "a group of level {} cannot be placed under one of level {}: a child's level must be strictly lower than its parent's",
@@ -117,7 +124,10 @@ pub fn check_child_level(parent: Level, child: Level) -> Result<(), DomainError>
 /// levels where that module is available.
 pub fn check_automatic_deployment(level: Level, enabled: bool) -> Result<(), DomainError> {
     if enabled && !Module::QuickInstallation.is_available_at(level) {
-        return Err(DomainError::ModuleUnavailable { module: Module::QuickInstallation, level });
+        return Err(DomainError::ModuleUnavailable {
+            module: Module::QuickInstallation,
+            level,
+        });
     }
     Ok(())
 }
@@ -135,7 +145,9 @@ mod tests {
     #[test]
     fn child_level_errors_say_why() {
         assert!(check_child_level(Level::Reseller, Level::Site).is_ok());
-        let Err(DomainError::LevelViolation { message }) = check_child_level(Level::Site, Level::Site) else {
+        let Err(DomainError::LevelViolation { message }) =
+            check_child_level(Level::Site, Level::Site)
+        else {
             panic!("expected a level violation");
         };
         assert!(message.contains("site cannot have child"));
@@ -149,7 +161,11 @@ mod tests {
     fn automatic_deployment_follows_quick_installation() {
         for level in Level::ALL {
             let allowed = Module::QuickInstallation.is_available_at(level);
-            assert_eq!(check_automatic_deployment(level, true).is_ok(), allowed, "{level}");
+            assert_eq!(
+                check_automatic_deployment(level, true).is_ok(),
+                allowed,
+                "{level}"
+            );
             assert!(check_automatic_deployment(level, false).is_ok());
         }
     }

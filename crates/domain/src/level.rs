@@ -124,7 +124,11 @@ mod tests {
             (Site, Site, false),
         ];
         for (parent, child, allowed) in expected {
-            assert_eq!(parent.may_parent(child), allowed, "{parent} may parent {child}");
+            assert_eq!(
+                parent.may_parent(child),
+                allowed,
+                "{parent} may parent {child}"
+            );
         }
     }
 

@@ -16,7 +16,10 @@ mod state;
 pub use company::CompanyProfile;
 pub use error::{DomainError, FieldError};
 pub use event::{GroupChange, GroupCreated, GroupDeleted, GroupEvent, GroupMoved, GroupUpdated};
-pub use group::{Group, GroupChanges, GroupId, NewGroup, ServiceType, check_automatic_deployment, check_child_level};
+pub use group::{
+    Group, GroupChanges, GroupId, NewGroup, ServiceType, check_automatic_deployment,
+    check_child_level,
+};
 pub use level::Level;
 pub use module::Module;
 pub use name::{CustomerReference, GroupName};

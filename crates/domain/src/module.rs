@@ -123,7 +123,11 @@ mod tests {
                 .find(|module| module.as_str() == name)
                 .unwrap_or_else(|| panic!("unknown module {name}"));
             for (level, cell) in Level::ALL.into_iter().zip(words) {
-                assert_eq!(module.is_available_at(level), cell == "yes", "{module} at {level}");
+                assert_eq!(
+                    module.is_available_at(level),
+                    cell == "yes",
+                    "{module} at {level}"
+                );
                 cells += 1;
             }
         }
@@ -133,7 +137,11 @@ mod tests {
     #[test]
     fn every_module_has_one_row() {
         for module in Module::ALL {
-            assert_eq!(MATRIX.iter().filter(|(m, _)| *m == module).count(), 1, "{module}");
+            assert_eq!(
+                MATRIX.iter().filter(|(m, _)| *m == module).count(),
+                1,
+                "{module}"
+            );
         }
     }
 }

@@ -56,17 +56,27 @@ impl CustomerReference {
 
 /// Trims `raw` and checks it: `None` when blank, an error naming `field` when it is too long or
 /// carries control characters.
-pub(crate) fn parse_text(field: &str, raw: &str, max_chars: usize) -> Result<Option<String>, FieldError> {
+pub(crate) fn parse_text(
+    field: &str,
+    raw: &str,
+    max_chars: usize,
+) -> Result<Option<String>, FieldError> {
     let text = raw.trim();
     if text.is_empty() {
         return Ok(None);
     }
     let chars = text.chars().count();
     if chars > max_chars {
-        return Err(FieldError::new(field, format!("must be at most {max_chars} characters (got {chars})")));
+        return Err(FieldError::new(
+            field,
+            format!("must be at most {max_chars} characters (got {chars})"),
+        ));
     }
     if text.chars().any(char::is_control) {
-        return Err(FieldError::new(field, "must not contain control characters"));
+        return Err(FieldError::new(
+            field,
+            "must not contain control characters",
+        ));
     }
     Ok(Some(text.to_owned()))
 }
@@ -77,13 +87,19 @@ mod tests {
 
     #[test]
     fn names_are_trimmed() {
-        assert_eq!(GroupName::parse("  Acme Backup  ").unwrap().as_str(), "Acme Backup");
+        assert_eq!(
+            GroupName::parse("  Acme Backup  ").unwrap().as_str(),
+            "Acme Backup"
+        );
     }
 
     #[test]
     fn empty_and_blank_names_are_refused() {
         for raw in ["", "   ", "\t"] {
-            assert!(matches!(GroupName::parse(raw), Err(DomainError::Validation(_))), "{raw:?}");
+            assert!(
+                matches!(GroupName::parse(raw), Err(DomainError::Validation(_))),
+                "{raw:?}"
+            );
         }
     }
 
@@ -106,13 +122,22 @@ mod tests {
         let a = GroupName::parse("ACME Ltd").unwrap();
         let b = GroupName::parse("acme ltd").unwrap();
         assert_eq!(a.key(), b.key());
-        assert_eq!(GroupName::parse("Ölwerk").unwrap().key(), GroupName::parse("ÖLWERK").unwrap().key());
+        assert_eq!(
+            GroupName::parse("Ölwerk").unwrap().key(),
+            GroupName::parse("ÖLWERK").unwrap().key()
+        );
     }
 
     #[test]
     fn customer_reference_blank_is_none() {
         assert_eq!(CustomerReference::parse("  ").unwrap(), None);
-        assert_eq!(CustomerReference::parse(" C-42 ").unwrap().unwrap().into_string(), "C-42");
+        assert_eq!(
+            CustomerReference::parse(" C-42 ")
+                .unwrap()
+                .unwrap()
+                .into_string(),
+            "C-42"
+        );
         assert!(CustomerReference::parse(&"x".repeat(101)).is_err());
     }
 }

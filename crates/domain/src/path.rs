@@ -85,26 +85,43 @@ mod tests {
 
     fn path(ids: &[i64]) -> TreePath {
         let (first, rest) = ids.split_first().unwrap();
-        rest.iter().fold(TreePath::root(GroupId(*first)), |p, id| p.child(GroupId(*id)))
+        rest.iter().fold(TreePath::root(GroupId(*first)), |p, id| {
+            p.child(GroupId(*id))
+        })
     }
 
     #[test]
     fn paths_spell_the_ids() {
         assert_eq!(path(&[1, 17, 342]).as_str(), "/a1/b17/c342/");
-        assert_eq!(path(&[1, 17, 342]).ids(), vec![GroupId(1), GroupId(17), GroupId(342)]);
+        assert_eq!(
+            path(&[1, 17, 342]).ids(),
+            vec![GroupId(1), GroupId(17), GroupId(342)]
+        );
         assert_eq!(path(&[1, 17, 342]).depth(), 3);
         assert_eq!(path(&[i64::MAX]).ids(), vec![GroupId(i64::MAX)]);
     }
 
     #[test]
     fn string_order_is_tree_order() {
-        let mut paths = vec![path(&[1, 10]), path(&[1, 9, 100]), path(&[1, 9]), path(&[1]), path(&[1, 10, 2])];
+        let mut paths = [
+            path(&[1, 10]),
+            path(&[1, 9, 100]),
+            path(&[1, 9]),
+            path(&[1]),
+            path(&[1, 10, 2]),
+        ];
         paths.sort_by(|a, b| a.as_str().cmp(b.as_str()));
         let ids: Vec<Vec<GroupId>> = paths.iter().map(TreePath::ids).collect();
-        let expected: Vec<Vec<GroupId>> = [vec![1], vec![1, 9], vec![1, 9, 100], vec![1, 10], vec![1, 10, 2]]
-            .into_iter()
-            .map(|ids| ids.into_iter().map(GroupId).collect())
-            .collect();
+        let expected: Vec<Vec<GroupId>> = [
+            vec![1],
+            vec![1, 9],
+            vec![1, 9, 100],
+            vec![1, 10],
+            vec![1, 10, 2],
+        ]
+        .into_iter()
+        .map(|ids| ids.into_iter().map(GroupId).collect())
+        .collect();
         assert_eq!(ids, expected);
     }
 
@@ -113,13 +130,26 @@ mod tests {
         let root = path(&[1, 17]);
         let end = root.subtree_end();
         let inside = [path(&[1, 17]), path(&[1, 17, 5]), path(&[1, 17, 5, 99999])];
-        let outside = [path(&[1]), path(&[1, 1]), path(&[1, 18]), path(&[1, 170]), path(&[1, 99]), path(&[2])];
+        let outside = [
+            path(&[1]),
+            path(&[1, 1]),
+            path(&[1, 18]),
+            path(&[1, 170]),
+            path(&[1, 99]),
+            path(&[2]),
+        ];
         for p in inside {
-            assert!(p.as_str() >= root.as_str() && p.as_str() < end.as_str(), "{p} inside {root}");
+            assert!(
+                p.as_str() >= root.as_str() && p.as_str() < end.as_str(),
+                "{p} inside {root}"
+            );
             assert!(root.contains(&p));
         }
         for p in outside {
-            assert!(!(p.as_str() >= root.as_str() && p.as_str() < end.as_str()), "{p} outside {root}");
+            assert!(
+                !(p.as_str() >= root.as_str() && p.as_str() < end.as_str()),
+                "{p} outside {root}"
+            );
             assert!(!root.contains(&p));
         }
     }

@@ -15,8 +15,12 @@ pub enum GroupState {
 }
 
 impl GroupState {
-    pub const ALL: [GroupState; 4] =
-        [GroupState::Trial, GroupState::Production, GroupState::NotActive, GroupState::Expired];
+    pub const ALL: [GroupState; 4] = [
+        GroupState::Trial,
+        GroupState::Production,
+        GroupState::NotActive,
+        GroupState::Expired,
+    ];
 
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -28,7 +32,9 @@ impl GroupState {
     }
 
     pub fn parse(text: &str) -> Option<GroupState> {
-        GroupState::ALL.into_iter().find(|state| state.as_str() == text)
+        GroupState::ALL
+            .into_iter()
+            .find(|state| state.as_str() == text)
     }
 }
 
@@ -62,7 +68,11 @@ impl StoredState {
         now: DateTime<Utc>,
         trial_days: i64,
     ) -> Result<StoredState, DomainError> {
-        StoredState { state: GroupState::Production, trial_expires_at: None }.change(
+        StoredState {
+            state: GroupState::Production,
+            trial_expires_at: None,
+        }
+        .change(
             Some(state.unwrap_or(GroupState::Trial)),
             trial_expires_at.map(Some),
             now,
@@ -82,17 +92,33 @@ impl StoredState {
         let next = state.unwrap_or(self.state);
         if next != GroupState::Trial {
             if trial_expires_at.flatten().is_some() {
-                return Err(DomainError::invalid("trial_expires_at", "is only for groups in the trial state"));
+                return Err(DomainError::invalid(
+                    "trial_expires_at",
+                    "is only for groups in the trial state",
+                ));
             }
-            return Ok(StoredState { state: next, trial_expires_at: None });
+            return Ok(StoredState {
+                state: next,
+                trial_expires_at: None,
+            });
         }
         let expiry = match trial_expires_at {
             Some(Some(expiry)) => expiry,
-            Some(None) => return Err(DomainError::invalid("trial_expires_at", "a trial must have an expiry")),
-            None if self.state == GroupState::Trial => self.trial_expires_at.unwrap_or(now + Duration::days(trial_days)),
+            Some(None) => {
+                return Err(DomainError::invalid(
+                    "trial_expires_at",
+                    "a trial must have an expiry",
+                ));
+            }
+            None if self.state == GroupState::Trial => self
+                .trial_expires_at
+                .unwrap_or(now + Duration::days(trial_days)),
             None => now + Duration::days(trial_days),
         };
-        Ok(StoredState { state: GroupState::Trial, trial_expires_at: Some(expiry) })
+        Ok(StoredState {
+            state: GroupState::Trial,
+            trial_expires_at: Some(expiry),
+        })
     }
 }
 
@@ -107,7 +133,11 @@ pub struct StateChange {
 }
 
 impl StateChange {
-    pub fn apply(self, current: StoredState, now: DateTime<Utc>) -> Result<StoredState, DomainError> {
+    pub fn apply(
+        self,
+        current: StoredState,
+        now: DateTime<Utc>,
+    ) -> Result<StoredState, DomainError> {
         current.change(self.state, self.trial_expires_at, now, self.trial_days)
     }
 }
@@ -120,41 +150,85 @@ mod tests {
     fn new_groups_start_a_trial_of_the_default_length() {
         let now = Utc::now();
         let state = StoredState::for_new_group(None, None, now, DEFAULT_TRIAL_DAYS).unwrap();
-        assert_eq!(state, StoredState { state: GroupState::Trial, trial_expires_at: Some(now + Duration::days(30)) });
-        let production = StoredState::for_new_group(Some(GroupState::Production), None, now, 30).unwrap();
+        assert_eq!(
+            state,
+            StoredState {
+                state: GroupState::Trial,
+                trial_expires_at: Some(now + Duration::days(30))
+            }
+        );
+        let production =
+            StoredState::for_new_group(Some(GroupState::Production), None, now, 30).unwrap();
         assert_eq!(production.trial_expires_at, None);
-        assert!(StoredState::for_new_group(Some(GroupState::Production), Some(now), now, 30).is_err());
+        assert!(
+            StoredState::for_new_group(Some(GroupState::Production), Some(now), now, 30).is_err()
+        );
     }
 
     #[test]
     fn changes_keep_move_or_clear_the_expiry() {
         let now = Utc::now();
-        let trial = StoredState { state: GroupState::Trial, trial_expires_at: Some(now + Duration::days(3)) };
+        let trial = StoredState {
+            state: GroupState::Trial,
+            trial_expires_at: Some(now + Duration::days(3)),
+        };
         assert_eq!(trial.change(None, None, now, 30).unwrap(), trial);
         let later = now + Duration::days(60);
-        assert_eq!(trial.change(None, Some(Some(later)), now, 30).unwrap().trial_expires_at, Some(later));
+        assert_eq!(
+            trial
+                .change(None, Some(Some(later)), now, 30)
+                .unwrap()
+                .trial_expires_at,
+            Some(later)
+        );
         assert!(trial.change(None, Some(None), now, 30).is_err());
-        let production = trial.change(Some(GroupState::Production), None, now, 30).unwrap();
-        assert_eq!(production, StoredState { state: GroupState::Production, trial_expires_at: None });
+        let production = trial
+            .change(Some(GroupState::Production), None, now, 30)
+            .unwrap();
+        assert_eq!(
+            production,
+            StoredState {
+                state: GroupState::Production,
+                trial_expires_at: None
+            }
+        );
         assert!(production.change(None, Some(Some(later)), now, 30).is_err());
-        let again = production.change(Some(GroupState::Trial), None, now, 30).unwrap();
+        let again = production
+            .change(Some(GroupState::Trial), None, now, 30)
+            .unwrap();
         assert_eq!(again.trial_expires_at, Some(now + Duration::days(30)));
     }
 
     #[test]
     fn a_trial_past_its_expiry_is_expired() {
         let now = Utc::now();
-        let trial = |expiry| StoredState { state: GroupState::Trial, trial_expires_at: Some(expiry) };
-        assert_eq!(trial(now + Duration::days(1)).effective(now), GroupState::Trial);
+        let trial = |expiry| StoredState {
+            state: GroupState::Trial,
+            trial_expires_at: Some(expiry),
+        };
+        assert_eq!(
+            trial(now + Duration::days(1)).effective(now),
+            GroupState::Trial
+        );
         assert_eq!(trial(now).effective(now), GroupState::Expired);
-        assert_eq!(trial(now - Duration::days(1)).effective(now), GroupState::Expired);
+        assert_eq!(
+            trial(now - Duration::days(1)).effective(now),
+            GroupState::Expired
+        );
     }
 
     #[test]
     fn other_states_are_what_they_say() {
         let now = Utc::now();
-        for state in [GroupState::Production, GroupState::NotActive, GroupState::Expired] {
-            let stored = StoredState { state, trial_expires_at: Some(now - Duration::days(1)) };
+        for state in [
+            GroupState::Production,
+            GroupState::NotActive,
+            GroupState::Expired,
+        ] {
+            let stored = StoredState {
+                state,
+                trial_expires_at: Some(now - Duration::days(1)),
+            };
             assert_eq!(stored.effective(now), state);
         }
     }

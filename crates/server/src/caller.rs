@@ -40,12 +40,23 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.strip_prefix("Bearer "))
         .map(str::trim)
-        .ok_or_else(|| ApiError::new(ErrorCode::Unauthenticated, "send Authorization: Bearer <token>"))?;
+        .ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "send Authorization: Bearer <token>",
+            )
+        })?;
     // Until user accounts exist, the one credential is the configured bootstrap token, whose
     // scope is the whole tree. The users issue replaces this lookup; handlers stay as they are.
     if state.bootstrap_token.matches(token) {
-        Ok(Caller { group_id: state.root_id, scope: state.root_path.clone() })
+        Ok(Caller {
+            group_id: state.root_id,
+            scope: state.root_path.clone(),
+        })
     } else {
-        Err(ApiError::new(ErrorCode::Unauthenticated, "the token is not valid"))
+        Err(ApiError::new(
+            ErrorCode::Unauthenticated,
+            "the token is not valid",
+        ))
     }
 }

@@ -57,7 +57,9 @@ pub struct AuthSettings {
 
 impl std::fmt::Debug for AuthSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthSettings").field("bootstrap_token", &"***").finish()
+        f.debug_struct("AuthSettings")
+            .field("bootstrap_token", &"***")
+            .finish()
     }
 }
 
@@ -72,10 +74,18 @@ impl Settings {
         use config::{Config, Environment, File, FileFormat};
         let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
         if let Ok(path) = std::env::var("TENANTRY_CONFIG") {
-            builder = builder.add_source(File::with_name(&path).format(FileFormat::Toml).required(true));
+            builder = builder.add_source(
+                File::with_name(&path)
+                    .format(FileFormat::Toml)
+                    .required(true),
+            );
         }
         let settings: Settings = builder
-            .add_source(Environment::with_prefix("TENANTRY").prefix_separator("__").separator("__"))
+            .add_source(
+                Environment::with_prefix("TENANTRY")
+                    .prefix_separator("__")
+                    .separator("__"),
+            )
             .build()?
             .try_deserialize()?;
         settings.validate()?;
@@ -86,8 +96,14 @@ impl Settings {
         tenantry_storage::Backend::of_url(&self.database.url)?;
         tenantry_domain::GroupName::parse(&self.root.name)
             .map_err(|e| anyhow::anyhow!("root.name is not a valid group name: {e:?}"))?;
-        anyhow::ensure!(self.groups.trial_days > 0, "groups.trial_days must be at least 1");
-        anyhow::ensure!(self.database.pool_size > 0, "database.pool_size must be at least 1");
+        anyhow::ensure!(
+            self.groups.trial_days > 0,
+            "groups.trial_days must be at least 1"
+        );
+        anyhow::ensure!(
+            self.database.pool_size > 0,
+            "database.pool_size must be at least 1"
+        );
         Ok(())
     }
 }

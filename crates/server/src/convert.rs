@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use tenantry_api_types::{CreateGroup, GroupBody, GroupPage, UpdateGroup};
 use tenantry_domain::{
-    CustomerReference, DomainError, FieldError, Group, GroupChanges, GroupId, GroupName, NewGroup, ServiceType,
-    StateChange, StoredState,
+    CustomerReference, DomainError, FieldError, Group, GroupChanges, GroupId, GroupName, NewGroup,
+    ServiceType, StateChange, StoredState,
 };
 use tenantry_storage::Page;
 
@@ -62,10 +62,19 @@ impl Problems {
     }
 }
 
-pub fn new_group(body: CreateGroup, now: DateTime<Utc>, trial_days: i64) -> Result<NewGroup, DomainError> {
+pub fn new_group(
+    body: CreateGroup,
+    now: DateTime<Utc>,
+    trial_days: i64,
+) -> Result<NewGroup, DomainError> {
     let mut problems = Problems::default();
     let name = problems.take(GroupName::parse(&body.name));
-    let state = problems.take(StoredState::for_new_group(body.state, body.trial_expires_at, now, trial_days));
+    let state = problems.take(StoredState::for_new_group(
+        body.state,
+        body.trial_expires_at,
+        now,
+        trial_days,
+    ));
     let reference = problems.take(match &body.customer_reference {
         Some(text) => CustomerReference::parse(text),
         None => Ok(None),

@@ -18,7 +18,10 @@ impl ApiError {
 
     pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> ApiError {
         let mut body = ErrorBody::new(ErrorCode::ValidationFailed, "the input is invalid");
-        body.errors.push(FieldErrorBody { field: field.into(), message: message.into() });
+        body.errors.push(FieldErrorBody {
+            field: field.into(),
+            message: message.into(),
+        });
         ApiError(Box::new(body))
     }
 
@@ -29,7 +32,10 @@ impl ApiError {
     /// For faults the client can do nothing about: logs the cause, says little.
     pub fn internal(cause: impl std::fmt::Display) -> ApiError {
         log::error!("internal error: {cause}");
-        ApiError::new(ErrorCode::Internal, "an internal error occurred; it has been logged")
+        ApiError::new(
+            ErrorCode::Internal,
+            "an internal error occurred; it has been logged",
+        )
     }
 
     #[cfg(test)]
@@ -67,7 +73,10 @@ impl From<DomainError> for ApiError {
                 let mut body = ErrorBody::new(ErrorCode::ValidationFailed, detail);
                 body.errors = fields
                     .into_iter()
-                    .map(|f| FieldErrorBody { field: f.field, message: f.message })
+                    .map(|f| FieldErrorBody {
+                        field: f.field,
+                        message: f.message,
+                    })
                     .collect();
                 ApiError(Box::new(body))
             }
@@ -81,7 +90,9 @@ impl From<DomainError> for ApiError {
                 body.devices = Some(devices);
                 ApiError(Box::new(body))
             }
-            DomainError::ModuleUnavailable { .. } => ApiError::new(ErrorCode::ModuleUnavailable, detail),
+            DomainError::ModuleUnavailable { .. } => {
+                ApiError::new(ErrorCode::ModuleUnavailable, detail)
+            }
             DomainError::PreconditionFailed => ApiError::new(ErrorCode::PreconditionFailed, detail),
             DomainError::Forbidden { .. } => ApiError::new(ErrorCode::Forbidden, detail),
         }
@@ -94,7 +105,10 @@ impl From<StoreError> for ApiError {
             StoreError::Domain(domain) => domain.into(),
             StoreError::Pool(cause) => {
                 log::warn!("database pool exhausted or unreachable: {cause}");
-                ApiError::new(ErrorCode::Unavailable, "the database is busy or unreachable; retry shortly")
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the database is busy or unreachable; retry shortly",
+                )
             }
             other => ApiError::internal(other),
         }
@@ -116,14 +130,35 @@ mod tests {
     #[test]
     fn domain_errors_map_to_their_codes_and_statuses() {
         let cases: Vec<(DomainError, u16, &str)> = vec![
-            (DomainError::invalid("name", "must not be empty"), 422, "validation_failed"),
+            (
+                DomainError::invalid("name", "must not be empty"),
+                422,
+                "validation_failed",
+            ),
             (DomainError::NotFound { what: "group" }, 404, "not_found"),
             (DomainError::level_violation("x"), 409, "level_violation"),
             (DomainError::invalid_parent("x"), 422, "invalid_parent"),
-            (DomainError::NameTaken { name: "A".into() }, 409, "name_taken"),
-            (DomainError::GroupNotEmpty { children: 2, devices: 1 }, 409, "group_not_empty"),
+            (
+                DomainError::NameTaken { name: "A".into() },
+                409,
+                "name_taken",
+            ),
+            (
+                DomainError::GroupNotEmpty {
+                    children: 2,
+                    devices: 1,
+                },
+                409,
+                "group_not_empty",
+            ),
             (DomainError::PreconditionFailed, 412, "precondition_failed"),
-            (DomainError::Forbidden { message: "no".into() }, 403, "forbidden"),
+            (
+                DomainError::Forbidden {
+                    message: "no".into(),
+                },
+                403,
+                "forbidden",
+            ),
         ];
         for (error, status, code) in cases {
             let (got_status, body) = body_of(error.into());
@@ -135,8 +170,17 @@ mod tests {
 
     #[test]
     fn not_empty_carries_the_counts_and_validation_the_fields() {
-        let (_, body) = body_of(DomainError::GroupNotEmpty { children: 2, devices: 1 }.into());
-        assert_eq!((body["children"].as_i64(), body["devices"].as_i64()), (Some(2), Some(1)));
+        let (_, body) = body_of(
+            DomainError::GroupNotEmpty {
+                children: 2,
+                devices: 1,
+            }
+            .into(),
+        );
+        assert_eq!(
+            (body["children"].as_i64(), body["devices"].as_i64()),
+            (Some(2), Some(1))
+        );
         let (_, body) = body_of(DomainError::invalid("name", "must not be empty").into());
         assert_eq!(body["errors"][0]["field"], "name");
     }

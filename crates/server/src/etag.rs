@@ -20,7 +20,12 @@ pub fn required_version(req: &HttpRequest, kind: &str, id: i64) -> Option<i64> {
     let version = value
         .split(',')
         .map(str::trim)
-        .filter_map(|tag| tag.strip_prefix(&prefix)?.strip_suffix('"')?.parse::<i64>().ok())
+        .filter_map(|tag| {
+            tag.strip_prefix(&prefix)?
+                .strip_suffix('"')?
+                .parse::<i64>()
+                .ok()
+        })
         .next();
     Some(version.unwrap_or(-1))
 }
@@ -31,7 +36,13 @@ mod tests {
     use actix_web::test::TestRequest;
 
     fn with(value: &str) -> Option<i64> {
-        required_version(&TestRequest::default().insert_header((header::IF_MATCH, value)).to_http_request(), "group", 4)
+        required_version(
+            &TestRequest::default()
+                .insert_header((header::IF_MATCH, value))
+                .to_http_request(),
+            "group",
+            4,
+        )
     }
 
     #[test]
@@ -41,6 +52,9 @@ mod tests {
         assert_eq!(with("*"), None);
         assert_eq!(with(&format!("W/{}", etag("group", 4, 7))), Some(-1));
         assert_eq!(with(&etag("group", 5, 7)), Some(-1));
-        assert_eq!(required_version(&TestRequest::default().to_http_request(), "group", 4), None);
+        assert_eq!(
+            required_version(&TestRequest::default().to_http_request(), "group", 4),
+            None
+        );
     }
 }

@@ -9,8 +9,12 @@ use crate::caller::Caller;
 pub fn publish(caller: &Caller, events: &[GroupEvent]) {
     for event in events {
         match serde_json::to_string(event) {
-            Ok(json) => log::info!(target: "tenantry::events", "by group {}: {json}", caller.group_id),
-            Err(error) => log::warn!(target: "tenantry::events", "cannot encode {event:?}: {error}"),
+            Ok(json) => {
+                log::info!(target: "tenantry::events", "by group {}: {json}", caller.group_id)
+            }
+            Err(error) => {
+                log::warn!(target: "tenantry::events", "cannot encode {event:?}: {error}")
+            }
         }
     }
 }

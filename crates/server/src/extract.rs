@@ -30,19 +30,33 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
             .and_then(|v| v.split(';').next())
             .map(|mime| {
                 let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+                mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json"))
             })
             .unwrap_or(false);
-        let limit = req.app_data::<web::Data<AppState>>().map_or(65_536, |s| s.max_body_bytes);
+        let limit = req
+            .app_data::<web::Data<AppState>>()
+            .map_or(65_536, |s| s.max_body_bytes);
         let body = web::Bytes::from_request(req, payload);
         Box::pin(async move {
             if !is_json {
-                return Err(ApiError::new(ErrorCode::UnsupportedMediaType, "send the body as application/json"));
+                return Err(ApiError::new(
+                    ErrorCode::UnsupportedMediaType,
+                    "send the body as application/json",
+                ));
             }
-            let too_large = || ApiError::new(ErrorCode::PayloadTooLarge, format!("the body is larger than {limit} bytes"));
+            let too_large = || {
+                ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("the body is larger than {limit} bytes"),
+                )
+            };
             let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
                 Some(PayloadError::Overflow) => too_large(),
-                _ => ApiError::new(ErrorCode::MalformedRequest, format!("cannot read the body: {e}")),
+                _ => ApiError::new(
+                    ErrorCode::MalformedRequest,
+                    format!("cannot read the body: {e}"),
+                ),
             })?;
             if bytes.len() > limit {
                 return Err(too_large());
@@ -58,14 +72,27 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let field = error.path().to_string();
         let inner = error.into_inner();
         if inner.is_syntax() || inner.is_eof() {
-            ApiError::new(ErrorCode::MalformedRequest, format!("the body is not valid JSON: {inner}"))
+            ApiError::new(
+                ErrorCode::MalformedRequest,
+                format!("the body is not valid JSON: {inner}"),
+            )
         } else {
-            ApiError::invalid_field(if field == "." { "body".to_owned() } else { field }, strip_position(&inner))
+            ApiError::invalid_field(
+                if field == "." {
+                    "body".to_owned()
+                } else {
+                    field
+                },
+                strip_position(&inner),
+            )
         }
     })?;
-    deserializer
-        .end()
-        .map_err(|e| ApiError::new(ErrorCode::MalformedRequest, format!("the body is not valid JSON: {e}")))?;
+    deserializer.end().map_err(|e| {
+        ApiError::new(
+            ErrorCode::MalformedRequest,
+            format!("the body is not valid JSON: {e}"),
+        )
+    })?;
     Ok(value)
 }
 
@@ -101,22 +128,35 @@ mod tests {
         let response = actix_web::ResponseError::error_response(&error);
         let bytes = actix_web::body::MessageBody::try_into_bytes(response.into_body()).unwrap();
         let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
-        (error.code(), json["errors"][0]["field"].as_str().map(str::to_owned))
+        (
+            error.code(),
+            json["errors"][0]["field"].as_str().map(str::to_owned),
+        )
     }
 
     #[test]
     fn syntax_errors_are_malformed_requests() {
         assert_eq!(code_and_field("{").0, ErrorCode::MalformedRequest);
-        assert_eq!(code_and_field(r#"{"name": "a", "parent_id": 1, "level": "site"} x"#).0, ErrorCode::MalformedRequest);
+        assert_eq!(
+            code_and_field(r#"{"name": "a", "parent_id": 1, "level": "site"} x"#).0,
+            ErrorCode::MalformedRequest
+        );
     }
 
     #[test]
     fn wrong_fields_name_the_field() {
         let (code, field) = code_and_field(r#"{"name": "a", "parent_id": "one", "level": "site"}"#);
-        assert_eq!((code, field.as_deref()), (ErrorCode::ValidationFailed, Some("parent_id")));
+        assert_eq!(
+            (code, field.as_deref()),
+            (ErrorCode::ValidationFailed, Some("parent_id"))
+        );
         let (code, field) = code_and_field(r#"{"name": "a", "parent_id": 1, "level": "planet"}"#);
-        assert_eq!((code, field.as_deref()), (ErrorCode::ValidationFailed, Some("level")));
-        let (code, _) = code_and_field(r#"{"name": "a", "parent_id": 1, "level": "site", "colour": 1}"#);
+        assert_eq!(
+            (code, field.as_deref()),
+            (ErrorCode::ValidationFailed, Some("level"))
+        );
+        let (code, _) =
+            code_and_field(r#"{"name": "a", "parent_id": 1, "level": "site", "colour": 1}"#);
         assert_eq!(code, ErrorCode::ValidationFailed);
     }
 }

@@ -71,5 +71,8 @@ fn main() -> ExitCode {
 
 fn init_logging(level: &str) {
     let filters = std::env::var("RUST_LOG").unwrap_or_else(|_| level.to_owned());
-    env_logger::Builder::new().parse_filters(&filters).format_timestamp_millis().init();
+    env_logger::Builder::new()
+        .parse_filters(&filters)
+        .format_timestamp_millis()
+        .init();
 }

@@ -28,7 +28,8 @@ fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
 
 /// The installation's own company, created on the first start from `[root]`.
 fn ensure_root(storage: &Storage, settings: &Settings) -> anyhow::Result<Group> {
-    let name = GroupName::parse(&settings.root.name).map_err(|e| anyhow::anyhow!("root.name: {e:?}"))?;
+    let name =
+        GroupName::parse(&settings.root.name).map_err(|e| anyhow::anyhow!("root.name: {e:?}"))?;
     let level = settings.root.level;
     let root = storage.write(|w| groups::create_root(w, &name, level, tenantry_storage::now()))?;
     log::info!("root group {} ({:?}, {})", root.id, root.name, root.level);
@@ -55,7 +56,9 @@ fn bootstrap_token(settings: &Settings) -> anyhow::Result<BootstrapToken> {
 struct OpenApiJson(String);
 
 async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
-    HttpResponse::Ok().content_type("application/json").body(doc.0.clone())
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(doc.0.clone())
 }
 
 async fn no_route() -> Result<HttpResponse, ApiError> {
@@ -109,7 +112,12 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     }
     let server = server
         .bind((settings.server.host.as_str(), settings.server.port))
-        .with_context(|| format!("cannot listen on {}:{}", settings.server.host, settings.server.port))?;
+        .with_context(|| {
+            format!(
+                "cannot listen on {}:{}",
+                settings.server.host, settings.server.port
+            )
+        })?;
     // One line on standard output that scripts and tests can wait for (logs go to stderr).
     for address in server.addrs() {
         println!("tenantry-server listening on http://{address}");
@@ -121,7 +129,10 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
 }
 
 pub fn seed(settings: Settings, shape: &[usize], prefix: &str) -> anyhow::Result<()> {
-    anyhow::ensure!(!shape.is_empty() && shape.iter().all(|n| *n > 0), "--shape needs positive numbers");
+    anyhow::ensure!(
+        !shape.is_empty() && shape.iter().all(|n| *n > 0),
+        "--shape needs positive numbers"
+    );
     let storage = open_storage(&settings)?;
     ensure_root(&storage, &settings)?;
     let started = Instant::now();

@@ -1,11 +1,11 @@
 use std::path::Path;
 use std::time::Duration;
 
+use diesel::Connection;
 use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
 use diesel::pg::PgConnection;
 use diesel::r2d2::{CustomizeConnection, ManageConnection, Pool, R2D2Connection};
 use diesel::sqlite::SqliteConnection;
-use diesel::Connection;
 
 use crate::error::{StoreError, StoreResult};
 use crate::migrations;
@@ -42,7 +42,8 @@ impl Backend {
             Ok(Backend::Postgres)
         } else {
             Err(StoreError::Connect(
-                "the database URL must start with sqlite:// or postgres:// (or postgresql://)".into(),
+                "the database URL must start with sqlite:// or postgres:// (or postgresql://)"
+                    .into(),
             ))
         }
     }
@@ -85,9 +86,15 @@ impl Storage {
         let connect_url = match backend {
             Backend::Sqlite => {
                 let file = sqlite_path(url)?;
-                if let Some(folder) = Path::new(&file).parent().filter(|p| !p.as_os_str().is_empty()) {
+                if let Some(folder) = Path::new(&file)
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                {
                     std::fs::create_dir_all(folder).map_err(|e| {
-                        StoreError::Connect(format!("cannot create the folder {}: {e}", folder.display()))
+                        StoreError::Connect(format!(
+                            "cannot create the folder {}: {e}",
+                            folder.display()
+                        ))
                     })?;
                 }
                 file
@@ -100,7 +107,10 @@ impl Storage {
                 .min_idle(Some(1))
                 .connection_timeout(settings.connection_timeout)
                 .connection_customizer(Box::new(SessionSetup))
-                .build(Connector { backend, url: connect_url.clone() })
+                .build(Connector {
+                    backend,
+                    url: connect_url.clone(),
+                })
                 .map_err(|e| StoreError::Connect(e.to_string()))
         };
         let reads = build(settings.size.max(1))?;
@@ -108,7 +118,11 @@ impl Storage {
             Backend::Sqlite => build(1)?,
             Backend::Postgres => reads.clone(),
         };
-        let storage = Storage { backend, reads, writes };
+        let storage = Storage {
+            backend,
+            reads,
+            writes,
+        };
         storage.migrate()?;
         Ok(storage)
     }
@@ -123,7 +137,10 @@ impl Storage {
     }
 
     /// Runs `work` on a pooled connection, outside any explicit transaction.
-    pub fn read<T>(&self, work: impl FnOnce(&mut DbConnection) -> StoreResult<T>) -> StoreResult<T> {
+    pub fn read<T>(
+        &self,
+        work: impl FnOnce(&mut DbConnection) -> StoreResult<T>,
+    ) -> StoreResult<T> {
         let mut conn = self.reads.get()?;
         work(&mut conn)
     }
@@ -135,7 +152,9 @@ impl Storage {
         let mut pooled = self.writes.get()?;
         let conn: &mut DbConnection = &mut pooled;
         match conn {
-            DbConnection::Sqlite(c) => AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?,
+            DbConnection::Sqlite(c) => {
+                AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
+            }
             DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
         }
         // Commit and rollback go through the multi-connection's manager, which hands them to
@@ -167,7 +186,10 @@ impl Storage {
     /// Connections in use / idle, for operators.
     pub fn pool_state(&self) -> (u32, u32) {
         let state = self.reads.state();
-        (state.connections - state.idle_connections, state.idle_connections)
+        (
+            state.connections - state.idle_connections,
+            state.idle_connections,
+        )
     }
 }
 
@@ -206,7 +228,9 @@ impl ManageConnection for Connector {
 fn sqlite_path(url: &str) -> StoreResult<String> {
     let file = url.trim_start_matches("sqlite://");
     if file.is_empty() {
-        return Err(StoreError::Connect("the sqlite:// URL names no file".into()));
+        return Err(StoreError::Connect(
+            "the sqlite:// URL names no file".into(),
+        ));
     }
     Ok(file.to_owned())
 }

@@ -21,15 +21,33 @@ struct NewDeviceRow<'a> {
 
 /// Adds a device to a group. Holds the group row (PostgreSQL) or the write lock (SQLite), so a
 /// concurrent removal of the group either sees this device or makes this call fail: never both.
-pub fn add(w: &mut Writer<'_>, group: GroupId, name: &str, os: &str, now: DateTime<Utc>) -> StoreResult<i64> {
+pub fn add(
+    w: &mut Writer<'_>,
+    group: GroupId,
+    name: &str,
+    os: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<i64> {
     let conn = w.conn();
     lock_group(conn, group.0, RowLock::Share)?;
-    let exists = groups::table.find(group.0).select(groups::id).first::<i64>(conn).optional()?.is_some();
+    let exists = groups::table
+        .find(group.0)
+        .select(groups::id)
+        .first::<i64>(conn)
+        .optional()?
+        .is_some();
     if !exists {
         return Err(StoreError::Domain(DomainError::NotFound { what: "group" }));
     }
-    let row = NewDeviceRow { group_id: group.0, name, os, created_at: now.naive_utc() };
-    diesel::insert_into(devices::table).values(&row).execute(conn)?;
+    let row = NewDeviceRow {
+        group_id: group.0,
+        name,
+        os,
+        created_at: now.naive_utc(),
+    };
+    diesel::insert_into(devices::table)
+        .values(&row)
+        .execute(conn)?;
     let id = devices::table
         .filter(devices::group_id.eq(group.0))
         .select(diesel::dsl::max(devices::id))

@@ -29,7 +29,9 @@ pub fn lock_tree(conn: &mut DbConnection, mode: TreeLock) -> StoreResult<()> {
             TreeLock::Shared => "SELECT pg_advisory_xact_lock_shared($1)",
             TreeLock::Exclusive => "SELECT pg_advisory_xact_lock($1)",
         };
-        diesel::sql_query(sql).bind::<BigInt, _>(TREE_LOCK_KEY).execute(c)?;
+        diesel::sql_query(sql)
+            .bind::<BigInt, _>(TREE_LOCK_KEY)
+            .execute(c)?;
     }
     Ok(())
 }
@@ -81,9 +83,11 @@ pub fn next_ids(conn: &mut DbConnection, count: i64) -> StoreResult<i64> {
         DbConnection::Pg(c) => {
             // Jump the sequence past the whole block in one statement; ids are handed out
             // strictly from it, so the block belongs to this transaction alone.
-            diesel::sql_query("SELECT setval('groups_id_seq', nextval('groups_id_seq') + $1 - 1) - $1 + 1 AS id")
-                .bind::<BigInt, _>(count)
-                .get_result::<NextId>(c)?
+            diesel::sql_query(
+                "SELECT setval('groups_id_seq', nextval('groups_id_seq') + $1 - 1) - $1 + 1 AS id",
+            )
+            .bind::<BigInt, _>(count)
+            .get_result::<NextId>(c)?
         }
     };
     Ok(next.id)

@@ -5,8 +5,8 @@
 //! reach the functions that change data, so a change can't run outside a write transaction.
 
 mod db;
-mod dialect;
 pub mod devices;
+mod dialect;
 mod error;
 pub mod groups;
 pub mod migrations;

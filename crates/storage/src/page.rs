@@ -16,7 +16,7 @@ impl Cursor {
 
     pub fn parse(token: &str) -> Result<Cursor, DomainError> {
         let bad = || DomainError::invalid("cursor", "is not a cursor this server handed out");
-        if token.is_empty() || token.len() % 2 != 0 || token.len() > 512 {
+        if token.is_empty() || !token.len().is_multiple_of(2) || token.len() > 512 {
             return Err(bad());
         }
         let bytes = (0..token.len())
@@ -53,7 +53,10 @@ impl PageRequest {
     pub fn new(limit: Option<i64>, after: Option<Cursor>) -> Result<PageRequest, DomainError> {
         let limit = limit.unwrap_or(DEFAULT_PAGE);
         if !(1..=MAX_PAGE).contains(&limit) {
-            return Err(DomainError::invalid("limit", format!("must be between 1 and {MAX_PAGE}")));
+            return Err(DomainError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
         Ok(PageRequest { limit, after })
     }
@@ -61,7 +64,10 @@ impl PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest { limit: DEFAULT_PAGE, after: None }
+        PageRequest {
+            limit: DEFAULT_PAGE,
+            after: None,
+        }
     }
 }
 
@@ -74,10 +80,18 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     /// Builds a page from `limit + 1` fetched rows: the extra row only says that more follow.
-    pub(crate) fn from_overfetch(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> &str) -> Page<T> {
+    pub(crate) fn from_overfetch(
+        mut rows: Vec<T>,
+        limit: i64,
+        key: impl Fn(&T) -> &str,
+    ) -> Page<T> {
         let more = rows.len() as i64 > limit;
         rows.truncate(limit as usize);
-        let next = if more { rows.last().map(|last| Cursor::after(key(last))) } else { None };
+        let next = if more {
+            rows.last().map(|last| Cursor::after(key(last)))
+        } else {
+            None
+        };
         Page { items: rows, next }
     }
 }
@@ -111,6 +125,10 @@ mod tests {
         let page = Page::from_overfetch(vec!["a".to_string(), "b".into(), "c".into()], 2, |s| s);
         assert_eq!(page.items.len(), 2);
         assert_eq!(page.next.unwrap().key(), "b");
-        assert!(Page::from_overfetch(vec!["a".to_string()], 2, |s| s).next.is_none());
+        assert!(
+            Page::from_overfetch(vec!["a".to_string()], 2, |s| s)
+                .next
+                .is_none()
+        );
     }
 }

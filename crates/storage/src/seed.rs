@@ -24,11 +24,17 @@ pub struct SeedReport {
 /// Creates a tree under the root: `shape[0]` children of the root, `shape[1]` children of each of
 /// those, and so on, each generation one level lower than the one above (the root's level comes
 /// first). All in one transaction with multi-row inserts and ids reserved up front.
-pub fn seed_tree(storage: &Storage, shape: &[usize], name_prefix: &str, now: DateTime<Utc>) -> StoreResult<SeedReport> {
+pub fn seed_tree(
+    storage: &Storage,
+    shape: &[usize],
+    name_prefix: &str,
+    now: DateTime<Utc>,
+) -> StoreResult<SeedReport> {
     storage.write(|w| {
         let conn = w.conn();
         lock_tree(conn, TreeLock::Exclusive)?;
-        let root = groups::root(conn)?.ok_or_else(|| StoreError::Corrupt("no root group yet".into()))?;
+        let root =
+            groups::root(conn)?.ok_or_else(|| StoreError::Corrupt("no root group yet".into()))?;
         let mut levels = Vec::with_capacity(shape.len());
         let mut level = root.level;
         for _ in shape {
@@ -42,11 +48,17 @@ pub fn seed_tree(storage: &Storage, shape: &[usize], name_prefix: &str, now: Dat
             })?;
             levels.push(level);
         }
-        let total: usize = shape.iter().scan(1usize, |width, n| {
-            *width *= n;
-            Some(*width)
-        }).sum();
-        let mut next_id = next_ids(conn, i64::try_from(total).map_err(|_| StoreError::Corrupt("too many".into()))?)?;
+        let total: usize = shape
+            .iter()
+            .scan(1usize, |width, n| {
+                *width *= n;
+                Some(*width)
+            })
+            .sum();
+        let mut next_id = next_ids(
+            conn,
+            i64::try_from(total).map_err(|_| StoreError::Corrupt("too many".into()))?,
+        )?;
 
         let mut parents: Vec<TreePath> = vec![root.path.clone()];
         let mut top_ids = Vec::new();
@@ -92,7 +104,10 @@ pub fn seed_tree(storage: &Storage, shape: &[usize], name_prefix: &str, now: Dat
         if !batch.is_empty() {
             insert_rows(conn, &batch)?;
         }
-        Ok(SeedReport { groups: total, top_ids })
+        Ok(SeedReport {
+            groups: total,
+            top_ids,
+        })
     })
 }
 

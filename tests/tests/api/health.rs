@@ -3,21 +3,43 @@ use tenantry_tests::TestServer;
 #[test]
 fn health_and_readiness_need_no_credentials() {
     let server = TestServer::start();
-    let health = server.request("GET", "/healthz", None, &[("Authorization", "")]).expect(200);
+    let health = server
+        .request("GET", "/healthz", None, &[("Authorization", "")])
+        .expect(200);
     assert_eq!(health.body["status"], "ok");
-    let ready = server.request("GET", "/readyz", None, &[("Authorization", "")]).expect(200);
-    assert_eq!((ready.body["status"].as_str(), ready.body["database"].as_str()), (Some("ready"), Some("ok")));
+    let ready = server
+        .request("GET", "/readyz", None, &[("Authorization", "")])
+        .expect(200);
+    assert_eq!(
+        (
+            ready.body["status"].as_str(),
+            ready.body["database"].as_str()
+        ),
+        (Some("ready"), Some("ok"))
+    );
 }
 
 #[test]
 fn the_openapi_document_lists_every_endpoint() {
     let server = TestServer::start();
-    let doc = server.request("GET", "/api/v1/openapi.json", None, &[("Authorization", "")]).expect(200);
+    let doc = server
+        .request(
+            "GET",
+            "/api/v1/openapi.json",
+            None,
+            &[("Authorization", "")],
+        )
+        .expect(200);
     let mut operations: Vec<String> = doc.body["paths"]
         .as_object()
         .unwrap()
         .iter()
-        .flat_map(|(path, item)| item.as_object().unwrap().keys().map(move |method| format!("{method} {path}")))
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .unwrap()
+                .keys()
+                .map(move |method| format!("{method} {path}"))
+        })
         .collect();
     operations.sort();
     assert_eq!(
@@ -43,6 +65,8 @@ fn the_openapi_document_lists_every_endpoint() {
 #[test]
 fn unknown_endpoints_answer_in_the_error_shape() {
     let server = TestServer::start();
-    server.get("/api/v1/nothing-here").expect_error(404, "not_found");
+    server
+        .get("/api/v1/nothing-here")
+        .expect_error(404, "not_found");
     server.get("/elsewhere").expect_error(404, "not_found");
 }

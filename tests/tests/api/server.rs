@@ -6,17 +6,28 @@ use tenantry_tests::{TestDatabase, TestServer};
 
 fn binary() -> std::path::PathBuf {
     let exe = std::env::current_exe().unwrap();
-    exe.parent().and_then(|deps| deps.parent()).unwrap().join("tenantry-server")
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .join("tenantry-server")
 }
 
 #[test]
 fn configuration_mistakes_stop_start_up_with_a_message() {
     for (key, value, expected) in [
         ("TENANTRY__DATABASE__URLL", "sqlite://x.db", "urll"),
-        ("TENANTRY__DATABASE__URL", "mysql://localhost/x", "sqlite://"),
+        (
+            "TENANTRY__DATABASE__URL",
+            "mysql://localhost/x",
+            "sqlite://",
+        ),
         ("TENANTRY__ROOT__LEVEL", "planet", "planet"),
     ] {
-        let output = Command::new(binary()).env(key, value).env("TENANTRY__SERVER__PORT", "0").output().unwrap();
+        let output = Command::new(binary())
+            .env(key, value)
+            .env("TENANTRY__SERVER__PORT", "0")
+            .output()
+            .unwrap();
         assert_eq!(output.status.code(), Some(2), "{key}={value}");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains(expected), "{key}={value}: {stderr}");
@@ -27,7 +38,11 @@ fn configuration_mistakes_stop_start_up_with_a_message() {
 fn sigterm_stops_the_server_cleanly() {
     let mut server = TestServer::start();
     server.get("/healthz").expect(200);
-    assert!(server.terminate(), "exit status 0 after SIGTERM; log:\n{}", server.log());
+    assert!(
+        server.terminate(),
+        "exit status 0 after SIGTERM; log:\n{}",
+        server.log()
+    );
 }
 
 #[test]
@@ -39,6 +54,12 @@ fn data_and_the_root_survive_a_restart() {
     let database = first.into_database();
     let second = TestServer::start_with(database, &[("TENANTRY__ROOT__NAME", "Ignored Later")]);
     assert_eq!(second.database_url(), url);
-    assert_eq!(second.get("/api/v1/groups/1").expect(200).body["name"], "Provider One");
-    assert_eq!(second.get(&format!("/api/v1/groups/{id}")).expect(200).body["name"], "Kept");
+    assert_eq!(
+        second.get("/api/v1/groups/1").expect(200).body["name"],
+        "Provider One"
+    );
+    assert_eq!(
+        second.get(&format!("/api/v1/groups/{id}")).expect(200).body["name"],
+        "Kept"
+    );
 }

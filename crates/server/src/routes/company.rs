@@ -16,7 +16,9 @@ use crate::state::AppState;
 const KIND: &str = "company";
 
 fn ok_with_etag(id: GroupId, profile: CompanyProfile, version: i64) -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::ETAG, etag(KIND, id.0, version))).json(profile)
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(KIND, id.0, version)))
+        .json(profile)
 }
 
 /// The group's company profile (every field `null` until one is saved).
@@ -30,10 +32,15 @@ fn ok_with_etag(id: GroupId, profile: CompanyProfile, version: i64) -> HttpRespo
     security(("bearer" = []))
 )]
 #[get("/groups/{id}/company")]
-pub async fn get_company(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_company(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
     let storage = state.storage.clone();
-    let (profile, version) = blocking(move || storage.read(|c| groups::get_company(c, &caller.scope, id))).await?;
+    let (profile, version) =
+        blocking(move || storage.read(|c| groups::get_company(c, &caller.scope, id))).await?;
     Ok(ok_with_etag(id, profile, version))
 }
 
@@ -66,7 +73,9 @@ pub async fn put_company(
     let profile = body.0.validated()?;
     let storage = state.storage.clone();
     let now = tenantry_storage::now();
-    let (profile, version) =
-        blocking(move || storage.write(|w| groups::put_company(w, &caller.scope, id, profile, if_match, now))).await?;
+    let (profile, version) = blocking(move || {
+        storage.write(|w| groups::put_company(w, &caller.scope, id, profile, if_match, now))
+    })
+    .await?;
     Ok(ok_with_etag(id, profile, version))
 }

@@ -3,7 +3,8 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use tenantry_api_types::{
-    CreateGroup, DescendantsQuery, ErrorBody, GroupBody, GroupPage, ListQuery, ModuleBody, ModulesBody, UpdateGroup,
+    CreateGroup, DescendantsQuery, ErrorBody, GroupBody, GroupPage, ListQuery, ModuleBody,
+    ModulesBody, UpdateGroup,
 };
 use tenantry_domain::{DomainError, Group, GroupEvent, GroupId, Module};
 use tenantry_storage::groups::{self, DescendantFilter, StateFilter};
@@ -52,7 +53,8 @@ pub async fn create_group(
     let new = new_group(body.0, now, state.trial_days)?;
     let storage = state.storage.clone();
     let scope = caller.scope.clone();
-    let (group, event) = blocking(move || storage.write(|w| groups::create(w, &scope, new, now))).await?;
+    let (group, event) =
+        blocking(move || storage.write(|w| groups::create(w, &scope, new, now))).await?;
     events::publish(&caller, &[GroupEvent::GroupCreated(event)]);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/groups/{}", group.id)))
@@ -71,7 +73,11 @@ pub async fn create_group(
     security(("bearer" = []))
 )]
 #[get("/groups/{id}")]
-pub async fn get_group(state: web::Data<AppState>, caller: Caller, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+pub async fn get_group(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
     let storage = state.storage.clone();
     let group = blocking(move || storage.read(|c| groups::get(c, &caller.scope, id))).await?;
@@ -111,7 +117,8 @@ pub async fn update_group(
     let scope = caller.scope.clone();
     let now = tenantry_storage::now();
     let (group, changed) =
-        blocking(move || storage.write(|w| groups::update(w, &scope, id, changes, if_match, now))).await?;
+        blocking(move || storage.write(|w| groups::update(w, &scope, id, changes, if_match, now)))
+            .await?;
     events::publish(&caller, &changed);
     Ok(ok_with_etag(group))
 }
@@ -144,7 +151,8 @@ pub async fn delete_group(
     let storage = state.storage.clone();
     let scope = caller.scope.clone();
     let now = tenantry_storage::now();
-    let event = blocking(move || storage.write(|w| groups::delete(w, &scope, id, if_match, now))).await?;
+    let event =
+        blocking(move || storage.write(|w| groups::delete(w, &scope, id, if_match, now))).await?;
     events::publish(&caller, &[GroupEvent::GroupDeleted(event)]);
     Ok(HttpResponse::NoContent().finish())
 }
@@ -169,7 +177,8 @@ pub async fn list_children(
     let id = GroupId(id.into_inner());
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let storage = state.storage.clone();
-    let found = blocking(move || storage.read(|c| groups::children(c, &caller.scope, id, &page))).await?;
+    let found =
+        blocking(move || storage.read(|c| groups::children(c, &caller.scope, id, &page))).await?;
     Ok(HttpResponse::Ok().json(group_page(found, tenantry_storage::now())))
 }
 
@@ -198,13 +207,23 @@ pub async fn list_descendants(
     let filter = DescendantFilter {
         level: query.level,
         state: query.state.map(|state| StateFilter { state, now }),
-        name: query.name.filter(|n| !n.trim().is_empty()).map(|n| n.trim().to_owned()),
+        name: query
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .map(|n| n.trim().to_owned()),
     };
-    if filter.name.as_ref().is_some_and(|n| n.chars().count() > 100) {
+    if filter
+        .name
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > 100)
+    {
         return Err(DomainError::invalid("name", "must be at most 100 characters").into());
     }
     let storage = state.storage.clone();
-    let found = blocking(move || storage.read(|c| groups::descendants(c, &caller.scope, id, &filter, &page))).await?;
+    let found = blocking(move || {
+        storage.read(|c| groups::descendants(c, &caller.scope, id, &filter, &page))
+    })
+    .await?;
     Ok(HttpResponse::Ok().json(group_page(found, now)))
 }
 
@@ -262,5 +281,9 @@ pub async fn group_modules(
             available: module.is_available_at(group.level),
         })
         .collect();
-    Ok(HttpResponse::Ok().json(ModulesBody { group_id: group.id.0, level: group.level, modules }))
+    Ok(HttpResponse::Ok().json(ModulesBody {
+        group_id: group.id.0,
+        level: group.level,
+        modules,
+    }))
 }

@@ -10,7 +10,9 @@ use crate::state::AppState;
 #[utoipa::path(tag = "health", responses((status = 200, body = HealthBody)))]
 #[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(HealthBody { status: "ok".into() })
+    HttpResponse::Ok().json(HealthBody {
+        status: "ok".into(),
+    })
 }
 
 /// The process can serve requests: its database answers.
@@ -22,8 +24,13 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let storage = state.storage.clone();
     match blocking(move || storage.ping()).await {
-        Ok(()) => HttpResponse::Ok().json(ReadinessBody { status: "ready".into(), database: "ok".into() }),
-        Err(error) => HttpResponse::ServiceUnavailable()
-            .json(ReadinessBody { status: "not_ready".into(), database: error.to_string() }),
+        Ok(()) => HttpResponse::Ok().json(ReadinessBody {
+            status: "ready".into(),
+            database: "ok".into(),
+        }),
+        Err(error) => HttpResponse::ServiceUnavailable().json(ReadinessBody {
+            status: "not_ready".into(),
+            database: error.to_string(),
+        }),
     }
 }

@@ -33,5 +33,8 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
 pub(crate) async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, ApiError> {
-    web::block(work).await.map_err(ApiError::internal)?.map_err(ApiError::from)
+    web::block(work)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
 }

@@ -75,7 +75,11 @@ impl CompanyRow {
 }
 
 /// A group's company profile and its version (0 while nothing was ever saved).
-pub fn get_company(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> StoreResult<(CompanyProfile, i64)> {
+pub fn get_company(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: GroupId,
+) -> StoreResult<(CompanyProfile, i64)> {
     get(conn, scope, id)?;
     let row = company_profiles::table
         .find(id.0)
@@ -108,9 +112,13 @@ pub fn put_company(
     }
     let row = CompanyRow::new(id, profile.clone(), version + 1, now);
     if version == 0 {
-        diesel::insert_into(company_profiles::table).values(&row).execute(conn)?;
+        diesel::insert_into(company_profiles::table)
+            .values(&row)
+            .execute(conn)?;
     } else {
-        diesel::update(company_profiles::table.find(id.0)).set(&row).execute(conn)?;
+        diesel::update(company_profiles::table.find(id.0))
+            .set(&row)
+            .execute(conn)?;
     }
     Ok((profile, version + 1))
 }

@@ -13,12 +13,17 @@ use crate::schema::groups;
 type Db = <DbConnection as Connection>::Backend;
 
 /// `path` within `[from, to)`: one range over the path index.
-fn path_range(from: String, to: String) -> Box<dyn BoxableExpression<groups::table, Db, SqlType = diesel::sql_types::Bool>> {
+fn path_range(
+    from: String,
+    to: String,
+) -> Box<dyn BoxableExpression<groups::table, Db, SqlType = diesel::sql_types::Bool>> {
     Box::new(groups::path.ge(from).and(groups::path.lt(to)))
 }
 
 /// The group at `root` and all its descendants.
-pub(crate) fn in_subtree(root: &TreePath) -> Box<dyn BoxableExpression<groups::table, Db, SqlType = diesel::sql_types::Bool>> {
+pub(crate) fn in_subtree(
+    root: &TreePath,
+) -> Box<dyn BoxableExpression<groups::table, Db, SqlType = diesel::sql_types::Bool>> {
     path_range(root.as_str().to_owned(), root.subtree_end())
 }
 
@@ -56,7 +61,12 @@ pub(crate) fn get_unscoped(conn: &mut DbConnection, id: GroupId) -> StoreResult<
 }
 
 /// The direct children of a group, in tree order (by id).
-pub fn children(conn: &mut DbConnection, scope: &Scope, id: GroupId, page: &PageRequest) -> StoreResult<Page<Group>> {
+pub fn children(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: GroupId,
+    page: &PageRequest,
+) -> StoreResult<Page<Group>> {
     let parent = get(conn, scope, id)?;
     let mut query = groups::table
         .filter(groups::parent_id.eq(parent.id.0))
@@ -115,14 +125,16 @@ pub fn descendants(
         // The same rule as StoredState::effective: a trial past its expiry is expired.
         query = match state {
             GroupState::Expired => query.filter(
-                groups::state
-                    .eq("expired")
-                    .or(groups::state.eq("trial").and(groups::trial_expires_at.le(now))),
+                groups::state.eq("expired").or(groups::state
+                    .eq("trial")
+                    .and(groups::trial_expires_at.le(now))),
             ),
             GroupState::Trial => query.filter(
-                groups::state
-                    .eq("trial")
-                    .and(groups::trial_expires_at.is_null().or(groups::trial_expires_at.gt(now))),
+                groups::state.eq("trial").and(
+                    groups::trial_expires_at
+                        .is_null()
+                        .or(groups::trial_expires_at.gt(now)),
+                ),
             ),
             other => query.filter(groups::state.eq(other.as_str())),
         };
@@ -163,11 +175,17 @@ pub fn ancestors(conn: &mut DbConnection, scope: &Scope, id: GroupId) -> StoreRe
 
 /// How many groups have `id` as parent.
 pub(crate) fn child_count(conn: &mut DbConnection, id: GroupId) -> StoreResult<i64> {
-    Ok(groups::table.filter(groups::parent_id.eq(id.0)).select(count_star()).first(conn)?)
+    Ok(groups::table
+        .filter(groups::parent_id.eq(id.0))
+        .select(count_star())
+        .first(conn)?)
 }
 
 /// The highest level among a group's children, if it has any.
-pub(crate) fn highest_child_level(conn: &mut DbConnection, id: GroupId) -> StoreResult<Option<Level>> {
+pub(crate) fn highest_child_level(
+    conn: &mut DbConnection,
+    id: GroupId,
+) -> StoreResult<Option<Level>> {
     let rank: Option<i32> = groups::table
         .filter(groups::parent_id.eq(id.0))
         .select(diesel::dsl::min(groups::level))

@@ -53,7 +53,8 @@ impl TryFrom<GroupRow> for Group {
             id: GroupId(row.id),
             parent_id: row.parent_id.map(GroupId),
             level: Level::from_rank(row.level).ok_or_else(|| corrupt("level"))?,
-            service_type: ServiceType::parse(&row.service_type).ok_or_else(|| corrupt("service type"))?,
+            service_type: ServiceType::parse(&row.service_type)
+                .ok_or_else(|| corrupt("service type"))?,
             state: StoredState {
                 state: GroupState::parse(&row.state).ok_or_else(|| corrupt("state"))?,
                 trial_expires_at: row.trial_expires_at.map(|t| t.and_utc()),

@@ -4,9 +4,9 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use diesel::sql_types::{Integer, Text};
 use tenantry_domain::{
-    DomainError, Group, GroupChange, GroupChanges, GroupCreated, GroupDeleted, GroupEvent, GroupId, GroupMoved,
-    GroupName, GroupState, GroupUpdated, Level, NewGroup, ServiceType, StoredState, TreePath,
-    check_automatic_deployment, check_child_level,
+    DomainError, Group, GroupChange, GroupChanges, GroupCreated, GroupDeleted, GroupEvent, GroupId,
+    GroupMoved, GroupName, GroupState, GroupUpdated, Level, NewGroup, ServiceType, StoredState,
+    TreePath, check_automatic_deployment, check_child_level,
 };
 
 use super::Scope;
@@ -24,7 +24,12 @@ diesel::define_sql_function! {
 }
 
 /// Creates the installation's root group on first start; later starts find it and leave it be.
-pub fn create_root(w: &mut Writer<'_>, name: &GroupName, level: Level, now: DateTime<Utc>) -> StoreResult<Group> {
+pub fn create_root(
+    w: &mut Writer<'_>,
+    name: &GroupName,
+    level: Level,
+    now: DateTime<Utc>,
+) -> StoreResult<Group> {
     let conn = w.conn();
     lock_tree(conn, TreeLock::Exclusive)?;
     if let Some(existing) = root(conn)? {
@@ -38,7 +43,10 @@ pub fn create_root(w: &mut Writer<'_>, name: &GroupName, level: Level, now: Date
         name: name.as_str().to_owned(),
         level,
         service_type: ServiceType::AllInclusive,
-        state: StoredState { state: GroupState::Production, trial_expires_at: None },
+        state: StoredState {
+            state: GroupState::Production,
+            trial_expires_at: None,
+        },
         customer_reference: None,
         automatic_deployment: false,
         version: 1,
@@ -50,7 +58,12 @@ pub fn create_root(w: &mut Writer<'_>, name: &GroupName, level: Level, now: Date
 }
 
 /// Creates a group under a parent in `scope`.
-pub fn create(w: &mut Writer<'_>, scope: &Scope, new: NewGroup, now: DateTime<Utc>) -> StoreResult<(Group, GroupCreated)> {
+pub fn create(
+    w: &mut Writer<'_>,
+    scope: &Scope,
+    new: NewGroup,
+    now: DateTime<Utc>,
+) -> StoreResult<(Group, GroupCreated)> {
     let conn = w.conn();
     lock_tree(conn, TreeLock::Shared)?;
     // Holding the parent row stops a concurrent level change or removal of the parent from
@@ -76,7 +89,13 @@ pub fn create(w: &mut Writer<'_>, scope: &Scope, new: NewGroup, now: DateTime<Ut
         updated_at: now,
     };
     insert(conn, &group, new.name.key())?;
-    let event = GroupCreated { group_id: id, parent_id: parent.id, name: group.name.clone(), level: group.level, at: now };
+    let event = GroupCreated {
+        group_id: id,
+        parent_id: parent.id,
+        name: group.name.clone(),
+        level: group.level,
+        at: now,
+    };
     Ok((group, event))
 }
 
@@ -116,7 +135,11 @@ pub fn update(
     now: DateTime<Utc>,
 ) -> StoreResult<(Group, Vec<GroupEvent>)> {
     let conn = w.conn();
-    let mode = if changes.reshapes_tree() { TreeLock::Exclusive } else { TreeLock::Shared };
+    let mode = if changes.reshapes_tree() {
+        TreeLock::Exclusive
+    } else {
+        TreeLock::Shared
+    };
     lock_tree(conn, mode)?;
     lock_group(conn, id.0, RowLock::Update)?;
     let before = get(conn, scope, id)?;
@@ -126,25 +149,39 @@ pub fn update(
 
     let mut after = before.clone();
     let mut diff = Vec::new();
-    if let Some(name) = &changes.name {
-        if name.as_str() != before.name {
-            ensure_name_free(conn, name, Some(id))?;
-            diff.push(GroupChange::Name { before: before.name.clone(), after: name.as_str().to_owned() });
-            after.name = name.as_str().to_owned();
-        }
+    if let Some(name) = changes
+        .name
+        .as_ref()
+        .filter(|name| name.as_str() != before.name)
+    {
+        ensure_name_free(conn, name, Some(id))?;
+        diff.push(GroupChange::Name {
+            before: before.name.clone(),
+            after: name.as_str().to_owned(),
+        });
+        after.name = name.as_str().to_owned();
     }
     if let Some(level) = changes.level.filter(|l| *l != before.level) {
-        diff.push(GroupChange::Level { before: before.level, after: level });
+        diff.push(GroupChange::Level {
+            before: before.level,
+            after: level,
+        });
         after.level = level;
     }
     if let Some(service) = changes.service_type.filter(|s| *s != before.service_type) {
-        diff.push(GroupChange::ServiceType { before: before.service_type, after: service });
+        diff.push(GroupChange::ServiceType {
+            before: before.service_type,
+            after: service,
+        });
         after.service_type = service;
     }
     if let Some(change) = changes.state {
         let state = change.apply(before.state, now)?;
         if state.state != before.state.state {
-            diff.push(GroupChange::State { before: before.state.state, after: state.state });
+            diff.push(GroupChange::State {
+                before: before.state.state,
+                after: state.state,
+            });
         }
         if state.trial_expires_at != before.state.trial_expires_at {
             diff.push(GroupChange::TrialExpiresAt {
@@ -157,17 +194,28 @@ pub fn update(
     if let Some(reference) = changes.customer_reference.clone() {
         let reference = reference.map(|r| r.into_string());
         if reference != before.customer_reference {
-            diff.push(GroupChange::CustomerReference { before: before.customer_reference.clone(), after: reference.clone() });
+            diff.push(GroupChange::CustomerReference {
+                before: before.customer_reference.clone(),
+                after: reference.clone(),
+            });
             after.customer_reference = reference;
         }
     }
-    if let Some(flag) = changes.automatic_deployment.filter(|f| *f != before.automatic_deployment) {
-        diff.push(GroupChange::AutomaticDeployment { before: before.automatic_deployment, after: flag });
+    if let Some(flag) = changes
+        .automatic_deployment
+        .filter(|f| *f != before.automatic_deployment)
+    {
+        diff.push(GroupChange::AutomaticDeployment {
+            before: before.automatic_deployment,
+            after: flag,
+        });
         after.automatic_deployment = flag;
     }
 
     let new_parent = match changes.parent_id {
-        Some(parent_id) if Some(parent_id) != before.parent_id => Some(new_parent_for(conn, scope, &before, parent_id)?),
+        Some(parent_id) if Some(parent_id) != before.parent_id => {
+            Some(new_parent_for(conn, scope, &before, parent_id)?)
+        }
         _ => None,
     };
     if let Some(parent) = &new_parent {
@@ -227,29 +275,54 @@ pub fn update(
         ensure_levels_hold(conn, &after.path)?;
     }
     if !diff.is_empty() {
-        events.insert(0, GroupEvent::GroupUpdated(GroupUpdated { group_id: id, changes: diff, at: now }));
+        events.insert(
+            0,
+            GroupEvent::GroupUpdated(GroupUpdated {
+                group_id: id,
+                changes: diff,
+                at: now,
+            }),
+        );
     }
     Ok((after, events))
 }
 
 /// The new parent of a move, checked: visible to the caller, not the group itself or one of its
 /// descendants, and the root stays where it is.
-fn new_parent_for(conn: &mut DbConnection, scope: &Scope, group: &Group, parent_id: GroupId) -> StoreResult<Group> {
+fn new_parent_for(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    group: &Group,
+    parent_id: GroupId,
+) -> StoreResult<Group> {
     if group.parent_id.is_none() {
-        return Err(DomainError::Forbidden { message: "the root group cannot be moved".into() }.into());
+        return Err(DomainError::Forbidden {
+            message: "the root group cannot be moved".into(),
+        }
+        .into());
     }
     let parent = get(conn, scope, parent_id).map_err(|e| parent_not_found(e, parent_id))?;
     if group.path.contains(&parent.path) {
-        return Err(DomainError::invalid_parent("a group cannot be moved under itself or one of its own descendants").into());
+        return Err(DomainError::invalid_parent(
+            "a group cannot be moved under itself or one of its own descendants",
+        )
+        .into());
     }
     Ok(parent)
 }
 
 /// Rewrites the paths of a whole subtree in one statement; returns how many groups moved.
 fn move_subtree(conn: &mut DbConnection, from: &TreePath, to: &TreePath) -> StoreResult<i64> {
-    let keep_from = i32::try_from(from.as_str().len() + 1).map_err(|_| StoreError::Corrupt("path too long".into()))?;
+    let keep_from = i32::try_from(from.as_str().len() + 1)
+        .map_err(|_| StoreError::Corrupt("path too long".into()))?;
     let moved = diesel::update(groups::table.filter(in_subtree(from)))
-        .set(groups::path.eq(to.as_str().to_owned().into_sql::<Text>().concat(substr(groups::path, keep_from))))
+        .set(
+            groups::path.eq(to
+                .as_str()
+                .to_owned()
+                .into_sql::<Text>()
+                .concat(substr(groups::path, keep_from))),
+        )
         .execute(conn)?;
     Ok(moved as i64)
 }
@@ -289,28 +362,51 @@ pub fn delete(
     lock_group(conn, id.0, RowLock::Update)?;
     let group = get(conn, scope, id)?;
     let Some(parent_id) = group.parent_id else {
-        return Err(DomainError::Forbidden { message: "the root group cannot be removed".into() }.into());
+        return Err(DomainError::Forbidden {
+            message: "the root group cannot be removed".into(),
+        }
+        .into());
     };
     if if_match.is_some_and(|version| version != group.version) {
         return Err(DomainError::PreconditionFailed.into());
     }
     let children = child_count(conn, id)?;
-    let devices: i64 = devices::table.filter(devices::group_id.eq(id.0)).select(count_star()).first(conn)?;
+    let devices: i64 = devices::table
+        .filter(devices::group_id.eq(id.0))
+        .select(count_star())
+        .first(conn)?;
     if children > 0 || devices > 0 {
         return Err(DomainError::GroupNotEmpty { children, devices }.into());
     }
     diesel::delete(crate::schema::company_profiles::table.find(id.0)).execute(conn)?;
-    diesel::delete(groups::table.find(id.0)).execute(conn).map_err(not_empty_on_restrict)?;
-    Ok(GroupDeleted { group_id: id, parent_id, name: group.name, at: now })
+    diesel::delete(groups::table.find(id.0))
+        .execute(conn)
+        .map_err(not_empty_on_restrict)?;
+    Ok(GroupDeleted {
+        group_id: id,
+        parent_id,
+        name: group.name,
+        at: now,
+    })
 }
 
-fn ensure_name_free(conn: &mut DbConnection, name: &GroupName, except: Option<GroupId>) -> StoreResult<()> {
-    let mut query = groups::table.filter(groups::name_key.eq(name.key())).select(groups::id).into_boxed();
+fn ensure_name_free(
+    conn: &mut DbConnection,
+    name: &GroupName,
+    except: Option<GroupId>,
+) -> StoreResult<()> {
+    let mut query = groups::table
+        .filter(groups::name_key.eq(name.key()))
+        .select(groups::id)
+        .into_boxed();
     if let Some(id) = except {
         query = query.filter(groups::id.ne(id.0));
     }
     if query.first::<i64>(conn).optional()?.is_some() {
-        return Err(DomainError::NameTaken { name: name.as_str().to_owned() }.into());
+        return Err(DomainError::NameTaken {
+            name: name.as_str().to_owned(),
+        }
+        .into());
     }
     Ok(())
 }
@@ -319,9 +415,13 @@ fn ensure_name_free(conn: &mut DbConnection, name: &GroupName, except: Option<Gr
 fn name_conflict(error: DieselError, name: &str) -> StoreError {
     match &error {
         DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info)
-            if info.constraint_name() == Some("groups_name_key") || info.message().contains("name_key") =>
+            if info.constraint_name() == Some("groups_name_key")
+                || info.message().contains("name_key") =>
         {
-            DomainError::NameTaken { name: name.to_owned() }.into()
+            DomainError::NameTaken {
+                name: name.to_owned(),
+            }
+            .into()
         }
         _ => error.into(),
     }
@@ -332,7 +432,11 @@ fn not_empty_on_restrict(error: DieselError) -> StoreError {
     match error {
         DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, _) => {
             log::warn!("group removal stopped by a foreign key: a row was added concurrently");
-            DomainError::GroupNotEmpty { children: 0, devices: 0 }.into()
+            DomainError::GroupNotEmpty {
+                children: 0,
+                devices: 0,
+            }
+            .into()
         }
         other => other.into(),
     }

@@ -7,11 +7,20 @@ use super::group_count;
 fn creates_a_group_with_the_defaults_a_console_uses() {
     let server = TestServer::start();
     let reply = server
-        .post("/api/v1/groups", json!({"name": "  Acme Backup  ", "parent_id": 1, "level": "sub_distributor"}))
+        .post(
+            "/api/v1/groups",
+            json!({"name": "  Acme Backup  ", "parent_id": 1, "level": "sub_distributor"}),
+        )
         .expect(201);
     let id = reply.id();
-    assert_eq!(reply.header("location"), Some(format!("/api/v1/groups/{id}").as_str()));
-    assert_eq!(reply.header("etag"), Some(format!("\"group-{id}-v1\"").as_str()));
+    assert_eq!(
+        reply.header("location"),
+        Some(format!("/api/v1/groups/{id}").as_str())
+    );
+    assert_eq!(
+        reply.header("etag"),
+        Some(format!("\"group-{id}-v1\"").as_str())
+    );
     let body = &reply.body;
     assert_eq!(body["name"], "Acme Backup", "names are trimmed");
     assert_eq!(body["parent_id"], 1);
@@ -20,10 +29,17 @@ fn creates_a_group_with_the_defaults_a_console_uses() {
     assert_eq!(body["state"], "trial");
     assert_eq!(body["automatic_deployment"], false);
     assert_eq!(body["depth"], 2);
-    let expires = chrono::DateTime::parse_from_rfc3339(body["trial_expires_at"].as_str().unwrap()).unwrap();
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(body["trial_expires_at"].as_str().unwrap()).unwrap();
     let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours() as f64 / 24.0;
-    assert!((29.9..=30.0).contains(&days), "a default trial lasts 30 days, got {days}");
-    assert_eq!(server.get(&format!("/api/v1/groups/{id}")).expect(200).body, reply.body);
+    assert!(
+        (29.9..=30.0).contains(&days),
+        "a default trial lasts 30 days, got {days}"
+    );
+    assert_eq!(
+        server.get(&format!("/api/v1/groups/{id}")).expect(200).body,
+        reply.body
+    );
 }
 
 #[test]
@@ -39,7 +55,10 @@ fn takes_every_property_of_the_add_form() {
         )
         .expect(201);
     let body = &reseller.body;
-    assert_eq!((body["service_type"].as_str(), body["state"].as_str()), (Some("software_only"), Some("production")));
+    assert_eq!(
+        (body["service_type"].as_str(), body["state"].as_str()),
+        (Some("software_only"), Some("production"))
+    );
     assert_eq!(body["trial_expires_at"], serde_json::Value::Null);
     assert_eq!(body["customer_reference"], "CRM-0042");
     assert_eq!(body["automatic_deployment"], true);
@@ -51,7 +70,12 @@ fn levels_must_be_strictly_lower_than_the_parent_and_sites_have_no_children() {
     let reseller = server.create_group("R", 1, "reseller");
     let site = server.create_group("S", reseller, "site");
     let before = group_count(&server);
-    for (parent, level) in [(1, "distributor"), (reseller, "reseller"), (reseller, "sub_distributor"), (site, "site")] {
+    for (parent, level) in [
+        (1, "distributor"),
+        (reseller, "reseller"),
+        (reseller, "sub_distributor"),
+        (site, "site"),
+    ] {
         server
             .post("/api/v1/groups", json!({"name": format!("bad {parent} {level}"), "parent_id": parent, "level": level}))
             .expect_error(409, "level_violation");
@@ -65,7 +89,10 @@ fn levels_must_be_strictly_lower_than_the_parent_and_sites_have_no_children() {
 fn the_parent_must_exist() {
     let server = TestServer::start();
     let reply = server
-        .post("/api/v1/groups", json!({"name": "Orphan", "parent_id": 999, "level": "reseller"}))
+        .post(
+            "/api/v1/groups",
+            json!({"name": "Orphan", "parent_id": 999, "level": "reseller"}),
+        )
         .expect_error(422, "invalid_parent");
     assert!(reply.body["detail"].as_str().unwrap().contains("999"));
     assert_eq!(group_count(&server), 0);
@@ -77,7 +104,10 @@ fn names_are_unique_whatever_their_case() {
     server.create_group("Acme", 1, "reseller");
     for name in ["Acme", "ACME", " acme ", "My company"] {
         server
-            .post("/api/v1/groups", json!({"name": name, "parent_id": 1, "level": "reseller"}))
+            .post(
+                "/api/v1/groups",
+                json!({"name": name, "parent_id": 1, "level": "reseller"}),
+            )
             .expect_error(409, "name_taken");
     }
     assert_eq!(group_count(&server), 1);
@@ -86,9 +116,18 @@ fn names_are_unique_whatever_their_case() {
 #[test]
 fn bad_names_are_refused_with_the_field() {
     let server = TestServer::start();
-    for name in [String::new(), "   ".into(), "x".repeat(101), "x".repeat(10 * 1024), "line\nbreak".into()] {
+    for name in [
+        String::new(),
+        "   ".into(),
+        "x".repeat(101),
+        "x".repeat(10 * 1024),
+        "line\nbreak".into(),
+    ] {
         let reply = server
-            .post("/api/v1/groups", json!({"name": name, "parent_id": 1, "level": "reseller"}))
+            .post(
+                "/api/v1/groups",
+                json!({"name": name, "parent_id": 1, "level": "reseller"}),
+            )
             .expect_error(422, "validation_failed");
         assert_eq!(reply.body["errors"][0]["field"], "name", "{}", reply.text);
     }
@@ -99,35 +138,69 @@ fn bad_names_are_refused_with_the_field() {
 fn malformed_bodies_get_their_own_codes_and_write_nothing() {
     let server = TestServer::start();
     let path = "/api/v1/groups";
-    server.raw("POST", path, "application/json", "{\"name\": ").expect_error(400, "malformed_request");
-    server.raw("POST", path, "application/json", "").expect_error(400, "malformed_request");
     server
-        .raw("POST", path, "text/plain", r#"{"name":"A","parent_id":1,"level":"reseller"}"#)
+        .raw("POST", path, "application/json", "{\"name\": ")
+        .expect_error(400, "malformed_request");
+    server
+        .raw("POST", path, "application/json", "")
+        .expect_error(400, "malformed_request");
+    server
+        .raw(
+            "POST",
+            path,
+            "text/plain",
+            r#"{"name":"A","parent_id":1,"level":"reseller"}"#,
+        )
         .expect_error(415, "unsupported_media_type");
     let wrong_type = server
-        .post(path, json!({"name": "A", "parent_id": "1", "level": "reseller"}))
+        .post(
+            path,
+            json!({"name": "A", "parent_id": "1", "level": "reseller"}),
+        )
         .expect_error(422, "validation_failed");
     assert_eq!(wrong_type.body["errors"][0]["field"], "parent_id");
-    let bad_enum = server.post(path, json!({"name": "A", "parent_id": 1, "level": "planet"})).expect_error(422, "validation_failed");
+    let bad_enum = server
+        .post(
+            path,
+            json!({"name": "A", "parent_id": 1, "level": "planet"}),
+        )
+        .expect_error(422, "validation_failed");
     assert_eq!(bad_enum.body["errors"][0]["field"], "level");
     let unknown = server
-        .post(path, json!({"name": "A", "parent_id": 1, "level": "reseller", "colour": "red"}))
+        .post(
+            path,
+            json!({"name": "A", "parent_id": 1, "level": "reseller", "colour": "red"}),
+        )
         .expect_error(422, "validation_failed");
     assert!(unknown.text.contains("colour"));
-    server.post(path, json!({"name": "A", "level": "reseller"})).expect_error(422, "validation_failed");
-    server.raw("POST", path, "application/json", &"[".repeat(70_000)).expect_error(413, "payload_too_large");
-    server.raw("POST", path, "application/json", &"[".repeat(700_000)).expect_error(413, "payload_too_large");
+    server
+        .post(path, json!({"name": "A", "level": "reseller"}))
+        .expect_error(422, "validation_failed");
+    server
+        .raw("POST", path, "application/json", &"[".repeat(70_000))
+        .expect_error(413, "payload_too_large");
+    server
+        .raw("POST", path, "application/json", &"[".repeat(700_000))
+        .expect_error(413, "payload_too_large");
     assert_eq!(group_count(&server), 0);
 }
 
 #[test]
 fn automatic_deployment_only_where_quick_installation_is_available() {
     let server = TestServer::start();
-    for level in ["sub_distributor"] {
-        server
-            .post("/api/v1/groups", json!({"name": level, "parent_id": 1, "level": level, "automatic_deployment": true}))
-            .expect_error(403, "module_unavailable");
-    }
+    server
+        .post("/api/v1/groups", json!({"name": "Sub", "parent_id": 1, "level": "sub_distributor", "automatic_deployment": true}))
+        .expect_error(403, "module_unavailable");
+    let sub = server.create_group("Sub", 1, "sub_distributor");
+    server
+        .patch(
+            &format!("/api/v1/groups/{sub}"),
+            json!({"automatic_deployment": true}),
+        )
+        .expect_error(403, "module_unavailable");
+    server
+        .patch("/api/v1/groups/1", json!({"automatic_deployment": true}))
+        .expect_error(403, "module_unavailable");
     for level in ["reseller", "end_customer", "site"] {
         server
             .post("/api/v1/groups", json!({"name": level, "parent_id": 1, "level": level, "automatic_deployment": true}))
@@ -150,5 +223,8 @@ fn trial_expiry_only_for_trials() {
             json!({"name": "T", "parent_id": 1, "level": "reseller", "trial_expires_at": "2020-01-01T00:00:00Z"}),
         )
         .expect(201);
-    assert_eq!(past.body["state"], "expired", "a trial past its expiry reads expired");
+    assert_eq!(
+        past.body["state"], "expired",
+        "a trial past its expiry reads expired"
+    );
 }

@@ -2,7 +2,12 @@ use serde_json::json;
 use tenantry_tests::TestServer;
 
 fn names(reply: &tenantry_tests::Reply) -> Vec<String> {
-    reply.body["items"].as_array().unwrap().iter().map(|g| g["name"].as_str().unwrap().to_owned()).collect()
+    reply.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 /// Root > A (sub) > A1 (reseller) > A1x (site); Root > B (reseller, production) > B1 (end-customer).
@@ -11,7 +16,10 @@ fn tree(server: &TestServer) {
     let a1 = server.create_group("Alpha One", a, "reseller");
     server.create_group("Alpha 100% Site_x", a1, "site");
     let b = server
-        .post("/api/v1/groups", json!({"name": "Beta", "parent_id": 1, "level": "reseller", "state": "production"}))
+        .post(
+            "/api/v1/groups",
+            json!({"name": "Beta", "parent_id": 1, "level": "reseller", "state": "production"}),
+        )
         .expect(201)
         .id();
     server
@@ -27,27 +35,68 @@ fn descendants_come_depth_first() {
     let server = TestServer::start();
     tree(&server);
     let all = server.get("/api/v1/groups/1/descendants").expect(200);
-    assert_eq!(names(&all), ["Alpha", "Alpha One", "Alpha 100% Site_x", "Beta", "Beta Old"]);
+    assert_eq!(
+        names(&all),
+        [
+            "Alpha",
+            "Alpha One",
+            "Alpha 100% Site_x",
+            "Beta",
+            "Beta Old"
+        ]
+    );
     assert_eq!(all.body["has_more"], false);
     let alpha = all.body["items"][0]["id"].as_i64().unwrap();
-    assert_eq!(names(&server.get(&format!("/api/v1/groups/{alpha}/descendants")).expect(200)), ["Alpha One", "Alpha 100% Site_x"]);
+    assert_eq!(
+        names(
+            &server
+                .get(&format!("/api/v1/groups/{alpha}/descendants"))
+                .expect(200)
+        ),
+        ["Alpha One", "Alpha 100% Site_x"]
+    );
 }
 
 #[test]
 fn descendants_filter_by_level_state_and_name() {
     let server = TestServer::start();
     tree(&server);
-    let get = |query: &str| names(&server.get(&format!("/api/v1/groups/1/descendants?{query}")).expect(200));
+    let get = |query: &str| {
+        names(
+            &server
+                .get(&format!("/api/v1/groups/1/descendants?{query}"))
+                .expect(200),
+        )
+    };
     assert_eq!(get("level=reseller"), ["Alpha One", "Beta"]);
     assert_eq!(get("state=production"), ["Beta"]);
-    assert_eq!(get("state=expired"), ["Beta Old"], "a trial past its expiry is expired");
-    assert_eq!(get("state=trial"), ["Alpha", "Alpha One", "Alpha 100% Site_x"]);
+    assert_eq!(
+        get("state=expired"),
+        ["Beta Old"],
+        "a trial past its expiry is expired"
+    );
+    assert_eq!(
+        get("state=trial"),
+        ["Alpha", "Alpha One", "Alpha 100% Site_x"]
+    );
     assert_eq!(get("name=ALPHA%20O"), ["Alpha One"]);
-    assert_eq!(get("name=100%25"), ["Alpha 100% Site_x"], "% is a character, not a wildcard");
-    assert_eq!(get("name=_"), ["Alpha 100% Site_x"], "_ is a character, not a wildcard");
+    assert_eq!(
+        get("name=100%25"),
+        ["Alpha 100% Site_x"],
+        "% is a character, not a wildcard"
+    );
+    assert_eq!(
+        get("name=_"),
+        ["Alpha 100% Site_x"],
+        "_ is a character, not a wildcard"
+    );
     assert_eq!(get("level=site&name=beta"), Vec::<String>::new());
-    server.get("/api/v1/groups/1/descendants?level=planet").expect_error(422, "validation_failed");
-    server.get("/api/v1/groups/1/descendants?state=sleeping").expect_error(422, "validation_failed");
+    server
+        .get("/api/v1/groups/1/descendants?level=planet")
+        .expect_error(422, "validation_failed");
+    server
+        .get("/api/v1/groups/1/descendants?state=sleeping")
+        .expect_error(422, "validation_failed");
 }
 
 #[test]
@@ -64,8 +113,16 @@ fn descendant_pages_chain_without_gaps_or_repeats() {
     let mut seen = Vec::new();
     let mut query = "limit=5".to_owned();
     loop {
-        let page = server.get(&format!("/api/v1/groups/1/descendants?{query}")).expect(200);
-        seen.extend(page.body["items"].as_array().unwrap().iter().map(|g| g["id"].as_i64().unwrap()));
+        let page = server
+            .get(&format!("/api/v1/groups/1/descendants?{query}"))
+            .expect(200);
+        seen.extend(
+            page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g["id"].as_i64().unwrap()),
+        );
         match page.body["next_cursor"].as_str() {
             Some(cursor) => query = format!("limit=5&cursor={cursor}"),
             None => break,

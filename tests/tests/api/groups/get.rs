@@ -13,10 +13,18 @@ fn a_group_comes_with_its_etag() {
 #[test]
 fn unknown_ids_are_not_found() {
     let server = TestServer::start();
-    server.get("/api/v1/groups/999").expect_error(404, "not_found");
-    server.get("/api/v1/groups/not-a-number").expect_error(404, "not_found");
-    server.get("/api/v1/groups/-1").expect_error(404, "not_found");
-    server.get(&format!("/api/v1/groups/{}", u64::MAX)).expect_error(404, "not_found");
+    server
+        .get("/api/v1/groups/999")
+        .expect_error(404, "not_found");
+    server
+        .get("/api/v1/groups/not-a-number")
+        .expect_error(404, "not_found");
+    server
+        .get("/api/v1/groups/-1")
+        .expect_error(404, "not_found");
+    server
+        .get(&format!("/api/v1/groups/{}", u64::MAX))
+        .expect_error(404, "not_found");
 }
 
 #[test]
@@ -26,7 +34,16 @@ fn callers_must_authenticate() {
     let none = none.expect_error(401, "unauthenticated");
     assert_eq!(none.header("www-authenticate"), Some("Bearer"));
     let wrong = format!("Bearer {TOKEN}x");
-    server.request("GET", "/api/v1/groups/1", None, &[("Authorization", &wrong)]).expect_error(401, "unauthenticated");
+    server
+        .request(
+            "GET",
+            "/api/v1/groups/1",
+            None,
+            &[("Authorization", &wrong)],
+        )
+        .expect_error(401, "unauthenticated");
     let basic = "Basic dXNlcjpwYXNz";
-    server.request("GET", "/api/v1/groups/1", None, &[("Authorization", basic)]).expect_error(401, "unauthenticated");
+    server
+        .request("GET", "/api/v1/groups/1", None, &[("Authorization", basic)])
+        .expect_error(401, "unauthenticated");
 }

@@ -16,7 +16,9 @@ pub fn group_count(server: &TestServer) -> usize {
     let mut count = 0;
     let mut cursor = String::new();
     loop {
-        let page = server.get(&format!("/api/v1/groups/1/descendants?limit=500{cursor}")).expect(200);
+        let page = server
+            .get(&format!("/api/v1/groups/1/descendants?limit=500{cursor}"))
+            .expect(200);
         count += page.body["items"].as_array().unwrap().len();
         match page.body["next_cursor"].as_str() {
             Some(next) => cursor = format!("&cursor={next}"),

@@ -22,18 +22,30 @@ fn every_level_reports_its_row_of_the_matrix() {
     let reseller = server.create_group("Res", sub, "reseller");
     let customer = server.create_group("Cust", reseller, "end_customer");
     let site = server.create_group("Site", customer, "site");
-    for (column, (group, level)) in
-        [(1, "distributor"), (sub, "sub_distributor"), (reseller, "reseller"), (customer, "end_customer"), (site, "site")]
-            .into_iter()
-            .enumerate()
+    for (column, (group, level)) in [
+        (1, "distributor"),
+        (sub, "sub_distributor"),
+        (reseller, "reseller"),
+        (customer, "end_customer"),
+        (site, "site"),
+    ]
+    .into_iter()
+    .enumerate()
     {
-        let reply = server.get(&format!("/api/v1/groups/{group}/modules")).expect(200);
+        let reply = server
+            .get(&format!("/api/v1/groups/{group}/modules"))
+            .expect(200);
         assert_eq!(reply.body["level"], level);
         let got: HashMap<String, bool> = reply.body["modules"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|m| (m["module"].as_str().unwrap().to_owned(), m["available"].as_bool().unwrap()))
+            .map(|m| {
+                (
+                    m["module"].as_str().unwrap().to_owned(),
+                    m["available"].as_bool().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(got.len(), MATRIX.len());
         for (module, row) in MATRIX {
