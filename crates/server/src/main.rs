@@ -15,6 +15,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// See the workspace Cargo.toml: measured faster than the system allocator for our responses.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Tenantry, the multi-tenant backup management console: HTTP API server.
 ///
 /// Configuration comes from config/default.toml (built in), the file named by TENANTRY_CONFIG,

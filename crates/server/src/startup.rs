@@ -3,7 +3,7 @@
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use actix_web::middleware::Logger;
+use actix_web::middleware::{Condition, Logger};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use tenantry_api_types::ErrorCode;
@@ -72,14 +72,14 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
 async fn run(settings: Settings) -> anyhow::Result<()> {
     let storage = open_storage(&settings)?;
     let root = ensure_root(&storage, &settings)?;
-    let state = web::Data::new(AppState {
+    let state = web::Data::new(AppState::new(
         storage,
-        root_path: root.path.clone(),
-        root_id: root.id,
-        bootstrap_token: bootstrap_token(&settings)?,
-        trial_days: settings.groups.trial_days,
-        max_body_bytes: settings.server.max_body_bytes,
-    });
+        root.path.clone(),
+        root.id,
+        bootstrap_token(&settings)?,
+        settings.groups.trial_days,
+        settings.server.max_body_bytes,
+    ));
     let (_, openapi) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -90,6 +90,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let openapi = web::Data::new(OpenApiJson(serde_json::to_string(&openapi)?));
 
     let max_body_bytes = settings.server.max_body_bytes;
+    let log_requests = log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info);
     let mut server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
@@ -97,7 +98,12 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             .app_data(web::PayloadConfig::new(max_body_bytes))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::QueryConfig::default().error_handler(query_error))
-            .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+            // Request lines are logged at info; below that the middleware is left out entirely
+            // rather than formatting lines nobody will see.
+            .wrap(Condition::new(
+                log_requests,
+                Logger::new("%a \"%r\" %s %b %Dms"),
+            ))
             .route("/api/v1/openapi.json", web::get().to(openapi_json))
             .into_utoipa_app()
             .service(healthz)

@@ -4,7 +4,7 @@
 //! the locks below are no-ops. On PostgreSQL writers run concurrently under READ COMMITTED and
 //! take these locks so that checks and writes on the tree cannot interleave.
 
-use diesel::RunQueryDsl;
+use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 
 use crate::db::DbConnection;
@@ -56,6 +56,14 @@ pub fn lock_group(conn: &mut DbConnection, id: i64, mode: RowLock) -> StoreResul
     Ok(())
 }
 
+diesel::table! {
+    /// SQLite's own record of the highest id each AUTOINCREMENT table ever handed out.
+    sqlite_sequence (name) {
+        name -> Text,
+        seq -> Nullable<BigInt>,
+    }
+}
+
 #[derive(diesel::QueryableByName)]
 struct NextId {
     #[diesel(sql_type = BigInt)]
@@ -72,11 +80,17 @@ pub fn next_group_id(conn: &mut DbConnection) -> StoreResult<i64> {
 /// Reserves `count` consecutive group ids and returns the first (used by the bulk seed).
 pub fn next_ids(conn: &mut DbConnection, count: i64) -> StoreResult<i64> {
     let next = match conn {
-        DbConnection::Sqlite(c) => diesel::sql_query(
-            "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'groups'), \
-             (SELECT MAX(id) FROM groups), 0) + 1 AS id",
-        )
-        .get_result::<NextId>(c)?,
+        DbConnection::Sqlite(c) => {
+            // A static query, so its statement is cached: this runs on every create.
+            let seq = sqlite_sequence::table
+                .find("groups")
+                .select(sqlite_sequence::seq)
+                .first::<Option<i64>>(c)
+                .optional()?
+                .flatten()
+                .unwrap_or(0);
+            NextId { id: seq + 1 }
+        }
         DbConnection::Pg(c) if count == 1 => {
             diesel::sql_query("SELECT nextval('groups_id_seq') AS id").get_result::<NextId>(c)?
         }

@@ -14,7 +14,7 @@ mod page;
 mod schema;
 pub mod seed;
 
-pub use db::{Backend, DbConnection, PoolSettings, Storage, Writer};
+pub use db::{Backend, DbConnection, PoolSettings, Storage, Writer, ping};
 pub use error::StoreError;
 pub use page::{Cursor, Page, PageRequest};
 

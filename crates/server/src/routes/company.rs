@@ -6,7 +6,6 @@ use tenantry_api_types::{CompanyProfile, ErrorBody};
 use tenantry_domain::GroupId;
 use tenantry_storage::groups;
 
-use super::blocking;
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::etag::{etag, required_version};
@@ -38,9 +37,9 @@ pub async fn get_company(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
-    let storage = state.storage.clone();
-    let (profile, version) =
-        blocking(move || storage.read(|c| groups::get_company(c, &caller.scope, id))).await?;
+    let (profile, version) = state
+        .read(move |c| groups::get_company(c, &caller.scope, id))
+        .await?;
     Ok(ok_with_etag(id, profile, version))
 }
 
@@ -71,11 +70,9 @@ pub async fn put_company(
     let id = GroupId(id.into_inner());
     let if_match = required_version(&req, KIND, id.0);
     let profile = body.0.validated()?;
-    let storage = state.storage.clone();
     let now = tenantry_storage::now();
-    let (profile, version) = blocking(move || {
-        storage.write(|w| groups::put_company(w, &caller.scope, id, profile, if_match, now))
-    })
-    .await?;
+    let (profile, version) = state
+        .write(move |w| groups::put_company(w, &caller.scope, id, profile, if_match, now))
+        .await?;
     Ok(ok_with_etag(id, profile, version))
 }

@@ -10,7 +10,7 @@ use tenantry_domain::{DomainError, Group, GroupEvent, GroupId, Module};
 use tenantry_storage::groups::{self, DescendantFilter, StateFilter};
 use tenantry_storage::{Cursor, PageRequest};
 
-use super::blocking;
+use super::page_response;
 use crate::caller::Caller;
 use crate::convert::{group_body, group_changes, group_page, new_group};
 use crate::error::ApiError;
@@ -51,10 +51,10 @@ pub async fn create_group(
 ) -> Result<HttpResponse, ApiError> {
     let now = tenantry_storage::now();
     let new = new_group(body.0, now, state.trial_days)?;
-    let storage = state.storage.clone();
     let scope = caller.scope.clone();
-    let (group, event) =
-        blocking(move || storage.write(|w| groups::create(w, &scope, new, now))).await?;
+    let (group, event) = state
+        .write(move |w| groups::create(w, &scope, new, now))
+        .await?;
     events::publish(&caller, &[GroupEvent::GroupCreated(event)]);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/groups/{}", group.id)))
@@ -79,8 +79,9 @@ pub async fn get_group(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
-    let storage = state.storage.clone();
-    let group = blocking(move || storage.read(|c| groups::get(c, &caller.scope, id))).await?;
+    let group = state
+        .read(move |c| groups::get(c, &caller.scope, id))
+        .await?;
     Ok(ok_with_etag(group))
 }
 
@@ -113,12 +114,11 @@ pub async fn update_group(
     let id = GroupId(id.into_inner());
     let if_match = required_version(&req, KIND, id.0);
     let changes = group_changes(body.0, state.trial_days)?;
-    let storage = state.storage.clone();
     let scope = caller.scope.clone();
     let now = tenantry_storage::now();
-    let (group, changed) =
-        blocking(move || storage.write(|w| groups::update(w, &scope, id, changes, if_match, now)))
-            .await?;
+    let (group, changed) = state
+        .write(move |w| groups::update(w, &scope, id, changes, if_match, now))
+        .await?;
     events::publish(&caller, &changed);
     Ok(ok_with_etag(group))
 }
@@ -148,11 +148,11 @@ pub async fn delete_group(
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
     let if_match = required_version(&req, KIND, id.0);
-    let storage = state.storage.clone();
     let scope = caller.scope.clone();
     let now = tenantry_storage::now();
-    let event =
-        blocking(move || storage.write(|w| groups::delete(w, &scope, id, if_match, now))).await?;
+    let event = state
+        .write(move |w| groups::delete(w, &scope, id, if_match, now))
+        .await?;
     events::publish(&caller, &[GroupEvent::GroupDeleted(event)]);
     Ok(HttpResponse::NoContent().finish())
 }
@@ -176,10 +176,10 @@ pub async fn list_children(
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
     let page = page_request(query.limit, query.cursor.as_deref())?;
-    let storage = state.storage.clone();
-    let found =
-        blocking(move || storage.read(|c| groups::children(c, &caller.scope, id, &page))).await?;
-    Ok(HttpResponse::Ok().json(group_page(found, tenantry_storage::now())))
+    let found = state
+        .read(move |c| groups::children(c, &caller.scope, id, &page))
+        .await?;
+    page_response(&group_page(found, tenantry_storage::now()))
 }
 
 /// Every group below a group, depth-first (a group comes right before its own descendants).
@@ -219,12 +219,10 @@ pub async fn list_descendants(
     {
         return Err(DomainError::invalid("name", "must be at most 100 characters").into());
     }
-    let storage = state.storage.clone();
-    let found = blocking(move || {
-        storage.read(|c| groups::descendants(c, &caller.scope, id, &filter, &page))
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(group_page(found, now)))
+    let found = state
+        .read(move |c| groups::descendants(c, &caller.scope, id, &filter, &page))
+        .await?;
+    page_response(&group_page(found, now))
 }
 
 /// The groups above a group, root first, as far up as the caller can see.
@@ -244,14 +242,15 @@ pub async fn list_ancestors(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
-    let storage = state.storage.clone();
-    let found = blocking(move || storage.read(|c| groups::ancestors(c, &caller.scope, id))).await?;
+    let found = state
+        .read(move |c| groups::ancestors(c, &caller.scope, id))
+        .await?;
     let now = tenantry_storage::now();
-    Ok(HttpResponse::Ok().json(GroupPage {
+    page_response(&GroupPage {
         items: found.into_iter().map(|g| group_body(g, now)).collect(),
         next_cursor: None,
         has_more: false,
-    }))
+    })
 }
 
 /// Every console module, and whether this group's level may use it.
@@ -271,8 +270,9 @@ pub async fn group_modules(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
-    let storage = state.storage.clone();
-    let group = blocking(move || storage.read(|c| groups::get(c, &caller.scope, id))).await?;
+    let group = state
+        .read(move |c| groups::get(c, &caller.scope, id))
+        .await?;
     let modules = Module::ALL
         .into_iter()
         .map(|module| ModuleBody {

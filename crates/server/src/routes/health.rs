@@ -3,7 +3,6 @@
 use actix_web::{HttpResponse, get, web};
 use tenantry_api_types::{HealthBody, ReadinessBody};
 
-use super::blocking;
 use crate::state::AppState;
 
 /// The process is up and serving HTTP.
@@ -22,8 +21,7 @@ pub async fn healthz() -> HttpResponse {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
-    let storage = state.storage.clone();
-    match blocking(move || storage.ping()).await {
+    match state.ping().await {
         Ok(()) => HttpResponse::Ok().json(ReadinessBody {
             status: "ready".into(),
             database: "ok".into(),

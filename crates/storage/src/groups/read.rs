@@ -1,5 +1,5 @@
 use chrono::{DateTime, Utc};
-use diesel::dsl::count_star;
+use diesel::dsl::{self, count_star};
 use diesel::prelude::*;
 use tenantry_domain::{DomainError, Group, GroupId, GroupState, Level, TreePath};
 
@@ -10,21 +10,15 @@ use crate::error::{StoreError, StoreResult};
 use crate::page::{Page, PageRequest};
 use crate::schema::groups;
 
-type Db = <DbConnection as Connection>::Backend;
+/// The filter "the group at `root` and all its descendants": one range over the path index.
+/// A concrete type (not a boxed expression) so that diesel caches the prepared statement.
+pub(crate) type InSubtree =
+    dsl::And<dsl::GtEq<groups::path, String>, dsl::Lt<groups::path, String>>;
 
-/// `path` within `[from, to)`: one range over the path index.
-fn path_range(
-    from: String,
-    to: String,
-) -> Box<dyn BoxableExpression<groups::table, Db, SqlType = diesel::sql_types::Bool>> {
-    Box::new(groups::path.ge(from).and(groups::path.lt(to)))
-}
-
-/// The group at `root` and all its descendants.
-pub(crate) fn in_subtree(
-    root: &TreePath,
-) -> Box<dyn BoxableExpression<groups::table, Db, SqlType = diesel::sql_types::Bool>> {
-    path_range(root.as_str().to_owned(), root.subtree_end())
+pub(crate) fn in_subtree(root: &TreePath) -> InSubtree {
+    groups::path
+        .ge(root.as_str().to_owned())
+        .and(groups::path.lt(root.subtree_end()))
 }
 
 /// The installation's root group, if it was created already.
@@ -68,16 +62,20 @@ pub fn children(
     page: &PageRequest,
 ) -> StoreResult<Page<Group>> {
     let parent = get(conn, scope, id)?;
-    let mut query = groups::table
+    // Every path sorts after "", so no cursor needs no second form of the query.
+    let after = page
+        .after
+        .as_ref()
+        .map(|cursor| cursor.key())
+        .unwrap_or_default();
+    let rows = groups::table
         .filter(groups::parent_id.eq(parent.id.0))
+        .filter(groups::path.gt(after))
         .select(GroupRow::as_select())
         .order(groups::path.asc())
         .limit(page.limit + 1)
-        .into_boxed();
-    if let Some(cursor) = &page.after {
-        query = query.filter(groups::path.gt(cursor.key()));
-    }
-    let rows = into_groups(query.load(conn)?)?;
+        .load(conn)?;
+    let rows = into_groups(rows)?;
     Ok(Page::from_overfetch(rows, page.limit, |g| g.path.as_str()))
 }
 
@@ -88,6 +86,12 @@ pub struct DescendantFilter {
     pub state: Option<StateFilter>,
     /// Case-insensitive substring of the name.
     pub name: Option<String>,
+}
+
+impl DescendantFilter {
+    pub fn is_empty(&self) -> bool {
+        self.level.is_none() && self.state.is_none() && self.name.is_none()
+    }
 }
 
 /// A state filter, with the moment that decides whether a trial has expired.
@@ -110,13 +114,30 @@ pub fn descendants(
         Some(cursor) => cursor.key().max(top.path.as_str().to_owned()),
         None => top.path.as_str().to_owned(),
     };
-    let mut query = groups::table
+    let query = groups::table
         .filter(groups::path.gt(after))
         .filter(groups::path.lt(top.path.subtree_end()))
         .select(GroupRow::as_select())
         .order(groups::path.asc())
-        .limit(page.limit + 1)
-        .into_boxed();
+        .limit(page.limit + 1);
+    // The unfiltered listing is the common one: it stays a static query, whose prepared
+    // statement diesel caches; filters make it a boxed query, prepared each time.
+    let rows = if filter.is_empty() {
+        query.load(conn)?
+    } else {
+        filtered(query.into_boxed(), filter).load(conn)?
+    };
+    let rows = into_groups(rows)?;
+    Ok(Page::from_overfetch(rows, page.limit, |g| g.path.as_str()))
+}
+
+type BoxedGroups<'a> = groups::BoxedQuery<
+    'a,
+    <DbConnection as Connection>::Backend,
+    diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<GroupRow, <DbConnection as Connection>::Backend>>,
+>;
+
+fn filtered<'a>(mut query: BoxedGroups<'a>, filter: &DescendantFilter) -> BoxedGroups<'a> {
     if let Some(level) = filter.level {
         query = query.filter(groups::level.eq(level.rank()));
     }
@@ -142,8 +163,7 @@ pub fn descendants(
     if let Some(name) = &filter.name {
         query = query.filter(groups::name_key.like(contains_pattern(name)).escape('\\'));
     }
-    let rows = into_groups(query.load(conn)?)?;
-    Ok(Page::from_overfetch(rows, page.limit, |g| g.path.as_str()))
+    query
 }
 
 /// `%text%` for LIKE, with the caller's own `%`, `_` and `\` taken literally.

@@ -395,14 +395,15 @@ fn ensure_name_free(
     name: &GroupName,
     except: Option<GroupId>,
 ) -> StoreResult<()> {
-    let mut query = groups::table
+    // Ids start at 1, so 0 excludes nothing: one static (statement-cached) query either way.
+    let except = except.map_or(0, |id| id.0);
+    let clash = groups::table
         .filter(groups::name_key.eq(name.key()))
+        .filter(groups::id.ne(except))
         .select(groups::id)
-        .into_boxed();
-    if let Some(id) = except {
-        query = query.filter(groups::id.ne(id.0));
-    }
-    if query.first::<i64>(conn).optional()?.is_some() {
+        .first::<i64>(conn)
+        .optional()?;
+    if clash.is_some() {
         return Err(DomainError::NameTaken {
             name: name.as_str().to_owned(),
         }

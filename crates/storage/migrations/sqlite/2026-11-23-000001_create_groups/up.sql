@@ -19,7 +19,8 @@ CREATE TABLE groups (
 );
 CREATE UNIQUE INDEX groups_path ON groups (path);
 CREATE UNIQUE INDEX groups_name_key ON groups (name_key);
-CREATE INDEX groups_parent_id ON groups (parent_id);
+-- Children in tree order straight from the index.
+CREATE INDEX groups_parent_id ON groups (parent_id, path);
 -- One tree, one root.
 CREATE UNIQUE INDEX groups_single_root ON groups ((parent_id IS NULL)) WHERE parent_id IS NULL;
 
