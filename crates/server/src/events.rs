@@ -7,6 +7,9 @@ use crate::caller::Caller;
 
 /// Publishes what `caller` just changed.
 pub fn publish(caller: &Caller, events: &[GroupEvent]) {
+    if !log::log_enabled!(target: "tenantry::events", log::Level::Info) {
+        return;
+    }
     for event in events {
         match serde_json::to_string(event) {
             Ok(json) => {

@@ -24,9 +24,10 @@ pub(crate) struct GroupRow {
     pub updated_at: NaiveDateTime,
 }
 
-/// A `groups` row as diesel writes it.
+/// A `groups` row as diesel writes it. `None` is written as NULL rather than DEFAULT, so the
+/// INSERT's SQL is the same for every row and its prepared statement is cached.
 #[derive(Debug, Insertable)]
-#[diesel(table_name = groups)]
+#[diesel(table_name = groups, treat_none_as_default_value = false)]
 pub(crate) struct NewGroupRow {
     pub id: i64,
     pub parent_id: Option<i64>,
