@@ -25,6 +25,10 @@ fn migrations_run_up_down_and_up_again() {
         first.iter().any(|line| line.contains("devices")),
         "{first:#?}"
     );
+    assert!(
+        first.iter().any(|line| line.contains("REFERENCES")),
+        "foreign keys are part of the comparison: {first:#?}"
+    );
 
     storage.read(migrations::revert_all).unwrap();
     assert_eq!(

@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 use tenantry_domain::{GroupState, Level, Module, ServiceType};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::patch::nullable;
+use crate::patch::{not_null, nullable};
 
 /// A group (customer) as the API shows it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -21,8 +21,6 @@ pub struct GroupBody {
     pub customer_reference: Option<String>,
     /// Quick Installation (automatic deployment) switched on for this group.
     pub automatic_deployment: bool,
-    /// 1 for the root, 2 for its children, …
-    pub depth: i64,
     /// Changes with every update of the group's own fields; the same value as the `ETag`.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -59,15 +57,35 @@ pub struct CreateGroup {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateGroup {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub parent_id: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub level: Option<Level>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_type: Option<ServiceType>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub state: Option<GroupState>,
     /// `null` is refused for a trial (a trial always has an expiry).
     #[serde(
@@ -85,7 +103,11 @@ pub struct UpdateGroup {
     )]
     #[schema(value_type = Option<String>)]
     pub customer_reference: Option<Option<String>>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "not_null",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub automatic_deployment: Option<bool>,
 }
 
@@ -154,6 +176,20 @@ mod tests {
         assert_eq!(null.customer_reference, Some(None));
         let set: UpdateGroup = serde_json::from_str(r#"{"customer_reference": "C-1"}"#).unwrap();
         assert_eq!(set.customer_reference, Some(Some("C-1".into())));
+        for field in [
+            "name",
+            "parent_id",
+            "level",
+            "service_type",
+            "state",
+            "automatic_deployment",
+        ] {
+            let body = format!(r#"{{"{field}": null}}"#);
+            assert!(
+                serde_json::from_str::<UpdateGroup>(&body).is_err(),
+                "{field}: null"
+            );
+        }
     }
 
     #[test]

@@ -1,4 +1,4 @@
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::DomainError;
@@ -103,6 +103,12 @@ impl StoredState {
             });
         }
         let expiry = match trial_expires_at {
+            Some(Some(expiry)) if !(1970..=9999).contains(&expiry.year()) => {
+                return Err(DomainError::invalid(
+                    "trial_expires_at",
+                    "must be a date between the years 1970 and 9999",
+                ));
+            }
             Some(Some(expiry)) => expiry,
             Some(None) => {
                 return Err(DomainError::invalid(
@@ -193,6 +199,10 @@ mod tests {
             }
         );
         assert!(production.change(None, Some(Some(later)), now, 30).is_err());
+        let far = "+10000-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        let ancient = "1900-01-01T00:00:00Z".parse::<DateTime<Utc>>().unwrap();
+        assert!(trial.change(None, Some(Some(far)), now, 30).is_err());
+        assert!(trial.change(None, Some(Some(ancient)), now, 30).is_err());
         let again = production
             .change(Some(GroupState::Trial), None, now, 30)
             .unwrap();

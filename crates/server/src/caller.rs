@@ -38,8 +38,10 @@ fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.strip_prefix("Bearer "))
-        .map(str::trim)
+        .and_then(|value| value.split_once(' '))
+        // The scheme is case-insensitive (RFC 9110); the token is not.
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, token)| token.trim())
         .ok_or_else(|| {
             ApiError::new(
                 ErrorCode::Unauthenticated,

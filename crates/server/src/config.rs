@@ -97,8 +97,8 @@ impl Settings {
         tenantry_domain::GroupName::parse(&self.root.name)
             .map_err(|e| anyhow::anyhow!("root.name is not a valid group name: {e:?}"))?;
         anyhow::ensure!(
-            self.groups.trial_days > 0,
-            "groups.trial_days must be at least 1"
+            (1..=36_500).contains(&self.groups.trial_days),
+            "groups.trial_days must be between 1 and 36500"
         );
         anyhow::ensure!(
             self.database.pool_size > 0,

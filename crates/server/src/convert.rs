@@ -15,7 +15,6 @@ pub fn group_body(group: Group, now: DateTime<Utc>) -> GroupBody {
         parent_id: group.parent_id.map(|p| p.0),
         state: group.effective_state(now),
         trial_expires_at: group.state.trial_expires_at,
-        depth: group.path.depth() as i64,
         name: group.name,
         level: group.level,
         service_type: group.service_type,

@@ -103,6 +103,13 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> ApiError {
         match error {
             StoreError::Domain(domain) => domain.into(),
+            StoreError::Busy(cause) => {
+                log::warn!("database busy: {cause}");
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the database is busy; retry shortly",
+                )
+            }
             StoreError::Pool(cause) => {
                 log::warn!("database pool exhausted or unreachable: {cause}");
                 ApiError::new(

@@ -66,34 +66,25 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// Two steps, so the two kinds of mistake get their own codes: text that is not JSON at all is
+/// `malformed_request` (400); JSON whose fields are wrong is `validation_failed` (422) naming the
+/// field. (serde_json alone reports some wrong values, such as `null` for an enum, as syntax.)
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
-        let field = error.path().to_string();
-        let inner = error.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::new(
-                ErrorCode::MalformedRequest,
-                format!("the body is not valid JSON: {inner}"),
-            )
-        } else {
-            ApiError::invalid_field(
-                if field == "." {
-                    "body".to_owned()
-                } else {
-                    field
-                },
-                strip_position(&inner),
-            )
-        }
-    })?;
-    deserializer.end().map_err(|e| {
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
         ApiError::new(
             ErrorCode::MalformedRequest,
             format!("the body is not valid JSON: {e}"),
         )
     })?;
-    Ok(value)
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let field = error.path().to_string();
+        let field = if field == "." {
+            "body".to_owned()
+        } else {
+            field
+        };
+        ApiError::invalid_field(field, strip_position(error.inner()))
+    })
 }
 
 /// serde_json's messages end in " at line 1 column 42", which says nothing to an API client.

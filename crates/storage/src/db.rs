@@ -159,7 +159,12 @@ impl Storage {
             DbConnection::Sqlite(c) => {
                 AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?
             }
-            DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction(c)?,
+            // The lock protocol (dialect.rs) relies on each statement seeing what committed
+            // before it, whatever the database's default isolation level is.
+            DbConnection::Pg(c) => AnsiTransactionManager::begin_transaction_sql(
+                c,
+                "BEGIN ISOLATION LEVEL READ COMMITTED",
+            )?,
         }
         // Commit and rollback go through the multi-connection's manager, which hands them to
         // the inner connection whose transaction was just opened.
@@ -254,7 +259,8 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SessionSetup {
                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;",
             ),
-            DbConnection::Pg(c) => c.batch_execute("SET TIME ZONE 'UTC'"),
+            // A lock wait this long means something is stuck: answer 503 rather than hang.
+            DbConnection::Pg(c) => c.batch_execute("SET TIME ZONE 'UTC'; SET lock_timeout = '10s'"),
         }
         .map_err(diesel::r2d2::Error::QueryError)
     }

@@ -3,12 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use tenantry_domain::{DomainError, GroupId};
+use tenantry_domain::GroupId;
 
-use crate::db::Writer;
+use crate::db::{DbConnection, Writer};
 use crate::dialect::{RowLock, lock_group};
-use crate::error::{StoreError, StoreResult};
-use crate::schema::{devices, groups};
+use crate::error::StoreResult;
+use crate::groups::{Scope, get};
+use crate::schema::devices;
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = devices)]
@@ -19,10 +20,12 @@ struct NewDeviceRow<'a> {
     created_at: chrono::NaiveDateTime,
 }
 
-/// Adds a device to a group. Holds the group row (PostgreSQL) or the write lock (SQLite), so a
-/// concurrent removal of the group either sees this device or makes this call fail: never both.
+/// Adds a device to a group in `scope`. Holds the group row (PostgreSQL) or the write lock
+/// (SQLite), so a concurrent removal of the group either sees this device or makes this call
+/// fail: never both.
 pub fn add(
     w: &mut Writer<'_>,
+    scope: &Scope,
     group: GroupId,
     name: &str,
     os: &str,
@@ -30,28 +33,24 @@ pub fn add(
 ) -> StoreResult<i64> {
     let conn = w.conn();
     lock_group(conn, group.0, RowLock::Share)?;
-    let exists = groups::table
-        .find(group.0)
-        .select(groups::id)
-        .first::<i64>(conn)
-        .optional()?
-        .is_some();
-    if !exists {
-        return Err(StoreError::Domain(DomainError::NotFound { what: "group" }));
-    }
+    get(conn, scope, group)?;
     let row = NewDeviceRow {
         group_id: group.0,
         name,
         os,
         created_at: now.naive_utc(),
     };
-    diesel::insert_into(devices::table)
-        .values(&row)
-        .execute(conn)?;
-    let id = devices::table
-        .filter(devices::group_id.eq(group.0))
-        .select(diesel::dsl::max(devices::id))
-        .first::<Option<i64>>(conn)?
-        .ok_or_else(|| StoreError::Corrupt("device vanished after insert".into()))?;
-    Ok(id)
+    // RETURNING, per backend (the multi-connection has none of its own): a device added to the
+    // same group at the same moment must not hand us its id.
+    let id = match conn {
+        DbConnection::Sqlite(c) => diesel::insert_into(devices::table)
+            .values(&row)
+            .returning(devices::id)
+            .get_result(c),
+        DbConnection::Pg(c) => diesel::insert_into(devices::table)
+            .values(&row)
+            .returning(devices::id)
+            .get_result(c),
+    };
+    Ok(id?)
 }

@@ -7,7 +7,11 @@ pub enum StoreError {
     #[error(transparent)]
     Domain(#[from] DomainError),
     #[error("database error: {0}")]
-    Database(#[from] diesel::result::Error),
+    Database(diesel::result::Error),
+    /// The database cannot take the work right now (SQLite's lock still busy after its timeout,
+    /// a PostgreSQL lock timeout or serialization failure): worth retrying.
+    #[error("the database is busy: {0}")]
+    Busy(String),
     #[error("no database connection available: {0}")]
     Pool(String),
     #[error("cannot open the database: {0}")]
@@ -16,6 +20,24 @@ pub enum StoreError {
     Migration(String),
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+}
+
+impl From<diesel::result::Error> for StoreError {
+    fn from(error: diesel::result::Error) -> Self {
+        use diesel::result::{DatabaseErrorKind, Error};
+        match &error {
+            Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
+                StoreError::Busy(info.message().to_owned())
+            }
+            Error::DatabaseError(_, info)
+                if info.message().contains("database is locked")
+                    || info.message().contains("lock timeout") =>
+            {
+                StoreError::Busy(info.message().to_owned())
+            }
+            _ => StoreError::Database(error),
+        }
+    }
 }
 
 impl From<diesel::r2d2::PoolError> for StoreError {

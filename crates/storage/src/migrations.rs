@@ -52,7 +52,10 @@ pub fn describe_schema(conn: &mut DbConnection) -> StoreResult<Vec<String>> {
              || COALESCE(column_default, '') AS line FROM information_schema.columns \
              WHERE table_schema = 'public' AND table_name NOT LIKE '__diesel%' \
              UNION ALL SELECT indexdef AS line FROM pg_indexes WHERE schemaname = 'public' \
-             AND tablename NOT LIKE '__diesel%' ORDER BY line",
+             AND tablename NOT LIKE '__diesel%' \
+             UNION ALL SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) AS line \
+             FROM pg_constraint WHERE connamespace = 'public'::regnamespace \
+             AND conrelid::regclass::text NOT LIKE '__diesel%' ORDER BY line",
         )
         .load(c)?,
     };

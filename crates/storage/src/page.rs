@@ -24,7 +24,16 @@ impl Cursor {
             .map(|i| u8::from_str_radix(token.get(i..i + 2).unwrap_or("zz"), 16))
             .collect::<Result<Vec<u8>, _>>()
             .map_err(|_| bad())?;
-        String::from_utf8(bytes).map_err(|_| bad())?;
+        let key = String::from_utf8(bytes).map_err(|_| bad())?;
+        // Only what a path can hold, so that nothing odd (a NUL byte, say) reaches a query.
+        let path_like = key.starts_with('/')
+            && key.ends_with('/')
+            && key
+                .bytes()
+                .all(|b| b == b'/' || b.is_ascii_digit() || (b'a'..=b's').contains(&b));
+        if !path_like {
+            return Err(bad());
+        }
         Ok(Cursor(token.to_owned()))
     }
 
@@ -108,7 +117,16 @@ mod tests {
 
     #[test]
     fn foreign_cursors_are_refused() {
-        for token in ["", "abc", "zz", "/a1/", &"00".repeat(300)] {
+        let nul = Cursor::after("/a1/\0/");
+        for token in [
+            "",
+            "abc",
+            "zz",
+            "/a1/",
+            "00",
+            nul.token(),
+            &"00".repeat(300),
+        ] {
             assert!(Cursor::parse(token).is_err(), "{token:?}");
         }
     }

@@ -1,5 +1,6 @@
 //! Rules that two concurrent requests could break, raced: each race starts its contenders
-//! together behind a barrier and repeats, then checks that the rule held whoever won.
+//! together behind a barrier and repeats, then checks that the rule held whoever won, and that
+//! the loser got the error a client can act on (never a 500).
 
 use std::sync::{Arc, Barrier};
 use std::thread;
@@ -11,8 +12,10 @@ use crate::groups::delete::{add_device, storage_of};
 
 const ROUNDS: usize = 12;
 
-/// Runs `contenders` at the same moment and returns their replies in order.
-fn race<T: Send + 'static>(contenders: Vec<Box<dyn FnOnce() -> T + Send>>) -> Vec<T> {
+type Contender<T> = Box<dyn FnOnce() -> T + Send>;
+
+/// Runs `contenders` at the same moment and returns their results in order.
+fn race<T: Send + 'static>(contenders: Vec<Contender<T>>) -> Vec<T> {
     let barrier = Arc::new(Barrier::new(contenders.len()));
     let handles: Vec<_> = contenders
         .into_iter()
@@ -27,8 +30,51 @@ fn race<T: Send + 'static>(contenders: Vec<Box<dyn FnOnce() -> T + Send>>) -> Ve
     handles.into_iter().map(|h| h.join().unwrap()).collect()
 }
 
-fn statuses(replies: &[Reply]) -> Vec<u16> {
-    replies.iter().map(|r| r.status).collect()
+fn texts(replies: &[Reply]) -> Vec<&str> {
+    replies.iter().map(|r| r.text.as_str()).collect()
+}
+
+/// Exactly one reply succeeded and every other one is a 4xx with one of `codes`.
+#[track_caller]
+fn one_winner(replies: &[Reply], codes: &[&str]) {
+    let won = replies.iter().filter(|r| r.status < 300).count();
+    assert_eq!(won, 1, "exactly one wins: {:?}", texts(replies));
+    for loser in replies.iter().filter(|r| r.status >= 300) {
+        assert!(
+            codes.contains(&loser.code()),
+            "the loser must get one of {codes:?}: {}",
+            loser.text
+        );
+    }
+}
+
+/// Follows `parent_id` from `id` up to the root, through the API, and checks that the way up
+/// is the one `ancestors` reports. A cycle would never reach the root.
+#[track_caller]
+fn reaches_root(server: &TestServer, id: i64) {
+    let mut chain = Vec::new();
+    let mut current = id;
+    while current != server.root() {
+        assert!(chain.len() < 10, "no way up from {id}: {chain:?}");
+        current = server
+            .get(&format!("/api/v1/groups/{current}"))
+            .expect(200)
+            .body["parent_id"]
+            .as_i64()
+            .unwrap();
+        chain.push(current);
+    }
+    chain.reverse();
+    let ancestors = server
+        .get(&format!("/api/v1/groups/{id}/ancestors"))
+        .expect(200);
+    let listed: Vec<i64> = ancestors.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(listed, chain, "ancestors agree with the parent links");
 }
 
 #[test]
@@ -39,7 +85,7 @@ fn two_moves_that_together_would_make_a_cycle() {
         let b = server.create_group(&format!("B{round}"), 1, "sub_distributor");
         // Each move is valid on its own; together they would put A under B under A.
         let (s1, s2) = (Arc::clone(&server), Arc::clone(&server));
-        let replies = race(vec![
+        let replies = race::<Reply>(vec![
             Box::new(move || {
                 s1.patch(
                     &format!("/api/v1/groups/{a}"),
@@ -53,96 +99,113 @@ fn two_moves_that_together_would_make_a_cycle() {
                 )
             }),
         ]);
-        let won = replies.iter().filter(|r| r.status == 200).count();
-        assert_eq!(
-            won,
-            1,
-            "exactly one move wins: {:?}",
-            replies.iter().map(|r| &r.text).collect::<Vec<_>>()
-        );
-        for loser in replies.iter().filter(|r| r.status != 200) {
-            assert!(
-                ["invalid_parent", "level_violation"].contains(&loser.code()),
-                "{}",
-                loser.text
-            );
-        }
-        // Both are still reachable from the root, so neither is cut off in a loop.
-        for id in [a, b] {
-            let ancestors = server
-                .get(&format!("/api/v1/groups/{id}/ancestors"))
-                .expect(200);
-            assert_eq!(ancestors.body["items"][0]["id"], 1);
-        }
+        one_winner(&replies, &["invalid_parent", "level_violation"]);
+        reaches_root(&server, a);
+        reaches_root(&server, b);
     }
+}
+
+#[test]
+fn a_move_against_a_create_inside_the_moved_subtree() {
+    let server = Arc::new(TestServer::start());
+    let north = server.create_group("North", 1, "sub_distributor");
+    let south = server.create_group("South", 1, "sub_distributor");
+    let reseller = server.create_group("R", north, "reseller");
+    let customer = server.create_group("C", reseller, "end_customer");
+    for round in 0..ROUNDS {
+        let target = if round % 2 == 0 { south } else { north };
+        let (s1, s2) = (Arc::clone(&server), Arc::clone(&server));
+        let replies = race::<Reply>(vec![
+            Box::new(move || {
+                s1.patch(
+                    &format!("/api/v1/groups/{reseller}"),
+                    json!({"parent_id": target}),
+                )
+            }),
+            Box::new(move || {
+                s2.post("/api/v1/groups", json!({"name": format!("Site {round}"), "parent_id": customer, "level": "site"}))
+            }),
+        ]);
+        let (moved, created) = (replies[0].status, replies[1].status);
+        assert_eq!(
+            (moved, created),
+            (200, 201),
+            "both succeed: {:?}",
+            texts(&replies)
+        );
+        // The new site moved along: its way up runs through the reseller's new parent.
+        let site = replies[1].id();
+        reaches_root(&server, site);
+        let ancestors = server
+            .get(&format!("/api/v1/groups/{site}/ancestors"))
+            .expect(200);
+        assert_eq!(ancestors.body["items"][1]["id"], target, "round {round}");
+    }
+    let below: Vec<i64> = server
+        .get(&format!("/api/v1/groups/{customer}/children?limit=500"))
+        .expect(200)
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(below.len(), ROUNDS);
 }
 
 #[test]
 fn removal_against_adding_a_device() {
     let server = Arc::new(TestServer::start());
     let storage = storage_of(&server);
-    let mut removed = 0;
     for round in 0..ROUNDS {
         let group = server.create_group(&format!("G{round}"), 1, "end_customer");
         let (s1, devices) = (Arc::clone(&server), storage.clone());
-        let outcome = race::<(Option<u16>, Option<bool>)>(vec![
-            Box::new(move || {
-                (
-                    Some(s1.delete(&format!("/api/v1/groups/{group}")).status),
-                    None,
-                )
-            }),
+        let outcome = race::<(Option<Reply>, Option<bool>)>(vec![
+            Box::new(move || (Some(s1.delete(&format!("/api/v1/groups/{group}"))), None)),
             Box::new(move || (None, Some(add_device(&devices, group).is_ok()))),
         ]);
-        let deleted = outcome[0].0 == Some(204);
+        let delete = outcome[0].0.as_ref().unwrap();
         let device_added = outcome[1].1 == Some(true);
-        assert!(
-            deleted != device_added,
-            "round {round}: exactly one wins (deleted {deleted}, device {device_added})"
-        );
+        match delete.status {
+            204 => assert!(
+                !device_added,
+                "round {round}: removed, yet a device was added"
+            ),
+            409 => {
+                assert_eq!(delete.code(), "group_not_empty");
+                assert!(
+                    device_added,
+                    "round {round}: refused as not empty, yet no device"
+                );
+            }
+            _ => panic!("round {round}: {}", delete.text),
+        }
         let still_there = server.get(&format!("/api/v1/groups/{group}")).status == 200;
         assert_eq!(
             still_there, device_added,
             "a device never outlives its group"
         );
-        removed += usize::from(deleted);
     }
-    eprintln!("removal won {removed} of {ROUNDS} rounds");
 }
 
 #[test]
 fn two_creates_with_one_name() {
     let server = Arc::new(TestServer::start());
     for round in 0..ROUNDS {
-        let contenders: Vec<Box<dyn FnOnce() -> Reply + Send>> =
-            ["Twin {}", "TWIN {}", "twin {}", "  Twin {}  "]
-                .into_iter()
-                .map(|pattern| {
-                    let server = Arc::clone(&server);
-                    let name = pattern.replace("{}", &round.to_string());
-                    Box::new(move || {
-                        server.post(
-                            "/api/v1/groups",
-                            json!({"name": name, "parent_id": 1, "level": "reseller"}),
-                        )
-                    }) as Box<dyn FnOnce() -> Reply + Send>
-                })
-                .collect();
-        let replies = race(contenders);
-        let mut got = statuses(&replies);
-        got.sort();
-        assert_eq!(
-            got,
-            [201, 409, 409, 409],
-            "{:?}",
-            replies.iter().map(|r| &r.text).collect::<Vec<_>>()
-        );
-        assert!(
-            replies
-                .iter()
-                .filter(|r| r.status == 409)
-                .all(|r| r.code() == "name_taken")
-        );
+        let contenders: Vec<Contender<Reply>> = ["Twin {}", "TWIN {}", "twin {}", "  Twin {}  "]
+            .into_iter()
+            .map(|pattern| {
+                let server = Arc::clone(&server);
+                let name = pattern.replace("{}", &round.to_string());
+                Box::new(move || {
+                    server.post(
+                        "/api/v1/groups",
+                        json!({"name": name, "parent_id": 1, "level": "reseller"}),
+                    )
+                }) as Contender<Reply>
+            })
+            .collect();
+        one_winner(&race(contenders), &["name_taken"]);
     }
 }
 
@@ -158,7 +221,7 @@ fn a_rename_against_a_create_with_the_same_name() {
             name.clone(),
             name.to_uppercase(),
         );
-        let replies = race(vec![
+        let replies = race::<Reply>(vec![
             Box::new(move || s1.patch(&format!("/api/v1/groups/{existing}"), json!({"name": n1}))),
             Box::new(move || {
                 s2.post(
@@ -167,16 +230,7 @@ fn a_rename_against_a_create_with_the_same_name() {
                 )
             }),
         ]);
-        let won = replies
-            .iter()
-            .filter(|r| r.status == 200 || r.status == 201)
-            .count();
-        assert_eq!(
-            won,
-            1,
-            "{:?}",
-            replies.iter().map(|r| &r.text).collect::<Vec<_>>()
-        );
+        one_winner(&replies, &["name_taken"]);
     }
 }
 
@@ -186,7 +240,7 @@ fn a_child_created_while_its_parent_becomes_a_site() {
     for round in 0..ROUNDS {
         let parent = server.create_group(&format!("P{round}"), 1, "end_customer");
         let (s1, s2) = (Arc::clone(&server), Arc::clone(&server));
-        let replies = race(vec![
+        let replies = race::<Reply>(vec![
             Box::new(move || {
                 s1.patch(
                     &format!("/api/v1/groups/{parent}"),
@@ -200,6 +254,7 @@ fn a_child_created_while_its_parent_becomes_a_site() {
                 )
             }),
         ]);
+        one_winner(&replies, &["level_violation"]);
         let level = server
             .get(&format!("/api/v1/groups/{parent}"))
             .expect(200)
@@ -215,9 +270,8 @@ fn a_child_created_while_its_parent_becomes_a_site() {
         assert!(
             !(level == "site" && children > 0),
             "a site with a child: {:?}",
-            statuses(&replies)
+            texts(&replies)
         );
-        assert_eq!(statuses(&replies).iter().filter(|s| **s < 300).count(), 1);
     }
 }
 
@@ -227,7 +281,7 @@ fn a_child_created_while_its_parent_is_removed() {
     for round in 0..ROUNDS {
         let parent = server.create_group(&format!("P{round}"), 1, "reseller");
         let (s1, s2) = (Arc::clone(&server), Arc::clone(&server));
-        let replies = race(vec![
+        let replies = race::<Reply>(vec![
             Box::new(move || s1.delete(&format!("/api/v1/groups/{parent}"))),
             Box::new(move || {
                 s2.post(
@@ -236,21 +290,9 @@ fn a_child_created_while_its_parent_is_removed() {
                 )
             }),
         ]);
-        let (deleted, created) = (replies[0].status == 204, replies[1].status == 201);
-        assert!(
-            deleted != created,
-            "exactly one wins: {:?}",
-            statuses(&replies)
-        );
-        if created {
-            let child = replies[1].id();
-            assert_eq!(
-                server
-                    .get(&format!("/api/v1/groups/{child}/ancestors"))
-                    .expect(200)
-                    .body["items"][1]["id"],
-                parent
-            );
+        one_winner(&replies, &["group_not_empty", "invalid_parent"]);
+        if replies[1].status == 201 {
+            reaches_root(&server, replies[1].id());
         }
     }
 }

@@ -6,7 +6,7 @@ use tenantry_api_types::{
     CreateGroup, DescendantsQuery, ErrorBody, GroupBody, GroupPage, ListQuery, ModuleBody,
     ModulesBody, UpdateGroup,
 };
-use tenantry_domain::{DomainError, Group, GroupEvent, GroupId, Module};
+use tenantry_domain::{Group, GroupEvent, GroupId, GroupName, Module};
 use tenantry_storage::groups::{self, DescendantFilter, StateFilter};
 use tenantry_storage::{Cursor, PageRequest};
 
@@ -212,12 +212,9 @@ pub async fn list_descendants(
             .filter(|n| !n.trim().is_empty())
             .map(|n| n.trim().to_owned()),
     };
-    if filter
-        .name
-        .as_ref()
-        .is_some_and(|n| n.chars().count() > 100)
-    {
-        return Err(DomainError::invalid("name", "must be at most 100 characters").into());
+    // The same rules as a group name (length, no control characters): nothing odd reaches SQL.
+    if let Some(name) = &filter.name {
+        GroupName::parse(name)?;
     }
     let found = state
         .read(move |c| groups::descendants(c, &caller.scope, id, &filter, &page))

@@ -48,6 +48,9 @@ fn paging_input_is_checked() {
         "limit=x",
         "cursor=zz",
         "cursor=abc",
+        // These decode, but to text no path holds: a NUL byte must never reach SQL.
+        "cursor=00",
+        "cursor=2f002f",
         "colour=red",
     ] {
         server

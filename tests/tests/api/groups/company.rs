@@ -63,6 +63,16 @@ fn bad_profiles_and_stale_versions_are_refused() {
             &[("If-Match", &format!("\"company-{id}-v0\""))],
         )
         .expect(200);
+    // Someone saved version 1 since: a change based on version 0 is stale now.
+    server
+        .request(
+            "PUT",
+            &path,
+            Some(&json!({"city": "Leiden"})),
+            &[("If-Match", &format!("\"company-{id}-v0\""))],
+        )
+        .expect_error(412, "precondition_failed");
+    assert_eq!(server.get(&path).expect(200).body["city"], "Delft");
     server
         .put("/api/v1/groups/999/company", json!({}))
         .expect_error(404, "not_found");

@@ -28,7 +28,6 @@ fn creates_a_group_with_the_defaults_a_console_uses() {
     assert_eq!(body["service_type"], "all_inclusive");
     assert_eq!(body["state"], "trial");
     assert_eq!(body["automatic_deployment"], false);
-    assert_eq!(body["depth"], 2);
     let expires =
         chrono::DateTime::parse_from_rfc3339(body["trial_expires_at"].as_str().unwrap()).unwrap();
     let days = (expires.with_timezone(&chrono::Utc) - chrono::Utc::now()).num_hours() as f64 / 24.0;
@@ -227,4 +226,9 @@ fn trial_expiry_only_for_trials() {
         past.body["state"], "expired",
         "a trial past its expiry reads expired"
     );
+    for date in ["+10000-01-01T00:00:00Z", "1500-01-01T00:00:00Z"] {
+        server
+            .post("/api/v1/groups", json!({"name": date, "parent_id": 1, "level": "reseller", "trial_expires_at": date}))
+            .expect_error(422, "validation_failed");
+    }
 }

@@ -1,6 +1,6 @@
 use chrono::Utc;
 use tenantry_domain::GroupId;
-use tenantry_storage::{PoolSettings, Storage, StoreError, devices};
+use tenantry_storage::{PoolSettings, Storage, StoreError, devices, groups};
 use tenantry_tests::TestServer;
 
 /// The server's own database, opened beside it: devices are added the way the device API will
@@ -14,7 +14,17 @@ pub fn storage_of(server: &TestServer) -> Storage {
 }
 
 pub fn add_device(storage: &Storage, group: i64) -> Result<i64, StoreError> {
-    storage.write(|w| devices::add(w, GroupId(group), "laptop-01", "windows", Utc::now()))
+    let scope = storage.read(groups::root).unwrap().unwrap().path;
+    storage.write(|w| {
+        devices::add(
+            w,
+            &scope,
+            GroupId(group),
+            "laptop-01",
+            "windows",
+            Utc::now(),
+        )
+    })
 }
 
 #[test]

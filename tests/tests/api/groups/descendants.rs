@@ -95,6 +95,15 @@ fn descendants_filter_by_level_state_and_name() {
         .get("/api/v1/groups/1/descendants?level=planet")
         .expect_error(422, "validation_failed");
     server
+        .get("/api/v1/groups/1/descendants?name=a%00b")
+        .expect_error(422, "validation_failed");
+    server
+        .get(&format!(
+            "/api/v1/groups/1/descendants?name={}",
+            "x".repeat(101)
+        ))
+        .expect_error(422, "validation_failed");
+    server
         .get("/api/v1/groups/1/descendants?state=sleeping")
         .expect_error(422, "validation_failed");
 }
@@ -129,4 +138,40 @@ fn descendant_pages_chain_without_gaps_or_repeats() {
         }
     }
     assert_eq!(seen, created, "creation order is depth-first order here");
+}
+
+#[test]
+fn filtered_pages_chain_and_end_exactly_on_the_limit() {
+    let server = TestServer::start();
+    let mut customers = Vec::new();
+    for i in 0..4 {
+        let r = server.create_group(&format!("R{i}"), 1, "reseller");
+        for j in 0..3 {
+            customers.push(server.create_group(&format!("R{i} C{j}"), r, "end_customer"));
+        }
+    }
+    let mut pages = Vec::new();
+    let mut query = "level=end_customer&limit=3".to_owned();
+    loop {
+        let page = server
+            .get(&format!("/api/v1/groups/1/descendants?{query}"))
+            .expect(200);
+        let ids: Vec<i64> = page.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["id"].as_i64().unwrap())
+            .collect();
+        pages.push(ids);
+        match page.body["next_cursor"].as_str() {
+            Some(cursor) => query = format!("level=end_customer&limit=3&cursor={cursor}"),
+            None => break,
+        }
+    }
+    assert_eq!(
+        pages.len(),
+        4,
+        "12 matches in pages of 3: the fourth says no more follow"
+    );
+    assert_eq!(pages.concat(), customers);
 }

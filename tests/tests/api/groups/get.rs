@@ -33,6 +33,24 @@ fn callers_must_authenticate() {
     let none = server.request("GET", "/api/v1/groups/1", None, &[("Authorization", "")]);
     let none = none.expect_error(401, "unauthenticated");
     assert_eq!(none.header("www-authenticate"), Some("Bearer"));
+    let lower = format!("bearer {TOKEN}");
+    server
+        .request(
+            "GET",
+            "/api/v1/groups/1",
+            None,
+            &[("Authorization", &lower)],
+        )
+        .expect(200);
+    let lower = format!("bearer {TOKEN}");
+    server
+        .request(
+            "GET",
+            "/api/v1/groups/1",
+            None,
+            &[("Authorization", &lower)],
+        )
+        .expect(200);
     let wrong = format!("Bearer {TOKEN}x");
     server
         .request(

@@ -116,6 +116,19 @@ fn properties_change_and_clear() {
     server
         .patch(&path, json!({"nmae": "typo"}))
         .expect_error(422, "validation_failed");
+    for field in [
+        "name",
+        "parent_id",
+        "level",
+        "service_type",
+        "state",
+        "automatic_deployment",
+    ] {
+        let reply = server
+            .patch(&path, json!({field: null}))
+            .expect_error(422, "validation_failed");
+        assert_eq!(reply.body["errors"][0]["field"], field);
+    }
     let unchanged = server.patch(&path, json!({})).expect(200);
     assert_eq!(
         unchanged.body["version"], trial.body["version"],
