@@ -15,9 +15,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-/// See the workspace Cargo.toml: measured faster than the system allocator for our responses.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 /// Tenantry, the multi-tenant backup management console: HTTP API server.
 ///
