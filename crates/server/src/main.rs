@@ -15,7 +15,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-
 /// Tenantry, the multi-tenant backup management console: HTTP API server.
 ///
 /// Configuration comes from config/default.toml (built in), the file named by TENANTRY_CONFIG,
