@@ -68,20 +68,14 @@ fn test(args: &[String]) -> Result<(), String> {
     // The end-to-end tests start the real binaries, which `cargo test` alone does not build.
     cargo(&["build", "--workspace", "--bins"])?;
     let mut command = Command::new(cargo_path());
-    command.arg("test").current_dir(root());
+    // The whole workspace either way: a narrower package set unifies dependency features
+    // differently and rebuilds them. With a URL, the database-backed suites run on PostgreSQL,
+    // each test server on a fresh database.
+    command.args(["test", "--workspace"]).current_dir(root());
     match &postgres {
-        // The same database-backed suites, each server on a fresh PostgreSQL database.
-        Some(url) => {
-            command
-                .args(["--package", "tenantry-tests"])
-                .env("TENANTRY_TEST_POSTGRES_URL", url);
-        }
-        None => {
-            command
-                .arg("--workspace")
-                .env_remove("TENANTRY_TEST_POSTGRES_URL");
-        }
-    }
+        Some(url) => command.env("TENANTRY_TEST_POSTGRES_URL", url),
+        None => command.env_remove("TENANTRY_TEST_POSTGRES_URL"),
+    };
     if !passthrough.is_empty() {
         command.arg("--").args(&passthrough);
     }

@@ -1,14 +1,7 @@
 use serde_json::json;
 use tenantry_tests::TestServer;
 
-fn names(reply: &tenantry_tests::Reply) -> Vec<String> {
-    reply.body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["name"].as_str().unwrap().to_owned())
-        .collect()
-}
+use super::names;
 
 /// Root > A (sub) > A1 (reseller) > A1x (site); Root > B (reseller, production) > B1 (end-customer).
 fn tree(server: &TestServer) {

@@ -9,7 +9,7 @@ mod modules;
 mod moves;
 mod update;
 
-use tenantry_tests::TestServer;
+use tenantry_tests::{Reply, TestServer};
 
 /// How many groups the caller sees below the root (to prove a refused change wrote nothing).
 pub fn group_count(server: &TestServer) -> usize {
@@ -25,4 +25,14 @@ pub fn group_count(server: &TestServer) -> usize {
             None => return count,
         }
     }
+}
+
+/// The names of a page's groups, in order.
+pub fn names(reply: &Reply) -> Vec<String> {
+    reply.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap().to_owned())
+        .collect()
 }
