@@ -91,16 +91,6 @@ impl GroupChanges {
     pub fn reshapes_tree(&self) -> bool {
         self.parent_id.is_some() || self.level.is_some()
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.name.is_none()
-            && self.parent_id.is_none()
-            && self.level.is_none()
-            && self.service_type.is_none()
-            && self.state.is_none()
-            && self.customer_reference.is_none()
-            && self.automatic_deployment.is_none()
-    }
 }
 
 /// The level rule between a parent and a (new or changed) child.

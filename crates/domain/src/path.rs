@@ -53,17 +53,6 @@ impl TreePath {
             .map(GroupId)
             .collect()
     }
-
-    /// 1 for the root, 2 for its children, …
-    pub fn depth(&self) -> usize {
-        self.0.matches('/').count().saturating_sub(1)
-    }
-
-    /// The path of the same group after its subtree moved from `old_root` to `new_root`.
-    pub fn rebased(&self, old_root: &TreePath, new_root: &TreePath) -> Option<TreePath> {
-        let rest = self.0.strip_prefix(&old_root.0)?;
-        Some(TreePath(format!("{}{rest}", new_root.0)))
-    }
 }
 
 impl std::fmt::Display for TreePath {
@@ -97,7 +86,6 @@ mod tests {
             path(&[1, 17, 342]).ids(),
             vec![GroupId(1), GroupId(17), GroupId(342)]
         );
-        assert_eq!(path(&[1, 17, 342]).depth(), 3);
         assert_eq!(path(&[i64::MAX]).ids(), vec![GroupId(i64::MAX)]);
     }
 
@@ -152,13 +140,5 @@ mod tests {
             );
             assert!(!root.contains(&p));
         }
-    }
-
-    #[test]
-    fn rebasing_moves_a_subtree() {
-        let moved = path(&[1, 2, 3, 4]);
-        let rebased = moved.rebased(&path(&[1, 2]), &path(&[1, 5, 6])).unwrap();
-        assert_eq!(rebased, path(&[1, 5, 6, 3, 4]));
-        assert_eq!(moved.rebased(&path(&[1, 7]), &path(&[1])), None);
     }
 }

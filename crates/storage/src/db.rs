@@ -184,15 +184,6 @@ impl Storage {
             }
         }
     }
-
-    /// Connections in use / idle, for operators.
-    pub fn pool_state(&self) -> (u32, u32) {
-        let state = self.reads.state();
-        (
-            state.connections - state.idle_connections,
-            state.idle_connections,
-        )
-    }
 }
 
 /// Opens connections of exactly the backend the URL's scheme names. (diesel's derived
