@@ -30,6 +30,11 @@ impl GroupName {
     pub fn key(&self) -> String {
         name_key(&self.0)
     }
+
+    /// The uniqueness key of a name already stored (validated when it was written).
+    pub fn key_of(stored: &str) -> String {
+        name_key(stored)
+    }
 }
 
 /// The uniqueness key of any name-like text (also used for case-insensitive name filters).

@@ -1,6 +1,8 @@
 use tenantry_domain::{GroupId, TreePath};
 use tenantry_storage::{DbConnection, Storage, StoreError, Writer};
 
+use actix_web::web;
+
 use crate::error::ApiError;
 
 /// What every request handler shares.
@@ -44,7 +46,7 @@ impl AppState {
         work: impl FnOnce(&mut DbConnection) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let storage = self.storage.clone();
-        crate::routes::blocking(move || storage.read(work)).await
+        blocking(move || storage.read(work)).await
     }
 
     /// Runs `work` in one write transaction, off the async workers.
@@ -53,13 +55,23 @@ impl AppState {
         work: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, ApiError> {
         let storage = self.storage.clone();
-        crate::routes::blocking(move || storage.write(work)).await
+        blocking(move || storage.write(work)).await
     }
 
     /// Whether the database answers (for `/readyz`).
     pub async fn ping(&self) -> Result<(), ApiError> {
         self.read(tenantry_storage::ping).await
     }
+}
+
+/// Runs blocking database work off the async workers.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, ApiError> {
+    web::block(work)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
 }
 
 /// The temporary administrator token, compared in constant time.

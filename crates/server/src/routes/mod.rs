@@ -7,9 +7,8 @@ mod groups;
 mod health;
 pub mod openapi;
 
+use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;
-use actix_web::{HttpResponse, web};
-use tenantry_storage::StoreError;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
@@ -41,14 +40,4 @@ pub(crate) fn page_response(
     Ok(HttpResponse::Ok()
         .content_type(ContentType::json())
         .body(body))
-}
-
-/// Runs blocking database work off the async workers.
-pub(crate) async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> Result<T, StoreError> + Send + 'static,
-) -> Result<T, ApiError> {
-    web::block(work)
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::from)
 }

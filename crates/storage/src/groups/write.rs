@@ -246,7 +246,7 @@ pub fn update(
     diesel::update(groups::table.find(id.0))
         .set((
             groups::name.eq(&after.name),
-            groups::name_key.eq(GroupName::parse(&after.name)?.key()),
+            groups::name_key.eq(GroupName::key_of(&after.name)),
             groups::parent_id.eq(after.parent_id.map(|p| p.0)),
             groups::level.eq(after.level.rank()),
             groups::service_type.eq(after.service_type.as_str()),
