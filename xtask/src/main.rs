@@ -2,6 +2,7 @@
 //!
 //! - `cargo xtask run [-- ARGS]`: build everything (release) and start `tenantry-server`.
 //! - `cargo xtask test [--postgres [URL]] [-- ARGS]`: build every binary, then run the tests.
+//! - `cargo xtask docs`: regenerate the documents generated from code (`docs/permissions.md`).
 //!
 //! Both first make sure the system libraries the build links are present (libpq, for the
 //! PostgreSQL driver), installing them on Debian-like systems when run as root.
@@ -21,10 +22,12 @@ fn main() -> ExitCode {
     let result = match task {
         "run" => run(&rest),
         "test" => test(&rest),
+        "docs" => docs(),
         _ => {
             eprintln!(
                 "usage:\n  cargo xtask run [-- SERVER ARGS]                 build (release) and start tenantry-server\n  \
-                 cargo xtask test [--postgres [URL]] [-- ARGS]    build every binary, then run the tests\n\n\
+                 cargo xtask test [--postgres [URL]] [-- ARGS]    build every binary, then run the tests\n  \
+                 cargo xtask docs                                 regenerate docs/permissions.md from the permission table\n\n\
                  --postgres runs the database-backed suites against PostgreSQL (default URL {DEFAULT_POSTGRES})"
             );
             return ExitCode::from(if task == "help" { 0 } else { 2 });
@@ -45,6 +48,15 @@ fn run(args: &[String]) -> Result<(), String> {
     let server = root().join("target/release/tenantry-server");
     let passthrough: Vec<&String> = args.iter().skip_while(|a| *a == "--").collect();
     status(Command::new(server).args(passthrough).current_dir(root()))
+}
+
+/// Writes the documents that are generated from code, so that they cannot drift from it.
+fn docs() -> Result<(), String> {
+    let path = root().join("docs/permissions.md");
+    std::fs::write(&path, tenantry_domain::permissions_markdown())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
 }
 
 fn test(args: &[String]) -> Result<(), String> {

@@ -8,10 +8,14 @@ mod error;
 mod event;
 mod group;
 mod level;
+mod login;
 mod module;
 mod name;
 mod path;
+mod permission;
+mod role;
 mod state;
+mod user;
 
 pub use company::CompanyProfile;
 pub use error::{DomainError, FieldError};
@@ -21,7 +25,14 @@ pub use group::{
     check_child_level,
 };
 pub use level::Level;
+pub use login::{Failures, LockoutPolicy, SessionPolicy};
 pub use module::Module;
 pub use name::{CustomerReference, GroupName};
 pub use path::TreePath;
+pub use permission::{Action, Actor, Rule, Source, authorize, permissions_markdown};
+pub use role::{Authority, Role, UserKind};
 pub use state::{DEFAULT_TRIAL_DAYS, GroupState, StateChange, StoredState};
+pub use user::{
+    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, NewUser, User, UserChanges, UserId, Username,
+    check_grant, check_password, check_reach, check_user_change, parse_display_name,
+};

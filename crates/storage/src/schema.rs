@@ -52,6 +52,43 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    users (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        username -> Text,
+        username_key -> Text,
+        name -> Nullable<Text>,
+        role -> Text,
+        security_officer -> Bool,
+        kind -> Text,
+        password_hash -> Nullable<Text>,
+        failed_logins -> Integer,
+        first_failed_at -> Nullable<Timestamp>,
+        locked_until -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        last_login_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> BigInt,
+        user_id -> BigInt,
+        token_hash -> Text,
+        kind -> Text,
+        name -> Nullable<Text>,
+        created_at -> Timestamp,
+        last_used_at -> Nullable<Timestamp>,
+        idle_expires_at -> Nullable<Timestamp>,
+        expires_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(company_profiles -> groups (group_id));
 diesel::joinable!(devices -> groups (group_id));
-diesel::allow_tables_to_appear_in_same_query!(groups, company_profiles, devices);
+diesel::joinable!(users -> groups (group_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::allow_tables_to_appear_in_same_query!(groups, company_profiles, devices, users, sessions);

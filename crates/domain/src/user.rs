@@ -1,0 +1,335 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::name::parse_text;
+use crate::{Actor, Authority, DomainError, FieldError, GroupId, Role, UserKind};
+
+/// A user's id. It never changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct UserId(pub i64);
+
+impl std::fmt::Display for UserId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Longest username accepted: the longest forward path an email address can have (RFC 5321).
+const MAX_USERNAME_CHARS: usize = 254;
+const MAX_DISPLAY_NAME_CHARS: usize = 100;
+/// Passwords shorter than this are refused.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longer passwords are refused too: hashing cost grows with the input, and no password manager
+/// needs more.
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// A username: an email address, trimmed. Unique within its group, compared case-insensitively
+/// (the group's name is part of the login, so two groups may each have an `admin@…`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Username, DomainError> {
+        let invalid = |message: &str| DomainError::invalid("username", message);
+        let text = parse_text("username", raw, MAX_USERNAME_CHARS)
+            .map_err(|error| DomainError::Validation(vec![error]))?
+            .ok_or_else(|| invalid("must not be empty"))?;
+        // Deliberately the shape of an address, not RFC 5322 in full: one `@`, something on both
+        // sides, a dot in the domain, no spaces. Whether mail arrives is the mail server's call.
+        let (local, domain) = text
+            .split_once('@')
+            .ok_or_else(|| invalid("must be an email address"))?;
+        let well_formed = !local.is_empty()
+            && !domain.contains('@')
+            && domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !text.chars().any(char::is_whitespace);
+        if !well_formed {
+            return Err(invalid("must be an email address"));
+        }
+        Ok(Username(text))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// The case-folded form kept under the per-group unique index and used to log in.
+    pub fn key(&self) -> String {
+        Username::key_of(&self.0)
+    }
+
+    /// The lookup key of a username as typed at login, without validating it (so that a
+    /// malformed username costs the same as an unknown one).
+    pub fn key_of(raw: &str) -> String {
+        raw.trim().to_lowercase()
+    }
+}
+
+/// A person's display name: optional, trimmed, at most 100 characters.
+pub fn parse_display_name(raw: &str) -> Result<Option<String>, DomainError> {
+    parse_text("name", raw, MAX_DISPLAY_NAME_CHARS)
+        .map_err(|error| DomainError::Validation(vec![error]))
+}
+
+/// The password policy: at least 12 characters, at most 256, and not the username (nor its part
+/// before the `@`), ignoring case. Returns the field error, if any, under `field`.
+pub fn check_password(field: &str, password: &str, username: &Username) -> Result<(), DomainError> {
+    let chars = password.chars().count();
+    let fault = if chars < MIN_PASSWORD_CHARS {
+        Some(format!(
+            "must be at least {MIN_PASSWORD_CHARS} characters (got {chars})"
+        ))
+    } else if chars > MAX_PASSWORD_CHARS {
+        Some(format!("must be at most {MAX_PASSWORD_CHARS} characters"))
+    } else {
+        let lower = password.to_lowercase();
+        let local = username.key();
+        let local = local.split('@').next().unwrap_or_default();
+        (lower == username.key() || lower == local).then(|| "must not be the username".to_owned())
+    };
+    match fault {
+        Some(message) => Err(DomainError::Validation(vec![FieldError::new(
+            field, message,
+        )])),
+        None => Ok(()),
+    }
+}
+
+/// A user as stored (without the password hash, which never leaves storage and login).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct User {
+    pub id: UserId,
+    pub group_id: GroupId,
+    pub username: String,
+    pub name: Option<String>,
+    pub role: Role,
+    pub security_officer: bool,
+    pub kind: UserKind,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+impl User {
+    pub fn authority(&self) -> Authority {
+        Authority {
+            role: self.role,
+            security_officer: self.security_officer,
+        }
+    }
+}
+
+/// A user to create, validated.
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub group_id: GroupId,
+    pub username: Username,
+    pub name: Option<String>,
+    pub authority: Authority,
+    pub kind: UserKind,
+    /// The Argon2 hash of the password; `None` for API users, who never log in.
+    pub password_hash: Option<String>,
+}
+
+/// The changes a PATCH asks for, validated field by field.
+#[derive(Clone, Debug, Default)]
+pub struct UserChanges {
+    pub name: Option<Option<String>>,
+    pub role: Option<Role>,
+    pub security_officer: Option<bool>,
+    /// A new Argon2 hash; the user's sessions end with the old password.
+    pub password_hash: Option<String>,
+}
+
+fn forbidden(message: &str) -> DomainError {
+    DomainError::Forbidden {
+        message: message.to_owned(),
+    }
+}
+
+/// Whether `actor` may give a new user `granted`: never a type above its own, and the Security
+/// Officer flag only if it carries it itself.
+pub fn check_grant(actor: &Actor, granted: Authority) -> Result<(), DomainError> {
+    if actor.authority.may_grant(granted) {
+        Ok(())
+    } else if granted.role > actor.authority.role {
+        Err(forbidden("you cannot grant an account type above your own"))
+    } else {
+        Err(forbidden(
+            "only a Security Officer can grant the Security Officer flag",
+        ))
+    }
+}
+
+/// Whether `actor` may change or remove `target` at all: not a user whose account type is above
+/// its own.
+pub fn check_reach(actor: &Actor, target: &User) -> Result<(), DomainError> {
+    if target.role > actor.authority.role {
+        Err(forbidden(
+            "you cannot change a user whose account type is above your own",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// Whether `actor` may apply `changes` to `target`: within reach, and the resulting account type
+/// and flag grantable by the actor (so nobody raises their own type or grants above their own).
+pub fn check_user_change(
+    actor: &Actor,
+    target: &User,
+    changes: &UserChanges,
+) -> Result<Authority, DomainError> {
+    check_reach(actor, target)?;
+    let after = Authority::new(
+        changes.role.unwrap_or(target.role),
+        changes.security_officer.unwrap_or(target.security_officer),
+    )?;
+    if after != target.authority() {
+        if target.id == actor.user_id && after.role > target.role {
+            return Err(forbidden("you cannot raise your own account type"));
+        }
+        check_grant(actor, after)?;
+    }
+    Ok(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_email_addresses() {
+        for good in [
+            "a@b.co",
+            "  Jane.Doe+backup@Example.COM ",
+            "x@mail.example.org",
+        ] {
+            assert!(Username::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "   ",
+            "jane",
+            "@example.com",
+            "jane@",
+            "jane@example",
+            "jane@.com",
+            "jane@example.",
+            "ja ne@example.com",
+            "a@b@c.com",
+            "jane\u{7}@example.com",
+        ] {
+            assert!(Username::parse(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            Username::parse(" Jane@Example.com ").unwrap().key(),
+            "jane@example.com"
+        );
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(Username::parse(&long).is_err());
+    }
+
+    #[test]
+    fn the_password_policy() {
+        let user = Username::parse("Jane.Doe@example.com").unwrap();
+        assert!(check_password("password", "correct horse battery", &user).is_ok());
+        assert!(check_password("password", "short", &user).is_err());
+        assert!(check_password("password", "elevenchars", &user).is_err());
+        assert!(check_password("password", "twelve chars", &user).is_ok());
+        assert!(check_password("password", "jane.doe@EXAMPLE.com", &user).is_err());
+        let local = Username::parse("longusername1@example.com").unwrap();
+        assert!(check_password("password", "LongUserName1", &local).is_err());
+        assert!(check_password("password", &"x".repeat(257), &user).is_err());
+        let Err(DomainError::Validation(errors)) = check_password("new_password", "x", &user)
+        else {
+            panic!("expected a validation error");
+        };
+        assert_eq!(errors[0].field, "new_password");
+    }
+
+    fn user(id: i64, role: Role, officer: bool) -> User {
+        let now = DateTime::UNIX_EPOCH;
+        User {
+            id: UserId(id),
+            group_id: GroupId(1),
+            username: format!("u{id}@example.com"),
+            name: None,
+            role,
+            security_officer: officer,
+            kind: UserKind::Interactive,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            last_login_at: None,
+        }
+    }
+
+    fn actor_of(user: &User) -> Actor {
+        Actor {
+            user_id: user.id,
+            group_id: user.group_id,
+            authority: user.authority(),
+        }
+    }
+
+    #[test]
+    fn nobody_raises_their_own_account_type() {
+        let admin = user(1, Role::Administrator, false);
+        let raise = UserChanges {
+            role: Some(Role::SuperUser),
+            ..UserChanges::default()
+        };
+        assert!(check_user_change(&actor_of(&admin), &admin, &raise).is_err());
+        let officer = UserChanges {
+            security_officer: Some(true),
+            ..UserChanges::default()
+        };
+        assert!(check_user_change(&actor_of(&admin), &admin, &officer).is_err());
+        let lower = UserChanges {
+            role: Some(Role::Manager),
+            ..UserChanges::default()
+        };
+        assert!(check_user_change(&actor_of(&admin), &admin, &lower).is_ok());
+    }
+
+    #[test]
+    fn nobody_grants_or_reaches_above_their_own_type() {
+        let admin = actor_of(&user(1, Role::Administrator, true));
+        let operator = user(2, Role::Operator, false);
+        let promote = |role| UserChanges {
+            role: Some(role),
+            ..UserChanges::default()
+        };
+        assert!(check_user_change(&admin, &operator, &promote(Role::Administrator)).is_ok());
+        assert!(check_user_change(&admin, &operator, &promote(Role::SuperUser)).is_err());
+        let superuser = user(3, Role::SuperUser, false);
+        let rename = UserChanges {
+            name: Some(Some("Boss".to_owned())),
+            ..UserChanges::default()
+        };
+        assert!(check_user_change(&admin, &superuser, &rename).is_err());
+        assert!(check_reach(&admin, &superuser).is_err());
+        assert!(check_grant(&admin, Authority::new(Role::SuperUser, false).unwrap()).is_err());
+        assert!(check_grant(&admin, Authority::new(Role::Operator, true).unwrap()).is_ok());
+        let plain = actor_of(&user(4, Role::SuperUser, false));
+        assert!(check_grant(&plain, Authority::new(Role::Operator, true).unwrap()).is_err());
+        let to_supporter_officer = UserChanges {
+            role: Some(Role::Supporter),
+            ..UserChanges::default()
+        };
+        let officer_operator = user(5, Role::Operator, true);
+        assert!(
+            check_user_change(&admin, &officer_operator, &to_supporter_officer).is_err(),
+            "a Supporter cannot keep the Security Officer flag"
+        );
+    }
+}
