@@ -11,7 +11,7 @@ mod server;
 
 pub use database::TestDatabase;
 pub use http::Reply;
-pub use server::{TOKEN, TestServer};
+pub use server::{ADMIN_EMAIL, ADMIN_PASSWORD, As, ROOT_NAME, TestServer, USER_PASSWORD};
 
 /// Which backend this test run uses (for messages and backend-specific assertions).
 pub fn on_postgres() -> bool {

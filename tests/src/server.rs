@@ -9,8 +9,13 @@ use serde_json::Value;
 use crate::database::TestDatabase;
 use crate::http::Reply;
 
-/// The bootstrap administrator token every test server is started with.
-pub const TOKEN: &str = "test-bootstrap-token";
+/// The root group's first SuperUser, created by every test server's first start.
+pub const ADMIN_EMAIL: &str = "admin@tenantry.test";
+pub const ADMIN_PASSWORD: &str = "test admin password";
+/// The password of users the tests create with [`TestServer::create_user`].
+pub const USER_PASSWORD: &str = "a user's long password";
+/// The root group's name on a fresh test server.
+pub const ROOT_NAME: &str = "My Company";
 
 /// A running `tenantry-server` with its own database; stopped and cleaned up on drop.
 #[derive(Debug)]
@@ -19,6 +24,8 @@ pub struct TestServer {
     base: String,
     log: PathBuf,
     agent: ureq::Agent,
+    /// The bootstrap SuperUser's session token: what requests send unless told otherwise.
+    pub token: String,
     // Dropped after the server is stopped (`drop` kills the server first); taken by
     // `into_database` to start another server on the same data.
     database: Option<TestDatabase>,
@@ -30,8 +37,23 @@ impl TestServer {
         TestServer::start_with(TestDatabase::fresh(), &[])
     }
 
-    /// A server on the given database, with extra `TENANTRY__…` settings.
+    /// A server on the given database, with extra `TENANTRY__…` settings; logged in as the first
+    /// SuperUser of the root group named by `TENANTRY__ROOT__NAME` (or the default name).
     pub fn start_with(database: TestDatabase, env: &[(&str, &str)]) -> TestServer {
+        let root_name = env
+            .iter()
+            .find(|(key, _)| *key == "TENANTRY__ROOT__NAME")
+            .map_or(ROOT_NAME, |(_, value)| *value);
+        TestServer::start_logged_in(database, env, root_name)
+    }
+
+    /// As [`TestServer::start_with`], logging in to the root group by the name it has now (on a
+    /// database a previous server left, the configured name no longer counts).
+    pub fn start_logged_in(
+        database: TestDatabase,
+        env: &[(&str, &str)],
+        root_name: &str,
+    ) -> TestServer {
         let log = database_log_path(&database);
         let log_file = std::fs::File::create(&log).unwrap();
         let mut command = Command::new(binary());
@@ -42,7 +64,8 @@ impl TestServer {
             .env("TENANTRY__SERVER__HOST", "127.0.0.1")
             .env("TENANTRY__SERVER__PORT", "0")
             .env("TENANTRY__SERVER__WORKERS", "2")
-            .env("TENANTRY__AUTH__BOOTSTRAP_TOKEN", TOKEN)
+            .env("TENANTRY__BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(log_file);
@@ -56,13 +79,72 @@ impl TestServer {
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(60))
             .build();
-        TestServer {
+        let mut server = TestServer {
             child,
             base,
             log,
             agent,
+            token: String::new(),
             database: Some(database),
+        };
+        server.token = server.login(root_name, ADMIN_EMAIL, ADMIN_PASSWORD);
+        server
+    }
+
+    /// Logs in and returns the session token, failing the test if the login is refused.
+    #[track_caller]
+    pub fn login(&self, group: &str, username: &str, password: &str) -> String {
+        let reply = self.try_login(group, username, password);
+        assert_eq!(reply.status, 200, "login refused: {}", reply.text);
+        reply.body["token"].as_str().unwrap().to_owned()
+    }
+
+    /// A login attempt, whatever its answer.
+    pub fn try_login(&self, group: &str, username: &str, password: &str) -> Reply {
+        self.request(
+            "POST",
+            "/api/v1/auth/login",
+            Some(&serde_json::json!({"group": group, "username": username, "password": password})),
+            &[("Authorization", "")],
+        )
+    }
+
+    /// Requests made with another token (or none: `""`).
+    pub fn with_token<'a>(&'a self, token: &'a str) -> As<'a> {
+        As {
+            server: self,
+            token,
         }
+    }
+
+    /// Creates an interactive user in a group (password [`USER_PASSWORD`]), logs it in, and
+    /// returns its id and session token.
+    #[track_caller]
+    pub fn create_user(
+        &self,
+        group: i64,
+        username: &str,
+        role: &str,
+        officer: bool,
+    ) -> (i64, String) {
+        let id = self
+            .post(
+                &format!("/api/v1/groups/{group}/users"),
+                serde_json::json!({
+                    "username": username, "role": role, "security_officer": officer,
+                    "password": USER_PASSWORD,
+                }),
+            )
+            .expect(201)
+            .id();
+        let group_name = self
+            .get(&format!("/api/v1/groups/{group}"))
+            .expect(200)
+            .body["name"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (id, self.login(&group_name, username, USER_PASSWORD))
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -85,7 +167,8 @@ impl TestServer {
         1
     }
 
-    /// Any request, authenticated with the bootstrap token unless `headers` says otherwise.
+    /// Any request, made with the bootstrap SuperUser's token unless `headers` has an
+    /// `Authorization` (an empty one sends none).
     pub fn request(
         &self,
         method: &str,
@@ -98,10 +181,12 @@ impl TestServer {
             .iter()
             .any(|(name, _)| name.eq_ignore_ascii_case("authorization"))
         {
-            request = request.set("Authorization", &format!("Bearer {TOKEN}"));
+            request = request.set("Authorization", &format!("Bearer {}", self.token));
         }
         for (name, value) in headers {
-            request = request.set(name, value);
+            if !value.is_empty() {
+                request = request.set(name, value);
+            }
         }
         let result = match body {
             Some(json) => request
@@ -117,7 +202,7 @@ impl TestServer {
         let request = self
             .agent
             .request(method, &self.url(path))
-            .set("Authorization", &format!("Bearer {TOKEN}"))
+            .set("Authorization", &format!("Bearer {}", self.token))
             .set("Content-Type", content_type);
         into_reply(request.send_string(body))
     }
@@ -237,5 +322,44 @@ fn wait_for_address(child: &mut Child, log: &std::path::Path) -> String {
                 std::fs::read_to_string(log).unwrap_or_default()
             )
         }
+    }
+}
+
+/// Requests to a [`TestServer`] made with another token.
+#[derive(Debug, Clone, Copy)]
+pub struct As<'a> {
+    server: &'a TestServer,
+    token: &'a str,
+}
+
+impl As<'_> {
+    pub fn request(&self, method: &str, path: &str, body: Option<&Value>) -> Reply {
+        let bearer = if self.token.is_empty() {
+            String::new()
+        } else {
+            format!("Bearer {}", self.token)
+        };
+        self.server
+            .request(method, path, body, &[("Authorization", &bearer)])
+    }
+
+    pub fn get(&self, path: &str) -> Reply {
+        self.request("GET", path, None)
+    }
+
+    pub fn post(&self, path: &str, body: Value) -> Reply {
+        self.request("POST", path, Some(&body))
+    }
+
+    pub fn patch(&self, path: &str, body: Value) -> Reply {
+        self.request("PATCH", path, Some(&body))
+    }
+
+    pub fn put(&self, path: &str, body: Value) -> Reply {
+        self.request("PUT", path, Some(&body))
+    }
+
+    pub fn delete(&self, path: &str) -> Reply {
+        self.request("DELETE", path, None)
     }
 }

@@ -72,11 +72,10 @@ fn a_scope_sees_nothing_outside_its_subtree() {
     for outside in [&root, &theirs, &their_reseller] {
         let id = outside.id;
         not_found(storage.read(|c| groups::get(c, &scope, id)));
-        not_found(storage.read(|c| groups::children(c, &scope, id, &page)));
-        not_found(
-            storage
-                .read(|c| groups::descendants(c, &scope, id, &DescendantFilter::default(), &page)),
-        );
+        not_found(storage.read(|c| groups::children(c, &scope, outside, &page)));
+        not_found(storage.read(|c| {
+            groups::descendants(c, &scope, outside, &DescendantFilter::default(), &page)
+        }));
         not_found(storage.read(|c| groups::ancestors(c, &scope, id)));
         not_found(storage.read(|c| groups::get_company(c, &scope, id)));
         not_found(
@@ -125,7 +124,7 @@ fn a_scope_sees_nothing_outside_its_subtree() {
         [mine.id]
     );
     let below = storage
-        .read(|c| groups::descendants(c, &scope, mine.id, &DescendantFilter::default(), &page))
+        .read(|c| groups::descendants(c, &scope, &mine, &DescendantFilter::default(), &page))
         .unwrap();
     assert_eq!(
         below.items.iter().map(|g| g.id).collect::<Vec<_>>(),

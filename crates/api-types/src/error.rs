@@ -18,6 +18,8 @@ pub enum ErrorCode {
     NotFound,
     /// 409: a group with that name exists already (names are unique, case-insensitively).
     NameTaken,
+    /// 409: the group has a user with that username already (compared case-insensitively).
+    UsernameTaken,
     /// 409: the group still has child groups or devices.
     GroupNotEmpty,
     /// 409: a child's level would not be strictly lower than its parent's.
@@ -26,6 +28,8 @@ pub enum ErrorCode {
     Conflict,
     /// 412: `If-Match` names a version that is no longer current.
     PreconditionFailed,
+    /// 423: too many failed logins; every login fails until the lock ends.
+    Locked,
     /// 413: the body is too large.
     PayloadTooLarge,
     /// 415: the body is not `application/json`.
@@ -49,6 +53,8 @@ impl ErrorCode {
             ErrorCode::ModuleUnavailable => "module_unavailable",
             ErrorCode::NotFound => "not_found",
             ErrorCode::NameTaken => "name_taken",
+            ErrorCode::UsernameTaken => "username_taken",
+            ErrorCode::Locked => "locked",
             ErrorCode::GroupNotEmpty => "group_not_empty",
             ErrorCode::LevelViolation => "level_violation",
             ErrorCode::Conflict => "conflict",
@@ -70,11 +76,13 @@ impl ErrorCode {
             ErrorCode::Forbidden | ErrorCode::ModuleUnavailable => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::NameTaken
+            | ErrorCode::UsernameTaken
             | ErrorCode::GroupNotEmpty
             | ErrorCode::LevelViolation
             | ErrorCode::Conflict => 409,
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::Locked => 423,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::InvalidParent | ErrorCode::ValidationFailed => 422,
             ErrorCode::Internal => 500,
@@ -91,6 +99,8 @@ impl ErrorCode {
             ErrorCode::ModuleUnavailable => "Module unavailable at this level",
             ErrorCode::NotFound => "Not found",
             ErrorCode::NameTaken => "Name already taken",
+            ErrorCode::UsernameTaken => "Username already taken",
+            ErrorCode::Locked => "Account locked",
             ErrorCode::GroupNotEmpty => "Group not empty",
             ErrorCode::LevelViolation => "Level rule violated",
             ErrorCode::Conflict => "Conflict",

@@ -5,6 +5,7 @@ mod error;
 mod groups;
 mod health;
 mod patch;
+mod users;
 
 pub use error::{ErrorBody, ErrorCode, FieldErrorBody};
 pub use groups::{
@@ -12,4 +13,10 @@ pub use groups::{
     UpdateGroup,
 };
 pub use health::{HealthBody, ReadinessBody};
-pub use tenantry_domain::{CompanyProfile, GroupState, Level, Module, ServiceType};
+pub use tenantry_domain::{
+    Action, CompanyProfile, GroupState, Level, Module, Role, ServiceType, UserKind,
+};
+pub use users::{
+    ApiTokenBody, ApiTokenList, CreateApiToken, CreateUser, CreatedApiToken, LoginRequest,
+    LoginResponse, MeBody, UpdateUser, UserBody, UserPage,
+};

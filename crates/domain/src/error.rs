@@ -33,14 +33,24 @@ pub enum DomainError {
     InvalidParent { message: String },
     #[error("a group named {name:?} already exists")]
     NameTaken { name: String },
+    #[error("a user named {username:?} already exists in this group")]
+    UsernameTaken { username: String },
     #[error("the group still has {children} child group(s) and {devices} device(s)")]
     GroupNotEmpty { children: i64, devices: i64 },
     #[error("the {} module is not available at the {} level", module.title(), level.label())]
     ModuleUnavailable { module: Module, level: Level },
+    /// Too many failed logins: every login fails, the right password included, until `until`.
+    #[error("the account is locked after too many failed logins; try again later")]
+    Locked {
+        until: chrono::DateTime<chrono::Utc>,
+    },
     #[error("the resource was changed by someone else; fetch it again and retry")]
     PreconditionFailed,
     #[error("{message}")]
     Forbidden { message: String },
+    /// The change does not fit the resource as it is (e.g. a token for a user who logs in).
+    #[error("{message}")]
+    Conflict { message: String },
 }
 
 impl DomainError {

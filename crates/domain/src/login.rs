@@ -42,7 +42,7 @@ impl Failures {
         let in_window = self
             .first_failed_at
             .is_some_and(|first| now - first < policy.window)
-            && !self.locked_until.is_some_and(|until| until <= now);
+            && self.locked_until.is_none_or(|until| until > now);
         let (count, first_failed_at) = if in_window {
             (self.count.saturating_add(1), self.first_failed_at)
         } else {

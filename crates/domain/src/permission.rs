@@ -5,12 +5,12 @@
 //! this file); where the product is silent the choice is the least surprising one, and the table
 //! says so in the action's note.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Authority, DomainError, Group, GroupId, Module, Role, UserId};
 
 /// Something a caller asks to do to a group (or to something that belongs to a group).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// Read a group, its ancestors, its module row and its company profile.
@@ -342,13 +342,13 @@ pub struct Actor {
 /// (`forbidden`). A group is never edited or removed by its own users, only from above; the root
 /// group, which has nothing above it, is edited by its own users.
 pub fn authorize(actor: &Actor, action: Action, target: &Group) -> Result<(), DomainError> {
-    if let Some(module) = action.module() {
-        if !module.is_available_at(target.level) {
-            return Err(DomainError::ModuleUnavailable {
-                module,
-                level: target.level,
-            });
-        }
+    if let Some(module) = action.module()
+        && !module.is_available_at(target.level)
+    {
+        return Err(DomainError::ModuleUnavailable {
+            module,
+            level: target.level,
+        });
     }
     if !action.permits(actor.authority) {
         return Err(DomainError::Forbidden {

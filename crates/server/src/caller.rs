@@ -1,64 +1,137 @@
 //! Who is asking: every API handler takes a [`Caller`], and every read or write it makes is
-//! limited to the caller's scope (its group's subtree).
+//! limited to the caller's scope (its group's subtree) and passes [`Caller::authorize`].
 
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
+use chrono::{DateTime, Duration, Utc};
 use tenantry_api_types::ErrorCode;
-use tenantry_domain::{GroupId, TreePath};
+use tenantry_domain::{Action, Actor, DomainError, Group, GroupId, TreePath};
+use tenantry_storage::users::{self, AuthSession, SessionKind};
 
+use crate::auth::token;
 use crate::error::ApiError;
 use crate::state::AppState;
+
+/// A session's idle expiry is written back at most this often: a request renews it, but at a
+/// minute's granularity, so that reads stay reads.
+const RENEWAL_GRANULARITY: Duration = Duration::minutes(1);
 
 /// The authenticated caller and the subtree it may see and change.
 #[derive(Clone, Debug)]
 pub struct Caller {
-    /// The caller's own group.
-    pub group_id: GroupId,
+    pub actor: Actor,
     /// The path of the caller's group: everything outside it answers 404.
     pub scope: TreePath,
+    pub session: Arc<AuthSession>,
+}
+
+impl Caller {
+    pub fn group_id(&self) -> GroupId {
+        self.actor.group_id
+    }
+
+    /// The one authorization gate, for a target group already found within the caller's scope:
+    /// the module must be available at its level, then the account type must allow the action.
+    pub fn authorize(&self, action: Action, target: &Group) -> Result<(), DomainError> {
+        tenantry_domain::authorize(&self.actor, action, target)
+    }
+
+    /// The session or API token this request presented (logout ends exactly this one).
+    pub fn session_id(&self) -> i64 {
+        self.session.session_id
+    }
 }
 
 impl FromRequest for Caller {
     type Error = ApiError;
-    type Future = Ready<Result<Caller, ApiError>>;
+    type Future = Pin<Box<dyn Future<Output = Result<Caller, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(authenticate(req))
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let token = bearer_token(req).map(token::hash);
+        Box::pin(async move {
+            let state = state.ok_or_else(|| ApiError::internal("application state missing"))?;
+            authenticate(&state, token?).await
+        })
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("application state missing"))?;
-    let token = req
-        .headers()
+fn unauthenticated(message: &str) -> ApiError {
+    ApiError::new(ErrorCode::Unauthenticated, message)
+}
+
+fn bearer_token(req: &HttpRequest) -> Result<&str, ApiError> {
+    req.headers()
         .get(header::AUTHORIZATION)
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.split_once(' '))
         // The scheme is case-insensitive (RFC 9110); the token is not.
         .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         .map(|(_, token)| token.trim())
-        .ok_or_else(|| {
-            ApiError::new(
-                ErrorCode::Unauthenticated,
-                "send Authorization: Bearer <token>",
-            )
-        })?;
-    // Until user accounts exist, the one credential is the configured bootstrap token, whose
-    // scope is the whole tree. The users issue replaces this lookup; handlers stay as they are.
-    if state.bootstrap_token.matches(token) {
-        Ok(Caller {
-            group_id: state.root_id,
-            scope: state.root_path.clone(),
-        })
-    } else {
-        Err(ApiError::new(
-            ErrorCode::Unauthenticated,
-            "the token is not valid",
-        ))
+        .filter(|token| !token.is_empty())
+        .ok_or_else(|| unauthenticated("send Authorization: Bearer <token>"))
+}
+
+async fn authenticate(state: &AppState, token_hash: String) -> Result<Caller, ApiError> {
+    let now = tenantry_storage::now();
+    if let Some(session) = state.sessions.get(&token_hash, now) {
+        return Ok(caller_of(session));
+    }
+    let hash = token_hash.clone();
+    let found = state
+        .read(move |c| users::authenticate(c, &hash, now))
+        .await?;
+    let mut session = found.ok_or_else(|| {
+        unauthenticated("the token is not valid (expired, revoked, or never issued)")
+    })?;
+    if let Some(idle) = renewal(state, &session, now) {
+        let id = session.session_id;
+        state
+            .write(move |w| users::touch_session(w, id, now, idle))
+            .await?;
+        session.idle_expires_at = idle;
+        session.last_used_at = Some(now);
+    }
+    let session = Arc::new(session);
+    state.sessions.put(token_hash, Arc::clone(&session));
+    Ok(caller_of(session))
+}
+
+/// Whether this use should be written back, and the idle expiry to write: sessions move their
+/// idle expiry on; API tokens only record their last use. At most once a minute either way.
+fn renewal(
+    state: &AppState,
+    session: &AuthSession,
+    now: DateTime<Utc>,
+) -> Option<Option<DateTime<Utc>>> {
+    match session.kind {
+        SessionKind::Session => {
+            let renewed = state.session_policy.idle_expiry(now, session.expires_at);
+            let stored = session.idle_expires_at.unwrap_or(now);
+            (renewed - stored >= RENEWAL_GRANULARITY).then_some(Some(renewed))
+        }
+        SessionKind::Api => {
+            let stale = session
+                .last_used_at
+                .is_none_or(|last| now - last >= RENEWAL_GRANULARITY);
+            stale.then_some(None)
+        }
+    }
+}
+
+fn caller_of(session: Arc<AuthSession>) -> Caller {
+    Caller {
+        actor: Actor {
+            user_id: session.user.id,
+            group_id: session.group_id,
+            authority: session.user.authority(),
+        },
+        scope: session.group_path.clone(),
+        session,
     }
 }

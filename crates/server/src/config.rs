@@ -15,6 +15,7 @@ pub struct Settings {
     pub root: RootSettings,
     pub groups: GroupSettings,
     pub auth: AuthSettings,
+    pub bootstrap: BootstrapSettings,
     pub log: LogSettings,
 }
 
@@ -49,16 +50,31 @@ pub struct GroupSettings {
     pub trial_days: i64,
 }
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
-    pub bootstrap_token: String,
+    pub session_idle_minutes: i64,
+    pub session_lifetime_hours: i64,
+    pub lockout_failures: i32,
+    pub lockout_window_minutes: i64,
+    pub lockout_minutes: i64,
+    pub api_token_default_days: i64,
+    pub api_token_max_days: i64,
+    pub session_cache_seconds: u64,
 }
 
-impl std::fmt::Debug for AuthSettings {
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BootstrapSettings {
+    pub admin_email: String,
+    pub admin_password: String,
+}
+
+impl std::fmt::Debug for BootstrapSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthSettings")
-            .field("bootstrap_token", &"***")
+        f.debug_struct("BootstrapSettings")
+            .field("admin_email", &self.admin_email)
+            .field("admin_password", &"***")
             .finish()
     }
 }
@@ -104,6 +120,43 @@ impl Settings {
             self.database.pool_size > 0,
             "database.pool_size must be at least 1"
         );
+        let auth = &self.auth;
+        for (key, value, max) in [
+            (
+                "session_idle_minutes",
+                auth.session_idle_minutes,
+                7 * 24 * 60,
+            ),
+            (
+                "session_lifetime_hours",
+                auth.session_lifetime_hours,
+                366 * 24,
+            ),
+            ("lockout_failures", i64::from(auth.lockout_failures), 1000),
+            (
+                "lockout_window_minutes",
+                auth.lockout_window_minutes,
+                7 * 24 * 60,
+            ),
+            ("lockout_minutes", auth.lockout_minutes, 7 * 24 * 60),
+            ("api_token_default_days", auth.api_token_default_days, 3660),
+            ("api_token_max_days", auth.api_token_max_days, 3660),
+        ] {
+            anyhow::ensure!(
+                (1..=max).contains(&value),
+                "auth.{key} must be between 1 and {max}"
+            );
+        }
+        anyhow::ensure!(
+            auth.api_token_default_days <= auth.api_token_max_days,
+            "auth.api_token_default_days must not exceed auth.api_token_max_days"
+        );
+        anyhow::ensure!(
+            auth.session_cache_seconds <= 60,
+            "auth.session_cache_seconds must be at most 60"
+        );
+        tenantry_domain::Username::parse(&self.bootstrap.admin_email)
+            .map_err(|e| anyhow::anyhow!("bootstrap.admin_email is not an email address: {e:?}"))?;
         Ok(())
     }
 }

@@ -84,6 +84,8 @@ impl From<DomainError> for ApiError {
             DomainError::LevelViolation { .. } => ApiError::new(ErrorCode::LevelViolation, detail),
             DomainError::InvalidParent { .. } => ApiError::new(ErrorCode::InvalidParent, detail),
             DomainError::NameTaken { .. } => ApiError::new(ErrorCode::NameTaken, detail),
+            DomainError::UsernameTaken { .. } => ApiError::new(ErrorCode::UsernameTaken, detail),
+            DomainError::Locked { .. } => ApiError::new(ErrorCode::Locked, detail),
             DomainError::GroupNotEmpty { children, devices } => {
                 let mut body = ErrorBody::new(ErrorCode::GroupNotEmpty, detail);
                 body.children = Some(children);
@@ -95,6 +97,7 @@ impl From<DomainError> for ApiError {
             }
             DomainError::PreconditionFailed => ApiError::new(ErrorCode::PreconditionFailed, detail),
             DomainError::Forbidden { .. } => ApiError::new(ErrorCode::Forbidden, detail),
+            DomainError::Conflict { .. } => ApiError::new(ErrorCode::Conflict, detail),
         }
     }
 }

@@ -13,7 +13,12 @@ pub fn publish(caller: &Caller, events: &[GroupEvent]) {
     for event in events {
         match serde_json::to_string(event) {
             Ok(json) => {
-                log::info!(target: "tenantry::events", "by group {}: {json}", caller.group_id)
+                log::info!(
+                    target: "tenantry::events",
+                    "by user {} of group {}: {json}",
+                    caller.actor.user_id,
+                    caller.actor.group_id
+                )
             }
             Err(error) => {
                 log::warn!(target: "tenantry::events", "cannot encode {event:?}: {error}")

@@ -1,5 +1,6 @@
 //! `tenantry-server`: Tenantry's HTTP API server, and its `seed` chore.
 
+mod auth;
 mod caller;
 mod config;
 mod convert;

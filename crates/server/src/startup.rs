@@ -7,16 +7,19 @@ use actix_web::middleware::{Condition, Logger};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use tenantry_api_types::ErrorCode;
-use tenantry_domain::{Group, GroupName};
-use tenantry_storage::{PoolSettings, Storage, groups, seed::seed_tree};
+use tenantry_domain::{
+    Authority, Group, GroupName, NewUser, Role, UserKind, Username, check_password,
+};
+use tenantry_storage::{PoolSettings, Storage, groups, seed::seed_tree, users};
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 
+use crate::auth::{password, token};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::extract::{path_error, query_error};
 use crate::routes::{self, healthz, openapi::ApiDoc, readyz};
-use crate::state::{AppState, BootstrapToken};
+use crate::state::AppState;
 
 fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
     let pool = PoolSettings {
@@ -36,19 +39,60 @@ fn ensure_root(storage: &Storage, settings: &Settings) -> anyhow::Result<Group> 
     Ok(root)
 }
 
-fn bootstrap_token(settings: &Settings) -> anyhow::Result<BootstrapToken> {
-    let configured = settings.auth.bootstrap_token.trim();
-    if !configured.is_empty() {
-        return Ok(BootstrapToken::new(configured.to_owned()));
+/// The root group's first SuperUser (and Security Officer, so that someone can grant the flag),
+/// created from `[bootstrap]` when the root has no users yet. Without a configured password a
+/// random one is generated and printed once in the log.
+fn ensure_first_superuser(
+    storage: &Storage,
+    settings: &Settings,
+    root: &Group,
+) -> anyhow::Result<()> {
+    if storage.read(|c| users::has_users(c, root.id))? {
+        return Ok(());
     }
-    let mut bytes = [0u8; 24];
-    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness for a token: {e}"))?;
-    let token: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    log::warn!(
-        "auth.bootstrap_token is not configured; this run's administrator token is {token} \
-         (set TENANTRY__AUTH__BOOTSTRAP_TOKEN to keep one across restarts)"
-    );
-    Ok(BootstrapToken::new(token))
+    let username = Username::parse(&settings.bootstrap.admin_email)
+        .map_err(|e| anyhow::anyhow!("bootstrap.admin_email: {e:?}"))?;
+    let configured = settings.bootstrap.admin_password.clone();
+    let generated = configured.is_empty();
+    let password = if generated {
+        token::random_password().map_err(anyhow::Error::msg)?
+    } else {
+        check_password("bootstrap.admin_password", &configured, &username)
+            .map_err(|e| anyhow::anyhow!("bootstrap.admin_password: {e:?}"))?;
+        configured
+    };
+    let new = NewUser {
+        group_id: root.id,
+        username: username.clone(),
+        name: Some("Administrator".to_owned()),
+        authority: Authority::new(Role::SuperUser, true)?,
+        kind: UserKind::Interactive,
+        password_hash: Some(password::hash(&password).map_err(anyhow::Error::msg)?),
+    };
+    let scope = root.path.clone();
+    let created = storage.write(|w| {
+        // Another replica starting at the same moment may have won; then there is nothing to do.
+        if users::has_users(w.conn(), root.id)? {
+            return Ok(false);
+        }
+        users::create(w, &scope, new, tenantry_storage::now()).map(|_| true)
+    })?;
+    if created && generated {
+        log::warn!(
+            "created the first SuperUser: group {:?}, username {:?}, password {password} \
+             (shown only now; change it after logging in, or set TENANTRY__BOOTSTRAP__ADMIN_PASSWORD \
+             before the first start)",
+            root.name,
+            username.as_str()
+        );
+    } else if created {
+        log::info!(
+            "created the first SuperUser {:?} in group {:?}",
+            username.as_str(),
+            root.name
+        );
+    }
+    Ok(())
 }
 
 /// The OpenAPI document, rendered once at start-up from the route table.
@@ -72,14 +116,8 @@ pub fn serve(settings: Settings) -> anyhow::Result<()> {
 async fn run(settings: Settings) -> anyhow::Result<()> {
     let storage = open_storage(&settings)?;
     let root = ensure_root(&storage, &settings)?;
-    let state = web::Data::new(AppState::new(
-        storage,
-        root.path.clone(),
-        root.id,
-        bootstrap_token(&settings)?,
-        settings.groups.trial_days,
-        settings.server.max_body_bytes,
-    ));
+    ensure_first_superuser(&storage, &settings, &root)?;
+    let state = web::Data::new(AppState::new(storage, &settings));
     let (_, openapi) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())

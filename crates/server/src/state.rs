@@ -1,38 +1,54 @@
-use tenantry_domain::{GroupId, TreePath};
-use tenantry_storage::{DbConnection, Storage, StoreError, Writer};
+use std::time::Duration;
 
 use actix_web::web;
+use tenantry_domain::{LockoutPolicy, SessionPolicy};
+use tenantry_storage::{DbConnection, Storage, StoreError, Writer};
 
+use crate::auth::cache::SessionCache;
+use crate::config::Settings;
 use crate::error::ApiError;
 
 /// What every request handler shares.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct AppState {
     storage: Storage,
-    /// The root group's path: the bootstrap token's scope.
-    pub root_path: TreePath,
-    pub root_id: GroupId,
-    pub bootstrap_token: BootstrapToken,
+    /// Recently checked tokens (see `auth::cache`).
+    pub sessions: SessionCache,
+    pub session_policy: SessionPolicy,
+    pub lockout_policy: LockoutPolicy,
+    pub api_tokens: ApiTokenPolicy,
     pub trial_days: i64,
     pub max_body_bytes: usize,
 }
 
+/// How long API tokens live when the request says nothing, and at most.
+#[derive(Clone, Copy, Debug)]
+pub struct ApiTokenPolicy {
+    pub default_lifetime: chrono::Duration,
+    pub max_lifetime: chrono::Duration,
+}
+
 impl AppState {
-    pub fn new(
-        storage: Storage,
-        root_path: TreePath,
-        root_id: GroupId,
-        bootstrap_token: BootstrapToken,
-        trial_days: i64,
-        max_body_bytes: usize,
-    ) -> AppState {
+    pub fn new(storage: Storage, settings: &Settings) -> AppState {
+        let auth = &settings.auth;
         AppState {
             storage,
-            root_path,
-            root_id,
-            bootstrap_token,
-            trial_days,
-            max_body_bytes,
+            sessions: SessionCache::new(Duration::from_secs(auth.session_cache_seconds)),
+            session_policy: SessionPolicy {
+                idle: chrono::Duration::minutes(auth.session_idle_minutes),
+                lifetime: chrono::Duration::hours(auth.session_lifetime_hours),
+            },
+            lockout_policy: LockoutPolicy {
+                max_failures: auth.lockout_failures,
+                window: chrono::Duration::minutes(auth.lockout_window_minutes),
+                lock_for: chrono::Duration::minutes(auth.lockout_minutes),
+            },
+            api_tokens: ApiTokenPolicy {
+                default_lifetime: chrono::Duration::days(auth.api_token_default_days),
+                max_lifetime: chrono::Duration::days(auth.api_token_max_days),
+            },
+            trial_days: settings.groups.trial_days,
+            max_body_bytes: settings.server.max_body_bytes,
         }
     }
 
@@ -47,6 +63,17 @@ impl AppState {
     ) -> Result<T, ApiError> {
         let storage = self.storage.clone();
         blocking(move || storage.read(work)).await
+    }
+
+    /// Runs CPU-heavy work (password hashing) off the async workers.
+    pub async fn compute<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> Result<T, String> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        web::block(work)
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)
     }
 
     /// Runs `work` in one write transaction, off the async workers.
@@ -72,27 +99,4 @@ async fn blocking<T: Send + 'static>(
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::from)
-}
-
-/// The temporary administrator token, compared in constant time.
-#[derive(Clone)]
-pub struct BootstrapToken(String);
-
-impl BootstrapToken {
-    pub fn new(token: String) -> BootstrapToken {
-        BootstrapToken(token)
-    }
-
-    pub fn matches(&self, presented: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), presented.as_bytes());
-        // Same work whatever the first differing byte is; only the length leaks, and the
-        // length of a configured token is no secret worth keeping.
-        a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-    }
-}
-
-impl std::fmt::Debug for BootstrapToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("BootstrapToken(***)")
-    }
 }

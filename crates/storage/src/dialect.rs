@@ -56,6 +56,17 @@ pub fn lock_group(conn: &mut DbConnection, id: i64, mode: RowLock) -> StoreResul
     Ok(())
 }
 
+/// A row lock on one user until the transaction ends (PostgreSQL; SQLite's single writer needs
+/// none): failed logins and changes to the same user are counted one after the other.
+pub fn lock_user(conn: &mut DbConnection, id: i64) -> StoreResult<()> {
+    if let DbConnection::Pg(c) = conn {
+        diesel::sql_query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
+            .bind::<BigInt, _>(id)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 diesel::table! {
     /// SQLite's own record of the highest id each AUTOINCREMENT table ever handed out.
     sqlite_sequence (name) {

@@ -13,6 +13,7 @@ pub mod migrations;
 mod page;
 mod schema;
 pub mod seed;
+pub mod users;
 
 pub use db::{Backend, DbConnection, PoolSettings, Storage, Writer, ping};
 pub use error::StoreError;

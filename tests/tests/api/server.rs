@@ -52,7 +52,11 @@ fn data_and_the_root_survive_a_restart() {
     let first = TestServer::start_with(database, &[("TENANTRY__ROOT__NAME", "Provider One")]);
     let id = first.create_group("Kept", 1, "reseller");
     let database = first.into_database();
-    let second = TestServer::start_with(database, &[("TENANTRY__ROOT__NAME", "Ignored Later")]);
+    let second = TestServer::start_logged_in(
+        database,
+        &[("TENANTRY__ROOT__NAME", "Ignored Later")],
+        "Provider One",
+    );
     assert_eq!(second.database_url(), url);
     assert_eq!(
         second.get("/api/v1/groups/1").expect(200).body["name"],

@@ -3,7 +3,7 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, put, web};
 use tenantry_api_types::{CompanyProfile, ErrorBody};
-use tenantry_domain::GroupId;
+use tenantry_domain::{Action, GroupId};
 use tenantry_storage::groups;
 
 use crate::caller::Caller;
@@ -38,7 +38,10 @@ pub async fn get_company(
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
     let (profile, version) = state
-        .read(move |c| groups::get_company(c, &caller.scope, id))
+        .read(move |c| {
+            caller.authorize(Action::ViewGroup, &groups::get(c, &caller.scope, id)?)?;
+            groups::get_company(c, &caller.scope, id)
+        })
         .await?;
     Ok(ok_with_etag(id, profile, version))
 }
@@ -72,7 +75,11 @@ pub async fn put_company(
     let profile = body.0.validated()?;
     let now = tenantry_storage::now();
     let (profile, version) = state
-        .write(move |w| groups::put_company(w, &caller.scope, id, profile, if_match, now))
+        .write(move |w| {
+            let group = groups::get(w.conn(), &caller.scope, id)?;
+            caller.authorize(Action::EditCompanyProfile, &group)?;
+            groups::put_company(w, &caller.scope, id, profile, if_match, now)
+        })
         .await?;
     Ok(ok_with_etag(id, profile, version))
 }

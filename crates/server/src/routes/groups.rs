@@ -6,11 +6,10 @@ use tenantry_api_types::{
     CreateGroup, DescendantsQuery, ErrorBody, GroupBody, GroupPage, ListQuery, ModuleBody,
     ModulesBody, UpdateGroup,
 };
-use tenantry_domain::{Group, GroupEvent, GroupId, GroupName, Module};
+use tenantry_domain::{Action, Group, GroupEvent, GroupId, GroupName, Module};
 use tenantry_storage::groups::{self, DescendantFilter, StateFilter};
-use tenantry_storage::{Cursor, PageRequest};
 
-use super::page_response;
+use super::{page_request, page_response};
 use crate::caller::Caller;
 use crate::convert::{group_body, group_changes, group_page, new_group};
 use crate::error::ApiError;
@@ -21,15 +20,14 @@ use crate::state::AppState;
 
 const KIND: &str = "group";
 
-fn ok_with_etag(group: Group) -> HttpResponse {
+fn ok_with_etag(group: Group, caller: &Caller) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::ETAG, etag(KIND, group.id.0, group.version)))
-        .json(group_body(group, tenantry_storage::now()))
-}
-
-fn page_request(limit: Option<i64>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
-    let after = cursor.map(Cursor::parse).transpose()?;
-    Ok(PageRequest::new(limit, after)?)
+        .json(group_body(
+            group,
+            caller.group_id(),
+            tenantry_storage::now(),
+        ))
 }
 
 /// Creates a group under a parent the caller can see.
@@ -51,15 +49,20 @@ pub async fn create_group(
 ) -> Result<HttpResponse, ApiError> {
     let now = tenantry_storage::now();
     let new = new_group(body.0, now, state.trial_days)?;
-    let scope = caller.scope.clone();
+    let who = caller.clone();
     let (group, event) = state
-        .write(move |w| groups::create(w, &scope, new, now))
+        .write(move |w| {
+            let parent = groups::get(w.conn(), &who.scope, new.parent_id)
+                .map_err(|e| groups::parent_not_found(e, new.parent_id))?;
+            who.authorize(Action::CreateCustomer, &parent)?;
+            groups::create(w, &who.scope, new, now)
+        })
         .await?;
     events::publish(&caller, &[GroupEvent::GroupCreated(event)]);
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/groups/{}", group.id)))
         .insert_header((header::ETAG, etag(KIND, group.id.0, group.version)))
-        .json(group_body(group, now)))
+        .json(group_body(group, caller.group_id(), now)))
 }
 
 /// One group.
@@ -79,10 +82,15 @@ pub async fn get_group(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
+    let who = caller.clone();
     let group = state
-        .read(move |c| groups::get(c, &caller.scope, id))
+        .read(move |c| {
+            let group = groups::get(c, &who.scope, id)?;
+            who.authorize(Action::ViewGroup, &group)?;
+            Ok(group)
+        })
         .await?;
-    Ok(ok_with_etag(group))
+    Ok(ok_with_etag(group, &caller))
 }
 
 /// Changes a group: rename, properties, level, or a move to another parent (with its whole
@@ -114,13 +122,26 @@ pub async fn update_group(
     let id = GroupId(id.into_inner());
     let if_match = required_version(&req, KIND, id.0);
     let changes = group_changes(body.0, state.trial_days)?;
-    let scope = caller.scope.clone();
     let now = tenantry_storage::now();
+    let who = caller.clone();
     let (group, changed) = state
-        .write(move |w| groups::update(w, &scope, id, changes, if_match, now))
+        .write(move |w| {
+            who.authorize(
+                Action::EditCustomer,
+                &groups::get(w.conn(), &who.scope, id)?,
+            )?;
+            groups::update(w, &who.scope, id, changes, if_match, now)
+        })
         .await?;
+    if changed
+        .iter()
+        .any(|e| matches!(e, GroupEvent::GroupMoved(_)))
+    {
+        // Users below a moved group now have another scope path.
+        state.sessions.clear();
+    }
     events::publish(&caller, &changed);
-    Ok(ok_with_etag(group))
+    Ok(ok_with_etag(group, &caller))
 }
 
 /// Removes a group that has no child groups and no devices. Cannot be undone.
@@ -148,11 +169,19 @@ pub async fn delete_group(
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
     let if_match = required_version(&req, KIND, id.0);
-    let scope = caller.scope.clone();
     let now = tenantry_storage::now();
+    let who = caller.clone();
     let event = state
-        .write(move |w| groups::delete(w, &scope, id, if_match, now))
+        .write(move |w| {
+            who.authorize(
+                Action::RemoveCustomer,
+                &groups::get(w.conn(), &who.scope, id)?,
+            )?;
+            groups::delete(w, &who.scope, id, if_match, now)
+        })
         .await?;
+    // The group's users went with it.
+    state.sessions.clear();
     events::publish(&caller, &[GroupEvent::GroupDeleted(event)]);
     Ok(HttpResponse::NoContent().finish())
 }
@@ -176,10 +205,15 @@ pub async fn list_children(
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
     let page = page_request(query.limit, query.cursor.as_deref())?;
+    let viewer = caller.group_id();
     let found = state
-        .read(move |c| groups::children(c, &caller.scope, id, &page))
+        .read(move |c| {
+            let parent = groups::get(c, &caller.scope, id)?;
+            caller.authorize(Action::ListCustomers, &parent)?;
+            groups::children(c, &caller.scope, &parent, &page)
+        })
         .await?;
-    page_response(&group_page(found, tenantry_storage::now()))
+    page_response(&group_page(found, viewer, tenantry_storage::now()))
 }
 
 /// Every group below a group, depth-first (a group comes right before its own descendants).
@@ -216,10 +250,15 @@ pub async fn list_descendants(
     if let Some(name) = &filter.name {
         GroupName::parse(name)?;
     }
+    let viewer = caller.group_id();
     let found = state
-        .read(move |c| groups::descendants(c, &caller.scope, id, &filter, &page))
+        .read(move |c| {
+            let top = groups::get(c, &caller.scope, id)?;
+            caller.authorize(Action::ListCustomers, &top)?;
+            groups::descendants(c, &caller.scope, &top, &filter, &page)
+        })
         .await?;
-    page_response(&group_page(found, now))
+    page_response(&group_page(found, viewer, now))
 }
 
 /// The groups above a group, root first, as far up as the caller can see.
@@ -239,12 +278,19 @@ pub async fn list_ancestors(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
+    let viewer = caller.group_id();
     let found = state
-        .read(move |c| groups::ancestors(c, &caller.scope, id))
+        .read(move |c| {
+            caller.authorize(Action::ViewGroup, &groups::get(c, &caller.scope, id)?)?;
+            groups::ancestors(c, &caller.scope, id)
+        })
         .await?;
     let now = tenantry_storage::now();
     page_response(&GroupPage {
-        items: found.into_iter().map(|g| group_body(g, now)).collect(),
+        items: found
+            .into_iter()
+            .map(|g| group_body(g, viewer, now))
+            .collect(),
         next_cursor: None,
         has_more: false,
     })
@@ -268,7 +314,11 @@ pub async fn group_modules(
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
     let group = state
-        .read(move |c| groups::get(c, &caller.scope, id))
+        .read(move |c| {
+            let group = groups::get(c, &caller.scope, id)?;
+            caller.authorize(Action::ViewGroup, &group)?;
+            Ok(group)
+        })
         .await?;
     let modules = Module::ALL
         .into_iter()

@@ -2,22 +2,40 @@
 //! the OpenAPI document is generated from exactly these, so the two cannot drift (and tests that
 //! must cover "every endpoint" can read the document).
 
+mod auth;
 mod company;
 mod groups;
 mod health;
+mod me;
 pub mod openapi;
+mod tokens;
+mod users;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::error::ApiError;
+use tenantry_storage::{Cursor, PageRequest};
+
+/// The paging of a list request, validated.
+pub(crate) fn page_request(
+    limit: Option<i64>,
+    cursor: Option<&str>,
+) -> Result<PageRequest, ApiError> {
+    let after = cursor.map(Cursor::parse).transpose()?;
+    Ok(PageRequest::new(limit, after)?)
+}
 
 pub use health::{healthz, readyz};
 
-/// Every endpoint under `/api/v1` that needs a caller.
+/// Every endpoint under `/api/v1`. All but login need a caller (the OpenAPI document marks
+/// them with the `bearer` security requirement).
 pub fn api(cfg: &mut ServiceConfig<'_>) {
-    cfg.service(groups::create_group)
+    cfg.service(auth::login)
+        .service(auth::logout)
+        .service(me::me)
+        .service(groups::create_group)
         .service(groups::get_group)
         .service(groups::update_group)
         .service(groups::delete_group)
@@ -26,7 +44,15 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
         .service(groups::list_ancestors)
         .service(groups::group_modules)
         .service(company::get_company)
-        .service(company::put_company);
+        .service(company::put_company)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(users::delete_user)
+        .service(tokens::list_tokens)
+        .service(tokens::create_token)
+        .service(tokens::revoke_token);
 }
 
 /// A page of groups as JSON, written into a buffer sized for it up front: a page of 100 groups

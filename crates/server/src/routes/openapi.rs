@@ -12,7 +12,9 @@ use utoipa::{Modify, OpenApi};
     ),
     modifiers(&BearerAuth),
     tags(
+        (name = "auth", description = "Login, logout, and who is asking"),
         (name = "groups", description = "The customer tree"),
+        (name = "users", description = "Users of a group, and API users' tokens"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]

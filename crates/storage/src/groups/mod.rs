@@ -7,8 +7,9 @@ pub(crate) mod row;
 mod write;
 
 pub use company::{get_company, put_company};
+pub(crate) use read::in_subtree;
 pub use read::{DescendantFilter, StateFilter, ancestors, children, descendants, get, root};
-pub use write::{create, create_root, delete, update};
+pub use write::{create, create_root, delete, parent_not_found, update};
 
 /// The subtree a caller may see: its own group's path. Every read and write takes one, and
 /// anything outside it is reported exactly as if it did not exist.

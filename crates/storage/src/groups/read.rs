@@ -54,19 +54,19 @@ pub(crate) fn get_unscoped(conn: &mut DbConnection, id: GroupId) -> StoreResult<
         .and_then(Group::try_from)
 }
 
-/// The direct children of a group, in tree order (by id).
+/// The direct children of `parent` (a group the caller may see, from [`get`]), in tree order.
 pub fn children(
     conn: &mut DbConnection,
     scope: &Scope,
-    id: GroupId,
+    parent: &Group,
     page: &PageRequest,
 ) -> StoreResult<Page<Group>> {
-    let parent = get(conn, scope, id)?;
+    in_scope(scope, parent)?;
     // Every path sorts after "", so no cursor needs no second form of the query.
     let after = page
         .after
         .as_ref()
-        .map(|cursor| cursor.key())
+        .map(|cursor| absolute(scope, &cursor.key()))
         .unwrap_or_default();
     let rows = groups::table
         .filter(groups::parent_id.eq(parent.id.0))
@@ -76,7 +76,30 @@ pub fn children(
         .limit(page.limit + 1)
         .load(conn)?;
     let rows = into_groups(rows)?;
-    Ok(Page::from_overfetch(rows, page.limit, |g| g.path.as_str()))
+    Ok(Page::from_overfetch(rows, page.limit, |g| {
+        relative(scope, g.path.as_str())
+    }))
+}
+
+/// Listings take a group the caller found with [`get`]; this holds them to it all the same.
+fn in_scope(scope: &Scope, group: &Group) -> StoreResult<()> {
+    if scope.contains(&group.path) {
+        Ok(())
+    } else {
+        Err(StoreError::Domain(DomainError::NotFound { what: "group" }))
+    }
+}
+
+/// A group's path as a cursor key: relative to the caller's scope (`/a1/b17/c342/` seen from
+/// `/a1/b17/` is `/c342/`), so that a cursor never names a group above the caller.
+fn relative<'p>(scope: &Scope, path: &'p str) -> &'p str {
+    path.get(scope.as_str().len() - 1..).unwrap_or(path)
+}
+
+/// The absolute path a cursor key stands for, within the caller's scope.
+fn absolute(scope: &Scope, key: &str) -> String {
+    let prefix = scope.as_str();
+    format!("{}{key}", &prefix[..prefix.len() - 1])
 }
 
 /// Which descendants to list.
@@ -101,17 +124,18 @@ pub struct StateFilter {
     pub now: DateTime<Utc>,
 }
 
-/// All groups below a group (not the group itself), depth-first in tree order.
+/// All groups below `top` (a group the caller may see, from [`get`]; not `top` itself),
+/// depth-first in tree order.
 pub fn descendants(
     conn: &mut DbConnection,
     scope: &Scope,
-    id: GroupId,
+    top: &Group,
     filter: &DescendantFilter,
     page: &PageRequest,
 ) -> StoreResult<Page<Group>> {
-    let top = get(conn, scope, id)?;
+    in_scope(scope, top)?;
     let after = match &page.after {
-        Some(cursor) => cursor.key().max(top.path.as_str().to_owned()),
+        Some(cursor) => absolute(scope, &cursor.key()).max(top.path.as_str().to_owned()),
         None => top.path.as_str().to_owned(),
     };
     let query = groups::table
@@ -128,7 +152,9 @@ pub fn descendants(
         filtered(query.into_boxed(), filter).load(conn)?
     };
     let rows = into_groups(rows)?;
-    Ok(Page::from_overfetch(rows, page.limit, |g| g.path.as_str()))
+    Ok(Page::from_overfetch(rows, page.limit, |g| {
+        relative(scope, g.path.as_str())
+    }))
 }
 
 type BoxedGroups<'a> = groups::BoxedQuery<

@@ -443,7 +443,9 @@ fn not_empty_on_restrict(error: DieselError) -> StoreError {
     }
 }
 
-fn parent_not_found(error: StoreError, parent_id: GroupId) -> StoreError {
+/// A parent that is missing or outside the caller's scope is `invalid_parent` (422), the same
+/// answer for both.
+pub fn parent_not_found(error: StoreError, parent_id: GroupId) -> StoreError {
     match error {
         StoreError::Domain(DomainError::NotFound { .. }) => {
             DomainError::invalid_parent(format!("parent group {parent_id} not found")).into()

@@ -73,12 +73,18 @@ fn levels_must_be_strictly_lower_than_the_parent_and_sites_have_no_children() {
         (1, "distributor"),
         (reseller, "reseller"),
         (reseller, "sub_distributor"),
-        (site, "site"),
     ] {
         server
             .post("/api/v1/groups", json!({"name": format!("bad {parent} {level}"), "parent_id": parent, "level": level}))
             .expect_error(409, "level_violation");
     }
+    // Below a Site there is no Customers module to add a customer with.
+    server
+        .post(
+            "/api/v1/groups",
+            json!({"name": "under a site", "parent_id": site, "level": "site"}),
+        )
+        .expect_error(403, "module_unavailable");
     // Skipping levels is allowed.
     server.create_group("Direct site", 1, "site");
     assert_eq!(group_count(&server), before + 1);

@@ -1,4 +1,4 @@
-use tenantry_tests::{TOKEN, TestServer};
+use tenantry_tests::TestServer;
 
 #[test]
 fn a_group_comes_with_its_etag() {
@@ -33,7 +33,7 @@ fn callers_must_authenticate() {
     let none = server.request("GET", "/api/v1/groups/1", None, &[("Authorization", "")]);
     let none = none.expect_error(401, "unauthenticated");
     assert_eq!(none.header("www-authenticate"), Some("Bearer"));
-    let lower = format!("bearer {TOKEN}");
+    let lower = format!("bearer {}", server.token);
     server
         .request(
             "GET",
@@ -42,7 +42,7 @@ fn callers_must_authenticate() {
             &[("Authorization", &lower)],
         )
         .expect(200);
-    let lower = format!("bearer {TOKEN}");
+    let lower = format!("bearer {}", server.token);
     server
         .request(
             "GET",
@@ -51,7 +51,7 @@ fn callers_must_authenticate() {
             &[("Authorization", &lower)],
         )
         .expect(200);
-    let wrong = format!("Bearer {TOKEN}x");
+    let wrong = format!("Bearer {}x", server.token);
     server
         .request(
             "GET",

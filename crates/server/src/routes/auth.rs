@@ -1,0 +1,111 @@
+//! Login and logout: `/api/v1/auth/…`.
+
+use actix_web::{HttpResponse, post, web};
+use tenantry_api_types::{ErrorBody, ErrorCode, LoginRequest, LoginResponse};
+use tenantry_domain::{DomainError, UserKind};
+use tenantry_storage::users;
+
+use crate::auth::{password, token};
+use crate::caller::Caller;
+use crate::convert::user_body;
+use crate::error::ApiError;
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+/// One answer for an unknown group, an unknown user, an API user and a wrong password.
+fn rejected() -> ApiError {
+    ApiError::new(
+        ErrorCode::Unauthenticated,
+        "the group name, username or password is wrong",
+    )
+}
+
+/// Logs in with the group's name, the username and the password; answers a session token.
+///
+/// Unknown group, unknown user and wrong password answer the same 401 in about the same time.
+/// After repeated failures the account is locked for a while (`locked`, 423), whatever password
+/// is sent.
+#[utoipa::path(
+    tag = "auth",
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "A new session", body = LoginResponse),
+        (status = 401, description = "`unauthenticated`: wrong group, username or password", body = ErrorBody),
+        (status = 423, description = "`locked`: too many failed logins", body = ErrorBody),
+    )
+)]
+#[post("/auth/login")]
+pub async fn login(
+    state: web::Data<AppState>,
+    body: JsonBody<LoginRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let LoginRequest {
+        group,
+        username,
+        password,
+    } = body.0;
+    let now = tenantry_storage::now();
+    let record = state
+        .read(move |c| users::for_login(c, &group, &username))
+        .await?;
+    // API users never log in interactively: to a guesser they look like no user at all.
+    let account = record.and_then(|record| match (record.user.kind, &record.password_hash) {
+        (UserKind::Interactive, Some(hash)) => {
+            Some((record.user.id, hash.clone(), record.failures))
+        }
+        _ => None,
+    });
+    let Some((user_id, hash, failures)) = account else {
+        state
+            .compute(move || {
+                password::verify_nothing(&password);
+                Ok(())
+            })
+            .await?;
+        return Err(rejected());
+    };
+    if let Some(until) = failures.locked_until.filter(|_| failures.is_locked(now)) {
+        return Err(DomainError::Locked { until }.into());
+    }
+    let matches = state
+        .compute(move || Ok(password::verify(&hash, &password)))
+        .await?;
+    if !matches {
+        let policy = state.lockout_policy;
+        let after = state
+            .write(move |w| users::record_failure(w, user_id, now, &policy))
+            .await?;
+        if after.is_locked(now) {
+            log::warn!("user {user_id} locked after {} failed logins", after.count);
+        }
+        return Err(rejected());
+    }
+    let (token, token_hash) = token::generate().map_err(ApiError::internal)?;
+    let policy = state.session_policy;
+    let session = state
+        .write(move |w| users::start_session(w, user_id, &token_hash, now, &policy))
+        .await?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token,
+        idle_expires_at: session.idle_expires_at.unwrap_or(session.expires_at),
+        expires_at: session.expires_at,
+        user: user_body(session.user),
+    }))
+}
+
+/// Ends the session (or revokes the API token) this request is made with.
+#[utoipa::path(
+    tag = "auth",
+    responses(
+        (status = 204, description = "The token no longer works"),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/auth/logout")]
+pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    let id = caller.session_id();
+    state.write(move |w| users::revoke_session(w, id)).await?;
+    state.sessions.clear();
+    Ok(HttpResponse::NoContent().finish())
+}
