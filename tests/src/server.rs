@@ -54,6 +54,13 @@ impl TestServer {
         env: &[(&str, &str)],
         root_name: &str,
     ) -> TestServer {
+        let mut server = TestServer::start_unauthenticated(database, env);
+        server.token = server.login(root_name, ADMIN_EMAIL, ADMIN_PASSWORD);
+        server
+    }
+
+    /// A server on the given database, not logged in (`token` is empty).
+    pub fn start_unauthenticated(database: TestDatabase, env: &[(&str, &str)]) -> TestServer {
         let log = database_log_path(&database);
         let log_file = std::fs::File::create(&log).unwrap();
         let mut command = Command::new(binary());
@@ -79,16 +86,39 @@ impl TestServer {
         let agent = ureq::AgentBuilder::new()
             .timeout(Duration::from_secs(60))
             .build();
-        let mut server = TestServer {
+        TestServer {
             child,
             base,
             log,
             agent,
             token: String::new(),
             database: Some(database),
-        };
-        server.token = server.login(root_name, ADMIN_EMAIL, ADMIN_PASSWORD);
-        server
+        }
+    }
+
+    /// Runs the server on `database` with `env` until it exits by itself (a start-up that must
+    /// fail) and returns what it printed.
+    pub fn run_to_exit(database: TestDatabase, env: &[(&str, &str)]) -> String {
+        let mut command = Command::new(binary());
+        command
+            .env_remove("TENANTRY_CONFIG")
+            .env_remove("RUST_LOG")
+            .env("TENANTRY__DATABASE__URL", database.url())
+            .env("TENANTRY__SERVER__HOST", "127.0.0.1")
+            .env("TENANTRY__SERVER__PORT", "0")
+            .env("TENANTRY__BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
+            .env("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
+            .stdin(Stdio::null());
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let output = command.output().unwrap();
+        assert!(!output.status.success(), "the server was expected to stop");
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        )
     }
 
     /// Logs in and returns the session token, failing the test if the login is refused.

@@ -1,7 +1,11 @@
 //! The HTTP API, end to end: each test starts the real server on a fresh database.
 //! The tree of files follows the routes: `groups/create.rs` is `POST /api/v1/groups`, …
 
+mod auth;
 mod groups;
 mod health;
+mod isolation;
+mod permissions;
 mod races;
 mod server;
+mod users;

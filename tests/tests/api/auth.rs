@@ -1,0 +1,280 @@
+//! `POST /api/v1/auth/login`, `POST /api/v1/auth/logout`, `GET /api/v1/me`, and the first start's
+//! SuperUser.
+
+use std::sync::{Arc, Barrier};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tenantry_tests::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, ROOT_NAME, TestDatabase, TestServer, USER_PASSWORD,
+};
+
+#[test]
+fn login_answers_a_token_that_identifies_the_user() {
+    let server = TestServer::start();
+    let reply = server
+        .try_login(ROOT_NAME, ADMIN_EMAIL, ADMIN_PASSWORD)
+        .expect(200);
+    let token = reply.body["token"].as_str().unwrap();
+    assert!(token.starts_with("tnt_"));
+    assert_eq!(reply.body["user"]["username"], ADMIN_EMAIL);
+    assert_eq!(reply.body["user"]["role"], "superuser");
+    assert_eq!(reply.body["user"]["security_officer"], true);
+    assert!(reply.body["user"].get("password_hash").is_none());
+    assert!(
+        reply.body["idle_expires_at"].as_str().unwrap()
+            < reply.body["expires_at"].as_str().unwrap()
+    );
+
+    let me = server.with_token(token).get("/api/v1/me").expect(200);
+    assert_eq!(me.body["user"]["username"], ADMIN_EMAIL);
+    assert_eq!(me.body["group"]["id"], 1);
+    assert_eq!(me.body["level"], "distributor");
+    assert_eq!(me.body["credential"], "session");
+    let permissions = me.body["permissions"].as_array().unwrap();
+    assert!(permissions.contains(&json!("manage_users")));
+    assert!(permissions.contains(&json!("generate_passphrases")));
+}
+
+#[test]
+fn group_name_and_username_are_case_insensitive_the_password_is_not() {
+    let server = TestServer::start();
+    server.login(
+        &ROOT_NAME.to_uppercase(),
+        &ADMIN_EMAIL.to_uppercase(),
+        ADMIN_PASSWORD,
+    );
+    server
+        .try_login(ROOT_NAME, ADMIN_EMAIL, &ADMIN_PASSWORD.to_uppercase())
+        .expect_error(401, "unauthenticated");
+}
+
+#[test]
+fn every_wrong_credential_gets_the_same_answer() {
+    let server = TestServer::start();
+    let robot = server
+        .post(
+            "/api/v1/groups/1/users",
+            json!({"username": "robot@example.com", "role": "operator", "kind": "api"}),
+        )
+        .expect(201);
+    assert_eq!(robot.body["kind"], "api");
+    let answers: Vec<String> = [
+        ("No Such Group", ADMIN_EMAIL, ADMIN_PASSWORD),
+        (ROOT_NAME, "nobody@example.com", ADMIN_PASSWORD),
+        (ROOT_NAME, ADMIN_EMAIL, "not the password at all"),
+        (ROOT_NAME, "robot@example.com", ADMIN_PASSWORD),
+        (ROOT_NAME, "not an email", ""),
+    ]
+    .into_iter()
+    .map(|(group, user, password)| {
+        server
+            .try_login(group, user, password)
+            .expect_error(401, "unauthenticated")
+            .text
+    })
+    .collect();
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:#?}");
+}
+
+#[test]
+fn an_unknown_user_takes_about_as_long_as_a_wrong_password() {
+    let server = TestServer::start();
+    let median = |group: &str, user: &str| {
+        let mut times: Vec<Duration> = (0..5)
+            .map(|_| {
+                let started = Instant::now();
+                server
+                    .try_login(group, user, "a wrong password!")
+                    .expect_error(401, "unauthenticated");
+                started.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[2]
+    };
+    // Four wrong passwords at most: five would lock the account.
+    let wrong = {
+        let mut times: Vec<Duration> = (0..3)
+            .map(|_| {
+                let started = Instant::now();
+                server
+                    .try_login(ROOT_NAME, ADMIN_EMAIL, "a wrong password!")
+                    .expect_error(401, "unauthenticated");
+                started.elapsed()
+            })
+            .collect();
+        times.sort();
+        times[1]
+    };
+    let unknown_user = median(ROOT_NAME, "nobody@example.com");
+    let unknown_group = median("Nobody's Company", ADMIN_EMAIL);
+    // Both sides hash once with Argon2; only the failure count's write differs.
+    for (what, time) in [
+        ("unknown user", unknown_user),
+        ("unknown group", unknown_group),
+    ] {
+        assert!(
+            time * 2 >= wrong && time <= wrong * 2,
+            "{what}: {time:?} against {wrong:?} for a wrong password"
+        );
+    }
+}
+
+#[test]
+fn five_failures_lock_the_account_even_for_the_right_password() {
+    let server = TestServer::start();
+    server.create_user(1, "jane@example.com", "operator", false);
+    for _ in 0..5 {
+        server
+            .try_login(ROOT_NAME, "jane@example.com", "wrong password!!")
+            .expect_error(401, "unauthenticated");
+    }
+    server
+        .try_login(ROOT_NAME, "jane@example.com", "wrong password!!")
+        .expect_error(423, "locked");
+    server
+        .try_login(ROOT_NAME, "jane@example.com", USER_PASSWORD)
+        .expect_error(423, "locked");
+    // Other accounts are not affected.
+    server.login(ROOT_NAME, ADMIN_EMAIL, ADMIN_PASSWORD);
+}
+
+#[test]
+fn failures_racing_each_other_all_count() {
+    let server = Arc::new(TestServer::start());
+    server.create_user(1, "jane@example.com", "operator", false);
+    let barrier = Arc::new(Barrier::new(8));
+    let handles: Vec<_> = (0..8)
+        .map(|_| {
+            let (server, barrier) = (Arc::clone(&server), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                server
+                    .try_login(ROOT_NAME, "jane@example.com", "wrong password!!")
+                    .status
+            })
+        })
+        .collect();
+    for handle in handles {
+        let status = handle.join().unwrap();
+        assert!(status == 401 || status == 423, "{status}");
+    }
+    server
+        .try_login(ROOT_NAME, "jane@example.com", USER_PASSWORD)
+        .expect_error(423, "locked");
+}
+
+#[test]
+fn a_successful_login_resets_the_failure_count() {
+    let server = TestServer::start();
+    server.create_user(1, "jane@example.com", "operator", false);
+    for _ in 0..4 {
+        server
+            .try_login(ROOT_NAME, "jane@example.com", "wrong password!!")
+            .expect_error(401, "unauthenticated");
+    }
+    server.login(ROOT_NAME, "jane@example.com", USER_PASSWORD);
+    for _ in 0..4 {
+        server
+            .try_login(ROOT_NAME, "jane@example.com", "wrong password!!")
+            .expect_error(401, "unauthenticated");
+    }
+    server.login(ROOT_NAME, "jane@example.com", USER_PASSWORD);
+}
+
+#[test]
+fn logout_ends_the_session_and_only_that_one() {
+    let server = TestServer::start();
+    let first = server.login(ROOT_NAME, ADMIN_EMAIL, ADMIN_PASSWORD);
+    let second = server.login(ROOT_NAME, ADMIN_EMAIL, ADMIN_PASSWORD);
+    server.with_token(&first).get("/api/v1/me").expect(200);
+    server
+        .with_token(&first)
+        .request("POST", "/api/v1/auth/logout", None)
+        .expect(204);
+    server
+        .with_token(&first)
+        .get("/api/v1/me")
+        .expect_error(401, "unauthenticated");
+    server.with_token(&second).get("/api/v1/me").expect(200);
+}
+
+#[test]
+fn after_a_rename_users_log_in_with_the_new_name_and_keep_their_sessions() {
+    let server = TestServer::start();
+    let acme = server.create_group("Acme", 1, "reseller");
+    let (_, session) = server.create_user(acme, "jane@acme.example", "administrator", false);
+    server
+        .patch(
+            &format!("/api/v1/groups/{acme}"),
+            json!({"name": "Acme Backup"}),
+        )
+        .expect(200);
+    server
+        .try_login("Acme", "jane@acme.example", USER_PASSWORD)
+        .expect_error(401, "unauthenticated");
+    server.login("Acme Backup", "jane@acme.example", USER_PASSWORD);
+    let me = server.with_token(&session).get("/api/v1/me").expect(200);
+    assert_eq!(me.body["group"]["name"], "Acme Backup");
+}
+
+#[test]
+fn a_moved_users_scope_moves_with_its_group() {
+    let server = TestServer::start();
+    let a = server.create_group("A", 1, "sub_distributor");
+    let b = server.create_group("B", 1, "sub_distributor");
+    let r = server.create_group("R", a, "reseller");
+    let (_, token) = server.create_user(r, "jane@r.example", "superuser", false);
+    let child = server.with_token(&token).post(
+        "/api/v1/groups",
+        json!({"name": "R child", "parent_id": r, "level": "site"}),
+    );
+    let child = child.expect(201).id();
+    server
+        .patch(&format!("/api/v1/groups/{r}"), json!({"parent_id": b}))
+        .expect(200);
+    let caller = server.with_token(&token);
+    caller.get(&format!("/api/v1/groups/{child}")).expect(200);
+    caller
+        .get(&format!("/api/v1/groups/{a}"))
+        .expect_error(404, "not_found");
+}
+
+#[test]
+fn the_first_start_prints_a_generated_password_once() {
+    let database = TestDatabase::fresh();
+    let server =
+        TestServer::start_unauthenticated(database, &[("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD", "")]);
+    let log = server.log();
+    let password = log
+        .split("password ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("no generated password in the log:\n{log}"));
+    assert_eq!(password.len(), 24);
+    server.login(ROOT_NAME, ADMIN_EMAIL, password);
+    let password = password.to_owned();
+    let again = TestServer::start_unauthenticated(
+        server.into_database(),
+        &[("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD", "")],
+    );
+    assert!(
+        !again.log().contains(&password),
+        "printed only on the first start"
+    );
+    again.login(ROOT_NAME, ADMIN_EMAIL, &password);
+}
+
+#[test]
+fn a_configured_password_must_meet_the_policy() {
+    let database = TestDatabase::fresh();
+    let output = TestServer::run_to_exit(
+        database,
+        &[("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD", "short")],
+    );
+    assert!(
+        output.contains("bootstrap.admin_password"),
+        "start-up must name the setting: {output}"
+    );
+}

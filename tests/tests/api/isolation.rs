@@ -1,0 +1,256 @@
+//! Tenant isolation, driven by the server's own route table (its OpenAPI document): for every
+//! route and method, callers whose group is a sibling, a descendant or a cousin of the target's
+//! group get exactly the answer a missing id gets (404 where the target is in the path), callers
+//! without a token get 401, and afterwards the targeted data is unchanged.
+//!
+//! A route this file cannot aim at a target (an unknown path parameter, a body it has no sample
+//! for, a route that is neither targeted nor listed as untargeted) fails the suite: a new
+//! endpoint cannot slip past it.
+
+use serde_json::{Value, json};
+use tenantry_tests::{As, TestServer};
+
+/// Routes that act on no group or user of someone else: the caller's own session and identity.
+const UNTARGETED: &[&str] = &[
+    "post /api/v1/auth/login",
+    "post /api/v1/auth/logout",
+    "get /api/v1/me",
+];
+
+/// Routes that answer without a token.
+const PUBLIC: &[&str] = &["post /api/v1/auth/login", "get /healthz", "get /readyz"];
+
+/// An id no resource has.
+const MISSING: i64 = 987_654_321;
+
+/// What the attack aims at: a group with a user, an API user with a token, a company profile and
+/// a child.
+struct Target {
+    group: i64,
+    user: i64,
+    api_user: i64,
+    token: i64,
+}
+
+/// A valid body for each route that takes one, aimed at `group`; `None` for routes without.
+fn sample_body(operation: &str, group: i64) -> Option<Value> {
+    Some(match operation {
+        "post /api/v1/groups" => {
+            json!({"name": format!("Intruder {group}"), "parent_id": group, "level": "site"})
+        }
+        "patch /api/v1/groups/{id}" => json!({"name": "Taken over"}),
+        "put /api/v1/groups/{id}/company" => json!({"legal_name": "Taken over Ltd"}),
+        "post /api/v1/groups/{id}/users" => json!({
+            "username": "intruder@example.com", "role": "superuser",
+            "password": "an intruder's password",
+        }),
+        "patch /api/v1/users/{id}" => json!({"role": "supporter", "name": "Taken over"}),
+        "post /api/v1/users/{id}/tokens" => json!({"name": "stolen"}),
+        _ => return None,
+    })
+}
+
+/// The path with its parameters pointed at the target (or at nothing, with `missing`).
+fn aim(operation: &str, target: &Target, missing: bool) -> String {
+    let (_, path) = operation.split_once(' ').unwrap();
+    let pick = |id: i64| if missing { MISSING } else { id };
+    let mut aimed = path.to_owned();
+    if path.starts_with("/api/v1/groups/{id}") {
+        aimed = aimed.replace("{id}", &pick(target.group).to_string());
+    } else if path.starts_with("/api/v1/users/{id}/tokens") {
+        aimed = aimed.replace("{id}", &pick(target.api_user).to_string());
+    } else if path.starts_with("/api/v1/users/{id}") {
+        aimed = aimed.replace("{id}", &pick(target.user).to_string());
+    }
+    aimed = aimed.replace("{token_id}", &pick(target.token).to_string());
+    assert!(
+        !aimed.contains('{'),
+        "{operation}: a path parameter the isolation suite does not know; teach `aim` about it"
+    );
+    aimed
+}
+
+/// Every operation of the route table, as `method path`, with whether it takes a body.
+fn operations(server: &TestServer) -> Vec<(String, bool)> {
+    let doc = server
+        .with_token("")
+        .get("/api/v1/openapi.json")
+        .expect(200);
+    let mut found = Vec::new();
+    for (path, item) in doc.body["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let has_body = operation.get("requestBody").is_some();
+            found.push((format!("{method} {path}"), has_body));
+        }
+    }
+    found.sort();
+    assert!(found.len() > 10, "the route table looks empty: {found:?}");
+    found
+}
+
+/// Everything about the target an attack could change, read by the root's SuperUser.
+fn snapshot(server: &TestServer, target: &Target) -> Vec<String> {
+    let group = target.group;
+    [
+        format!("/api/v1/groups/{group}"),
+        format!("/api/v1/groups/{group}/company"),
+        format!("/api/v1/groups/{group}/children"),
+        format!("/api/v1/groups/{group}/users"),
+        format!("/api/v1/users/{}", target.user),
+        format!("/api/v1/users/{}/tokens", target.api_user),
+        "/api/v1/groups/1/descendants?limit=500".to_owned(),
+    ]
+    .iter()
+    .map(|path| server.get(path).expect(200).text)
+    .collect()
+}
+
+#[test]
+fn no_caller_reaches_outside_its_subtree_on_any_route() {
+    let server = TestServer::start();
+    //        root (distributor)
+    //        ├── A (sub-distributor)
+    //        │   ├── T (reseller)  ← the target: users, an API user with a token, a company
+    //        │   │   └── D (end-customer)  ← a descendant's caller
+    //        │   └── S (reseller)  ← a sibling's caller
+    //        └── B (sub-distributor)
+    //            └── C (reseller)  ← a cousin's caller
+    let a = server.create_group("A", 1, "sub_distributor");
+    let t = server.create_group("T", a, "reseller");
+    let d = server.create_group("D", t, "end_customer");
+    let s = server.create_group("S", a, "reseller");
+    let b = server.create_group("B", 1, "sub_distributor");
+    let c = server.create_group("C", b, "reseller");
+    server
+        .put(
+            &format!("/api/v1/groups/{t}/company"),
+            json!({"legal_name": "T Ltd"}),
+        )
+        .expect(200);
+    let (user, _) = server.create_user(t, "user@t.example", "operator", false);
+    let api_user = server
+        .post(
+            &format!("/api/v1/groups/{t}/users"),
+            json!({"username": "robot@t.example", "role": "manager", "kind": "api"}),
+        )
+        .expect(201)
+        .id();
+    let token = server
+        .post(&format!("/api/v1/users/{api_user}/tokens"), json!({}))
+        .expect(201)
+        .id();
+    let target = Target {
+        group: t,
+        user,
+        api_user,
+        token,
+    };
+    // The strongest callers there are, so that nothing but scope can stop them.
+    let callers: Vec<(&str, String)> = [("sibling", s), ("descendant", d), ("cousin", c)]
+        .into_iter()
+        .map(|(who, group)| {
+            let email = format!("boss@{who}.example");
+            (who, server.create_user(group, &email, "superuser", true).1)
+        })
+        .collect();
+
+    let before = snapshot(&server, &target);
+    let mut covered = 0;
+    for (operation, has_body) in operations(&server) {
+        let method = operation.split_once(' ').unwrap().0.to_uppercase();
+        if !PUBLIC.contains(&operation.as_str()) {
+            let reply =
+                server
+                    .with_token("")
+                    .request(&method, &aim(&operation, &target, false), None);
+            assert_eq!(
+                (reply.status, reply.code()),
+                (401, "unauthenticated"),
+                "{operation} without a token: {}",
+                reply.text
+            );
+        }
+        if UNTARGETED.contains(&operation.as_str()) || PUBLIC.contains(&operation.as_str()) {
+            continue;
+        }
+        let body = sample_body(&operation, target.group);
+        assert_eq!(
+            body.is_some(),
+            has_body,
+            "{operation}: give it a sample body in `sample_body` (or remove the stale one)"
+        );
+        for (who, token) in &callers {
+            let caller: As<'_> = server.with_token(token);
+            let body = sample_body(&operation, target.group);
+            let reply = caller.request(&method, &aim(&operation, &target, false), body.as_ref());
+            let missing_body = sample_body(&operation, MISSING);
+            let missing = caller.request(
+                &method,
+                &aim(&operation, &target, true),
+                missing_body.as_ref(),
+            );
+            assert!(
+                reply.status >= 400,
+                "{operation} by the {who}: {} {}",
+                reply.status,
+                reply.text
+            );
+            assert_eq!(
+                (reply.status, reply.code()),
+                (missing.status, missing.code()),
+                "{operation} by the {who} must look exactly like a missing target: {} vs {}",
+                reply.text,
+                missing.text
+            );
+            // The detail may echo the caller's own input (an id in the body); nothing else.
+            let detail = reply.body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .replace(&target.group.to_string(), &MISSING.to_string());
+            assert_eq!(
+                detail,
+                missing.body["detail"].as_str().unwrap_or_default(),
+                "{operation}"
+            );
+            if operation.contains("{id}") {
+                assert_eq!(
+                    reply.status, 404,
+                    "{operation} by the {who}: {}",
+                    reply.text
+                );
+            }
+        }
+        covered += 1;
+    }
+    assert!(covered >= 15, "only {covered} targeted routes were tried");
+    assert_eq!(
+        snapshot(&server, &target),
+        before,
+        "an attack changed the target"
+    );
+}
+
+#[test]
+fn the_descendant_can_still_reach_its_own_subtree() {
+    // The suite above proves refusals; this proves the same callers are not refused everything.
+    let server = TestServer::start();
+    let t = server.create_group("T", 1, "reseller");
+    let d = server.create_group("D", t, "end_customer");
+    let site = server.create_group("D site", d, "site");
+    let (_, token) = server.create_user(d, "boss@d.example", "superuser", true);
+    let caller = server.with_token(&token);
+    caller.get(&format!("/api/v1/groups/{d}")).expect(200);
+    caller.get(&format!("/api/v1/groups/{site}")).expect(200);
+    let ancestors = caller
+        .get(&format!("/api/v1/groups/{site}/ancestors"))
+        .expect(200);
+    let ids: Vec<i64> = ancestors.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, [d], "the way up stops at the caller's own group");
+    let own = caller.get(&format!("/api/v1/groups/{d}")).expect(200);
+    assert_eq!(own.body["parent_id"], Value::Null, "nothing above is shown");
+}
