@@ -1,4 +1,4 @@
--- Shared by the load scripts: the bootstrap token from the environment, JSON headers.
+-- Shared by the load scripts: the session token run.sh logged in for, JSON headers.
 token = os.getenv("TENANTRY_BENCH_TOKEN") or "bench-token"
 headers = { ["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json" }
 

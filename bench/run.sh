@@ -13,10 +13,18 @@ DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 DATABASE=${DATABASE:-sqlite}
-export TENANTRY_BENCH_TOKEN=bench-token
+ADMIN_PASSWORD="bench admin password"
 
-command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 2; }
-cargo build --release --quiet -p tenantry-server
+if ! command -v wrk >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        apt-get update -qq && apt-get install -y -qq wrk curl >/dev/null
+    else
+        echo "wrk is missing: apt-get install wrk" >&2; exit 2
+    fi
+fi
+# bench-baseline adds GET /bench/groups/{id}: GET one group without authentication, to measure
+# what authentication and authorization cost in the same run. Never deploy this build.
+cargo build --release --quiet -p tenantry-server --features bench-baseline
 server=target/release/tenantry-server
 
 work=$(mktemp -d)
@@ -36,7 +44,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-export TENANTRY__DATABASE__URL="$url" TENANTRY__AUTH__BOOTSTRAP_TOKEN="$TENANTRY_BENCH_TOKEN" \
+export TENANTRY__DATABASE__URL="$url" TENANTRY__BOOTSTRAP__ADMIN_PASSWORD="$ADMIN_PASSWORD" \
+       TENANTRY__BOOTSTRAP__ADMIN_EMAIL=admin@bench.example \
        TENANTRY__LOG__LEVEL=warn TENANTRY__SERVER__PORT=0 TENANTRY__SERVER__HOST=127.0.0.1
 
 echo "seed: $("$server" seed --shape 10,10,10,110 | cut -d';' -f1)"
@@ -45,6 +54,12 @@ pid=$!
 for _ in $(seq 100); do grep -q "listening on" "$work/stdout" && break; sleep 0.1; done
 base=$(sed -n 's/^tenantry-server listening on //p' "$work/stdout" | head -1)
 [ -n "$base" ] || { cat "$work/stderr" >&2; exit 1; }
+# Every load runs as the root's SuperUser, with one session token.
+TENANTRY_BENCH_TOKEN=$(curl -sf "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
+    -d "{\"group\": \"My Company\", \"username\": \"admin@bench.example\", \"password\": \"$ADMIN_PASSWORD\"}" \
+    | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+[ -n "$TENANTRY_BENCH_TOKEN" ] || { echo "login failed" >&2; cat "$work/stderr" >&2; exit 1; }
+export TENANTRY_BENCH_TOKEN
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; backend: $DATABASE; wrk $DURATION"
 echo
@@ -64,9 +79,15 @@ load() { # load NAME SCRIPT PATH THREADS CONNECTIONS: ROUNDS runs, the median on
     read -r rps p50 p99 bad < <(sort -n <<<"$results" | sed '/^$/d' | sed -n "$(( (ROUNDS + 1) / 2 ))p")
     [ -z "$ceiling" ] && ceiling=$rps
     echo "| $1 | -t$4 -c$5 -d$DURATION | $rps | $(( rps * 100 / ceiling ))% | $p50 | $p99 | $bad |"
+    last=$rps
 }
 load "GET /healthz (HTTP ceiling)" healthz.lua /healthz 2 "$CONNECTIONS"
 load "GET one group" get_group.lua / 2 "$CONNECTIONS"
+authenticated=$last
+load "GET one group, no authentication (baseline)" get_group_baseline.lua / 2 "$CONNECTIONS"
+baseline=$last
 load "GET 100 descendants of a distributor" descendants.lua / 2 "$CONNECTIONS"
 load "POST create a site" create.lua / 2 "$CONNECTIONS"
 load "PATCH move a 1,111-group subtree" move.lua / 1 1
+echo
+echo "authentication and authorization cost: GET one group at $authenticated req/s against $baseline without them ($(( (baseline - authenticated) * 100 / baseline ))% less)"

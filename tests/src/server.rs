@@ -63,22 +63,8 @@ impl TestServer {
     pub fn start_unauthenticated(database: TestDatabase, env: &[(&str, &str)]) -> TestServer {
         let log = database_log_path(&database);
         let log_file = std::fs::File::create(&log).unwrap();
-        let mut command = Command::new(binary());
-        command
-            .env_remove("TENANTRY_CONFIG")
-            .env_remove("RUST_LOG")
-            .env("TENANTRY__DATABASE__URL", database.url())
-            .env("TENANTRY__SERVER__HOST", "127.0.0.1")
-            .env("TENANTRY__SERVER__PORT", "0")
-            .env("TENANTRY__SERVER__WORKERS", "2")
-            .env("TENANTRY__BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
-            .env("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(log_file);
-        for (key, value) in env {
-            command.env(key, value);
-        }
+        let mut command = server_command(&database, env);
+        command.stdout(Stdio::piped()).stderr(log_file);
         let mut child = command
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", binary().display()));
@@ -99,20 +85,7 @@ impl TestServer {
     /// Runs the server on `database` with `env` until it exits by itself (a start-up that must
     /// fail) and returns what it printed.
     pub fn run_to_exit(database: TestDatabase, env: &[(&str, &str)]) -> String {
-        let mut command = Command::new(binary());
-        command
-            .env_remove("TENANTRY_CONFIG")
-            .env_remove("RUST_LOG")
-            .env("TENANTRY__DATABASE__URL", database.url())
-            .env("TENANTRY__SERVER__HOST", "127.0.0.1")
-            .env("TENANTRY__SERVER__PORT", "0")
-            .env("TENANTRY__BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
-            .env("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
-            .stdin(Stdio::null());
-        for (key, value) in env {
-            command.env(key, value);
-        }
-        let output = command.output().unwrap();
+        let output = server_command(&database, env).output().unwrap();
         assert!(!output.status.success(), "the server was expected to stop");
         format!(
             "{}{}",
@@ -296,6 +269,26 @@ impl Drop for TestServer {
             let _ = std::fs::remove_file(&self.log);
         }
     }
+}
+
+/// The server binary with the test settings (127.0.0.1, an ephemeral port, the test SuperUser)
+/// and then `env`, which wins.
+fn server_command(database: &TestDatabase, env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(binary());
+    command
+        .env_remove("TENANTRY_CONFIG")
+        .env_remove("RUST_LOG")
+        .env("TENANTRY__DATABASE__URL", database.url())
+        .env("TENANTRY__SERVER__HOST", "127.0.0.1")
+        .env("TENANTRY__SERVER__PORT", "0")
+        .env("TENANTRY__SERVER__WORKERS", "2")
+        .env("TENANTRY__BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .stdin(Stdio::null());
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command
 }
 
 fn into_reply(result: Result<ureq::Response, ureq::Error>) -> Reply {

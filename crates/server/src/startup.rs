@@ -109,6 +109,19 @@ async fn no_route() -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(ErrorCode::NotFound, "no such endpoint"))
 }
 
+/// The unauthenticated comparison route of benchmark builds (see `routes::baseline`).
+#[cfg(feature = "bench-baseline")]
+fn baseline(cfg: &mut web::ServiceConfig, root: &Group) {
+    cfg.app_data(web::Data::new(routes::baseline::BaselineScope {
+        root: root.id,
+        path: root.path.clone(),
+    }));
+    routes::baseline::routes(cfg);
+}
+
+#[cfg(not(feature = "bench-baseline"))]
+fn baseline(_: &mut web::ServiceConfig, _: &Group) {}
+
 pub fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(run(settings))
 }
@@ -118,6 +131,10 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let root = ensure_root(&storage, &settings)?;
     ensure_first_superuser(&storage, &settings, &root)?;
     let state = web::Data::new(AppState::new(storage, &settings));
+    #[cfg(feature = "bench-baseline")]
+    log::warn!(
+        "built with bench-baseline: GET /bench/groups/{{id}} answers without authentication"
+    );
     let (_, openapi) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
@@ -143,6 +160,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
                 Logger::new("%a \"%r\" %s %b %Dms"),
             ))
             .route("/api/v1/openapi.json", web::get().to(openapi_json))
+            .configure(|cfg| baseline(cfg, &root))
             .into_utoipa_app()
             .service(healthz)
             .service(readyz)

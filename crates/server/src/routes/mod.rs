@@ -3,6 +3,8 @@
 //! must cover "every endpoint" can read the document).
 
 mod auth;
+#[cfg(feature = "bench-baseline")]
+pub mod baseline;
 mod company;
 mod groups;
 mod health;
