@@ -122,24 +122,27 @@ fn no_use_keeps_a_session_past_its_lifetime() {
 }
 
 #[test]
-fn a_locked_account_starts_no_session_until_the_lock_ends() {
+fn a_locked_account_counts_no_more_attempts_until_the_lock_ends() {
     let f = fixture();
     let lockout = LockoutPolicy::default();
     for i in 0..5 {
         f.storage
-            .write(|w| users::record_failure(w, f.user, f.start + minutes(i), &lockout))
+            .write(|w| users::record_attempt(w, f.user, f.start + minutes(i), &lockout))
             .unwrap();
     }
-    let policy = SessionPolicy::default();
     let locked = f
         .storage
-        .write(|w| users::start_session(w, f.user, "hash-3", f.start + minutes(5), &policy));
+        .write(|w| users::record_attempt(w, f.user, f.start + minutes(5), &lockout));
     assert!(
         matches!(locked, Err(StoreError::Domain(DomainError::Locked { .. }))),
         "{locked:?}"
     );
-    // The fifth failure was at minute 4: the lock ends at minute 19.
+    // The fifth attempt was at minute 4: the lock ends at minute 19.
     let later = f.start + minutes(19);
+    f.storage
+        .write(|w| users::record_attempt(w, f.user, later, &lockout))
+        .unwrap();
+    let policy = SessionPolicy::default();
     f.storage
         .write(|w| users::start_session(w, f.user, "hash-3", later, &policy))
         .unwrap();

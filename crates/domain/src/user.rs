@@ -169,12 +169,17 @@ pub fn check_grant(actor: &Actor, granted: Authority) -> Result<(), DomainError>
     }
 }
 
-/// Whether `actor` may change or remove `target` at all: not a user whose account type is above
-/// its own.
+/// Whether `actor` may change or remove `target` at all (its password, tokens, flag, account):
+/// not a user whose account type is above its own, and not a Security Officer unless the actor
+/// is one too (otherwise resetting an officer's password would hand over the flag).
 pub fn check_reach(actor: &Actor, target: &User) -> Result<(), DomainError> {
     if target.role > actor.authority.role {
         Err(forbidden(
             "you cannot change a user whose account type is above your own",
+        ))
+    } else if target.security_officer && !actor.authority.security_officer {
+        Err(forbidden(
+            "only a Security Officer can change another Security Officer",
         ))
     } else {
         Ok(())
@@ -318,6 +323,14 @@ mod tests {
         };
         assert!(check_user_change(&admin, &superuser, &rename).is_err());
         assert!(check_reach(&admin, &superuser).is_err());
+        let plain_admin = actor_of(&user(6, Role::Administrator, false));
+        let officer_peer = user(7, Role::Administrator, true);
+        assert!(
+            check_reach(&plain_admin, &officer_peer).is_err(),
+            "a peer's flag is out of reach without the flag"
+        );
+        assert!(check_user_change(&plain_admin, &officer_peer, &rename).is_err());
+        assert!(check_reach(&admin, &officer_peer).is_ok());
         assert!(check_grant(&admin, Authority::new(Role::SuperUser, false).unwrap()).is_err());
         assert!(check_grant(&admin, Authority::new(Role::Operator, true).unwrap()).is_ok());
         let plain = actor_of(&user(4, Role::SuperUser, false));

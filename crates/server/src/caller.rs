@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use tenantry_api_types::ErrorCode;
 use tenantry_domain::{Action, Actor, DomainError, Group, GroupId, TreePath};
 use tenantry_storage::users::{self, AuthSession, SessionKind};
+use tenantry_storage::{DbConnection, StoreError};
 
 use crate::auth::token;
 use crate::error::ApiError;
@@ -39,6 +40,19 @@ impl Caller {
     /// the module must be available at its level, then the account type must allow the action.
     pub fn authorize(&self, action: Action, target: &Group) -> Result<(), DomainError> {
         tenantry_domain::authorize(&self.actor, action, target)
+    }
+
+    /// The caller as its user stands now in the database, for writes that hand out power
+    /// (users, passwords, tokens): a demotion or removal that committed while this request was
+    /// under way, or that another replica's cache has not seen, counts.
+    pub fn refreshed(&self, c: &mut DbConnection) -> Result<Caller, StoreError> {
+        let user =
+            users::get(c, &self.scope, self.actor.user_id).map_err(|_| DomainError::Forbidden {
+                message: "your account has changed; log in again".to_owned(),
+            })?;
+        let mut fresh = self.clone();
+        fresh.actor.authority = user.authority();
+        Ok(fresh)
     }
 
     /// The session or API token this request presented (logout ends exactly this one).
@@ -82,6 +96,7 @@ async fn authenticate(state: &AppState, token_hash: String) -> Result<Caller, Ap
     if let Some(session) = state.sessions.get(&token_hash, now) {
         return Ok(caller_of(session));
     }
+    let read_at = state.sessions.generation();
     let hash = token_hash.clone();
     let found = state
         .read(move |c| users::authenticate(c, &hash, now))
@@ -98,7 +113,9 @@ async fn authenticate(state: &AppState, token_hash: String) -> Result<Caller, Ap
         session.last_used_at = Some(now);
     }
     let session = Arc::new(session);
-    state.sessions.put(token_hash, Arc::clone(&session));
+    state
+        .sessions
+        .put(token_hash, Arc::clone(&session), read_at);
     Ok(caller_of(session))
 }
 

@@ -38,7 +38,6 @@ impl ApiError {
         )
     }
 
-    #[cfg(test)]
     pub fn code(&self) -> ErrorCode {
         self.0.code
     }

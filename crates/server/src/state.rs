@@ -1,3 +1,4 @@
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use actix_web::web;
@@ -7,6 +8,7 @@ use tenantry_storage::{DbConnection, Storage, StoreError, Writer};
 use crate::auth::cache::SessionCache;
 use crate::config::Settings;
 use crate::error::ApiError;
+use tenantry_api_types::ErrorCode;
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -19,6 +21,39 @@ pub struct AppState {
     pub api_tokens: ApiTokenPolicy,
     pub trial_days: i64,
     pub max_body_bytes: usize,
+    hashing: Slots,
+}
+
+/// Slots for expensive work: a few run at once, a bounded number wait (asynchronously, holding
+/// no thread), and beyond that the request is turned away.
+#[derive(Debug)]
+struct Slots {
+    running: tokio::sync::Semaphore,
+    waiting: AtomicUsize,
+    max_waiting: usize,
+}
+
+impl Slots {
+    fn new(running: usize, max_waiting: usize) -> Slots {
+        Slots {
+            running: tokio::sync::Semaphore::new(running),
+            waiting: AtomicUsize::new(0),
+            max_waiting,
+        }
+    }
+
+    async fn acquire(&self) -> Option<tokio::sync::SemaphorePermit<'_>> {
+        if let Ok(permit) = self.running.try_acquire() {
+            return Some(permit);
+        }
+        if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.max_waiting {
+            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            return None;
+        }
+        let permit = self.running.acquire().await.ok();
+        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        permit
+    }
 }
 
 /// How long API tokens live when the request says nothing, and at most.
@@ -49,6 +84,10 @@ impl AppState {
             },
             trial_days: settings.groups.trial_days,
             max_body_bytes: settings.server.max_body_bytes,
+            hashing: Slots::new(
+                2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
+                256,
+            ),
         }
     }
 
@@ -65,11 +104,20 @@ impl AppState {
         blocking(move || storage.read(work)).await
     }
 
-    /// Runs CPU-heavy work (password hashing) off the async workers.
+    /// Runs CPU-heavy work (password hashing) off the async workers, at most two per core at a
+    /// time: each Argon2 run holds 19 MiB, and a flood of logins must neither exhaust memory nor
+    /// take the blocking threads that database work needs. Up to 256 more wait their turn without
+    /// holding a thread; beyond that: 503, retry shortly.
     pub async fn compute<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> Result<T, String> + Send + 'static,
     ) -> Result<T, ApiError> {
+        let _slot = self.hashing.acquire().await.ok_or_else(|| {
+            ApiError::new(
+                ErrorCode::Unavailable,
+                "too many logins at once; retry shortly",
+            )
+        })?;
         web::block(work)
             .await
             .map_err(ApiError::internal)?

@@ -193,6 +193,25 @@ fn nobody_grants_or_reaches_above_their_own_type() {
             json!({"role": "superuser"}),
         )
         .expect_error(403, "forbidden");
+    // A Security Officer is out of reach for anyone without the flag: resetting an officer's
+    // password would hand the flag over.
+    let officer = server
+        .post(
+            "/api/v1/groups/1/users",
+            json!({"username": "officer@example.com", "role": "operator", "security_officer": true,
+                   "password": USER_PASSWORD}),
+        )
+        .expect(201)
+        .id();
+    caller
+        .patch(
+            &format!("/api/v1/users/{officer}"),
+            json!({"password": "taken over password"}),
+        )
+        .expect_error(403, "forbidden");
+    caller
+        .delete(&format!("/api/v1/users/{officer}"))
+        .expect_error(403, "forbidden");
     // The bootstrap SuperUser (id 1) is above an Administrator: out of reach.
     caller
         .patch("/api/v1/users/1", json!({"name": "Demoted"}))

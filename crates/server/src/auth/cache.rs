@@ -16,8 +16,20 @@ const MAX_ENTRIES: usize = 100_000;
 #[derive(Debug)]
 pub struct SessionCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, Entry>>,
+    entries: Mutex<Entries>,
 }
+
+#[derive(Debug, Default)]
+struct Entries {
+    map: HashMap<String, Entry>,
+    /// Bumped by every `clear`: a session read from the database before a clear is not put
+    /// back after it (it may be the very session the clear was for).
+    generation: u64,
+}
+
+/// The cache's generation when a database read began (see [`SessionCache::generation`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Generation(u64);
 
 #[derive(Debug)]
 struct Entry {
@@ -29,7 +41,7 @@ impl SessionCache {
     pub fn new(ttl: Duration) -> SessionCache {
         SessionCache {
             ttl,
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(Entries::default()),
         }
     }
 
@@ -39,7 +51,7 @@ impl SessionCache {
             return None;
         }
         let entries = self.entries.lock().ok()?;
-        let entry = entries.get(token_hash)?;
+        let entry = entries.map.get(token_hash)?;
         let session = &entry.session;
         let live = entry.checked_at.elapsed() < self.ttl
             && now < session.expires_at
@@ -47,15 +59,24 @@ impl SessionCache {
         live.then(|| Arc::clone(session))
     }
 
-    pub fn put(&self, token_hash: String, session: Arc<AuthSession>) {
+    /// Taken before reading a session from the database, and handed to [`SessionCache::put`].
+    pub fn generation(&self) -> Generation {
+        Generation(self.entries.lock().map_or(0, |e| e.generation))
+    }
+
+    /// Keeps a session read from the database, unless the cache was cleared since `read_at`.
+    pub fn put(&self, token_hash: String, session: Arc<AuthSession>, read_at: Generation) {
         if self.ttl.is_zero() {
             return;
         }
         if let Ok(mut entries) = self.entries.lock() {
-            if entries.len() >= MAX_ENTRIES {
-                entries.clear();
+            if entries.generation != read_at.0 {
+                return;
             }
-            entries.insert(
+            if entries.map.len() >= MAX_ENTRIES {
+                entries.map.clear();
+            }
+            entries.map.insert(
                 token_hash,
                 Entry {
                     session,
@@ -69,7 +90,8 @@ impl SessionCache {
     /// caller may see (logout, revocation, a user changed or removed, a group moved or removed).
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
+            entries.map.clear();
+            entries.generation += 1;
         }
     }
 }

@@ -20,6 +20,15 @@ fn rejected() -> ApiError {
     )
 }
 
+/// A user removed while its login was under way looks like any unknown user.
+fn gone_is_rejected(error: ApiError) -> ApiError {
+    if error.code() == ErrorCode::NotFound {
+        rejected()
+    } else {
+        error
+    }
+}
+
 /// Logs in with the group's name, the username and the password; answers a session token.
 ///
 /// Unknown group, unknown user and wrong password answer the same 401 in about the same time.
@@ -67,24 +76,30 @@ pub async fn login(
     if let Some(until) = failures.locked_until.filter(|_| failures.is_locked(now)) {
         return Err(DomainError::Locked { until }.into());
     }
+    // The attempt counts before its password is checked (see `users::record_attempt`).
+    let policy = state.lockout_policy;
+    let counted = state
+        .write(move |w| users::record_attempt(w, user_id, now, &policy))
+        .await
+        .map_err(gone_is_rejected)?;
     let matches = state
         .compute(move || Ok(password::verify(&hash, &password)))
         .await?;
     if !matches {
-        let policy = state.lockout_policy;
-        let after = state
-            .write(move |w| users::record_failure(w, user_id, now, &policy))
-            .await?;
-        if after.is_locked(now) {
-            log::warn!("user {user_id} locked after {} failed logins", after.count);
+        if counted.is_locked(now) {
+            log::warn!(
+                "user {user_id} locked after {} failed logins",
+                counted.count
+            );
         }
         return Err(rejected());
     }
     let (token, token_hash) = token::generate().map_err(ApiError::internal)?;
-    let policy = state.session_policy;
+    let session_policy = state.session_policy;
     let session = state
-        .write(move |w| users::start_session(w, user_id, &token_hash, now, &policy))
-        .await?;
+        .write(move |w| users::start_session(w, user_id, &token_hash, now, &session_policy))
+        .await
+        .map_err(gone_is_rejected)?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token,
         idle_expires_at: session.idle_expires_at.unwrap_or(session.expires_at),

@@ -34,7 +34,8 @@ pub async fn list_tokens(
     let id = UserId(id.into_inner());
     let tokens = state
         .read(move |c| {
-            user_target(c, &caller, id, Action::ManageApiTokens)?;
+            let (user, _) = user_target(c, &caller, id, Action::ManageApiTokens)?;
+            check_reach(&caller.actor, &user)?;
             users::list_api_tokens(c, id)
         })
         .await?;
@@ -84,6 +85,7 @@ pub async fn create_token(
     let (token, token_hash) = token::generate().map_err(ApiError::internal)?;
     let created = state
         .write(move |w| {
+            let caller = caller.refreshed(w.conn())?;
             let (user, _) = user_target(w.conn(), &caller, id, Action::ManageApiTokens)?;
             check_reach(&caller.actor, &user)?;
             if user.kind != UserKind::Api {
@@ -129,6 +131,7 @@ pub async fn revoke_token(
     let id = UserId(id);
     state
         .write(move |w| {
+            let caller = caller.refreshed(w.conn())?;
             let (user, _) = user_target(w.conn(), &caller, id, Action::ManageApiTokens)?;
             check_reach(&caller.actor, &user)?;
             users::revoke_api_token(w, id, token_id)

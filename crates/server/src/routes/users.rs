@@ -98,6 +98,7 @@ pub async fn create_user(
     let draft = user_draft(body.0)?;
     let authority = draft.authority;
     let check = move |c: &mut DbConnection, caller: &Caller| -> Result<(), StoreError> {
+        let caller = caller.refreshed(c)?;
         let group = groups::get(c, &caller.scope, group_id)?;
         caller.authorize(Action::ManageUsers, &group)?;
         check_grant(&caller.actor, authority)?;
@@ -242,6 +243,12 @@ pub async fn update_user(
                     "is required to change your own password",
                 )
             })?;
+            // Guessing one's own password here counts toward the lockout like a login would.
+            let policy = state.lockout_policy;
+            let now = tenantry_storage::now();
+            state
+                .write(move |w| users::record_attempt(w, id, now, &policy))
+                .await?;
             let stored = state
                 .read(move |c| users::password_hash(c, id))
                 .await?
@@ -259,6 +266,7 @@ pub async fn update_user(
     let who = caller.clone();
     let user = state
         .write(move |w| {
+            let who = who.refreshed(w.conn())?;
             let target = users::get(w.conn(), &who.scope, id)?;
             check_change(w.conn(), &who, &target, &changes)?;
             let scope = who.scope.clone();
@@ -304,6 +312,7 @@ pub async fn delete_user(
     let who = caller.clone();
     state
         .write(move |w| {
+            let who = who.refreshed(w.conn())?;
             user_target(w.conn(), &who, id, Action::ManageUsers)?;
             users::delete(w, &who.scope, id, if_match, |target| {
                 check_reach(&who.actor, target)

@@ -67,10 +67,8 @@ fn insert(conn: &mut DbConnection, row: &NewSessionRow<'_>) -> StoreResult<i64> 
     Ok(id?)
 }
 
-/// Opens a session for a user whose password was just verified. The lock is checked again
-/// here, under the user's row lock: a wrong password racing this one may have locked the account
-/// meanwhile, and then this login fails too. Clears the failure count and the user's expired
-/// sessions.
+/// Opens a session for a user whose password was just verified (after `record_attempt`
+/// counted the attempt): clears the failure count and the user's expired sessions.
 pub fn start_session(
     w: &mut Writer<'_>,
     user: UserId,
@@ -80,17 +78,7 @@ pub fn start_session(
 ) -> StoreResult<AuthSession> {
     let conn = w.conn();
     lock_user(conn, user.0)?;
-    let locked_until: Option<NaiveDateTime> = users::table
-        .find(user.0)
-        .select(users::locked_until)
-        .first(conn)?;
-    if let Some(until) = locked_until
-        .map(|t| t.and_utc())
-        .filter(|until| now < *until)
-    {
-        return Err(DomainError::Locked { until }.into());
-    }
-    diesel::update(users::table.find(user.0))
+    let updated = diesel::update(users::table.find(user.0))
         .set((
             users::failed_logins.eq(0),
             users::first_failed_at.eq(None::<NaiveDateTime>),
@@ -98,6 +86,10 @@ pub fn start_session(
             users::last_login_at.eq(now.naive_utc()),
         ))
         .execute(conn)?;
+    if updated == 0 {
+        // Removed since its password was checked.
+        return Err(DomainError::NotFound { what: "user" }.into());
+    }
     let stale = now.naive_utc();
     diesel::delete(
         sessions::table.filter(sessions::user_id.eq(user.0)).filter(
@@ -264,6 +256,14 @@ pub fn create_api_token(
     let conn = w.conn();
     // The user must still exist when its token is written.
     lock_user(conn, user.0)?;
+    let exists = users::table
+        .find(user.0)
+        .select(users::id)
+        .first::<i64>(conn)
+        .optional()?;
+    if exists.is_none() {
+        return Err(DomainError::NotFound { what: "user" }.into());
+    }
     let id = insert(
         conn,
         &NewSessionRow {

@@ -168,9 +168,12 @@ fn ensure_root_keeps_a_superuser(conn: &mut DbConnection, user: &User) -> StoreR
     Ok(())
 }
 
-/// Counts one failed login against a user, under a lock on its row so that failures racing each
-/// other all count. Returns the record as it stands afterwards.
-pub fn record_failure(
+/// Counts a login attempt against a user before its password is checked, under a lock on the
+/// user's row: every attempt counts as a failure until it proves right (a successful login
+/// clears the count), so that guesses sent in parallel cannot all be checked before the first
+/// failure is recorded. Refuses with `Locked` when the account was locked already; an attempt
+/// that reaches the limit is still checked, and locks the account if it is wrong.
+pub fn record_attempt(
     w: &mut Writer<'_>,
     id: UserId,
     now: DateTime<Utc>,
@@ -178,24 +181,30 @@ pub fn record_failure(
 ) -> StoreResult<Failures> {
     let conn = w.conn();
     lock_user(conn, id.0)?;
-    let (count, first, locked): (
+    let found: Option<(
         i32,
         Option<chrono::NaiveDateTime>,
         Option<chrono::NaiveDateTime>,
-    ) = users::table
+    )> = users::table
         .find(id.0)
         .select((
             users::failed_logins,
             users::first_failed_at,
             users::locked_until,
         ))
-        .first(conn)?;
-    let after = Failures {
+        .first(conn)
+        .optional()?;
+    let (count, first, locked) =
+        found.ok_or(StoreError::Domain(DomainError::NotFound { what: "user" }))?;
+    let before = Failures {
         count,
         first_failed_at: first.map(|t| t.and_utc()),
         locked_until: locked.map(|t| t.and_utc()),
+    };
+    if let Some(until) = before.locked_until.filter(|_| before.is_locked(now)) {
+        return Err(DomainError::Locked { until }.into());
     }
-    .after_failure(now, policy);
+    let after = before.after_failure(now, policy);
     diesel::update(users::table.find(id.0))
         .set((
             users::failed_logins.eq(after.count),
