@@ -11,7 +11,9 @@ mod server;
 
 pub use database::TestDatabase;
 pub use http::Reply;
-pub use server::{ADMIN_EMAIL, ADMIN_PASSWORD, As, ROOT_NAME, TestServer, USER_PASSWORD};
+pub use server::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, As, ROOT_NAME, TestServer, USER_PASSWORD, plugins_dir,
+};
 
 /// Which backend this test run uses (for messages and backend-specific assertions).
 pub fn on_postgres() -> bool {

@@ -284,6 +284,8 @@ fn server_command(database: &TestDatabase, env: &[(&str, &str)]) -> Command {
         .env("TENANTRY__SERVER__WORKERS", "2")
         .env("TENANTRY__BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
         .env("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
+        // The plugins cargo built beside the server binary.
+        .env("TENANTRY__PLUGINS__DIR", plugins_dir())
         .stdin(Stdio::null());
     for (key, value) in env {
         command.env(key, value);
@@ -313,6 +315,11 @@ fn binary() -> PathBuf {
         path.display()
     );
     path
+}
+
+/// Where the build puts the plugin libraries: beside the server binary.
+pub fn plugins_dir() -> PathBuf {
+    binary().parent().map(PathBuf::from).unwrap_or_default()
 }
 
 fn database_log_path(database: &TestDatabase) -> PathBuf {
@@ -384,5 +391,18 @@ impl As<'_> {
 
     pub fn delete(&self, path: &str) -> Reply {
         self.request("DELETE", path, None)
+    }
+
+    /// A request with a body of any type, sent as given.
+    pub fn raw(&self, method: &str, path: &str, content_type: &str, body: &[u8]) -> Reply {
+        let mut request = self
+            .server
+            .agent
+            .request(method, &self.server.url(path))
+            .set("Content-Type", content_type);
+        if !self.token.is_empty() {
+            request = request.set("Authorization", &format!("Bearer {}", self.token));
+        }
+        into_reply(request.send_bytes(body))
     }
 }

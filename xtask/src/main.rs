@@ -77,8 +77,9 @@ fn test(args: &[String]) -> Result<(), String> {
             other => passthrough.push(other.to_owned()),
         }
     }
-    // The end-to-end tests start the real binaries, which `cargo test` alone does not build.
-    cargo(&["build", "--workspace", "--bins"])?;
+    // The end-to-end tests start the real binaries and load the plugin libraries, which
+    // `cargo test` alone does not build.
+    cargo(&["build", "--workspace"])?;
     let mut command = Command::new(cargo_path());
     // The whole workspace either way: a narrower package set unifies dependency features
     // differently and rebuilds them. With a URL, the database-backed suites run on PostgreSQL,

@@ -30,6 +30,12 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// 423: too many failed logins; every login fails until the lock ends.
     Locked,
+    /// 409: a plugin refused the change (its reason is the `detail`); nothing was written.
+    PluginRefused,
+    /// 404: the path belongs to a plugin this installation does not run.
+    PluginNotEnabled,
+    /// 500: a plugin failed (an error or a panic, caught and logged); nothing was written.
+    PluginFailed,
     /// 413: the body is too large.
     PayloadTooLarge,
     /// 415: the body is not `application/json`.
@@ -55,6 +61,9 @@ impl ErrorCode {
             ErrorCode::NameTaken => "name_taken",
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::Locked => "locked",
+            ErrorCode::PluginRefused => "plugin_refused",
+            ErrorCode::PluginNotEnabled => "plugin_not_enabled",
+            ErrorCode::PluginFailed => "plugin_failed",
             ErrorCode::GroupNotEmpty => "group_not_empty",
             ErrorCode::LevelViolation => "level_violation",
             ErrorCode::Conflict => "conflict",
@@ -74,9 +83,10 @@ impl ErrorCode {
             ErrorCode::MalformedRequest => 400,
             ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden | ErrorCode::ModuleUnavailable => 403,
-            ErrorCode::NotFound => 404,
+            ErrorCode::NotFound | ErrorCode::PluginNotEnabled => 404,
             ErrorCode::NameTaken
             | ErrorCode::UsernameTaken
+            | ErrorCode::PluginRefused
             | ErrorCode::GroupNotEmpty
             | ErrorCode::LevelViolation
             | ErrorCode::Conflict => 409,
@@ -85,7 +95,7 @@ impl ErrorCode {
             ErrorCode::Locked => 423,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::InvalidParent | ErrorCode::ValidationFailed => 422,
-            ErrorCode::Internal => 500,
+            ErrorCode::Internal | ErrorCode::PluginFailed => 500,
             ErrorCode::Unavailable => 503,
         }
     }
@@ -101,6 +111,9 @@ impl ErrorCode {
             ErrorCode::NameTaken => "Name already taken",
             ErrorCode::UsernameTaken => "Username already taken",
             ErrorCode::Locked => "Account locked",
+            ErrorCode::PluginRefused => "Refused by a plugin",
+            ErrorCode::PluginNotEnabled => "Plugin not enabled",
+            ErrorCode::PluginFailed => "Plugin failed",
             ErrorCode::GroupNotEmpty => "Group not empty",
             ErrorCode::LevelViolation => "Level rule violated",
             ErrorCode::Conflict => "Conflict",

@@ -20,3 +20,28 @@ pub use users::{
     ApiTokenBody, ApiTokenList, CreateApiToken, CreateUser, CreatedApiToken, LoginRequest,
     LoginResponse, MeBody, UpdateUser, UserBody, UserPage,
 };
+
+/// `GET /api/v1/plugins`: what this installation loaded.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct PluginList {
+    pub items: Vec<PluginBody>,
+}
+
+/// One loaded plugin.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct PluginBody {
+    pub name: String,
+    pub version: String,
+    /// The lifecycle hooks it is called with (`before_update`, …).
+    pub hooks: Vec<String>,
+    pub routes: Vec<PluginRouteBody>,
+}
+
+/// One HTTP route a plugin serves, under `/api/v1`.
+#[derive(Clone, Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct PluginRouteBody {
+    pub method: String,
+    pub path: String,
+    /// The permission-table action the caller needs on the group.
+    pub action: String,
+}

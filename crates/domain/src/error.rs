@@ -48,6 +48,16 @@ pub enum DomainError {
     PreconditionFailed,
     #[error("{message}")]
     Forbidden { message: String },
+    /// A plugin said no, or failed, or answered an error of its own: `code` is the API code it
+    /// becomes (`plugin_refused`, `plugin_failed`, or one of a route's codes). Whatever the
+    /// transaction wrote is rolled back.
+    #[error("{message}")]
+    Plugin {
+        plugin: String,
+        code: String,
+        message: String,
+        field: Option<String>,
+    },
     /// The change does not fit the resource as it is (e.g. a token for a user who logs in).
     #[error("{message}")]
     Conflict { message: String },

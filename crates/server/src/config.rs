@@ -16,6 +16,7 @@ pub struct Settings {
     pub groups: GroupSettings,
     pub auth: AuthSettings,
     pub bootstrap: BootstrapSettings,
+    pub plugins: PluginSettings,
     pub log: LogSettings,
 }
 
@@ -63,6 +64,17 @@ pub struct AuthSettings {
     pub session_cache_seconds: u64,
 }
 
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginSettings {
+    /// A list in a file; `branding,crm` (or `""` for none) from the environment.
+    #[serde(deserialize_with = "names")]
+    pub enabled: Vec<String>,
+    pub dir: String,
+    #[serde(default)]
+    pub sha256: std::collections::BTreeMap<String, String>,
+}
+
 #[derive(Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapSettings {
@@ -83,6 +95,26 @@ impl std::fmt::Debug for BootstrapSettings {
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
     pub level: String,
+}
+
+/// A list of names, or the same as one comma-separated string (what environment variables can
+/// carry). Blank names are dropped.
+fn names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Names {
+        List(Vec<String>),
+        Text(String),
+    }
+    let names = match Names::deserialize(d)? {
+        Names::List(list) => list,
+        Names::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    Ok(names
+        .into_iter()
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty())
+        .collect())
 }
 
 impl Settings {

@@ -97,6 +97,46 @@ impl From<DomainError> for ApiError {
             DomainError::PreconditionFailed => ApiError::new(ErrorCode::PreconditionFailed, detail),
             DomainError::Forbidden { .. } => ApiError::new(ErrorCode::Forbidden, detail),
             DomainError::Conflict { .. } => ApiError::new(ErrorCode::Conflict, detail),
+            DomainError::Plugin {
+                plugin,
+                code,
+                message,
+                field,
+            } => plugin_error(&plugin, &code, message, field),
+        }
+    }
+}
+
+/// A plugin's error as the API answers it: the codes a plugin may use pass through; anything
+/// else is the plugin's failure, logged with what it said.
+fn plugin_error(plugin: &str, code: &str, message: String, field: Option<String>) -> ApiError {
+    let passed = [
+        ErrorCode::PluginRefused,
+        ErrorCode::ValidationFailed,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::PreconditionFailed,
+    ]
+    .into_iter()
+    .find(|known| known.as_str() == code);
+    match passed {
+        Some(ErrorCode::ValidationFailed) => {
+            let mut body = ErrorBody::new(ErrorCode::ValidationFailed, message.clone());
+            body.errors = vec![FieldErrorBody {
+                field: field.unwrap_or_else(|| "body".to_owned()),
+                message,
+            }];
+            ApiError(Box::new(body))
+        }
+        Some(code) => ApiError::new(code, message),
+        None => {
+            log::error!("plugin {plugin} failed: {code}: {message}");
+            ApiError::new(
+                ErrorCode::PluginFailed,
+                format!("the {plugin} plugin failed; the details are in the server's log"),
+            )
         }
     }
 }

@@ -8,6 +8,7 @@ mod error;
 mod etag;
 mod events;
 mod extract;
+mod plugins;
 mod routes;
 mod startup;
 mod state;

@@ -1,6 +1,7 @@
 //! Start-up: open the database, make sure the root group exists, serve.
 
 use std::io::Write;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::middleware::{Condition, Logger};
@@ -18,6 +19,7 @@ use crate::auth::{password, token};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::extract::{path_error, query_error};
+use crate::plugins::{self, Plugins};
 use crate::routes::{self, healthz, openapi::ApiDoc, readyz};
 use crate::state::AppState;
 
@@ -130,18 +132,20 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let storage = open_storage(&settings)?;
     let root = ensure_root(&storage, &settings)?;
     ensure_first_superuser(&storage, &settings, &root)?;
-    let state = web::Data::new(AppState::new(storage, &settings));
+    let plugins = Arc::new(Plugins::load(&settings.plugins)?);
+    let state = web::Data::new(AppState::new(storage, &settings, Arc::clone(&plugins)));
     #[cfg(feature = "bench-baseline")]
     log::warn!(
         "built with bench-baseline: GET /bench/groups/{{id}} answers without authentication"
     );
-    let (_, openapi) = App::new()
+    let (_, mut openapi) = App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .service(healthz)
         .service(readyz)
         .service(scope("/api/v1").configure(routes::api))
         .split_for_parts();
+    plugins::openapi_paths(&mut openapi, &plugins);
     let openapi = web::Data::new(OpenApiJson(serde_json::to_string(&openapi)?));
 
     let max_body_bytes = settings.server.max_body_bytes;
@@ -161,6 +165,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             ))
             .route("/api/v1/openapi.json", web::get().to(openapi_json))
             .configure(|cfg| baseline(cfg, &root))
+            .configure(|cfg| plugins::configure(cfg, &plugins))
             .into_utoipa_app()
             .service(healthz)
             .service(readyz)

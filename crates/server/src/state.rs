@@ -1,3 +1,4 @@
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
@@ -6,9 +7,13 @@ use tenantry_domain::{LockoutPolicy, SessionPolicy};
 use tenantry_storage::{DbConnection, Storage, StoreError, Writer};
 
 use crate::auth::cache::SessionCache;
+use crate::caller::Caller;
 use crate::config::Settings;
 use crate::error::ApiError;
+use crate::plugins::Plugins;
 use tenantry_api_types::ErrorCode;
+use tenantry_domain::GroupEvent;
+use tenantry_plugin_host::api::Hook;
 
 /// What every request handler shares.
 #[derive(Debug)]
@@ -21,6 +26,7 @@ pub struct AppState {
     pub api_tokens: ApiTokenPolicy,
     pub trial_days: i64,
     pub max_body_bytes: usize,
+    pub plugins: Arc<Plugins>,
     hashing: Slots,
 }
 
@@ -64,7 +70,7 @@ pub struct ApiTokenPolicy {
 }
 
 impl AppState {
-    pub fn new(storage: Storage, settings: &Settings) -> AppState {
+    pub fn new(storage: Storage, settings: &Settings, plugins: Arc<Plugins>) -> AppState {
         let auth = &settings.auth;
         AppState {
             storage,
@@ -84,6 +90,7 @@ impl AppState {
             },
             trial_days: settings.groups.trial_days,
             max_body_bytes: settings.server.max_body_bytes,
+            plugins,
             hashing: Slots::new(
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
                 256,
@@ -131,6 +138,21 @@ impl AppState {
     ) -> Result<T, ApiError> {
         let storage = self.storage.clone();
         blocking(move || storage.write(work)).await
+    }
+
+    /// Runs plugins' `after_*` hooks for a committed change, off the async workers. Never fails
+    /// the request: a plugin's error is logged.
+    pub async fn after_hooks(&self, hook: Hook, events: &[GroupEvent], caller: &Caller) {
+        if !self.plugins.wants(hook) {
+            return;
+        }
+        let (plugins, storage) = (Arc::clone(&self.plugins), self.storage.clone());
+        let (events, caller) = (events.to_vec(), caller.clone());
+        if let Err(error) =
+            web::block(move || plugins.after(&storage, hook, &events, &caller)).await
+        {
+            log::error!("plugins' {hook:?} hooks did not run: {error}");
+        }
     }
 
     /// Whether the database answers (for `/readyz`).

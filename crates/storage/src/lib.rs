@@ -11,6 +11,7 @@ mod error;
 pub mod groups;
 pub mod migrations;
 mod page;
+pub mod plugin_records;
 mod schema;
 pub mod seed;
 pub mod users;

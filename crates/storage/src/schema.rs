@@ -87,8 +87,29 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    plugin_records (id) {
+        id -> BigInt,
+        plugin -> Text,
+        group_id -> BigInt,
+        collection -> Text,
+        sort_key -> Text,
+        data -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(company_profiles -> groups (group_id));
+diesel::joinable!(plugin_records -> groups (group_id));
 diesel::joinable!(devices -> groups (group_id));
 diesel::joinable!(users -> groups (group_id));
 diesel::joinable!(sessions -> users (user_id));
-diesel::allow_tables_to_appear_in_same_query!(groups, company_profiles, devices, users, sessions);
+diesel::allow_tables_to_appear_in_same_query!(
+    groups,
+    company_profiles,
+    devices,
+    users,
+    sessions,
+    plugin_records
+);

@@ -21,7 +21,11 @@ fn health_and_readiness_need_no_credentials() {
 
 #[test]
 fn the_openapi_document_lists_every_endpoint() {
-    let server = TestServer::start();
+    // The host's own routes: plugins add theirs (see plugins.rs).
+    let server = TestServer::start_with(
+        tenantry_tests::TestDatabase::fresh(),
+        &[("TENANTRY__PLUGINS__ENABLED", "")],
+    );
     let doc = server
         .request(
             "GET",
@@ -56,6 +60,7 @@ fn the_openapi_document_lists_every_endpoint() {
             "get /api/v1/groups/{id}/modules",
             "get /api/v1/groups/{id}/users",
             "get /api/v1/me",
+            "get /api/v1/plugins",
             "get /api/v1/users/{id}",
             "get /api/v1/users/{id}/tokens",
             "get /healthz",

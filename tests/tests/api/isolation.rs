@@ -15,6 +15,7 @@ const UNTARGETED: &[&str] = &[
     "post /api/v1/auth/login",
     "post /api/v1/auth/logout",
     "get /api/v1/me",
+    "get /api/v1/plugins",
 ];
 
 /// Routes that answer without a token.
@@ -30,6 +31,24 @@ struct Target {
     user: i64,
     api_user: i64,
     token: i64,
+    contact: i64,
+    activity: i64,
+}
+
+/// A request body.
+enum Sample {
+    Json(Value),
+    Image(Vec<u8>),
+}
+
+/// The header of a 64 × 64 PNG: all an image check reads.
+pub fn png() -> Vec<u8> {
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];
+    bytes.extend_from_slice(b"IHDR");
+    bytes.extend_from_slice(&64u32.to_be_bytes());
+    bytes.extend_from_slice(&64u32.to_be_bytes());
+    bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    bytes
 }
 
 /// A valid body for each route that takes one, aimed at `group`; `None` for routes without.
@@ -46,6 +65,13 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
         }),
         "patch /api/v1/users/{id}" => json!({"role": "supporter", "name": "Taken over"}),
         "post /api/v1/users/{id}/tokens" => json!({"name": "stolen"}),
+        "put /api/v1/groups/{id}/branding" => json!({"company_name": "Taken over"}),
+        "post /api/v1/groups/{id}/contacts" => json!({"name": "Intruder"}),
+        "patch /api/v1/groups/{id}/contacts/{cid}" => json!({"name": "Intruder"}),
+        "post /api/v1/groups/{id}/activities" => {
+            json!({"kind": "note", "subject": "Intruder", "when": "2026-01-01T00:00:00Z"})
+        }
+        "patch /api/v1/groups/{id}/activities/{aid}" => json!({"subject": "Intruder"}),
         _ => return None,
     })
 }
@@ -63,6 +89,8 @@ fn aim(operation: &str, target: &Target, missing: bool) -> String {
         aimed = aimed.replace("{id}", &pick(target.user).to_string());
     }
     aimed = aimed.replace("{token_id}", &pick(target.token).to_string());
+    aimed = aimed.replace("{cid}", &pick(target.contact).to_string());
+    aimed = aimed.replace("{aid}", &pick(target.activity).to_string());
     assert!(
         !aimed.contains('{'),
         "{operation}: a path parameter the isolation suite does not know; teach `aim` about it"
@@ -70,8 +98,16 @@ fn aim(operation: &str, target: &Target, missing: bool) -> String {
     aimed
 }
 
-/// Every operation of the route table, as `method path`, with whether it takes a body.
-fn operations(server: &TestServer) -> Vec<(String, bool)> {
+/// What kind of body an operation takes, by the OpenAPI document.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum BodyKind {
+    None,
+    Json,
+    Image,
+}
+
+/// Every operation of the route table, as `method path`, with the body it takes.
+fn operations(server: &TestServer) -> Vec<(String, BodyKind)> {
     let doc = server
         .with_token("")
         .get("/api/v1/openapi.json")
@@ -79,8 +115,12 @@ fn operations(server: &TestServer) -> Vec<(String, bool)> {
     let mut found = Vec::new();
     for (path, item) in doc.body["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
-            let has_body = operation.get("requestBody").is_some();
-            found.push((format!("{method} {path}"), has_body));
+            let body = match operation.get("requestBody") {
+                None => BodyKind::None,
+                Some(body) if body["content"].get("image/png").is_some() => BodyKind::Image,
+                Some(_) => BodyKind::Json,
+            };
+            found.push((format!("{method} {path}"), body));
         }
     }
     found.sort();
@@ -98,6 +138,10 @@ fn snapshot(server: &TestServer, target: &Target) -> Vec<String> {
         format!("/api/v1/groups/{group}/users"),
         format!("/api/v1/users/{}", target.user),
         format!("/api/v1/users/{}/tokens", target.api_user),
+        format!("/api/v1/groups/{group}/branding"),
+        format!("/api/v1/groups/{group}/branding/effective"),
+        format!("/api/v1/groups/{group}/contacts"),
+        format!("/api/v1/groups/{group}/activities"),
         "/api/v1/groups/1/descendants?limit=500".to_owned(),
     ]
     .iter()
@@ -139,11 +183,42 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         .post(&format!("/api/v1/users/{api_user}/tokens"), json!({}))
         .expect(201)
         .id();
+    server
+        .put(
+            &format!("/api/v1/groups/{t}/branding"),
+            json!({"company_name": "T"}),
+        )
+        .expect(200);
+    server
+        .with_token(&server.token)
+        .raw(
+            "PUT",
+            &format!("/api/v1/groups/{t}/branding/logo"),
+            "image/png",
+            &png(),
+        )
+        .expect(200);
+    let contact = server
+        .post(
+            &format!("/api/v1/groups/{t}/contacts"),
+            json!({"name": "Tess"}),
+        )
+        .expect(201)
+        .id();
+    let activity = server
+        .post(
+            &format!("/api/v1/groups/{t}/activities"),
+            json!({"kind": "call", "subject": "Hello", "when": "2026-01-01T00:00:00Z"}),
+        )
+        .expect(201)
+        .id();
     let target = Target {
         group: t,
         user,
         api_user,
         token,
+        contact,
+        activity,
     };
     // The strongest callers there are, so that nothing but scope can stop them.
     let callers: Vec<(&str, String)> = [("sibling", s), ("descendant", d), ("cousin", c)]
@@ -156,7 +231,7 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
 
     let before = snapshot(&server, &target);
     let mut covered = 0;
-    for (operation, has_body) in operations(&server) {
+    for (operation, body_kind) in operations(&server) {
         let method = operation.split_once(' ').unwrap().0.to_uppercase();
         if !PUBLIC.contains(&operation.as_str()) {
             let reply =
@@ -173,22 +248,28 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         if UNTARGETED.contains(&operation.as_str()) || PUBLIC.contains(&operation.as_str()) {
             continue;
         }
-        let body = sample_body(&operation, target.group);
-        assert_eq!(
-            body.is_some(),
-            has_body,
-            "{operation}: give it a sample body in `sample_body` (or remove the stale one)"
-        );
+        let sample = |group: i64| match body_kind {
+            BodyKind::None => None,
+            BodyKind::Image => Some(Sample::Image(png())),
+            BodyKind::Json => Some(Sample::Json(sample_body(&operation, group).unwrap_or_else(
+                || panic!("{operation}: give it a sample body in `sample_body`"),
+            ))),
+        };
+        if body_kind != BodyKind::Json {
+            assert!(
+                sample_body(&operation, target.group).is_none(),
+                "{operation}: takes no JSON body; remove its stale sample"
+            );
+        }
         for (who, token) in &callers {
             let caller: As<'_> = server.with_token(token);
-            let body = sample_body(&operation, target.group);
-            let reply = caller.request(&method, &aim(&operation, &target, false), body.as_ref());
-            let missing_body = sample_body(&operation, MISSING);
-            let missing = caller.request(
-                &method,
-                &aim(&operation, &target, true),
-                missing_body.as_ref(),
-            );
+            let send = |path: String, body: Option<Sample>| match body {
+                None => caller.request(&method, &path, None),
+                Some(Sample::Json(json)) => caller.request(&method, &path, Some(&json)),
+                Some(Sample::Image(bytes)) => caller.raw(&method, &path, "image/png", &bytes),
+            };
+            let reply = send(aim(&operation, &target, false), sample(target.group));
+            let missing = send(aim(&operation, &target, true), sample(MISSING));
             assert!(
                 reply.status >= 400,
                 "{operation} by the {who}: {} {}",

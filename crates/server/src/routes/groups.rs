@@ -2,11 +2,14 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use std::sync::Arc;
 use tenantry_api_types::{
     CreateGroup, DescendantsQuery, ErrorBody, GroupBody, GroupPage, ListQuery, ModuleBody,
     ModulesBody, UpdateGroup,
 };
-use tenantry_domain::{Action, Group, GroupEvent, GroupId, GroupName, Module};
+
+use tenantry_domain::{Action, Group, GroupDeleted, GroupEvent, GroupId, GroupName, Module};
+use tenantry_plugin_host::api::Hook;
 use tenantry_storage::groups::{self, DescendantFilter, StateFilter};
 
 use super::{page_request, page_response};
@@ -50,15 +53,21 @@ pub async fn create_group(
     let now = tenantry_storage::now();
     let new = new_group(body.0, now, state.trial_days)?;
     let who = caller.clone();
+    let plugins = Arc::clone(&state.plugins);
     let (group, event) = state
         .write(move |w| {
             let parent = groups::get(w.conn(), &who.scope, new.parent_id)
                 .map_err(|e| groups::parent_not_found(e, new.parent_id))?;
             who.authorize(Action::CreateCustomer, &parent)?;
-            groups::create(w, &who.scope, new, now)
+            let (group, event) = groups::create(w, &who.scope, new, now)?;
+            let event = GroupEvent::GroupCreated(event);
+            plugins.before(w, Hook::BeforeCreate, std::slice::from_ref(&event), &who)?;
+            Ok((group, event))
         })
         .await?;
-    events::publish(&caller, &[GroupEvent::GroupCreated(event)]);
+    let events = [event];
+    events::publish(&caller, &events);
+    state.after_hooks(Hook::AfterCreate, &events, &caller).await;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/groups/{}", group.id)))
         .insert_header((header::ETAG, etag(KIND, group.id.0, group.version)))
@@ -124,13 +133,16 @@ pub async fn update_group(
     let changes = group_changes(body.0, state.trial_days)?;
     let now = tenantry_storage::now();
     let who = caller.clone();
+    let plugins = Arc::clone(&state.plugins);
     let (group, changed) = state
         .write(move |w| {
             who.authorize(
                 Action::EditCustomer,
                 &groups::get(w.conn(), &who.scope, id)?,
             )?;
-            groups::update(w, &who.scope, id, changes, if_match, now)
+            let (group, changed) = groups::update(w, &who.scope, id, changes, if_match, now)?;
+            plugins.before(w, Hook::BeforeUpdate, &changed, &who)?;
+            Ok((group, changed))
         })
         .await?;
     if changed
@@ -141,6 +153,9 @@ pub async fn update_group(
         state.sessions.clear();
     }
     events::publish(&caller, &changed);
+    state
+        .after_hooks(Hook::AfterUpdate, &changed, &caller)
+        .await;
     Ok(ok_with_etag(group, &caller))
 }
 
@@ -171,18 +186,29 @@ pub async fn delete_group(
     let if_match = required_version(&req, KIND, id.0);
     let now = tenantry_storage::now();
     let who = caller.clone();
+    let plugins = Arc::clone(&state.plugins);
     let event = state
         .write(move |w| {
-            who.authorize(
-                Action::RemoveCustomer,
-                &groups::get(w.conn(), &who.scope, id)?,
-            )?;
+            let group = groups::get(w.conn(), &who.scope, id)?;
+            who.authorize(Action::RemoveCustomer, &group)?;
+            // Plugins see the group (and their records of it) before it goes.
+            if let Some(parent_id) = group.parent_id {
+                let leaving = GroupEvent::GroupDeleted(GroupDeleted {
+                    group_id: id,
+                    parent_id,
+                    name: group.name.clone(),
+                    at: now,
+                });
+                plugins.before(w, Hook::BeforeDelete, &[leaving], &who)?;
+            }
             groups::delete(w, &who.scope, id, if_match, now)
         })
         .await?;
     // The group's users went with it.
     state.sessions.clear();
-    events::publish(&caller, &[GroupEvent::GroupDeleted(event)]);
+    let events = [GroupEvent::GroupDeleted(event)];
+    events::publish(&caller, &events);
+    state.after_hooks(Hook::AfterDelete, &events, &caller).await;
     Ok(HttpResponse::NoContent().finish())
 }
 

@@ -10,6 +10,7 @@ mod groups;
 mod health;
 mod me;
 pub mod openapi;
+mod plugins;
 mod tokens;
 mod users;
 
@@ -37,6 +38,7 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
     cfg.service(auth::login)
         .service(auth::logout)
         .service(me::me)
+        .service(plugins::list_plugins)
         .service(groups::create_group)
         .service(groups::get_group)
         .service(groups::update_group)

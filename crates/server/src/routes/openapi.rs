@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         (name = "groups", description = "The customer tree"),
         (name = "users", description = "Users of a group, and API users' tokens"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "plugins", description = "What this installation loaded; each plugin's routes carry its name as tag"),
     )
 )]
 pub struct ApiDoc;

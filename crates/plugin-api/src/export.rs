@@ -1,0 +1,131 @@
+//! The unsafe glue behind `export_plugin!`: the C entry points, the buffers, `catch_unwind`, and
+//! the log forwarder. Plugin authors never touch this.
+
+use std::ffi::c_void;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::OnceLock;
+
+use tenantry_plugin_abi::{
+    ABI_VERSION, Buffer, HostTable, PluginTable, STATUS_ERROR, STATUS_OK, STATUS_PANIC,
+};
+
+use crate::Plugin;
+use crate::host::Host;
+use crate::messages::{PluginError, Request};
+
+static PLUGIN: OnceLock<Box<dyn Plugin>> = OnceLock::new();
+static HOST: OnceLock<HostTable> = OnceLock::new();
+static NAME: OnceLock<String> = OnceLock::new();
+
+/// Keeps the host's table and makes the plugin.
+///
+/// # Safety
+/// `host` must point at a valid host table.
+pub unsafe fn register(host: *const HostTable, make: fn() -> Box<dyn Plugin>) -> PluginTable {
+    if !host.is_null() {
+        // SAFETY: non-null, and the caller guarantees it is a valid table.
+        let table = unsafe { *host };
+        let _ = HOST.set(table);
+    }
+    // A constructor that panics leaves the plugin unset: every call then answers an error.
+    if let Ok(plugin) = catch_unwind(make) {
+        let name = plugin.manifest().name;
+        let _ = NAME.set(name);
+        let _ = PLUGIN.set(plugin);
+        let _ = log::set_logger(&FORWARDER).map(|()| log::set_max_level(log::LevelFilter::Info));
+    }
+    PluginTable {
+        abi_version: ABI_VERSION,
+        invoke,
+        free,
+    }
+}
+
+unsafe extern "C" fn free(buffer: Buffer) {
+    // SAFETY: the host hands back only buffers this library made with Buffer::from_vec.
+    drop(unsafe { buffer.into_vec() });
+}
+
+unsafe extern "C" fn invoke(
+    context: *mut c_void,
+    request: *const u8,
+    request_len: usize,
+    answer: *mut Buffer,
+) -> i32 {
+    let bytes = if request.is_null() {
+        Vec::new()
+    } else {
+        // SAFETY: the host passes request_len readable bytes for the duration of the call.
+        unsafe { std::slice::from_raw_parts(request, request_len) }.to_vec()
+    };
+    let outcome = catch_unwind(AssertUnwindSafe(|| handle(context, &bytes)));
+    let (status, body) = match outcome {
+        Ok(Ok(body)) => (STATUS_OK, body),
+        Ok(Err(error)) => (STATUS_ERROR, to_json(&error)),
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "the plugin panicked".to_owned());
+            (STATUS_PANIC, to_json(&PluginError::internal(message)))
+        }
+    };
+    if !answer.is_null() {
+        // SAFETY: the host passes a valid place for the answer.
+        unsafe { *answer = Buffer::from_vec(body) };
+    }
+    status
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    serde_json::to_vec(value).unwrap_or_else(|_| b"{}".to_vec())
+}
+
+fn handle(context: *mut c_void, bytes: &[u8]) -> Result<Vec<u8>, PluginError> {
+    let plugin = PLUGIN
+        .get()
+        .ok_or_else(|| PluginError::internal("the plugin failed to start"))?;
+    let table = HOST
+        .get()
+        .copied()
+        .ok_or_else(|| PluginError::internal("no host table"))?;
+    let host = Host { table, context };
+    let request: Request = serde_json::from_slice(bytes)
+        .map_err(|e| PluginError::internal(format!("unreadable request: {e}")))?;
+    match request {
+        Request::Manifest => Ok(to_json(&plugin.manifest())),
+        Request::Hook(call) => plugin.hook(&host, &call).map(|()| b"{}".to_vec()),
+        Request::Http(http) => plugin.http(&host, &http).map(|answer| to_json(&answer)),
+    }
+}
+
+/// Sends the plugin's `log` records to the host's log, under the plugin's name.
+struct Forwarder;
+
+static FORWARDER: Forwarder = Forwarder;
+
+impl log::Log for Forwarder {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Info
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        let (Some(host), Some(name)) = (HOST.get(), NAME.get()) else {
+            return;
+        };
+        let message = record.args().to_string();
+        // SAFETY: the host's log function reads both byte ranges during the call only.
+        unsafe {
+            (host.log)(
+                record.level() as u32,
+                name.as_ptr(),
+                name.len(),
+                message.as_ptr(),
+                message.len(),
+            )
+        };
+    }
+
+    fn flush(&self) {}
+}

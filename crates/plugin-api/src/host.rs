@@ -1,0 +1,209 @@
+//! What a plugin may ask of the host during a call: its own records in the host's database, and
+//! read-only views of the group tree. Every request runs in the host's current transaction, and
+//! only ever within the subtree of the group the call is about.
+
+use std::ffi::c_void;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tenantry_plugin_abi::{Buffer, HostTable, STATUS_OK};
+
+use crate::messages::{GroupInfo, PluginError};
+
+/// A host service request.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum HostRequest {
+    /// Creates a record (no `id`) or replaces one (with `id`).
+    PutRecord {
+        group_id: i64,
+        collection: String,
+        #[serde(default)]
+        id: Option<i64>,
+        /// What lists sort and filter by (e.g. an activity's date); empty when none.
+        #[serde(default)]
+        sort_key: String,
+        data: Value,
+    },
+    GetRecord {
+        group_id: i64,
+        collection: String,
+        id: i64,
+    },
+    ListRecords(ListRecords),
+    DeleteRecord {
+        group_id: i64,
+        collection: String,
+        id: i64,
+    },
+    /// Removes every record of a collection of a group (e.g. a reset).
+    DeleteCollection {
+        group_id: i64,
+        collection: String,
+    },
+    /// One group (within the call's scope).
+    Group {
+        id: i64,
+    },
+    /// A group's ancestors, root first, within the call's scope.
+    Ancestors {
+        id: i64,
+    },
+    /// A page of the group's descendants, in tree order.
+    Subtree {
+        id: i64,
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default = "default_limit")]
+        limit: i64,
+    },
+}
+
+fn default_limit() -> i64 {
+    50
+}
+
+/// A page of a group's records of one collection.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ListRecords {
+    pub group_id: i64,
+    pub collection: String,
+    /// Newest first (`sort_key` then id, descending), or oldest first.
+    #[serde(default)]
+    pub descending: bool,
+    /// Only records whose `sort_key` is at least this …
+    #[serde(default)]
+    pub from: Option<String>,
+    /// … and less than this.
+    #[serde(default)]
+    pub to: Option<String>,
+    /// The `next` of the previous page.
+    #[serde(default)]
+    pub cursor: Option<String>,
+    #[serde(default = "default_limit")]
+    pub limit: i64,
+}
+
+/// A record of the plugin's own.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub id: i64,
+    pub group_id: i64,
+    pub collection: String,
+    pub sort_key: String,
+    pub data: Value,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A page of records or groups, and where the next one starts.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    #[serde(default)]
+    pub next: Option<String>,
+}
+
+/// The host, for the duration of one call.
+#[derive(Debug)]
+pub struct Host {
+    pub(crate) table: HostTable,
+    pub(crate) context: *mut c_void,
+}
+
+impl Host {
+    /// Sends one request and reads its answer.
+    pub fn request<T: DeserializeOwned>(&self, request: &HostRequest) -> Result<T, PluginError> {
+        let bytes =
+            serde_json::to_vec(request).map_err(|e| PluginError::internal(e.to_string()))?;
+        let mut answer = Buffer::EMPTY;
+        // SAFETY: the table and context come from the host for this very call; the request
+        // buffer lives across the call; the answer is the host's, freed by the host's `free`.
+        let (status, text) = unsafe {
+            let status = (self.table.call)(self.context, bytes.as_ptr(), bytes.len(), &mut answer);
+            let text = answer.as_slice().to_vec();
+            (self.table.free)(answer);
+            (status, text)
+        };
+        if status == STATUS_OK {
+            serde_json::from_slice(&text).map_err(|e| PluginError::internal(e.to_string()))
+        } else {
+            Err(serde_json::from_slice(&text)
+                .unwrap_or_else(|_| PluginError::internal("the host failed")))
+        }
+    }
+
+    pub fn put_record(
+        &self,
+        group_id: i64,
+        collection: &str,
+        id: Option<i64>,
+        sort_key: &str,
+        data: Value,
+    ) -> Result<Record, PluginError> {
+        self.request(&HostRequest::PutRecord {
+            group_id,
+            collection: collection.to_owned(),
+            id,
+            sort_key: sort_key.to_owned(),
+            data,
+        })
+    }
+
+    pub fn get_record(
+        &self,
+        group_id: i64,
+        collection: &str,
+        id: i64,
+    ) -> Result<Option<Record>, PluginError> {
+        self.request(&HostRequest::GetRecord {
+            group_id,
+            collection: collection.to_owned(),
+            id,
+        })
+    }
+
+    pub fn list_records(&self, list: ListRecords) -> Result<Page<Record>, PluginError> {
+        self.request(&HostRequest::ListRecords(list))
+    }
+
+    /// Whether a record was there to delete.
+    pub fn delete_record(
+        &self,
+        group_id: i64,
+        collection: &str,
+        id: i64,
+    ) -> Result<bool, PluginError> {
+        self.request(&HostRequest::DeleteRecord {
+            group_id,
+            collection: collection.to_owned(),
+            id,
+        })
+    }
+
+    /// How many records were deleted.
+    pub fn delete_collection(&self, group_id: i64, collection: &str) -> Result<i64, PluginError> {
+        self.request(&HostRequest::DeleteCollection {
+            group_id,
+            collection: collection.to_owned(),
+        })
+    }
+
+    pub fn group(&self, id: i64) -> Result<GroupInfo, PluginError> {
+        self.request(&HostRequest::Group { id })
+    }
+
+    pub fn ancestors(&self, id: i64) -> Result<Vec<GroupInfo>, PluginError> {
+        self.request(&HostRequest::Ancestors { id })
+    }
+
+    pub fn subtree(
+        &self,
+        id: i64,
+        after: Option<String>,
+        limit: i64,
+    ) -> Result<Page<GroupInfo>, PluginError> {
+        self.request(&HostRequest::Subtree { id, after, limit })
+    }
+}

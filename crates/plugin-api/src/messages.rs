@@ -1,0 +1,223 @@
+//! The JSON messages that cross the boundary. Every struct tolerates fields it does not know
+//! (serde's default), and optional fields have defaults, so that host and plugin may grow them.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::event::Event;
+
+/// When a plugin is called about a group's lifecycle.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Hook {
+    /// Inside the transaction, after the group is written and before commit: may refuse.
+    BeforeCreate,
+    /// Inside the transaction (rename, properties, level, move), before commit: may refuse.
+    BeforeUpdate,
+    /// Inside the transaction, before the group is removed: may refuse.
+    BeforeDelete,
+    /// After commit; cannot fail the request (errors are logged).
+    AfterCreate,
+    AfterUpdate,
+    AfterDelete,
+}
+
+impl Hook {
+    pub const ALL: [Hook; 6] = [
+        Hook::BeforeCreate,
+        Hook::BeforeUpdate,
+        Hook::BeforeDelete,
+        Hook::AfterCreate,
+        Hook::AfterUpdate,
+        Hook::AfterDelete,
+    ];
+
+    pub fn may_refuse(self) -> bool {
+        matches!(
+            self,
+            Hook::BeforeCreate | Hook::BeforeUpdate | Hook::BeforeDelete
+        )
+    }
+}
+
+/// What a plugin says about itself at load time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The name `plugins.enabled` lists it by.
+    pub name: String,
+    pub version: String,
+    #[serde(default)]
+    pub hooks: Vec<Hook>,
+    #[serde(default)]
+    pub routes: Vec<Route>,
+}
+
+/// An HTTP route a plugin serves. The host authenticates the caller, finds the group `{id}` in
+/// the caller's scope and checks `action` (module and account type) before the plugin sees the
+/// request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Route {
+    /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
+    pub method: String,
+    /// Under `/api/v1`, starting `/groups/{id}/`; more `{name}` parameters may follow.
+    pub path: String,
+    /// The permission-table action the caller needs on the group (e.g. `view_branding`).
+    pub action: String,
+    /// One line for the OpenAPI document.
+    pub summary: String,
+    /// What the request body is, if it has one.
+    #[serde(default)]
+    pub body: Option<BodyKind>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BodyKind {
+    /// `application/json`, handed over parsed.
+    Json,
+    /// Raw bytes of an image (`image/png`, `image/svg+xml`), handed over as base64.
+    Image,
+}
+
+/// A message from the host.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Request {
+    Manifest,
+    Hook(HookCall),
+    Http(Box<HttpRequest>),
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HookCall {
+    pub hook: Hook,
+    /// What the one change did (an update may both rename and move).
+    pub events: Vec<Event>,
+    /// The user who made the change.
+    #[serde(default)]
+    pub actor: Option<Actor>,
+}
+
+/// Who is asking.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Actor {
+    pub user_id: i64,
+    pub group_id: i64,
+    pub role: String,
+    #[serde(default)]
+    pub security_officer: bool,
+}
+
+/// A group as plugins see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GroupInfo {
+    pub id: i64,
+    #[serde(default)]
+    pub parent_id: Option<i64>,
+    pub name: String,
+    pub level: String,
+}
+
+/// An HTTP request for one of the plugin's routes, already authorized.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct HttpRequest {
+    pub method: String,
+    /// The route's pattern, as declared in the manifest.
+    pub route: String,
+    /// The group `{id}`, found within the caller's scope.
+    pub group: GroupInfo,
+    /// Path parameters other than `{id}`, by name.
+    #[serde(default)]
+    pub params: serde_json::Map<String, Value>,
+    /// Query parameters, by name.
+    #[serde(default)]
+    pub query: serde_json::Map<String, Value>,
+    /// The parsed JSON body (routes with `BodyKind::Json`).
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// The raw body, base64 (routes with `BodyKind::Image`), and its content type.
+    #[serde(default)]
+    pub body_base64: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+    pub actor: Actor,
+}
+
+/// A plugin's answer to an HTTP request.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HttpAnswer {
+    pub status: u16,
+    /// A JSON body, or `null` for none (204).
+    #[serde(default)]
+    pub body: Value,
+    /// A non-JSON body (an image), base64, with its content type.
+    #[serde(default)]
+    pub body_base64: Option<String>,
+    #[serde(default)]
+    pub content_type: Option<String>,
+}
+
+impl HttpAnswer {
+    pub fn json(status: u16, body: Value) -> HttpAnswer {
+        HttpAnswer {
+            status,
+            body,
+            body_base64: None,
+            content_type: None,
+        }
+    }
+
+    pub fn no_content() -> HttpAnswer {
+        HttpAnswer::json(204, Value::Null)
+    }
+}
+
+/// An error a plugin returns; `code` becomes the API error's code where the host allows it
+/// (`plugin_refused` from a before-hook, `validation_failed`, `not_found`, `conflict`,
+/// `payload_too_large`, `unsupported_media_type`, `precondition_failed` from a route).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PluginError {
+    pub code: String,
+    pub message: String,
+    /// For `validation_failed`: the field at fault.
+    #[serde(default)]
+    pub field: Option<String>,
+}
+
+impl PluginError {
+    pub fn new(code: &str, message: impl Into<String>) -> PluginError {
+        PluginError {
+            code: code.to_owned(),
+            message: message.into(),
+            field: None,
+        }
+    }
+
+    /// A before-hook's refusal: nothing of the change is written.
+    pub fn refused(reason: impl Into<String>) -> PluginError {
+        PluginError::new("plugin_refused", reason)
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> PluginError {
+        PluginError {
+            field: Some(field.to_owned()),
+            ..PluginError::new("validation_failed", message)
+        }
+    }
+
+    pub fn not_found(what: &str) -> PluginError {
+        PluginError::new("not_found", format!("{what} not found"))
+    }
+
+    pub fn internal(message: impl Into<String>) -> PluginError {
+        PluginError::new("internal", message)
+    }
+}
+
+impl std::fmt::Display for PluginError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code, self.message)
+    }
+}
+
+impl std::error::Error for PluginError {}

@@ -1,0 +1,321 @@
+//! Plugins' HTTP routes, served under `/api/v1` behind the same gate as the host's own: the
+//! caller is authenticated, the group `{id}` is found within its scope (404 otherwise), the
+//! route's action is authorized (module, then account type), and only then is the plugin called
+//! — in a write transaction for changes, so that a plugin's error leaves nothing half-written.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix_web::http::{Method, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde_json::{Map, Value};
+use tenantry_api_types::ErrorCode;
+use tenantry_domain::{Action, DomainError, GroupId};
+use tenantry_plugin_host::api::{
+    BodyKind, HttpAnswer, HttpRequest as PluginRequest, Request, Route,
+};
+use tenantry_plugin_host::{Failure, LoadedPlugin};
+use tenantry_storage::groups;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{ContentBuilder, Required, ResponseBuilder};
+
+use super::services::{Services, group_info};
+use super::{KNOWN, Plugins, actor_of, failed};
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+/// Image bodies (logos) may be larger than JSON ones; the plugin checks its own limit below it.
+const IMAGE_BODY_LIMIT: usize = 1 << 20;
+
+/// One route of one plugin.
+#[derive(Clone, Debug)]
+struct Target {
+    plugin: Arc<LoadedPlugin>,
+    route: Route,
+    action: Action,
+}
+
+/// Registers every loaded plugin's routes, and `plugin_not_enabled` answers for the paths of
+/// known plugins that are not loaded.
+pub fn configure(cfg: &mut web::ServiceConfig, plugins: &Plugins) {
+    let mut by_path: BTreeMap<String, Vec<Target>> = BTreeMap::new();
+    for plugin in &plugins.loaded {
+        for route in &plugin.manifest.routes {
+            let Some(action) = parse_action(&route.action) else {
+                log::error!(
+                    "plugin {}: route {} {} names no known action {:?}; not served",
+                    plugin.manifest.name,
+                    route.method,
+                    route.path,
+                    route.action
+                );
+                continue;
+            };
+            by_path
+                .entry(format!("/api/v1{}", route.path))
+                .or_default()
+                .push(Target {
+                    plugin: Arc::clone(plugin),
+                    route: route.clone(),
+                    action,
+                });
+        }
+    }
+    for (path, targets) in by_path {
+        let mut resource = web::resource(path.as_str());
+        if targets
+            .iter()
+            .any(|t| t.route.body == Some(BodyKind::Image))
+        {
+            resource = resource.app_data(web::PayloadConfig::new(IMAGE_BODY_LIMIT));
+        }
+        for target in targets {
+            let Ok(method) = Method::from_bytes(target.route.method.as_bytes()) else {
+                continue;
+            };
+            let route = web::method(method);
+            resource = match target.route.body {
+                None => resource.route(route.to(move |req, state, caller| {
+                    serve(req, state, caller, target.clone(), Body::None)
+                })),
+                Some(BodyKind::Json) => {
+                    resource.route(route.to(move |req, state, caller, body: JsonBody<Value>| {
+                        serve(req, state, caller, target.clone(), Body::Json(body.0))
+                    }))
+                }
+                Some(BodyKind::Image) => {
+                    resource.route(route.to(move |req, state, caller, body: web::Bytes| {
+                        serve(req, state, caller, target.clone(), Body::Image(body))
+                    }))
+                }
+            };
+        }
+        cfg.service(resource);
+    }
+    for (name, segments) in KNOWN {
+        if plugins.is_loaded(name) {
+            continue;
+        }
+        for segment in segments {
+            for path in [
+                format!("/api/v1/groups/{{id}}/{segment}"),
+                format!("/api/v1/groups/{{id}}/{segment}/{{rest:.*}}"),
+            ] {
+                cfg.route(&path, web::to(move || not_enabled(name)));
+            }
+        }
+    }
+}
+
+async fn not_enabled(name: &'static str) -> Result<HttpResponse, ApiError> {
+    Err(ApiError::new(
+        ErrorCode::PluginNotEnabled,
+        format!("this installation does not run the {name} plugin"),
+    ))
+}
+
+fn parse_action(name: &str) -> Option<Action> {
+    Action::all().find(|action| action.as_str() == name)
+}
+
+enum Body {
+    None,
+    Json(Value),
+    Image(web::Bytes),
+}
+
+async fn serve(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    target: Target,
+    body: Body,
+) -> Result<HttpResponse, ApiError> {
+    // Any {id} that is not a number names no group: 404, as for the host's own routes.
+    let group_id = req
+        .match_info()
+        .get("id")
+        .and_then(|id| id.parse::<i64>().ok())
+        .map(GroupId)
+        .ok_or_else(|| ApiError::new(ErrorCode::NotFound, "group not found"))?;
+    let params: Map<String, Value> = req
+        .match_info()
+        .iter()
+        .filter(|(name, _)| *name != "id")
+        .map(|(name, value)| (name.to_owned(), Value::String(value.to_owned())))
+        .collect();
+    let query = web::Query::<BTreeMap<String, String>>::from_query(req.query_string())
+        .map_err(|e| ApiError::invalid_field("query", e.to_string()))?
+        .into_inner()
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or(v).trim().to_ascii_lowercase());
+    let (json, base64) = match body {
+        Body::None => (None, None),
+        Body::Json(value) => (Some(value), None),
+        Body::Image(bytes) => (None, Some(BASE64.encode(&bytes))),
+    };
+    let actor = actor_of(&caller);
+    let reads_only = req.method() == Method::GET;
+    let build = move |group: &tenantry_domain::Group| {
+        Request::Http(Box::new(PluginRequest {
+            method: target.route.method.clone(),
+            route: target.route.path.clone(),
+            group: group_info(group),
+            params,
+            query,
+            body: json,
+            body_base64: base64,
+            content_type,
+            actor,
+        }))
+    };
+    let plugin = Arc::clone(&target.plugin);
+    let action = target.action;
+    let answer = if reads_only {
+        state
+            .read(move |c| {
+                let group = groups::get(c, &caller.scope, group_id)?;
+                caller.authorize(action, &group)?;
+                let request = build(&group);
+                let name = plugin.manifest.name.clone();
+                let mut services = Services::reading(c, &name, group);
+                Ok(answer_of(&name, plugin.invoke(&request, &mut services))?)
+            })
+            .await?
+    } else {
+        state
+            .write(move |w| {
+                let group = groups::get(w.conn(), &caller.scope, group_id)?;
+                caller.authorize(action, &group)?;
+                let request = build(&group);
+                let name = plugin.manifest.name.clone();
+                let mut services = Services::writing(w, &name, group.id)?;
+                Ok(answer_of(&name, plugin.invoke(&request, &mut services))?)
+            })
+            .await?
+    };
+    respond(&target.plugin.manifest.name, answer)
+}
+
+/// The plugin's answer, or its error as a domain error (which rolls a write back).
+fn answer_of(plugin: &str, outcome: Result<Vec<u8>, Failure>) -> Result<HttpAnswer, DomainError> {
+    match outcome {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map_err(|e| failed(plugin, &Failure::Garbled(e.to_string()))),
+        Err(Failure::Error(error)) => Err(DomainError::Plugin {
+            plugin: plugin.to_owned(),
+            code: error.code,
+            message: error.message,
+            field: error.field,
+        }),
+        Err(failure) => Err(failed(plugin, &failure)),
+    }
+}
+
+fn respond(plugin: &str, answer: HttpAnswer) -> Result<HttpResponse, ApiError> {
+    let status = actix_web::http::StatusCode::from_u16(answer.status)
+        .ok()
+        .filter(|s| s.is_success() || s.is_redirection())
+        .ok_or_else(|| {
+            ApiError::from(failed(
+                plugin,
+                &Failure::Garbled(format!("status {}", answer.status)),
+            ))
+        })?;
+    let mut response = HttpResponse::build(status);
+    if let Some(encoded) = answer.body_base64 {
+        let bytes = BASE64
+            .decode(encoded)
+            .map_err(|e| ApiError::from(failed(plugin, &Failure::Garbled(e.to_string()))))?;
+        let content_type = answer
+            .content_type
+            .unwrap_or_else(|| "application/octet-stream".to_owned());
+        return Ok(response.content_type(content_type).body(bytes));
+    }
+    if answer.body.is_null() {
+        return Ok(response.finish());
+    }
+    Ok(response.json(answer.body))
+}
+
+/// The plugins' routes as OpenAPI operations, so that the published document (and every test
+/// driven by it) covers them like the host's own.
+pub fn openapi_paths(openapi: &mut utoipa::openapi::OpenApi, plugins: &Plugins) {
+    for plugin in &plugins.loaded {
+        for route in &plugin.manifest.routes {
+            let method = match route.method.as_str() {
+                "GET" => HttpMethod::Get,
+                "POST" => HttpMethod::Post,
+                "PUT" => HttpMethod::Put,
+                "PATCH" => HttpMethod::Patch,
+                "DELETE" => HttpMethod::Delete,
+                _ => continue,
+            };
+            let mut operation = OperationBuilder::new()
+                .summary(Some(route.summary.clone()))
+                .description(Some(format!(
+                    "Served by the {} plugin; needs `{}` on the group.",
+                    plugin.manifest.name, route.action
+                )))
+                .tag(plugin.manifest.name.clone())
+                .security(SecurityRequirement::new("bearer", Vec::<String>::new()))
+                .response("200", ResponseBuilder::new().description("Success"))
+                .response(
+                    "404",
+                    ResponseBuilder::new().description("No such group in the caller's subtree"),
+                );
+            for name in path_parameters(&route.path) {
+                operation = operation.parameter(
+                    ParameterBuilder::new()
+                        .name(name)
+                        .parameter_in(ParameterIn::Path)
+                        .required(Required::True),
+                );
+            }
+            match route.body {
+                Some(BodyKind::Json) => {
+                    operation = operation.request_body(Some(
+                        RequestBodyBuilder::new()
+                            .content("application/json", ContentBuilder::new().build())
+                            .required(Some(Required::True))
+                            .build(),
+                    ));
+                }
+                Some(BodyKind::Image) => {
+                    operation = operation.request_body(Some(
+                        RequestBodyBuilder::new()
+                            .content("image/png", ContentBuilder::new().build())
+                            .content("image/svg+xml", ContentBuilder::new().build())
+                            .required(Some(Required::True))
+                            .build(),
+                    ));
+                }
+                None => {}
+            }
+            openapi.paths.add_path_operation(
+                format!("/api/v1{}", route.path),
+                vec![method],
+                operation.build(),
+            );
+        }
+    }
+}
+
+fn path_parameters(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(str::to_owned)
+        .collect()
+}

@@ -1,0 +1,257 @@
+//! The plugins this installation runs: loaded at start-up from `[plugins]`, called with the
+//! group lifecycle hooks they ask for, and serving their HTTP routes behind the host's checks.
+
+mod http;
+mod services;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use tenantry_domain::{DomainError, GroupEvent};
+use tenantry_plugin_host::api::{Actor, Event, Hook, HookCall, Manifest, Request};
+use tenantry_plugin_host::{Failure, LoadedPlugin, PluginSpec};
+use tenantry_storage::{StoreError, Writer};
+
+pub use http::{configure, openapi_paths};
+use services::Services;
+
+use crate::caller::Caller;
+use crate::config::PluginSettings;
+
+/// First-party plugins and the path segments (below `/api/v1/groups/{id}/`) they serve: when
+/// one is not enabled, its paths answer `plugin_not_enabled` rather than a bare 404.
+pub const KNOWN: [(&str, &[&str]); 3] = [
+    ("branding", &["branding"]),
+    ("crm", &["contacts", "activities", "crm"]),
+    ("reporting", &["charts", "scheduled-reports"]),
+];
+
+/// The loaded plugins, in the order `plugins.enabled` lists them.
+#[derive(Debug, Default)]
+pub struct Plugins {
+    loaded: Vec<Arc<LoadedPlugin>>,
+}
+
+impl Plugins {
+    /// Loads every enabled plugin; any failure stops start-up with a message naming the file.
+    pub fn load(settings: &PluginSettings) -> anyhow::Result<Plugins> {
+        let specs: Vec<PluginSpec> = settings
+            .enabled
+            .iter()
+            .map(|name| PluginSpec {
+                name: name.clone(),
+                sha256: settings.sha256.get(name).cloned(),
+            })
+            .collect();
+        let loaded = tenantry_plugin_host::load(Path::new(&settings.dir), &specs)?;
+        for plugin in &loaded {
+            log::info!(
+                "plugin {} {} loaded from {} (hooks: {:?}; {} routes)",
+                plugin.manifest.name,
+                plugin.manifest.version,
+                plugin.path.display(),
+                plugin.manifest.hooks,
+                plugin.manifest.routes.len()
+            );
+        }
+        Ok(Plugins {
+            loaded: loaded.into_iter().map(Arc::new).collect(),
+        })
+    }
+
+    pub fn manifests(&self) -> impl Iterator<Item = &Manifest> {
+        self.loaded.iter().map(|p| &p.manifest)
+    }
+
+    pub fn is_loaded(&self, name: &str) -> bool {
+        self.manifests().any(|m| m.name == name)
+    }
+
+    fn with_hook(&self, hook: Hook) -> impl Iterator<Item = &Arc<LoadedPlugin>> {
+        self.loaded
+            .iter()
+            .filter(move |p| p.manifest.hooks.contains(&hook))
+    }
+
+    /// Whether any plugin asked for `hook` (so that callers skip building its payload).
+    pub fn wants(&self, hook: Hook) -> bool {
+        self.with_hook(hook).next().is_some()
+    }
+
+    /// Runs a `before_*` hook inside the change's transaction. A refusal or failure of any plugin
+    /// is returned as an error, which rolls the whole change back.
+    pub fn before(
+        &self,
+        w: &mut Writer<'_>,
+        hook: Hook,
+        events: &[GroupEvent],
+        caller: &Caller,
+    ) -> Result<(), StoreError> {
+        if !self.wants(hook) || events.is_empty() {
+            return Ok(());
+        }
+        let call = hook_call(hook, events, caller)?;
+        let target = target_of(events)?;
+        for plugin in self.with_hook(hook) {
+            let name = &plugin.manifest.name;
+            let mut services = Services::writing(w, name, target)?;
+            match plugin.invoke(&Request::Hook(call.clone()), &mut services) {
+                Ok(_) => {}
+                Err(Failure::Error(error)) => {
+                    return Err(DomainError::Plugin {
+                        plugin: name.clone(),
+                        code: "plugin_refused".to_owned(),
+                        message: format!("the {name} plugin refused: {}", error.message),
+                        field: None,
+                    }
+                    .into());
+                }
+                Err(failure) => return Err(failed(name, &failure).into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs an `after_*` hook once the change is committed, in a transaction of its own per
+    /// plugin. It cannot fail the request: errors and panics are logged.
+    pub fn after(
+        &self,
+        storage: &tenantry_storage::Storage,
+        hook: Hook,
+        events: &[GroupEvent],
+        caller: &Caller,
+    ) {
+        if !self.wants(hook) || events.is_empty() {
+            return;
+        }
+        let (call, target) = match (hook_call(hook, events, caller), target_of(events)) {
+            (Ok(call), Ok(target)) => (call, target),
+            (Err(e), _) | (_, Err(e)) => {
+                log::error!("cannot build the {hook:?} hook: {e}");
+                return;
+            }
+        };
+        for plugin in self.with_hook(hook) {
+            let name = &plugin.manifest.name;
+            let outcome = storage.write(|w| {
+                let mut services = Services::writing(w, name, target)?;
+                plugin
+                    .invoke(&Request::Hook(call.clone()), &mut services)
+                    .map_err(|failure| StoreError::from(failed(name, &failure)))
+            });
+            if let Err(error) = outcome {
+                log::error!("plugin {name}: {hook:?} failed (the change stands): {error}");
+            }
+        }
+    }
+}
+
+/// A plugin's failure (not a refusal): logged, and answered as `plugin_failed`.
+pub(crate) fn failed(plugin: &str, failure: &Failure) -> DomainError {
+    DomainError::Plugin {
+        plugin: plugin.to_owned(),
+        code: "plugin_failed".to_owned(),
+        message: failure.to_string(),
+        field: None,
+    }
+}
+
+/// The group a change is about (the first event's).
+fn target_of(events: &[GroupEvent]) -> Result<tenantry_domain::GroupId, StoreError> {
+    events
+        .first()
+        .map(|event| match event {
+            GroupEvent::GroupCreated(e) => e.group_id,
+            GroupEvent::GroupUpdated(e) => e.group_id,
+            GroupEvent::GroupMoved(e) => e.group_id,
+            GroupEvent::GroupDeleted(e) => e.group_id,
+        })
+        .ok_or_else(|| StoreError::Corrupt("a hook without events".to_owned()))
+}
+
+fn hook_call(hook: Hook, events: &[GroupEvent], caller: &Caller) -> Result<HookCall, StoreError> {
+    let events = events
+        .iter()
+        .map(to_plugin_event)
+        .collect::<Result<Vec<Event>, _>>()
+        .map_err(|e| StoreError::Corrupt(format!("an event plugins cannot read: {e}")))?;
+    Ok(HookCall {
+        hook,
+        events,
+        actor: Some(actor_of(caller)),
+    })
+}
+
+/// The domain's event, as plugins receive it: the same JSON (pinned by a test below).
+fn to_plugin_event(event: &GroupEvent) -> Result<Event, serde_json::Error> {
+    serde_json::from_value(serde_json::to_value(event)?)
+}
+
+pub(crate) fn actor_of(caller: &Caller) -> Actor {
+    Actor {
+        user_id: caller.actor.user_id.0,
+        group_id: caller.actor.group_id.0,
+        role: caller.actor.authority.role.as_str().to_owned(),
+        security_officer: caller.actor.authority.security_officer,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::DateTime;
+    use tenantry_domain::{
+        GroupChange, GroupCreated, GroupDeleted, GroupId, GroupMoved, GroupUpdated, Level,
+    };
+
+    use super::*;
+
+    #[test]
+    fn every_domain_event_reaches_plugins_whole() {
+        let at = DateTime::UNIX_EPOCH;
+        let events = [
+            GroupEvent::GroupCreated(GroupCreated {
+                group_id: GroupId(5),
+                parent_id: GroupId(1),
+                name: "Acme".into(),
+                level: Level::Reseller,
+                at,
+            }),
+            GroupEvent::GroupUpdated(GroupUpdated {
+                group_id: GroupId(5),
+                changes: vec![GroupChange::Name {
+                    before: "Acme".into(),
+                    after: "Acme 2".into(),
+                }],
+                at,
+            }),
+            GroupEvent::GroupMoved(GroupMoved {
+                group_id: GroupId(5),
+                from_parent: GroupId(1),
+                to_parent: GroupId(2),
+                subtree_size: 3,
+                at,
+            }),
+            GroupEvent::GroupDeleted(GroupDeleted {
+                group_id: GroupId(5),
+                parent_id: GroupId(2),
+                name: "Acme 2".into(),
+                at,
+            }),
+        ];
+        for event in &events {
+            let seen = to_plugin_event(event).unwrap();
+            assert_ne!(seen, Event::Unknown, "{event:?}");
+            assert_eq!(seen.group_id(), Some(5));
+            assert_eq!(
+                serde_json::to_value(&seen).unwrap(),
+                serde_json::to_value(event).unwrap(),
+                "nothing lost on the way"
+            );
+        }
+        let Event::GroupUpdated { changes, .. } = to_plugin_event(&events[1]).unwrap() else {
+            panic!("not an update");
+        };
+        assert_eq!(changes[0].field, "name");
+        assert_eq!(changes[0].after, "Acme 2");
+    }
+}

@@ -1,0 +1,268 @@
+//! The host services a plugin reaches during one call, bound to that call's connection (inside
+//! its transaction, for writes) and to the groups it may touch: it reads the target group, its
+//! ancestors and its subtree, and writes records of the target group only.
+
+use serde_json::{Value, json};
+use tenantry_domain::{Group, GroupId, TreePath};
+use tenantry_plugin_host::HostServices;
+use tenantry_plugin_host::api::{GroupInfo, HostRequest, ListRecords, PluginError, Record};
+use tenantry_storage::plugin_records::{self, Collection, PluginRecord, RecordQuery};
+use tenantry_storage::{Cursor, DbConnection, StoreError, Writer, groups};
+
+/// The connection of the call: a write transaction, or a read for `GET` routes.
+enum Access<'a, 'w> {
+    Read(&'a mut DbConnection),
+    Write(&'a mut Writer<'w>),
+}
+
+impl Access<'_, '_> {
+    fn conn(&mut self) -> &mut DbConnection {
+        match self {
+            Access::Read(conn) => conn,
+            Access::Write(w) => w.conn(),
+        }
+    }
+}
+
+pub struct Services<'a, 'w> {
+    access: Access<'a, 'w>,
+    plugin: String,
+    target: Group,
+}
+
+impl<'a, 'w> Services<'a, 'w> {
+    /// For a hook or a changing route: reads and writes in the caller's transaction.
+    pub fn writing(
+        w: &'a mut Writer<'w>,
+        plugin: &str,
+        target: GroupId,
+    ) -> Result<Services<'a, 'w>, StoreError> {
+        let target = whole_tree_get(w.conn(), target)?;
+        Ok(Services {
+            access: Access::Write(w),
+            plugin: plugin.to_owned(),
+            target,
+        })
+    }
+
+    /// For a reading route: no writes.
+    pub fn reading(conn: &'a mut DbConnection, plugin: &str, target: Group) -> Services<'a, 'w> {
+        Services {
+            access: Access::Read(conn),
+            plugin: plugin.to_owned(),
+            target,
+        }
+    }
+
+    fn may_read(&self, group: GroupId) -> bool {
+        group == self.target.id || self.target.path.ids().contains(&group)
+    }
+
+    fn check_read(&mut self, group: GroupId) -> Result<Group, PluginError> {
+        let found = whole_tree_get(self.access.conn(), group).map_err(store_error)?;
+        if self.may_read(group) || self.target.path.contains(&found.path) {
+            Ok(found)
+        } else {
+            Err(out_of_reach())
+        }
+    }
+
+    fn check_write(&mut self, group: GroupId) -> Result<&mut Writer<'w>, PluginError> {
+        if group != self.target.id {
+            return Err(out_of_reach());
+        }
+        match &mut self.access {
+            Access::Write(w) => Ok(w),
+            Access::Read(_) => Err(PluginError::internal(
+                "this request only reads: records cannot be written during it",
+            )),
+        }
+    }
+}
+
+fn out_of_reach() -> PluginError {
+    PluginError::new(
+        "forbidden",
+        "a plugin reaches only the call's group, its ancestors and its subtree",
+    )
+}
+
+fn store_error(error: StoreError) -> PluginError {
+    match error {
+        StoreError::Domain(domain) => PluginError::new("not_found", domain.to_string()),
+        other => {
+            log::error!("host service failed: {other}");
+            PluginError::internal("the host's storage failed")
+        }
+    }
+}
+
+/// A group anywhere in the tree (the services check reach themselves).
+fn whole_tree_get(conn: &mut DbConnection, id: GroupId) -> Result<Group, StoreError> {
+    let root = groups::root(conn)?.ok_or(StoreError::Corrupt("no root group".to_owned()))?;
+    groups::get(conn, &root.path, id)
+}
+
+pub fn group_info(group: &Group) -> GroupInfo {
+    GroupInfo {
+        id: group.id.0,
+        parent_id: group.parent_id.map(|p| p.0),
+        name: group.name.clone(),
+        level: group.level.as_str().to_owned(),
+    }
+}
+
+fn record(row: PluginRecord) -> Record {
+    Record {
+        id: row.id,
+        group_id: row.group_id,
+        collection: row.collection,
+        sort_key: row.sort_key,
+        data: serde_json::from_str(&row.data).unwrap_or(Value::Null),
+        created_at: row.created_at.and_utc().to_rfc3339(),
+        updated_at: row.updated_at.and_utc().to_rfc3339(),
+    }
+}
+
+fn to_value<T: serde::Serialize>(value: T) -> Result<Value, PluginError> {
+    serde_json::to_value(value).map_err(|e| PluginError::internal(e.to_string()))
+}
+
+impl HostServices for Services<'_, '_> {
+    fn call(&mut self, _plugin: &str, request: HostRequest) -> Result<Value, PluginError> {
+        let now = tenantry_storage::now();
+        match request {
+            HostRequest::PutRecord {
+                group_id,
+                collection,
+                id,
+                sort_key,
+                data,
+            } => {
+                let data = data.to_string();
+                let plugin = self.plugin.clone();
+                let w = self.check_write(GroupId(group_id))?;
+                let collection = Collection {
+                    plugin: &plugin,
+                    group: GroupId(group_id),
+                    name: &collection,
+                };
+                let row = plugin_records::put(w, collection, id, &sort_key, &data, now)
+                    .map_err(store_error)?;
+                to_value(record(row))
+            }
+            HostRequest::GetRecord {
+                group_id,
+                collection,
+                id,
+            } => {
+                self.check_read(GroupId(group_id))?;
+                let plugin = self.plugin.clone();
+                let collection = Collection {
+                    plugin: &plugin,
+                    group: GroupId(group_id),
+                    name: &collection,
+                };
+                let row =
+                    plugin_records::get(self.access.conn(), collection, id).map_err(store_error)?;
+                to_value(row.map(record))
+            }
+            HostRequest::ListRecords(list) => self.list(list),
+            HostRequest::DeleteRecord {
+                group_id,
+                collection,
+                id,
+            } => {
+                let plugin = self.plugin.clone();
+                let w = self.check_write(GroupId(group_id))?;
+                let collection = Collection {
+                    plugin: &plugin,
+                    group: GroupId(group_id),
+                    name: &collection,
+                };
+                to_value(plugin_records::delete(w, collection, id).map_err(store_error)?)
+            }
+            HostRequest::DeleteCollection {
+                group_id,
+                collection,
+            } => {
+                let plugin = self.plugin.clone();
+                let w = self.check_write(GroupId(group_id))?;
+                let collection = Collection {
+                    plugin: &plugin,
+                    group: GroupId(group_id),
+                    name: &collection,
+                };
+                to_value(plugin_records::delete_collection(w, collection).map_err(store_error)?)
+            }
+            HostRequest::Group { id } => to_value(group_info(&self.check_read(GroupId(id))?)),
+            HostRequest::Ancestors { id } => {
+                let group = self.check_read(GroupId(id))?;
+                let root = TreePath::root(group.path.ids()[0]);
+                let found =
+                    groups::ancestors(self.access.conn(), &root, group.id).map_err(store_error)?;
+                to_value(found.iter().map(group_info).collect::<Vec<_>>())
+            }
+            HostRequest::Subtree { id, after, limit } => {
+                let group = self.check_read(GroupId(id))?;
+                if !self.target.path.contains(&group.path) {
+                    return Err(out_of_reach());
+                }
+                let after = after
+                    .as_deref()
+                    .map(Cursor::parse)
+                    .transpose()
+                    .map_err(|e| PluginError::invalid("after", e.to_string()))?;
+                let page = tenantry_storage::PageRequest::new(Some(limit), after)
+                    .map_err(|e| PluginError::invalid("limit", e.to_string()))?;
+                let scope = self.target.path.clone();
+                let found = groups::descendants(
+                    self.access.conn(),
+                    &scope,
+                    &group,
+                    &groups::DescendantFilter::default(),
+                    &page,
+                )
+                .map_err(store_error)?;
+                Ok(json!({
+                    "items": found.items.iter().map(group_info).collect::<Vec<_>>(),
+                    "next": found.next.map(|c| c.token().to_owned()),
+                }))
+            }
+        }
+    }
+}
+
+impl Services<'_, '_> {
+    fn list(&mut self, list: ListRecords) -> Result<Value, PluginError> {
+        self.check_read(GroupId(list.group_id))?;
+        let after = list
+            .cursor
+            .as_deref()
+            .map(Cursor::parse)
+            .transpose()
+            .map_err(|e| PluginError::invalid("cursor", e.to_string()))?;
+        if !(1..=500).contains(&list.limit) {
+            return Err(PluginError::invalid("limit", "must be between 1 and 500"));
+        }
+        let query = RecordQuery {
+            descending: list.descending,
+            from: list.from,
+            to: list.to,
+            after,
+            limit: list.limit,
+        };
+        let plugin = self.plugin.clone();
+        let collection = Collection {
+            plugin: &plugin,
+            group: GroupId(list.group_id),
+            name: &list.collection,
+        };
+        let page =
+            plugin_records::list(self.access.conn(), collection, &query).map_err(store_error)?;
+        Ok(json!({
+            "items": page.items.into_iter().map(record).map(to_value).collect::<Result<Vec<_>, _>>()?,
+            "next": page.next.map(|c| c.token().to_owned()),
+        }))
+    }
+}

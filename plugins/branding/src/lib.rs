@@ -1,0 +1,312 @@
+//! The branding plugin: a group's own branding values (names, colours, support contact, logo and
+//! favicon), and the effective branding that resolves every field from the nearest group up the
+//! tree that sets it. A moved group's effective branding follows its new ancestors by itself:
+//! nothing is copied, everything is resolved when asked.
+
+mod images;
+mod values;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use tenantry_plugin_api::{
+    BodyKind, GroupInfo, Host, HttpAnswer, HttpRequest, ListRecords, Manifest, Plugin, PluginError,
+    Record, Route, Value, export_plugin, json,
+};
+
+use images::Image;
+use values::{FIELDS, Values};
+
+const VALUES: &str = "values";
+/// The images a group can set, each kept as metadata (small, read when resolving) and data.
+const IMAGES: [&str; 2] = ["logo", "favicon"];
+
+#[derive(Debug, Default)]
+pub struct Branding;
+
+fn route(method: &str, path: &str, action: &str, summary: &str, body: Option<BodyKind>) -> Route {
+    Route {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        action: action.to_owned(),
+        summary: summary.to_owned(),
+        body,
+    }
+}
+
+impl Plugin for Branding {
+    fn manifest(&self) -> Manifest {
+        let base = "/groups/{id}/branding";
+        let mut routes = vec![
+            route(
+                "GET",
+                base,
+                "view_branding",
+                "The group's own branding values",
+                None,
+            ),
+            route(
+                "PUT",
+                base,
+                "manage_branding",
+                "Replace the group's own branding values",
+                Some(BodyKind::Json),
+            ),
+            route(
+                "DELETE",
+                base,
+                "manage_branding",
+                "Reset: remove the group's own branding, images included",
+                None,
+            ),
+            route(
+                "GET",
+                &format!("{base}/effective"),
+                "view_branding",
+                "Every branding field as the group shows it, with the group it comes from",
+                None,
+            ),
+        ];
+        for image in IMAGES {
+            routes.push(route(
+                "PUT",
+                &format!("{base}/{image}"),
+                "manage_branding",
+                &format!("Set the group's {image} (PNG or SVG, at most 512 kB)"),
+                Some(BodyKind::Image),
+            ));
+            routes.push(route(
+                "GET",
+                &format!("{base}/{image}"),
+                "view_branding",
+                &format!("The {image} the group shows (its own or inherited)"),
+                None,
+            ));
+        }
+        Manifest {
+            name: "branding".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            hooks: Vec::new(),
+            routes,
+        }
+    }
+
+    fn http(&self, host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginError> {
+        let group = request.group.id;
+        let image = IMAGES
+            .iter()
+            .find(|image| request.route.ends_with(&format!("/{image}")))
+            .copied();
+        match (
+            request.method.as_str(),
+            image,
+            request.route.ends_with("/effective"),
+        ) {
+            ("GET", None, false) => Ok(HttpAnswer::json(200, own_view(host, group)?)),
+            ("PUT", None, false) => {
+                let body = request.body.clone().unwrap_or(Value::Null);
+                let values: Values = serde_json::from_value(body)
+                    .map_err(|e| PluginError::invalid("body", e.to_string()))?;
+                let values = values.validated()?;
+                let data = serde_json::to_value(&values)
+                    .map_err(|e| PluginError::internal(e.to_string()))?;
+                let existing = own(host, group, VALUES)?.map(|r| r.id);
+                host.put_record(group, VALUES, existing, "", data)?;
+                Ok(HttpAnswer::json(200, own_view(host, group)?))
+            }
+            ("DELETE", None, false) => {
+                host.delete_collection(group, VALUES)?;
+                for image in IMAGES {
+                    host.delete_collection(group, image)?;
+                    host.delete_collection(group, &data_collection(image))?;
+                }
+                Ok(HttpAnswer::no_content())
+            }
+            ("GET", None, true) => Ok(HttpAnswer::json(200, effective(host, request)?)),
+            ("PUT", Some(image), _) => put_image(host, request, image),
+            ("GET", Some(image), _) => get_image(host, request, image),
+            _ => Err(PluginError::not_found("route")),
+        }
+    }
+}
+
+fn data_collection(image: &str) -> String {
+    format!("{image}-data")
+}
+
+/// The group's one record of a collection, if it has one.
+fn own(host: &Host, group: i64, collection: &str) -> Result<Option<Record>, PluginError> {
+    let page = host.list_records(ListRecords {
+        group_id: group,
+        collection: collection.to_owned(),
+        descending: false,
+        from: None,
+        to: None,
+        cursor: None,
+        limit: 1,
+    })?;
+    Ok(page.items.into_iter().next())
+}
+
+fn image_meta(record: &Record) -> Value {
+    json!({
+        "content_type": record.data["content_type"],
+        "width": record.data["width"],
+        "height": record.data["height"],
+        "bytes": record.data["bytes"],
+        "updated_at": record.updated_at,
+    })
+}
+
+fn own_view(host: &Host, group: i64) -> Result<Value, PluginError> {
+    let values = own(host, group, VALUES)?
+        .map(|r| r.data)
+        .unwrap_or_else(|| json!(Values::default()));
+    let mut view = json!({"group_id": group, "values": values});
+    for image in IMAGES {
+        view[image] = own(host, group, image)?.map_or(Value::Null, |r| image_meta(&r));
+    }
+    Ok(view)
+}
+
+/// The group and its ancestors, nearest first.
+fn chain(host: &Host, group: &GroupInfo) -> Result<Vec<GroupInfo>, PluginError> {
+    let mut chain = host.ancestors(group.id)?;
+    chain.push(group.clone());
+    chain.reverse();
+    Ok(chain)
+}
+
+/// Which source a caller may be told about: its own group and what lies below it. A value that
+/// comes from above the caller's group shows as inherited, without naming the group.
+fn visible_source(chain: &[GroupInfo], caller_group: i64, source: i64) -> Option<i64> {
+    let caller_at = chain.iter().position(|g| g.id == caller_group)?;
+    let source_at = chain.iter().position(|g| g.id == source)?;
+    (source_at <= caller_at).then_some(source)
+}
+
+fn effective(host: &Host, request: &HttpRequest) -> Result<Value, PluginError> {
+    let group = &request.group;
+    let chain = chain(host, group)?;
+    let mut sets: Vec<(i64, Values)> = Vec::new();
+    for member in &chain {
+        if let Some(record) = own(host, member.id, VALUES)? {
+            let values: Values = serde_json::from_value(record.data).unwrap_or_default();
+            sets.push((member.id, values));
+        }
+    }
+    let mut fields = serde_json::Map::new();
+    for field in FIELDS {
+        let found = sets
+            .iter()
+            .find_map(|(id, values)| values.get(field).map(|v| (*id, v.clone())));
+        fields.insert(
+            field.to_owned(),
+            match found {
+                Some((source, value)) => json!({
+                    "value": value,
+                    "inherited": source != group.id,
+                    "source_group_id": visible_source(&chain, request.actor.group_id, source),
+                }),
+                None => json!({"value": null, "inherited": false, "source_group_id": null}),
+            },
+        );
+    }
+    let mut view = json!({"group_id": group.id, "fields": fields});
+    for image in IMAGES {
+        view[image] = match nearest_image(host, &chain, image)? {
+            Some((source, record)) => {
+                let mut meta = image_meta(&record);
+                meta["inherited"] = json!(source != group.id);
+                meta["source_group_id"] =
+                    json!(visible_source(&chain, request.actor.group_id, source));
+                meta["url"] = json!(format!("/api/v1/groups/{}/branding/{image}", group.id));
+                meta
+            }
+            None => Value::Null,
+        };
+    }
+    Ok(view)
+}
+
+fn nearest_image(
+    host: &Host,
+    chain: &[GroupInfo],
+    image: &str,
+) -> Result<Option<(i64, Record)>, PluginError> {
+    for member in chain {
+        if let Some(record) = own(host, member.id, image)? {
+            return Ok(Some((member.id, record)));
+        }
+    }
+    Ok(None)
+}
+
+fn put_image(host: &Host, request: &HttpRequest, image: &str) -> Result<HttpAnswer, PluginError> {
+    let group = request.group.id;
+    let encoded = request.body_base64.clone().unwrap_or_default();
+    let bytes = BASE64
+        .decode(&encoded)
+        .map_err(|_| PluginError::invalid("image", "could not be read"))?;
+    let content_type = request.content_type.as_deref();
+    let (width, height) = images::check(content_type, &bytes)?;
+    let stored = Image {
+        content_type: content_type.unwrap_or_default().to_owned(),
+        width,
+        height,
+        bytes: bytes.len(),
+        base64: encoded,
+    };
+    let meta = json!({
+        "content_type": stored.content_type, "width": width, "height": height, "bytes": stored.bytes,
+    });
+    let existing = own(host, group, image)?.map(|r| r.id);
+    let record = host.put_record(group, image, existing, "", meta)?;
+    let data = data_collection(image);
+    let existing = own(host, group, &data)?.map(|r| r.id);
+    let blob = serde_json::to_value(&stored).map_err(|e| PluginError::internal(e.to_string()))?;
+    host.put_record(group, &data, existing, "", blob)?;
+    Ok(HttpAnswer::json(200, image_meta(&record)))
+}
+
+fn get_image(host: &Host, request: &HttpRequest, image: &str) -> Result<HttpAnswer, PluginError> {
+    let chain = chain(host, &request.group)?;
+    let Some((source, _)) = nearest_image(host, &chain, image)? else {
+        return Err(PluginError::not_found(image));
+    };
+    let record =
+        own(host, source, &data_collection(image))?.ok_or_else(|| PluginError::not_found(image))?;
+    let stored: Image =
+        serde_json::from_value(record.data).map_err(|e| PluginError::internal(e.to_string()))?;
+    Ok(HttpAnswer {
+        status: 200,
+        body: Value::Null,
+        body_base64: Some(stored.base64),
+        content_type: Some(stored.content_type),
+    })
+}
+
+export_plugin!(Branding);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(id: i64) -> GroupInfo {
+        GroupInfo {
+            id,
+            parent_id: None,
+            name: format!("g{id}"),
+            level: "reseller".into(),
+        }
+    }
+
+    #[test]
+    fn sources_above_the_caller_are_not_named() {
+        // Nearest first: the target 9, its parent 5 (the caller's group), the root 1.
+        let chain = [group(9), group(5), group(1)];
+        assert_eq!(visible_source(&chain, 5, 9), Some(9));
+        assert_eq!(visible_source(&chain, 5, 5), Some(5));
+        assert_eq!(visible_source(&chain, 5, 1), None);
+        assert_eq!(visible_source(&chain, 1, 1), Some(1));
+    }
+}

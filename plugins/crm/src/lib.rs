@@ -1,0 +1,381 @@
+//! The CRM plugin: a group's contacts, and the communication activities with it (calls, emails,
+//! meetings, notes; past or upcoming). Renames and moves of a group record themselves as
+//! system-authored activities, in the change's own transaction. A group's contacts and
+//! activities go with the group: they are host records, removed with it.
+
+mod model;
+
+use chrono::Utc;
+use tenantry_plugin_api::{
+    BodyKind, Event, Hook, HookCall, Host, HttpAnswer, HttpRequest, ListRecords, Manifest, Plugin,
+    PluginError, Record, Route, Value, export_plugin, json,
+};
+
+use model::{Activity, ActivityInput, ActivityKind, Author, Contact, ContactInput, moment};
+
+const CONTACTS: &str = "contacts";
+const ACTIVITIES: &str = "activities";
+
+#[derive(Debug, Default)]
+pub struct Crm;
+
+fn route(method: &str, path: &str, action: &str, summary: &str, body: bool) -> Route {
+    Route {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        action: action.to_owned(),
+        summary: summary.to_owned(),
+        body: body.then_some(BodyKind::Json),
+    }
+}
+
+impl Plugin for Crm {
+    fn manifest(&self) -> Manifest {
+        let contacts = "/groups/{id}/contacts";
+        let contact = "/groups/{id}/contacts/{cid}";
+        let activities = "/groups/{id}/activities";
+        let activity = "/groups/{id}/activities/{aid}";
+        Manifest {
+            name: "crm".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            hooks: vec![Hook::BeforeUpdate],
+            routes: vec![
+                route(
+                    "GET",
+                    "/groups/{id}/crm",
+                    "view_contacts",
+                    "The group's last and next activity, and how many contacts it has",
+                    false,
+                ),
+                route(
+                    "GET",
+                    contacts,
+                    "view_contacts",
+                    "The group's contacts, by name",
+                    false,
+                ),
+                route("POST", contacts, "manage_contacts", "Add a contact", true),
+                route("GET", contact, "view_contacts", "One contact", false),
+                route(
+                    "PATCH",
+                    contact,
+                    "manage_contacts",
+                    "Change a contact",
+                    true,
+                ),
+                route(
+                    "DELETE",
+                    contact,
+                    "manage_contacts",
+                    "Remove a contact",
+                    false,
+                ),
+                route(
+                    "GET",
+                    activities,
+                    "view_contacts",
+                    "Activities, newest first (?when=past|upcoming)",
+                    false,
+                ),
+                route(
+                    "POST",
+                    activities,
+                    "manage_activities",
+                    "Record an activity",
+                    true,
+                ),
+                route("GET", activity, "view_contacts", "One activity", false),
+                route(
+                    "PATCH",
+                    activity,
+                    "manage_activities",
+                    "Change an activity",
+                    true,
+                ),
+                route(
+                    "DELETE",
+                    activity,
+                    "manage_activities",
+                    "Remove an activity",
+                    false,
+                ),
+            ],
+        }
+    }
+
+    fn hook(&self, host: &Host, call: &HookCall) -> Result<(), PluginError> {
+        if call.hook != Hook::BeforeUpdate {
+            return Ok(());
+        }
+        let user = call.actor.as_ref().map(|a| a.user_id);
+        for event in &call.events {
+            let (group, subject, at) = match event {
+                Event::GroupUpdated {
+                    group_id,
+                    changes,
+                    at,
+                } => {
+                    let Some(rename) = changes.iter().find(|c| c.field == "name") else {
+                        continue;
+                    };
+                    let subject = format!(
+                        "Renamed from {} to {}",
+                        rename.before.as_str().unwrap_or("?"),
+                        rename.after.as_str().unwrap_or("?")
+                    );
+                    (*group_id, subject, at)
+                }
+                Event::GroupMoved {
+                    group_id,
+                    from_parent,
+                    to_parent,
+                    at,
+                    ..
+                } => {
+                    let to = host.group(*to_parent).map(|g| g.name).unwrap_or_default();
+                    let subject =
+                        format!("Moved from group {from_parent} to {to} (group {to_parent})");
+                    (*group_id, subject, at)
+                }
+                _ => continue,
+            };
+            let when = chrono::DateTime::parse_from_rfc3339(at)
+                .map(|t| moment(t.with_timezone(&Utc)))
+                .unwrap_or_else(|_| moment(Utc::now()));
+            let activity = Activity {
+                kind: ActivityKind::Note,
+                subject,
+                notes: None,
+                when: when.clone(),
+                contact_id: None,
+                done: true,
+                author: Author {
+                    user_id: user,
+                    system: true,
+                },
+            };
+            host.put_record(group, ACTIVITIES, None, &when, to_value(&activity)?)?;
+        }
+        Ok(())
+    }
+
+    fn http(&self, host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginError> {
+        let group = request.group.id;
+        let param = |name: &str| -> Result<i64, PluginError> {
+            request
+                .params
+                .get(name)
+                .and_then(Value::as_str)
+                .and_then(|v| v.parse().ok())
+                .ok_or_else(|| PluginError::not_found(name))
+        };
+        let body = || request.body.clone().unwrap_or(Value::Null);
+        let author = Author {
+            user_id: Some(request.actor.user_id),
+            system: false,
+        };
+        match (request.method.as_str(), request.route.as_str()) {
+            ("GET", "/groups/{id}/crm") => summary(host, group),
+            ("GET", "/groups/{id}/contacts") => {
+                let page = host.list_records(listing(request, CONTACTS, false, None, None)?)?;
+                Ok(HttpAnswer::json(200, page_json(page.items, page.next)))
+            }
+            ("POST", "/groups/{id}/contacts") => {
+                let contact = parse::<ContactInput>(body())?.apply(None)?;
+                let record = host.put_record(
+                    group,
+                    CONTACTS,
+                    None,
+                    &contact.name.to_lowercase(),
+                    to_value(&contact)?,
+                )?;
+                Ok(HttpAnswer::json(201, shown(record)))
+            }
+            ("GET", "/groups/{id}/contacts/{cid}") => {
+                let record = existing(host, group, CONTACTS, param("cid")?)?;
+                Ok(HttpAnswer::json(200, shown(record)))
+            }
+            ("PATCH", "/groups/{id}/contacts/{cid}") => {
+                let record = existing(host, group, CONTACTS, param("cid")?)?;
+                let base: Contact = from_value(record.data)?;
+                let contact = parse::<ContactInput>(body())?.apply(Some(base))?;
+                let record = host.put_record(
+                    group,
+                    CONTACTS,
+                    Some(record.id),
+                    &contact.name.to_lowercase(),
+                    to_value(&contact)?,
+                )?;
+                Ok(HttpAnswer::json(200, shown(record)))
+            }
+            ("DELETE", "/groups/{id}/contacts/{cid}") => {
+                if !host.delete_record(group, CONTACTS, param("cid")?)? {
+                    return Err(PluginError::not_found("contact"));
+                }
+                Ok(HttpAnswer::no_content())
+            }
+            ("GET", "/groups/{id}/activities") => {
+                let now = moment(Utc::now());
+                let (from, to) = match request.query.get("when").and_then(Value::as_str) {
+                    None | Some("all") => (None, None),
+                    Some("past") => (None, Some(now)),
+                    Some("upcoming") => (Some(now), None),
+                    Some(_) => {
+                        return Err(PluginError::invalid(
+                            "when",
+                            "must be past, upcoming or all",
+                        ));
+                    }
+                };
+                let page = host.list_records(listing(request, ACTIVITIES, true, from, to)?)?;
+                Ok(HttpAnswer::json(200, page_json(page.items, page.next)))
+            }
+            ("POST", "/groups/{id}/activities") => {
+                let activity = parse::<ActivityInput>(body())?.apply(None, author)?;
+                check_contact(host, group, activity.contact_id)?;
+                let record = host.put_record(
+                    group,
+                    ACTIVITIES,
+                    None,
+                    &activity.when,
+                    to_value(&activity)?,
+                )?;
+                Ok(HttpAnswer::json(201, shown(record)))
+            }
+            ("GET", "/groups/{id}/activities/{aid}") => {
+                let record = existing(host, group, ACTIVITIES, param("aid")?)?;
+                Ok(HttpAnswer::json(200, shown(record)))
+            }
+            ("PATCH", "/groups/{id}/activities/{aid}") => {
+                let record = existing(host, group, ACTIVITIES, param("aid")?)?;
+                let base: Activity = from_value(record.data)?;
+                let activity = parse::<ActivityInput>(body())?.apply(Some(base), author)?;
+                check_contact(host, group, activity.contact_id)?;
+                let record = host.put_record(
+                    group,
+                    ACTIVITIES,
+                    Some(record.id),
+                    &activity.when,
+                    to_value(&activity)?,
+                )?;
+                Ok(HttpAnswer::json(200, shown(record)))
+            }
+            ("DELETE", "/groups/{id}/activities/{aid}") => {
+                if !host.delete_record(group, ACTIVITIES, param("aid")?)? {
+                    return Err(PluginError::not_found("activity"));
+                }
+                Ok(HttpAnswer::no_content())
+            }
+            _ => Err(PluginError::not_found("route")),
+        }
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, PluginError> {
+    serde_json::from_value(body).map_err(|e| PluginError::invalid("body", e.to_string()))
+}
+
+fn to_value<T: serde::Serialize>(value: &T) -> Result<Value, PluginError> {
+    serde_json::to_value(value).map_err(|e| PluginError::internal(e.to_string()))
+}
+
+fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, PluginError> {
+    serde_json::from_value(value)
+        .map_err(|e| PluginError::internal(format!("a stored record is unreadable: {e}")))
+}
+
+fn existing(host: &Host, group: i64, collection: &str, id: i64) -> Result<Record, PluginError> {
+    host.get_record(group, collection, id)?.ok_or_else(|| {
+        PluginError::not_found(if collection == CONTACTS {
+            "contact"
+        } else {
+            "activity"
+        })
+    })
+}
+
+/// An activity may name only a contact of its own group.
+fn check_contact(host: &Host, group: i64, contact: Option<i64>) -> Result<(), PluginError> {
+    match contact {
+        Some(id) if host.get_record(group, CONTACTS, id)?.is_none() => Err(PluginError::invalid(
+            "contact_id",
+            "is not a contact of this group",
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn listing(
+    request: &HttpRequest,
+    collection: &str,
+    descending: bool,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<ListRecords, PluginError> {
+    let limit = match request.query.get("limit").and_then(Value::as_str) {
+        None => 50,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| PluginError::invalid("limit", "must be between 1 and 500"))?,
+    };
+    Ok(ListRecords {
+        group_id: request.group.id,
+        collection: collection.to_owned(),
+        descending,
+        from,
+        to,
+        cursor: request
+            .query
+            .get("cursor")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+        limit,
+    })
+}
+
+/// A record as the API shows it: its fields, with id and times.
+fn shown(record: Record) -> Value {
+    let mut value = record.data;
+    if let Value::Object(map) = &mut value {
+        map.insert("id".to_owned(), json!(record.id));
+        map.insert("group_id".to_owned(), json!(record.group_id));
+        map.insert("created_at".to_owned(), json!(record.created_at));
+        map.insert("updated_at".to_owned(), json!(record.updated_at));
+    }
+    value
+}
+
+fn page_json(items: Vec<Record>, next: Option<String>) -> Value {
+    json!({
+        "has_more": next.is_some(),
+        "next_cursor": next,
+        "items": items.into_iter().map(shown).collect::<Vec<_>>(),
+    })
+}
+
+/// The group view's CRM corner: the last and the next activity.
+fn summary(host: &Host, group: i64) -> Result<HttpAnswer, PluginError> {
+    let now = moment(Utc::now());
+    let one = |descending: bool, from: Option<String>, to: Option<String>| {
+        host.list_records(ListRecords {
+            group_id: group,
+            collection: ACTIVITIES.to_owned(),
+            descending,
+            from,
+            to,
+            cursor: None,
+            limit: 1,
+        })
+        .map(|page| page.items.into_iter().next().map_or(Value::Null, shown))
+    };
+    let last = one(true, None, Some(now.clone()))?;
+    let next = one(false, Some(now), None)?;
+    Ok(HttpAnswer::json(
+        200,
+        json!({"group_id": group, "last_activity": last, "next_activity": next}),
+    ))
+}
+
+export_plugin!(Crm);
