@@ -6,6 +6,7 @@ mod groups;
 mod health;
 mod isolation;
 mod permissions;
+mod plugins;
 mod races;
 mod server;
 mod users;

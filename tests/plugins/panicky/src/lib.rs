@@ -1,0 +1,37 @@
+//! For the tests: a plugin whose hooks panic (before a create; after an update), and a route that
+//! panics. The host must stay up, fail the request cleanly and write nothing.
+
+use tenantry_plugin_api::{
+    Hook, HookCall, Host, HttpAnswer, HttpRequest, Manifest, Plugin, PluginError, Route,
+    export_plugin,
+};
+
+#[derive(Debug, Default)]
+pub struct Panicky;
+
+impl Plugin for Panicky {
+    fn manifest(&self) -> Manifest {
+        Manifest {
+            name: "panicky".to_owned(),
+            version: "0.0.0".to_owned(),
+            hooks: vec![Hook::BeforeCreate, Hook::AfterUpdate],
+            routes: vec![Route {
+                method: "GET".to_owned(),
+                path: "/groups/{id}/panic".to_owned(),
+                action: "view_group".to_owned(),
+                summary: "Panics".to_owned(),
+                body: None,
+            }],
+        }
+    }
+
+    fn hook(&self, _host: &Host, call: &HookCall) -> Result<(), PluginError> {
+        panic!("panicky plugin: {:?}", call.hook);
+    }
+
+    fn http(&self, _host: &Host, _request: &HttpRequest) -> Result<HttpAnswer, PluginError> {
+        panic!("panicky plugin: a route");
+    }
+}
+
+export_plugin!(Panicky);

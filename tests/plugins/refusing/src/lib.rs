@@ -1,0 +1,47 @@
+//! For the tests: a plugin that writes a record of its own and then refuses every removal and
+//! every rename to a name starting with "Forbidden" — so that a test can check that neither the
+//! change nor the plugin's own record survives the refusal.
+
+use tenantry_plugin_api::{
+    Event, Hook, HookCall, Host, Manifest, Plugin, PluginError, export_plugin, json,
+};
+
+#[derive(Debug, Default)]
+pub struct Refusing;
+
+impl Plugin for Refusing {
+    fn manifest(&self) -> Manifest {
+        Manifest {
+            name: "refusing".to_owned(),
+            version: "0.0.0".to_owned(),
+            hooks: vec![Hook::BeforeUpdate, Hook::BeforeDelete],
+            routes: Vec::new(),
+        }
+    }
+
+    fn hook(&self, host: &Host, call: &HookCall) -> Result<(), PluginError> {
+        for event in &call.events {
+            let Some(group) = event.group_id() else {
+                continue;
+            };
+            host.put_record(group, "seen", None, "", json!({"hook": call.hook}))?;
+            match event {
+                Event::GroupDeleted { .. } => {
+                    return Err(PluginError::refused("removals are frozen"));
+                }
+                Event::GroupUpdated { changes, .. }
+                    if changes.iter().any(|c| {
+                        c.field == "name"
+                            && c.after.as_str().is_some_and(|n| n.starts_with("Forbidden"))
+                    }) =>
+                {
+                    return Err(PluginError::refused("that name is not allowed"));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+export_plugin!(Refusing);

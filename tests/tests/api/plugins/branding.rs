@@ -1,0 +1,211 @@
+//! The branding plugin: own values, inheritance field by field, moves, reset, images.
+
+use serde_json::{Value, json};
+use tenantry_tests::TestServer;
+
+use crate::isolation::png;
+
+fn effective(server: &TestServer, group: i64) -> Value {
+    server
+        .get(&format!("/api/v1/groups/{group}/branding/effective"))
+        .expect(200)
+        .body
+}
+
+#[test]
+fn branding_is_inherited_field_by_field_and_follows_a_move() {
+    let server = TestServer::start();
+    let sub = server.create_group("Sub", 1, "sub_distributor");
+    let reseller_a = server.create_group("Reseller A", sub, "reseller");
+    let reseller_b = server.create_group("Reseller B", sub, "reseller");
+    let customer = server.create_group("Customer", reseller_a, "end_customer");
+    server
+        .put(
+            "/api/v1/groups/1/branding",
+            json!({"company_name": "Root Backup", "main_color": "#112233",
+                   "navigation_text_color": "#ffffff"}),
+        )
+        .expect(200);
+    server
+        .put(
+            &format!("/api/v1/groups/{sub}/branding"),
+            json!({"company_name": "Sub Backup"}),
+        )
+        .expect(200);
+    server
+        .put(
+            &format!("/api/v1/groups/{reseller_a}/branding"),
+            json!({"main_color": "#aa0000"}),
+        )
+        .expect(200);
+
+    // Three levels: the name from Sub, the main colour from Reseller A, the text colour from
+    // the root.
+    let seen = effective(&server, customer);
+    assert_eq!(seen["fields"]["company_name"]["value"], "Sub Backup");
+    assert_eq!(seen["fields"]["company_name"]["source_group_id"], sub);
+    assert_eq!(seen["fields"]["main_color"]["value"], "#aa0000");
+    assert_eq!(seen["fields"]["main_color"]["source_group_id"], reseller_a);
+    assert_eq!(seen["fields"]["navigation_text_color"]["value"], "#ffffff");
+    assert_eq!(
+        seen["fields"]["navigation_text_color"]["source_group_id"],
+        1
+    );
+    assert_eq!(seen["fields"]["support_url"]["value"], Value::Null);
+
+    // Overriding one field on the customer leaves the others inherited.
+    server
+        .put(
+            &format!("/api/v1/groups/{customer}/branding"),
+            json!({"main_color": "#00ff00"}),
+        )
+        .expect(200);
+    let seen = effective(&server, customer);
+    assert_eq!(seen["fields"]["main_color"]["value"], "#00ff00");
+    assert_eq!(seen["fields"]["main_color"]["inherited"], false);
+    assert_eq!(seen["fields"]["company_name"]["value"], "Sub Backup");
+
+    // Moved under another reseller, it inherits from its new ancestors.
+    server
+        .put(
+            &format!("/api/v1/groups/{reseller_b}/branding"),
+            json!({"company_name": "B Backup"}),
+        )
+        .expect(200);
+    server
+        .patch(
+            &format!("/api/v1/groups/{customer}"),
+            json!({"parent_id": reseller_b}),
+        )
+        .expect(200);
+    let seen = effective(&server, customer);
+    assert_eq!(seen["fields"]["company_name"]["value"], "B Backup");
+    assert_eq!(
+        seen["fields"]["company_name"]["source_group_id"],
+        reseller_b
+    );
+
+    // Reset: its own values go, and everything is inherited again.
+    server
+        .delete(&format!("/api/v1/groups/{customer}/branding"))
+        .expect(204);
+    let own = server
+        .get(&format!("/api/v1/groups/{customer}/branding"))
+        .expect(200);
+    assert_eq!(own.body["values"]["main_color"], Value::Null);
+    let seen = effective(&server, customer);
+    assert_eq!(seen["fields"]["main_color"]["value"], "#112233");
+    assert_eq!(seen["fields"]["main_color"]["source_group_id"], 1);
+}
+
+#[test]
+fn a_customer_sees_inherited_branding_without_the_groups_above_it() {
+    let server = TestServer::start();
+    let acme = server.create_group("Acme", 1, "reseller");
+    server
+        .put(
+            "/api/v1/groups/1/branding",
+            json!({"product_name": "Root Cloud"}),
+        )
+        .expect(200);
+    let (_, token) = server.create_user(acme, "ann@acme.example", "supporter", false);
+    let seen = server
+        .with_token(&token)
+        .get(&format!("/api/v1/groups/{acme}/branding/effective"))
+        .expect(200);
+    assert_eq!(seen.body["fields"]["product_name"]["value"], "Root Cloud");
+    assert_eq!(seen.body["fields"]["product_name"]["inherited"], true);
+    assert_eq!(
+        seen.body["fields"]["product_name"]["source_group_id"],
+        Value::Null
+    );
+    // Reading is for everyone; changing is for SuperUsers and Administrators.
+    server
+        .with_token(&token)
+        .put(
+            &format!("/api/v1/groups/{acme}/branding"),
+            json!({"product_name": "Mine"}),
+        )
+        .expect_error(403, "forbidden");
+}
+
+#[test]
+fn bad_values_are_refused_by_field() {
+    let server = TestServer::start();
+    for (field, value) in [
+        ("main_color", "red"),
+        ("navigation_text_color", "#12345"),
+        ("support_email", "nobody"),
+        ("support_url", "ftp://x.example"),
+    ] {
+        let reply = server
+            .put("/api/v1/groups/1/branding", json!({ field: value }))
+            .expect_error(422, "validation_failed");
+        assert_eq!(reply.body["errors"][0]["field"], field);
+    }
+    server
+        .put("/api/v1/groups/1/branding", json!({"colour": "#123456"}))
+        .expect_error(422, "validation_failed");
+}
+
+#[test]
+fn logos_are_checked_stored_and_inherited() {
+    let server = TestServer::start();
+    let acme = server.create_group("Acme", 1, "reseller");
+    let root = server.with_token(&server.token);
+    let stored = root
+        .raw("PUT", "/api/v1/groups/1/branding/logo", "image/png", &png())
+        .expect(200);
+    assert_eq!(stored.body["width"], 64.0);
+    let logo = server
+        .get(&format!("/api/v1/groups/{acme}/branding/logo"))
+        .expect(200);
+    assert_eq!(logo.header("content-type"), Some("image/png"));
+    let seen = effective(&server, acme);
+    assert_eq!(seen["logo"]["inherited"], true);
+    assert_eq!(seen["logo"]["source_group_id"], 1);
+
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="30"><rect width="5" height="5"/></svg>"#;
+    root.raw(
+        "PUT",
+        &format!("/api/v1/groups/{acme}/branding/logo"),
+        "image/svg+xml",
+        svg,
+    )
+    .expect(200);
+    let logo = server
+        .get(&format!("/api/v1/groups/{acme}/branding/logo"))
+        .expect(200);
+    assert_eq!(logo.header("content-type"), Some("image/svg+xml"));
+    assert_eq!(logo.text.as_bytes(), svg);
+
+    let scripted = br#"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="30"><script>alert(1)</script></svg>"#;
+    root.raw(
+        "PUT",
+        &format!("/api/v1/groups/{acme}/branding/logo"),
+        "image/svg+xml",
+        scripted,
+    )
+    .expect_error(422, "validation_failed");
+    root.raw(
+        "PUT",
+        &format!("/api/v1/groups/{acme}/branding/logo"),
+        "image/gif",
+        b"GIF89a",
+    )
+    .expect_error(415, "unsupported_media_type");
+    let mut huge = png();
+    huge.resize(600 * 1024, 0);
+    root.raw(
+        "PUT",
+        &format!("/api/v1/groups/{acme}/branding/favicon"),
+        "image/png",
+        &huge,
+    )
+    .expect_error(413, "payload_too_large");
+    // The refused uploads changed nothing.
+    let logo = server
+        .get(&format!("/api/v1/groups/{acme}/branding/logo"))
+        .expect(200);
+    assert_eq!(logo.text.as_bytes(), svg);
+}

@@ -1,0 +1,172 @@
+//! The plugin system: loading, refusing to load, hooks that refuse or panic, unknown plugins.
+
+use std::process::Command;
+
+use serde_json::json;
+use tenantry_tests::{TestDatabase, TestServer, plugins_dir};
+
+use super::records;
+use crate::groups::group_count;
+
+fn with_plugins(enabled: &str) -> TestServer {
+    TestServer::start_with(
+        TestDatabase::fresh(),
+        &[("TENANTRY__PLUGINS__ENABLED", enabled)],
+    )
+}
+
+#[test]
+fn the_default_installation_runs_branding_and_crm() {
+    let server = TestServer::start();
+    let list = server.get("/api/v1/plugins").expect(200);
+    let names: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["branding", "crm"]);
+    let crm = &list.body["items"][1];
+    assert_eq!(crm["hooks"], json!(["before_update"]));
+    assert!(
+        crm["routes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["path"] == "/api/v1/groups/{id}/contacts" && r["method"] == "POST")
+    );
+    // Their routes are in the published document, like the host's own.
+    let doc = server
+        .with_token("")
+        .get("/api/v1/openapi.json")
+        .expect(200);
+    assert!(doc.body["paths"]["/api/v1/groups/{id}/branding/effective"]["get"].is_object());
+}
+
+#[test]
+fn a_plugin_not_enabled_is_never_loaded_and_its_paths_say_so() {
+    let server = with_plugins("crm");
+    let list = server.get("/api/v1/plugins").expect(200);
+    assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
+    for path in [
+        "/api/v1/groups/1/branding",
+        "/api/v1/groups/1/branding/effective",
+    ] {
+        server.get(path).expect_error(404, "plugin_not_enabled");
+    }
+    server
+        .put("/api/v1/groups/1/branding", json!({"company_name": "x"}))
+        .expect_error(404, "plugin_not_enabled");
+    server.get("/api/v1/groups/1/contacts").expect(200);
+    let none = with_plugins("");
+    none.get("/api/v1/groups/1/contacts")
+        .expect_error(404, "plugin_not_enabled");
+    none.get("/api/v1/groups/1/charts/devices")
+        .expect_error(404, "plugin_not_enabled");
+}
+
+#[test]
+fn start_up_stops_on_a_missing_foreign_or_tampered_plugin() {
+    let missing = TestServer::run_to_exit(
+        TestDatabase::fresh(),
+        &[("TENANTRY__PLUGINS__ENABLED", "branding,nosuch")],
+    );
+    assert!(
+        missing.contains("libtenantry_plugin_nosuch.so") && missing.contains("does not exist"),
+        "{missing}"
+    );
+    let foreign = TestServer::run_to_exit(
+        TestDatabase::fresh(),
+        &[("TENANTRY__PLUGINS__ENABLED", "wrong-abi")],
+    );
+    assert!(
+        foreign.contains("libtenantry_plugin_wrong_abi.so") && foreign.contains("ABI version"),
+        "{foreign}"
+    );
+    let tampered = TestServer::run_to_exit(
+        TestDatabase::fresh(),
+        &[("TENANTRY__PLUGINS__SHA256__BRANDING", &"0".repeat(64))],
+    );
+    assert!(
+        tampered.contains("libtenantry_plugin_branding.so") && tampered.contains("SHA-256"),
+        "{tampered}"
+    );
+}
+
+#[test]
+fn a_correct_pin_loads() {
+    let file = plugins_dir().join("libtenantry_plugin_branding.so");
+    let output = Command::new("sha256sum").arg(&file).output().unwrap();
+    let digest = String::from_utf8(output.stdout).unwrap();
+    let digest = digest.split_whitespace().next().unwrap().to_owned();
+    let server = TestServer::start_with(
+        TestDatabase::fresh(),
+        &[("TENANTRY__PLUGINS__SHA256__BRANDING", &digest)],
+    );
+    server.get("/api/v1/groups/1/branding").expect(200);
+}
+
+#[test]
+fn a_panicking_hook_fails_the_request_cleanly_and_writes_nothing() {
+    let server = with_plugins("panicky");
+    let before = group_count(&server);
+    server
+        .post(
+            "/api/v1/groups",
+            json!({"name": "Doomed", "parent_id": 1, "level": "reseller"}),
+        )
+        .expect_error(500, "plugin_failed");
+    assert_eq!(group_count(&server), before, "the create was rolled back");
+    server.get("/healthz").expect(200);
+    assert!(server.log().contains("panicky"), "the panic is logged");
+    // A panicking route fails the same way, and the server carries on.
+    server
+        .get("/api/v1/groups/1/panic")
+        .expect_error(500, "plugin_failed");
+    // An after-hook's panic cannot fail a change that is already committed.
+    server
+        .patch("/api/v1/groups/1", json!({"name": "Renamed Root"}))
+        .expect(200);
+    assert_eq!(
+        server.get("/api/v1/groups/1").expect(200).body["name"],
+        "Renamed Root"
+    );
+}
+
+#[test]
+fn a_refusing_hook_leaves_nothing_written() {
+    let server = with_plugins("refusing");
+    let acme = server.create_group("Acme", 1, "reseller");
+    let refused = server
+        .delete(&format!("/api/v1/groups/{acme}"))
+        .expect_error(409, "plugin_refused");
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("removals are frozen")
+    );
+    server.get(&format!("/api/v1/groups/{acme}")).expect(200);
+    server
+        .patch(
+            &format!("/api/v1/groups/{acme}"),
+            json!({"name": "Forbidden Acme"}),
+        )
+        .expect_error(409, "plugin_refused");
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/groups/{acme}"))
+            .expect(200)
+            .body["name"],
+        "Acme"
+    );
+    // The plugin's own record, written before it refused, went with the refusal.
+    assert_eq!(records(&server, "refusing", acme, "seen"), 0);
+    server
+        .patch(
+            &format!("/api/v1/groups/{acme}"),
+            json!({"name": "Acme Two"}),
+        )
+        .expect(200);
+    assert_eq!(records(&server, "refusing", acme, "seen"), 1);
+}
