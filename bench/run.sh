@@ -13,19 +13,9 @@ DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 CONNECTIONS=${CONNECTIONS:-64}
 DATABASE=${DATABASE:-sqlite}
-ADMIN_PASSWORD="bench admin password"
-
-if ! command -v wrk >/dev/null; then
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-        apt-get update -qq && apt-get install -y -qq wrk curl >/dev/null
-    else
-        echo "wrk is missing: apt-get install wrk" >&2; exit 2
-    fi
-fi
-# bench-baseline adds GET /bench/groups/{id}: GET one group without authentication, to measure
-# what authentication and authorization cost in the same run. Never deploy this build.
-cargo build --release --quiet -p tenantry-server --features bench-baseline
-server=target/release/tenantry-server
+source bench/lib.sh
+ensure_wrk
+build_release
 
 work=$(mktemp -d)
 pg_db=""
@@ -38,27 +28,18 @@ case "$DATABASE" in
     *) echo "DATABASE must be sqlite or postgres" >&2; exit 2 ;;
 esac
 cleanup() {
-    [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+    for pid in ${pids:-}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
     [ -n "$pg_db" ] && psql -q -h 127.0.0.1 -U root -d postgres -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" || true
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-export TENANTRY__DATABASE__URL="$url" TENANTRY__BOOTSTRAP__ADMIN_PASSWORD="$ADMIN_PASSWORD" \
-       TENANTRY__BOOTSTRAP__ADMIN_EMAIL=admin@bench.example \
-       TENANTRY__LOG__LEVEL=warn TENANTRY__SERVER__PORT=0 TENANTRY__SERVER__HOST=127.0.0.1
-
+export TENANTRY__DATABASE__URL="$url"
 echo "seed: $("$server" seed --shape 10,10,10,110 | cut -d';' -f1)"
-"$server" > "$work/stdout" 2> "$work/stderr" &
-pid=$!
-for _ in $(seq 100); do grep -q "listening on" "$work/stdout" && break; sleep 0.1; done
-base=$(sed -n 's/^tenantry-server listening on //p' "$work/stdout" | head -1)
-[ -n "$base" ] || { cat "$work/stderr" >&2; exit 1; }
+start_server main
+base=$base_main
 # Every load runs as the root's SuperUser, with one session token.
-TENANTRY_BENCH_TOKEN=$(curl -sf "$base/api/v1/auth/login" -H 'Content-Type: application/json' \
-    -d "{\"group\": \"My Company\", \"username\": \"admin@bench.example\", \"password\": \"$ADMIN_PASSWORD\"}" \
-    | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-[ -n "$TENANTRY_BENCH_TOKEN" ] || { echo "login failed" >&2; cat "$work/stderr" >&2; exit 1; }
+TENANTRY_BENCH_TOKEN=$token_main
 export TENANTRY_BENCH_TOKEN
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; backend: $DATABASE; wrk $DURATION"

@@ -60,6 +60,16 @@ impl LoadedPlugin {
     ) -> Result<Vec<u8>, Failure> {
         invoke(&self.table, &self.manifest.name, request, services)
     }
+
+    /// Sends a message already encoded as the JSON of a [`Request`] (a hook's payload is built
+    /// once for every plugin that asked for it).
+    pub fn invoke_encoded(
+        &self,
+        request: &[u8],
+        services: &mut dyn HostServices,
+    ) -> Result<Vec<u8>, Failure> {
+        invoke_bytes(&self.table, &self.manifest.name, request, services)
+    }
 }
 
 pub(crate) fn invoke(
@@ -69,6 +79,15 @@ pub(crate) fn invoke(
     services: &mut dyn HostServices,
 ) -> Result<Vec<u8>, Failure> {
     let bytes = serde_json::to_vec(request).map_err(|e| Failure::Garbled(e.to_string()))?;
+    invoke_bytes(table, plugin, &bytes, services)
+}
+
+fn invoke_bytes(
+    table: &PluginTable,
+    plugin: &str,
+    bytes: &[u8],
+    services: &mut dyn HostServices,
+) -> Result<Vec<u8>, Failure> {
     let mut context = CallContext { plugin, services };
     let mut answer = Buffer::EMPTY;
     // SAFETY: the table comes from a verified plugin of this ABI version; the request bytes and

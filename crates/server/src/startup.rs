@@ -165,12 +165,13 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             ))
             .route("/api/v1/openapi.json", web::get().to(openapi_json))
             .configure(|cfg| baseline(cfg, &root))
-            .configure(|cfg| plugins::configure(cfg, &plugins))
             .into_utoipa_app()
             .service(healthz)
             .service(readyz)
             .service(scope("/api/v1").configure(routes::api))
             .into_app()
+            // After the host's own routes: those are matched first, and most requests are theirs.
+            .configure(|cfg| plugins::configure(cfg, &plugins))
             .default_service(web::to(no_route))
     })
     .shutdown_timeout(settings.server.shutdown_timeout_secs);

@@ -94,49 +94,56 @@ pub fn put(
 ) -> StoreResult<PluginRecord> {
     check(&collection, sort_key, data)?;
     let conn = w.conn();
-    let id = match id {
-        Some(id) => {
-            let changed = diesel::update(
-                plugin_records::table
-                    .filter(plugin_records::id.eq(id))
-                    .filter(plugin_records::plugin.eq(collection.plugin))
-                    .filter(plugin_records::group_id.eq(collection.group.0))
-                    .filter(plugin_records::collection.eq(collection.name)),
-            )
-            .set((
-                plugin_records::sort_key.eq(sort_key),
-                plugin_records::data.eq(data),
-                plugin_records::updated_at.eq(now.naive_utc()),
-            ))
-            .execute(conn)?;
-            if changed == 0 {
-                return Err(DomainError::NotFound { what: "record" }.into());
-            }
-            id
+    if let Some(id) = id {
+        let changed = diesel::update(
+            plugin_records::table
+                .filter(plugin_records::id.eq(id))
+                .filter(plugin_records::plugin.eq(collection.plugin))
+                .filter(plugin_records::group_id.eq(collection.group.0))
+                .filter(plugin_records::collection.eq(collection.name)),
+        )
+        .set((
+            plugin_records::sort_key.eq(sort_key),
+            plugin_records::data.eq(data),
+            plugin_records::updated_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+        if changed == 0 {
+            return Err(DomainError::NotFound { what: "record" }.into());
         }
-        None => {
-            let row = (
-                plugin_records::plugin.eq(collection.plugin),
-                plugin_records::group_id.eq(collection.group.0),
-                plugin_records::collection.eq(collection.name),
-                plugin_records::sort_key.eq(sort_key),
-                plugin_records::data.eq(data),
-                plugin_records::created_at.eq(now.naive_utc()),
-                plugin_records::updated_at.eq(now.naive_utc()),
-            );
-            match conn {
-                DbConnection::Sqlite(c) => diesel::insert_into(plugin_records::table)
-                    .values(row)
-                    .returning(plugin_records::id)
-                    .get_result(c)?,
-                DbConnection::Pg(c) => diesel::insert_into(plugin_records::table)
-                    .values(row)
-                    .returning(plugin_records::id)
-                    .get_result(c)?,
-            }
-        }
+        return get(conn, collection, id)?
+            .ok_or(StoreError::Domain(DomainError::NotFound { what: "record" }));
+    }
+    let row = (
+        plugin_records::plugin.eq(collection.plugin),
+        plugin_records::group_id.eq(collection.group.0),
+        plugin_records::collection.eq(collection.name),
+        plugin_records::sort_key.eq(sort_key),
+        plugin_records::data.eq(data),
+        plugin_records::created_at.eq(now.naive_utc()),
+        plugin_records::updated_at.eq(now.naive_utc()),
+    );
+    let id = match conn {
+        DbConnection::Sqlite(c) => diesel::insert_into(plugin_records::table)
+            .values(row)
+            .returning(plugin_records::id)
+            .get_result(c)?,
+        DbConnection::Pg(c) => diesel::insert_into(plugin_records::table)
+            .values(row)
+            .returning(plugin_records::id)
+            .get_result(c)?,
     };
-    get(conn, collection, id)?.ok_or(StoreError::Domain(DomainError::NotFound { what: "record" }))
+    // Everything else is what was just written: no second read (hooks write on hot paths).
+    Ok(PluginRecord {
+        id,
+        plugin: collection.plugin.to_owned(),
+        group_id: collection.group.0,
+        collection: collection.name.to_owned(),
+        sort_key: sort_key.to_owned(),
+        data: data.to_owned(),
+        created_at: now.naive_utc(),
+        updated_at: now.naive_utc(),
+    })
 }
 
 pub fn get(

@@ -8,7 +8,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tenantry_domain::{DomainError, GroupEvent};
-use tenantry_plugin_host::api::{Actor, Event, Hook, HookCall, Manifest, Request};
+use tenantry_plugin_host::api::{Actor, Hook, Manifest};
 use tenantry_plugin_host::{Failure, LoadedPlugin, PluginSpec};
 use tenantry_storage::{StoreError, Writer};
 
@@ -90,12 +90,12 @@ impl Plugins {
         if !self.wants(hook) || events.is_empty() {
             return Ok(());
         }
-        let call = hook_call(hook, events, caller)?;
+        let call = hook_message(hook, events, caller)?;
         let target = target_of(events)?;
         for plugin in self.with_hook(hook) {
             let name = &plugin.manifest.name;
             let mut services = Services::writing(w, name, target)?;
-            match plugin.invoke(&Request::Hook(call.clone()), &mut services) {
+            match plugin.invoke_encoded(&call, &mut services) {
                 Ok(_) => {}
                 Err(Failure::Error(error)) => {
                     return Err(DomainError::Plugin {
@@ -124,7 +124,7 @@ impl Plugins {
         if !self.wants(hook) || events.is_empty() {
             return;
         }
-        let (call, target) = match (hook_call(hook, events, caller), target_of(events)) {
+        let (call, target) = match (hook_message(hook, events, caller), target_of(events)) {
             (Ok(call), Ok(target)) => (call, target),
             (Err(e), _) | (_, Err(e)) => {
                 log::error!("cannot build the {hook:?} hook: {e}");
@@ -136,7 +136,7 @@ impl Plugins {
             let outcome = storage.write(|w| {
                 let mut services = Services::writing(w, name, target)?;
                 plugin
-                    .invoke(&Request::Hook(call.clone()), &mut services)
+                    .invoke_encoded(&call, &mut services)
                     .map_err(|failure| StoreError::from(failed(name, &failure)))
             });
             if let Err(error) = outcome {
@@ -169,23 +169,25 @@ fn target_of(events: &[GroupEvent]) -> Result<tenantry_domain::GroupId, StoreErr
         .ok_or_else(|| StoreError::Corrupt("a hook without events".to_owned()))
 }
 
-fn hook_call(hook: Hook, events: &[GroupEvent], caller: &Caller) -> Result<HookCall, StoreError> {
-    let events = events
-        .iter()
-        .map(to_plugin_event)
-        .collect::<Result<Vec<Event>, _>>()
-        .map_err(|e| StoreError::Corrupt(format!("an event plugins cannot read: {e}")))?;
-    Ok(HookCall {
+/// A hook's message, encoded once: the domain's events serialize to exactly the JSON of the
+/// plugin API's `Event` (pinned by a test below), so they are written straight into it.
+fn hook_message(hook: Hook, events: &[GroupEvent], caller: &Caller) -> Result<Vec<u8>, StoreError> {
+    #[derive(serde::Serialize)]
+    struct Message<'a> {
+        kind: &'static str,
+        hook: Hook,
+        events: &'a [GroupEvent],
+        actor: Actor,
+    }
+    serde_json::to_vec(&Message {
+        kind: "hook",
         hook,
         events,
-        actor: Some(actor_of(caller)),
+        actor: actor_of(caller),
     })
+    .map_err(|e| StoreError::Corrupt(format!("a hook plugins cannot read: {e}")))
 }
 
-/// The domain's event, as plugins receive it: the same JSON (pinned by a test below).
-fn to_plugin_event(event: &GroupEvent) -> Result<Event, serde_json::Error> {
-    serde_json::from_value(serde_json::to_value(event)?)
-}
 
 pub(crate) fn actor_of(caller: &Caller) -> Actor {
     Actor {
@@ -204,6 +206,23 @@ mod tests {
     };
 
     use super::*;
+    use tenantry_plugin_host::api::{Event, Request};
+
+/// The domain's event, as plugins receive it: the same JSON (pinned by a test below).
+fn to_plugin_event(event: &GroupEvent) -> Result<Event, serde_json::Error> {
+    serde_json::from_value(serde_json::to_value(event)?)
+}
+
+    #[test]
+    fn hook_messages_are_requests_plugins_read() {
+        let caller_free = serde_json::json!({
+            "kind": "hook", "hook": "before_update", "events": [], "actor": {
+                "user_id": 1, "group_id": 1, "role": "superuser", "security_officer": true
+            }
+        });
+        let request: Request = serde_json::from_value(caller_free).unwrap();
+        assert!(matches!(request, Request::Hook(call) if call.hook == Hook::BeforeUpdate));
+    }
 
     #[test]
     fn every_domain_event_reaches_plugins_whole() {

@@ -27,7 +27,9 @@ impl Access<'_, '_> {
 pub struct Services<'a, 'w> {
     access: Access<'a, 'w>,
     plugin: String,
-    target: Group,
+    target_id: GroupId,
+    /// Read when a request first needs it: a hook that only writes its own records never does.
+    target: Option<Group>,
 }
 
 impl<'a, 'w> Services<'a, 'w> {
@@ -37,11 +39,11 @@ impl<'a, 'w> Services<'a, 'w> {
         plugin: &str,
         target: GroupId,
     ) -> Result<Services<'a, 'w>, StoreError> {
-        let target = whole_tree_get(w.conn(), target)?;
         Ok(Services {
             access: Access::Write(w),
             plugin: plugin.to_owned(),
-            target,
+            target_id: target,
+            target: None,
         })
     }
 
@@ -50,17 +52,27 @@ impl<'a, 'w> Services<'a, 'w> {
         Services {
             access: Access::Read(conn),
             plugin: plugin.to_owned(),
-            target,
+            target_id: target.id,
+            target: Some(target),
         }
     }
 
-    fn may_read(&self, group: GroupId) -> bool {
-        group == self.target.id || self.target.path.ids().contains(&group)
+    fn target(&mut self) -> Result<Group, PluginError> {
+        if let Some(target) = &self.target {
+            return Ok(target.clone());
+        }
+        let target = whole_tree_get(self.access.conn(), self.target_id).map_err(store_error)?;
+        self.target = Some(target.clone());
+        Ok(target)
     }
 
+    /// The group, if the call may read it: the call's group, one of its ancestors, or a group
+    /// of its subtree.
     fn check_read(&mut self, group: GroupId) -> Result<Group, PluginError> {
+        let target = self.target()?;
         let found = whole_tree_get(self.access.conn(), group).map_err(store_error)?;
-        if self.may_read(group) || self.target.path.contains(&found.path) {
+        let reachable = target.path.ids().contains(&group) || target.path.contains(&found.path);
+        if reachable {
             Ok(found)
         } else {
             Err(out_of_reach())
@@ -68,7 +80,7 @@ impl<'a, 'w> Services<'a, 'w> {
     }
 
     fn check_write(&mut self, group: GroupId) -> Result<&mut Writer<'w>, PluginError> {
-        if group != self.target.id {
+        if group != self.target_id {
             return Err(out_of_reach());
         }
         match &mut self.access {
@@ -205,7 +217,8 @@ impl HostServices for Services<'_, '_> {
             }
             HostRequest::Subtree { id, after, limit } => {
                 let group = self.check_read(GroupId(id))?;
-                if !self.target.path.contains(&group.path) {
+                let target = self.target()?;
+                if !target.path.contains(&group.path) {
                     return Err(out_of_reach());
                 }
                 let after = after
@@ -215,7 +228,7 @@ impl HostServices for Services<'_, '_> {
                     .map_err(|e| PluginError::invalid("after", e.to_string()))?;
                 let page = tenantry_storage::PageRequest::new(Some(limit), after)
                     .map_err(|e| PluginError::invalid("limit", e.to_string()))?;
-                let scope = self.target.path.clone();
+                let scope = target.path.clone();
                 let found = groups::descendants(
                     self.access.conn(),
                     &scope,

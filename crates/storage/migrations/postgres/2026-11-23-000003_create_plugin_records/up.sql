@@ -11,4 +11,6 @@ CREATE TABLE plugin_records (
     created_at TIMESTAMP NOT NULL,
     updated_at TIMESTAMP NOT NULL
 );
-CREATE INDEX plugin_records_list ON plugin_records (plugin, group_id, collection, sort_key, id);
+-- group_id first: listings filter on all three names, and removing a group finds its records
+-- (the cascade) through the same index.
+CREATE INDEX plugin_records_list ON plugin_records (group_id, plugin, collection, sort_key, id);
