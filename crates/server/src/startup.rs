@@ -165,13 +165,14 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             ))
             .route("/api/v1/openapi.json", web::get().to(openapi_json))
             .configure(|cfg| baseline(cfg, &root))
+            // Before the host's /api/v1 scope: a scope answers every path under it, so routes
+            // registered after it are never reached.
+            .configure(|cfg| plugins::configure(cfg, &plugins))
             .into_utoipa_app()
             .service(healthz)
             .service(readyz)
             .service(scope("/api/v1").configure(routes::api))
             .into_app()
-            // After the host's own routes: those are matched first, and most requests are theirs.
-            .configure(|cfg| plugins::configure(cfg, &plugins))
             .default_service(web::to(no_route))
     })
     .shutdown_timeout(settings.server.shutdown_timeout_secs);
