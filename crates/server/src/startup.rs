@@ -165,13 +165,21 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             ))
             .route("/api/v1/openapi.json", web::get().to(openapi_json))
             .configure(|cfg| baseline(cfg, &root))
-            // Before the host's /api/v1 scope: a scope answers every path under it, so routes
-            // registered after it are never reached.
-            .configure(|cfg| plugins::configure(cfg, &plugins))
             .into_utoipa_app()
             .service(healthz)
             .service(readyz)
-            .service(scope("/api/v1").configure(routes::api))
+            .service(
+                scope("/api/v1")
+                    .configure(routes::api)
+                    // Inside the scope (which answers every path under it) and after the host's
+                    // own routes, so that those, most of the traffic, are matched first.
+                    .configure(|cfg| {
+                        cfg.map(|inner| {
+                            plugins::configure(inner, &plugins);
+                            inner
+                        });
+                    }),
+            )
             .into_app()
             .default_service(web::to(no_route))
     })

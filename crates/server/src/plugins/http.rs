@@ -42,7 +42,7 @@ struct Target {
 }
 
 /// Registers every loaded plugin's routes, and `plugin_not_enabled` answers for the paths of
-/// known plugins that are not loaded.
+/// known plugins that are not loaded; within the `/api/v1` scope (paths relative to it).
 pub fn configure(cfg: &mut web::ServiceConfig, plugins: &Plugins) {
     let mut by_path: BTreeMap<String, Vec<Target>> = BTreeMap::new();
     for plugin in &plugins.loaded {
@@ -58,7 +58,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, plugins: &Plugins) {
                 continue;
             };
             by_path
-                .entry(format!("/api/v1{}", route.path))
+                .entry(route.path.clone())
                 .or_default()
                 .push(Target {
                     plugin: Arc::clone(plugin),
@@ -104,8 +104,8 @@ pub fn configure(cfg: &mut web::ServiceConfig, plugins: &Plugins) {
         }
         for segment in segments {
             for path in [
-                format!("/api/v1/groups/{{id}}/{segment}"),
-                format!("/api/v1/groups/{{id}}/{segment}/{{rest:.*}}"),
+                format!("/groups/{{id}}/{segment}"),
+                format!("/groups/{{id}}/{segment}/{{rest:.*}}"),
             ] {
                 cfg.route(&path, web::to(move || not_enabled(name)));
             }
