@@ -27,13 +27,15 @@ pub unsafe fn register(host: *const HostTable, make: fn() -> Box<dyn Plugin>) ->
         let table = unsafe { *host };
         let _ = HOST.set(table);
     }
-    // A constructor that panics leaves the plugin unset: every call then answers an error.
-    if let Ok(plugin) = catch_unwind(make) {
+    // Nothing may unwind out of here: a constructor or manifest that panics leaves the plugin
+    // unset, and every call then answers an error (the host stops start-up on it).
+    let _ = catch_unwind(|| {
+        let plugin = make();
         let name = plugin.manifest().name;
         let _ = NAME.set(name);
         let _ = PLUGIN.set(plugin);
         let _ = log::set_logger(&FORWARDER).map(|()| log::set_max_level(log::LevelFilter::Info));
-    }
+    });
     PluginTable {
         abi_version: ABI_VERSION,
         invoke,
@@ -68,6 +70,8 @@ unsafe extern "C" fn invoke(
                 .map(|s| (*s).to_owned())
                 .or_else(|| panic.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "the plugin panicked".to_owned());
+            // Even dropping the payload runs plugin code (its Drop): kept inside the net.
+            let _ = catch_unwind(AssertUnwindSafe(move || drop(panic)));
             (STATUS_PANIC, to_json(&PluginError::internal(message)))
         }
     };
@@ -114,8 +118,13 @@ impl log::Log for Forwarder {
         let (Some(host), Some(name)) = (HOST.get(), NAME.get()) else {
             return;
         };
-        let message = record.args().to_string();
-        // SAFETY: the host's log function reads both byte ranges during the call only.
+        // Formatting runs the plugin's own Display code: a panic there must not unwind into
+        // whatever called `log!` across the boundary.
+        let Ok(message) = catch_unwind(AssertUnwindSafe(|| record.args().to_string())) else {
+            return;
+        };
+        // SAFETY: the host's log function reads both byte ranges during the call only (and
+        // catches its own panics).
         unsafe {
             (host.log)(
                 record.level() as u32,

@@ -36,6 +36,9 @@ pub enum Failure {
     /// The answer was not what the protocol says.
     #[error("the plugin answered something unreadable: {0}")]
     Garbled(String),
+    /// A host service failed during the call (the plugin may have carried on regardless).
+    #[error("a host service failed during the call: {0}")]
+    Host(String),
 }
 
 /// What the host's callbacks receive as `context`: the services of the call in progress.
@@ -138,7 +141,10 @@ unsafe extern "C" fn host_log(
         4 => log::Level::Debug,
         _ => log::Level::Trace,
     };
-    log::log!(target: "tenantry::plugin", level, "[{}] {}", text(plugin, plugin_len), text(message, message_len));
+    // The host's logger must not unwind into the plugin that called it.
+    let _ = catch_unwind(AssertUnwindSafe(|| {
+        log::log!(target: "tenantry::plugin", level, "[{}] {}", text(plugin, plugin_len), text(message, message_len));
+    }));
 }
 
 unsafe extern "C" fn host_call(

@@ -91,11 +91,16 @@ fn load_one(dir: &Path, spec: &PluginSpec) -> Result<LoadedPlugin, LoadError> {
     if !path.exists() {
         return Err(LoadError::Missing { name, path });
     }
-    let bytes = std::fs::read(&path).map_err(|e| LoadError::Unreadable {
+    let unreadable = |e: std::io::Error| LoadError::Unreadable {
         name: name.clone(),
         path: path.clone(),
         reason: e.to_string(),
-    })?;
+    };
+    // Hashed and loaded through one open file, so that the bytes checked are the bytes loaded
+    // even if the path is swapped in between.
+    let mut file = std::fs::File::open(&path).map_err(unreadable)?;
+    let mut bytes = Vec::new();
+    std::io::Read::read_to_end(&mut file, &mut bytes).map_err(unreadable)?;
     if let Some(expected) = &spec.sha256 {
         let found = hex(&Sha256::digest(&bytes));
         if !found.eq_ignore_ascii_case(expected.trim()) {
@@ -114,7 +119,11 @@ fn load_one(dir: &Path, spec: &PluginSpec) -> Result<LoadedPlugin, LoadError> {
     };
     // SAFETY: loading runs the library's initialisers. The file is the one the operator enabled
     // (and, if pinned, exactly the bytes they pinned); that trust is the premise of plugins.
-    let library = unsafe { Library::new(&path) }.map_err(|e| not_a_plugin(e.to_string()))?;
+    let library = unsafe { Library::new(opened_path(&file, &path)) }
+        .map_err(|e| not_a_plugin(e.to_string()))?;
+    // Kept open for the life of the process, like the library: a closed descriptor's number is
+    // reused, and the loader would take the next plugin's /proc/self/fd/N for this one.
+    std::mem::forget(file);
     // Never unloaded: code of it may still be on a stack, and statics of it are referenced.
     let library: &'static Library = Box::leak(Box::new(library));
     // SAFETY: the symbol's type is fixed by the ABI crate; checked before any other symbol.
@@ -167,6 +176,18 @@ fn load_one(dir: &Path, spec: &PluginSpec) -> Result<LoadedPlugin, LoadError> {
         path,
         table,
     })
+}
+
+/// The path that opens exactly the file already open as `file`: its descriptor on Linux.
+#[cfg(target_os = "linux")]
+fn opened_path(file: &std::fs::File, _: &Path) -> PathBuf {
+    use std::os::fd::AsRawFd;
+    PathBuf::from(format!("/proc/self/fd/{}", file.as_raw_fd()))
+}
+
+#[cfg(not(target_os = "linux"))]
+fn opened_path(_: &std::fs::File, path: &Path) -> PathBuf {
+    path.to_path_buf()
 }
 
 fn hex(bytes: &[u8]) -> String {

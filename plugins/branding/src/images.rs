@@ -59,15 +59,34 @@ fn png_size(bytes: &[u8]) -> Result<(f64, f64), PluginError> {
     Ok((size.width as f64, size.height as f64))
 }
 
-/// Elements that run script or embed other documents.
-const FORBIDDEN_ELEMENTS: [&str; 6] = [
+/// Elements that run script, embed other documents, or change attributes (links) after the
+/// check.
+const FORBIDDEN_ELEMENTS: [&str; 11] = [
     "script",
     "foreignObject",
     "iframe",
     "embed",
     "object",
     "handler",
+    "set",
+    "animate",
+    "animateMotion",
+    "animateTransform",
+    "discard",
 ];
+
+/// Whether CSS or an attribute value reaches outside the document: a script URL, or a `url(…)`
+/// that is not a fragment of the document itself (`url(#gradient)` is fine).
+fn reaches_out(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    if lower.contains("javascript:") || lower.contains("@import") {
+        return true;
+    }
+    lower.match_indices("url(").any(|(at, _)| {
+        let rest = lower[at + 4..].trim_start_matches([' ', '"', '\'']);
+        !rest.starts_with('#')
+    })
+}
 
 fn svg_size(bytes: &[u8]) -> Result<(f64, f64), PluginError> {
     let invalid = |message: &str| PluginError::invalid("image", message.to_owned());
@@ -98,12 +117,11 @@ fn svg_size(bytes: &[u8]) -> Result<(f64, f64), PluginError> {
             if attr == "href" && !attribute.value().trim_start().starts_with('#') {
                 return Err(invalid("may link only within itself (href=\"#…\")"));
             }
+            if reaches_out(attribute.value()) {
+                return Err(invalid(&format!("must not load anything ({attr})")));
+            }
         }
-        if name == "style"
-            && node
-                .text()
-                .is_some_and(|css| css.contains("url(") || css.contains("@import"))
-        {
+        if name == "style" && node.text().is_some_and(reaches_out) {
             return Err(invalid("must not load anything from its styles"));
         }
     }
@@ -167,7 +185,7 @@ mod tests {
 
     #[test]
     fn svgs_pass_only_without_script() {
-        let fine = br##"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="10" height="10" fill="#123456"/></svg>"##;
+        let fine = br##"<svg xmlns="http://www.w3.org/2000/svg" width="120" height="40"><rect width="10" height="10" fill="url(#shade)"/></svg>"##;
         assert_eq!(check(Some("image/svg+xml"), fine).unwrap(), (120.0, 40.0));
         let view_box = br#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 32"/>"#;
         assert_eq!(
@@ -181,6 +199,10 @@ mod tests {
             br#"<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><foreignObject/></svg>"#,
             br#"<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><style>rect { fill: url(https://x.example/t) }</style></svg>"#,
             br#"<!DOCTYPE svg [<!ENTITY x "y">]><svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"/>"#,
+            br#"<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><a><set attributeName="href" to="javascript:alert(1)"/><rect/></a></svg>"#,
+            br#"<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect style="fill: url(https://x.example/t)"/></svg>"#,
+            br#"<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><a><set attributeName="href" to="javascript:alert(1)"/><rect/></a></svg>"#,
+            br#"<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect style="fill: url(https://x.example/t)"/></svg>"#,
             br#"<html/>"#,
             br#"<svg xmlns="http://www.w3.org/2000/svg"/>"#,
         ] {

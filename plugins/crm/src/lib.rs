@@ -107,7 +107,6 @@ impl Plugin for Crm {
         if call.hook != Hook::BeforeUpdate {
             return Ok(());
         }
-        let user = call.actor.as_ref().map(|a| a.user_id);
         for event in &call.events {
             let (group, subject, at) = match event {
                 Event::GroupUpdated {
@@ -125,17 +124,10 @@ impl Plugin for Crm {
                     );
                     (*group_id, subject, at)
                 }
-                Event::GroupMoved {
-                    group_id,
-                    from_parent,
-                    to_parent,
-                    at,
-                    ..
-                } => {
-                    let to = host.group(*to_parent).map(|g| g.name).unwrap_or_default();
-                    let subject =
-                        format!("Moved from group {from_parent} to {to} (group {to_parent})");
-                    (*group_id, subject, at)
+                // Which groups it moved between is left out: they may lie above the users who
+                // read this group's activities.
+                Event::GroupMoved { group_id, at, .. } => {
+                    (*group_id, "Moved to another parent group".to_owned(), at)
                 }
                 _ => continue,
             };
@@ -149,8 +141,9 @@ impl Plugin for Crm {
                 when: when.clone(),
                 contact_id: None,
                 done: true,
+                // The system, not the user: the user may belong to a group above this one.
                 author: Author {
-                    user_id: user,
+                    user_id: None,
                     system: true,
                 },
             };

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use actix_web::http::{Method, header};
+use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -57,14 +57,11 @@ pub fn configure(cfg: &mut web::ServiceConfig, plugins: &Plugins) {
                 );
                 continue;
             };
-            by_path
-                .entry(route.path.clone())
-                .or_default()
-                .push(Target {
-                    plugin: Arc::clone(plugin),
-                    route: route.clone(),
-                    action,
-                });
+            by_path.entry(route.path.clone()).or_default().push(Target {
+                plugin: Arc::clone(plugin),
+                route: route.clone(),
+                action,
+            });
         }
     }
     for (path, targets) in by_path {
@@ -191,7 +188,8 @@ async fn serve(
                 let request = build(&group);
                 let name = plugin.manifest.name.clone();
                 let mut services = Services::reading(c, &name, group);
-                Ok(answer_of(&name, plugin.invoke(&request, &mut services))?)
+                let outcome = plugin.invoke(&request, &mut services);
+                Ok(prepare(&name, answer_of(&name, outcome, &services)?)?)
             })
             .await?
     } else {
@@ -202,15 +200,25 @@ async fn serve(
                 let request = build(&group);
                 let name = plugin.manifest.name.clone();
                 let mut services = Services::writing(w, &name, group.id)?;
-                Ok(answer_of(&name, plugin.invoke(&request, &mut services))?)
+                let outcome = plugin.invoke(&request, &mut services);
+                // Checked before commit: an answer the host cannot send rolls the writes back.
+                Ok(prepare(&name, answer_of(&name, outcome, &services)?)?)
             })
             .await?
     };
-    respond(&target.plugin.manifest.name, answer)
+    Ok(respond(answer))
 }
 
-/// The plugin's answer, or its error as a domain error (which rolls a write back).
-fn answer_of(plugin: &str, outcome: Result<Vec<u8>, Failure>) -> Result<HttpAnswer, DomainError> {
+/// The plugin's answer, or its error as a domain error (which rolls a write back). A storage
+/// failure during the call fails it, whatever the plugin made of it.
+fn answer_of(
+    plugin: &str,
+    outcome: Result<Vec<u8>, Failure>,
+    services: &Services<'_, '_>,
+) -> Result<HttpAnswer, DomainError> {
+    if let Some(storage) = services.failure() {
+        return Err(failed(plugin, &Failure::Host(storage.to_owned())));
+    }
     match outcome {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map_err(|e| failed(plugin, &Failure::Garbled(e.to_string()))),
@@ -224,30 +232,59 @@ fn answer_of(plugin: &str, outcome: Result<Vec<u8>, Failure>) -> Result<HttpAnsw
     }
 }
 
-fn respond(plugin: &str, answer: HttpAnswer) -> Result<HttpResponse, ApiError> {
-    let status = actix_web::http::StatusCode::from_u16(answer.status)
+/// A plugin's answer, checked and decoded: what the host will send.
+struct Prepared {
+    status: StatusCode,
+    body: PreparedBody,
+}
+
+enum PreparedBody {
+    Empty,
+    Json(Value),
+    Bytes {
+        content_type: String,
+        bytes: Vec<u8>,
+    },
+}
+
+fn prepare(plugin: &str, answer: HttpAnswer) -> Result<Prepared, DomainError> {
+    let garbled = |what: String| failed(plugin, &Failure::Garbled(what));
+    let status = StatusCode::from_u16(answer.status)
         .ok()
         .filter(|s| s.is_success() || s.is_redirection())
-        .ok_or_else(|| {
-            ApiError::from(failed(
-                plugin,
-                &Failure::Garbled(format!("status {}", answer.status)),
+        .ok_or_else(|| garbled(format!("status {}", answer.status)))?;
+    let body = match (answer.body_base64, answer.body) {
+        (Some(encoded), _) => PreparedBody::Bytes {
+            bytes: BASE64.decode(encoded).map_err(|e| garbled(e.to_string()))?,
+            content_type: answer
+                .content_type
+                .unwrap_or_else(|| "application/octet-stream".to_owned()),
+        },
+        (None, Value::Null) => PreparedBody::Empty,
+        (None, json) => PreparedBody::Json(json),
+    };
+    Ok(Prepared { status, body })
+}
+
+fn respond(prepared: Prepared) -> HttpResponse {
+    let mut response = HttpResponse::build(prepared.status);
+    match prepared.body {
+        PreparedBody::Empty => response.finish(),
+        PreparedBody::Json(json) => response.json(json),
+        // Images (logos) come from the API's own origin: never sniffed as something else, and
+        // an SVG opened directly runs in a sandbox with nothing to load.
+        PreparedBody::Bytes {
+            content_type,
+            bytes,
+        } => response
+            .content_type(content_type)
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((
+                header::CONTENT_SECURITY_POLICY,
+                "sandbox; default-src 'none'; style-src 'unsafe-inline'",
             ))
-        })?;
-    let mut response = HttpResponse::build(status);
-    if let Some(encoded) = answer.body_base64 {
-        let bytes = BASE64
-            .decode(encoded)
-            .map_err(|e| ApiError::from(failed(plugin, &Failure::Garbled(e.to_string()))))?;
-        let content_type = answer
-            .content_type
-            .unwrap_or_else(|| "application/octet-stream".to_owned());
-        return Ok(response.content_type(content_type).body(bytes));
+            .body(bytes),
     }
-    if answer.body.is_null() {
-        return Ok(response.finish());
-    }
-    Ok(response.json(answer.body))
 }
 
 /// The plugins' routes as OpenAPI operations, so that the published document (and every test

@@ -95,7 +95,11 @@ impl Plugins {
         for plugin in self.with_hook(hook) {
             let name = &plugin.manifest.name;
             let mut services = Services::writing(w, name, target)?;
-            match plugin.invoke_encoded(&call, &mut services) {
+            let outcome = plugin.invoke_encoded(&call, &mut services);
+            if let Some(storage) = services.failure() {
+                return Err(failed(name, &Failure::Host(storage.to_owned())).into());
+            }
+            match outcome {
                 Ok(_) => {}
                 Err(Failure::Error(error)) => {
                     return Err(DomainError::Plugin {
@@ -135,9 +139,11 @@ impl Plugins {
             let name = &plugin.manifest.name;
             let outcome = storage.write(|w| {
                 let mut services = Services::writing(w, name, target)?;
-                plugin
-                    .invoke_encoded(&call, &mut services)
-                    .map_err(|failure| StoreError::from(failed(name, &failure)))
+                let outcome = plugin.invoke_encoded(&call, &mut services);
+                if let Some(storage) = services.failure() {
+                    return Err(failed(name, &Failure::Host(storage.to_owned())).into());
+                }
+                outcome.map_err(|failure| StoreError::from(failed(name, &failure)))
             });
             if let Err(error) = outcome {
                 log::error!("plugin {name}: {hook:?} failed (the change stands): {error}");
@@ -188,7 +194,6 @@ fn hook_message(hook: Hook, events: &[GroupEvent], caller: &Caller) -> Result<Ve
     .map_err(|e| StoreError::Corrupt(format!("a hook plugins cannot read: {e}")))
 }
 
-
 pub(crate) fn actor_of(caller: &Caller) -> Actor {
     Actor {
         user_id: caller.actor.user_id.0,
@@ -208,10 +213,10 @@ mod tests {
     use super::*;
     use tenantry_plugin_host::api::{Event, Request};
 
-/// The domain's event, as plugins receive it: the same JSON (pinned by a test below).
-fn to_plugin_event(event: &GroupEvent) -> Result<Event, serde_json::Error> {
-    serde_json::from_value(serde_json::to_value(event)?)
-}
+    /// The domain's event, as plugins receive it: the same JSON (pinned by a test below).
+    fn to_plugin_event(event: &GroupEvent) -> Result<Event, serde_json::Error> {
+        serde_json::from_value(serde_json::to_value(event)?)
+    }
 
     #[test]
     fn hook_messages_are_requests_plugins_read() {

@@ -3,7 +3,7 @@
 //! ancestors and its subtree, and writes records of the target group only.
 
 use serde_json::{Value, json};
-use tenantry_domain::{Group, GroupId, TreePath};
+use tenantry_domain::{DomainError, Group, GroupId, TreePath};
 use tenantry_plugin_host::HostServices;
 use tenantry_plugin_host::api::{GroupInfo, HostRequest, ListRecords, PluginError, Record};
 use tenantry_storage::plugin_records::{self, Collection, PluginRecord, RecordQuery};
@@ -30,6 +30,10 @@ pub struct Services<'a, 'w> {
     target_id: GroupId,
     /// Read when a request first needs it: a hook that only writes its own records never does.
     target: Option<Group>,
+    /// A storage failure a plugin was told about, whatever it did with it: on PostgreSQL a
+    /// failed statement aborts the transaction, so the call must fail even if the plugin
+    /// carried on (see `Services::failure`).
+    failed: Option<String>,
 }
 
 impl<'a, 'w> Services<'a, 'w> {
@@ -44,6 +48,7 @@ impl<'a, 'w> Services<'a, 'w> {
             plugin: plugin.to_owned(),
             target_id: target,
             target: None,
+            failed: None,
         })
     }
 
@@ -54,6 +59,31 @@ impl<'a, 'w> Services<'a, 'w> {
             plugin: plugin.to_owned(),
             target_id: target.id,
             target: Some(target),
+            failed: None,
+        }
+    }
+
+    /// The storage failure the plugin met during the call, if any.
+    pub fn failure(&self) -> Option<&str> {
+        self.failed.as_deref()
+    }
+
+    /// A storage error as the plugin sees it: a rule's error keeps its code; anything else is
+    /// the host's failure, remembered so that the call fails whatever the plugin answers.
+    fn store_error(&mut self, error: StoreError) -> PluginError {
+        match error {
+            StoreError::Domain(DomainError::NotFound { what }) => PluginError::not_found(what),
+            StoreError::Domain(DomainError::Validation(fields)) => {
+                let field = fields.first().map_or("record", |f| f.field.as_str());
+                let message = fields.first().map_or(String::new(), |f| f.message.clone());
+                PluginError::invalid(field, message)
+            }
+            StoreError::Domain(other) => PluginError::new("conflict", other.to_string()),
+            other => {
+                log::error!("host service failed for plugin {}: {other}", self.plugin);
+                self.failed = Some(other.to_string());
+                PluginError::internal("the host's storage failed")
+            }
         }
     }
 
@@ -61,22 +91,22 @@ impl<'a, 'w> Services<'a, 'w> {
         if let Some(target) = &self.target {
             return Ok(target.clone());
         }
-        let target = whole_tree_get(self.access.conn(), self.target_id).map_err(store_error)?;
+        let found = whole_tree_get(self.access.conn(), self.target_id);
+        let target = found.map_err(|e| self.store_error(e))?;
         self.target = Some(target.clone());
         Ok(target)
     }
 
     /// The group, if the call may read it: the call's group, one of its ancestors, or a group
-    /// of its subtree.
+    /// of its subtree. Anything else is `not_found`, whether it exists or not.
     fn check_read(&mut self, group: GroupId) -> Result<Group, PluginError> {
         let target = self.target()?;
-        let found = whole_tree_get(self.access.conn(), group).map_err(store_error)?;
-        let reachable = target.path.ids().contains(&group) || target.path.contains(&found.path);
-        if reachable {
-            Ok(found)
+        let found = if target.path.ids().contains(&group) {
+            whole_tree_get(self.access.conn(), group)
         } else {
-            Err(out_of_reach())
-        }
+            groups::get(self.access.conn(), &target.path, group)
+        };
+        found.map_err(|e| self.store_error(e))
     }
 
     fn check_write(&mut self, group: GroupId) -> Result<&mut Writer<'w>, PluginError> {
@@ -97,16 +127,6 @@ fn out_of_reach() -> PluginError {
         "forbidden",
         "a plugin reaches only the call's group, its ancestors and its subtree",
     )
-}
-
-fn store_error(error: StoreError) -> PluginError {
-    match error {
-        StoreError::Domain(domain) => PluginError::new("not_found", domain.to_string()),
-        other => {
-            log::error!("host service failed: {other}");
-            PluginError::internal("the host's storage failed")
-        }
-    }
 }
 
 /// A group anywhere in the tree (the services check reach themselves).
@@ -159,8 +179,8 @@ impl HostServices for Services<'_, '_> {
                     group: GroupId(group_id),
                     name: &collection,
                 };
-                let row = plugin_records::put(w, collection, id, &sort_key, &data, now)
-                    .map_err(store_error)?;
+                let written = plugin_records::put(w, collection, id, &sort_key, &data, now);
+                let row = written.map_err(|e| self.store_error(e))?;
                 to_value(record(row))
             }
             HostRequest::GetRecord {
@@ -175,8 +195,8 @@ impl HostServices for Services<'_, '_> {
                     group: GroupId(group_id),
                     name: &collection,
                 };
-                let row =
-                    plugin_records::get(self.access.conn(), collection, id).map_err(store_error)?;
+                let found = plugin_records::get(self.access.conn(), collection, id);
+                let row = found.map_err(|e| self.store_error(e))?;
                 to_value(row.map(record))
             }
             HostRequest::ListRecords(list) => self.list(list),
@@ -192,7 +212,8 @@ impl HostServices for Services<'_, '_> {
                     group: GroupId(group_id),
                     name: &collection,
                 };
-                to_value(plugin_records::delete(w, collection, id).map_err(store_error)?)
+                let deleted = plugin_records::delete(w, collection, id);
+                to_value(deleted.map_err(|e| self.store_error(e))?)
             }
             HostRequest::DeleteCollection {
                 group_id,
@@ -205,14 +226,15 @@ impl HostServices for Services<'_, '_> {
                     group: GroupId(group_id),
                     name: &collection,
                 };
-                to_value(plugin_records::delete_collection(w, collection).map_err(store_error)?)
+                let deleted = plugin_records::delete_collection(w, collection);
+                to_value(deleted.map_err(|e| self.store_error(e))?)
             }
             HostRequest::Group { id } => to_value(group_info(&self.check_read(GroupId(id))?)),
             HostRequest::Ancestors { id } => {
                 let group = self.check_read(GroupId(id))?;
                 let root = TreePath::root(group.path.ids()[0]);
-                let found =
-                    groups::ancestors(self.access.conn(), &root, group.id).map_err(store_error)?;
+                let found = groups::ancestors(self.access.conn(), &root, group.id);
+                let found = found.map_err(|e| self.store_error(e))?;
                 to_value(found.iter().map(group_info).collect::<Vec<_>>())
             }
             HostRequest::Subtree { id, after, limit } => {
@@ -235,8 +257,8 @@ impl HostServices for Services<'_, '_> {
                     &group,
                     &groups::DescendantFilter::default(),
                     &page,
-                )
-                .map_err(store_error)?;
+                );
+                let found = found.map_err(|e| self.store_error(e))?;
                 Ok(json!({
                     "items": found.items.iter().map(group_info).collect::<Vec<_>>(),
                     "next": found.next.map(|c| c.token().to_owned()),
@@ -271,8 +293,8 @@ impl Services<'_, '_> {
             group: GroupId(list.group_id),
             name: &list.collection,
         };
-        let page =
-            plugin_records::list(self.access.conn(), collection, &query).map_err(store_error)?;
+        let page = plugin_records::list(self.access.conn(), collection, &query);
+        let page = page.map_err(|e| self.store_error(e))?;
         Ok(json!({
             "items": page.items.into_iter().map(record).map(to_value).collect::<Result<Vec<_>, _>>()?,
             "next": page.next.map(|c| c.token().to_owned()),

@@ -147,12 +147,8 @@ fn renames_and_moves_record_themselves_and_removal_takes_everything() {
         .expect(200);
     let items = log.body["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{}", log.text);
-    assert!(
-        items[0]["subject"]
-            .as_str()
-            .unwrap()
-            .starts_with("Moved from group")
-    );
+    assert_eq!(items[0]["subject"], "Moved to another parent group");
+    assert_eq!(items[0]["author"]["user_id"], serde_json::Value::Null);
     assert_eq!(items[1]["subject"], "Renamed from Acme to Acme Backup");
     assert_eq!(items[1]["author"]["system"], true);
 
