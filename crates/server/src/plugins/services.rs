@@ -2,6 +2,7 @@
 //! its transaction, for writes) and to the groups it may touch: it reads the target group, its
 //! ancestors and its subtree, and writes records of the target group only.
 
+use chrono::SecondsFormat;
 use serde_json::{Value, json};
 use tenantry_domain::{DomainError, Group, GroupId, TreePath};
 use tenantry_plugin_host::HostServices;
@@ -151,8 +152,15 @@ fn record(row: PluginRecord) -> Record {
         collection: row.collection,
         sort_key: row.sort_key,
         data: serde_json::from_str(&row.data).unwrap_or(Value::Null),
-        created_at: row.created_at.and_utc().to_rfc3339(),
-        updated_at: row.updated_at.and_utc().to_rfc3339(),
+        // The API's one time format: RFC 3339, UTC as `Z`, microseconds.
+        created_at: row
+            .created_at
+            .and_utc()
+            .to_rfc3339_opts(SecondsFormat::Micros, true),
+        updated_at: row
+            .updated_at
+            .and_utc()
+            .to_rfc3339_opts(SecondsFormat::Micros, true),
     }
 }
 

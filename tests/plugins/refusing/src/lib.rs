@@ -27,6 +27,7 @@ impl Plugin for Refusing {
             host.put_record(group, "seen", None, "", json!({"hook": call.hook}))?;
             match event {
                 Event::GroupDeleted { .. } => {
+                    log::warn!("refusing the removal of group {group}");
                     return Err(PluginError::refused("removals are frozen"));
                 }
                 Event::GroupUpdated { changes, .. }
