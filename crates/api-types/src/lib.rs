@@ -1,12 +1,14 @@
 //! The bodies of Tenantry's HTTP API, shared by the server and its clients (the admin agent, the
 //! tests). Serde and OpenAPI schemas only: no diesel, no actix.
 
+mod devices;
 mod error;
 mod groups;
 mod health;
 mod patch;
 mod users;
 
+pub use devices::{CreateDevice, DeviceBody, DevicePage, DevicesQuery, UpdateDevice};
 pub use error::{ErrorBody, ErrorCode, FieldErrorBody};
 pub use groups::{
     CreateGroup, DescendantsQuery, GroupBody, GroupPage, ListQuery, ModuleBody, ModulesBody,
@@ -14,7 +16,7 @@ pub use groups::{
 };
 pub use health::{HealthBody, ReadinessBody};
 pub use tenantry_domain::{
-    Action, CompanyProfile, GroupState, Level, Module, Role, ServiceType, UserKind,
+    Action, CompanyProfile, GroupState, Level, Module, Role, ServiceType, SessionStatus, UserKind,
 };
 pub use users::{
     ApiTokenBody, ApiTokenList, CreateApiToken, CreateUser, CreatedApiToken, LoginRequest,

@@ -4,6 +4,7 @@
 //! cell by cell and reused unchanged by storage, the HTTP server, plugins and the agent.
 
 mod company;
+mod device;
 mod error;
 mod event;
 mod group;
@@ -18,6 +19,7 @@ mod state;
 mod user;
 
 pub use company::CompanyProfile;
+pub use device::{Device, DeviceId, SessionStatus, parse_device_name, parse_os};
 pub use error::{DomainError, FieldError};
 pub use event::{GroupChange, GroupCreated, GroupDeleted, GroupEvent, GroupMoved, GroupUpdated};
 pub use group::{

@@ -67,6 +67,17 @@ pub fn lock_user(conn: &mut DbConnection, id: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// A row lock on one device until the transaction ends (PostgreSQL): changes to one device,
+/// conditional on its version, are made one after the other.
+pub fn lock_device(conn: &mut DbConnection, id: i64) -> StoreResult<()> {
+    if let DbConnection::Pg(c) = conn {
+        diesel::sql_query("SELECT 1 FROM devices WHERE id = $1 FOR UPDATE")
+            .bind::<BigInt, _>(id)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 diesel::table! {
     /// SQLite's own record of the highest id each AUTOINCREMENT table ever handed out.
     sqlite_sequence (name) {

@@ -49,6 +49,13 @@ diesel::table! {
         name -> Text,
         os -> Text,
         created_at -> Timestamp,
+        enrolled -> Bool,
+        status -> Nullable<Text>,
+        selected_bytes -> BigInt,
+        used_bytes -> BigInt,
+        last_session_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        updated_at -> Timestamp,
     }
 }
 

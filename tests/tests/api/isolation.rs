@@ -33,6 +33,7 @@ struct Target {
     token: i64,
     contact: i64,
     activity: i64,
+    device: i64,
 }
 
 /// A request body.
@@ -72,6 +73,8 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
             json!({"kind": "note", "subject": "Intruder", "when": "2026-01-01T00:00:00Z"})
         }
         "patch /api/v1/groups/{id}/activities/{aid}" => json!({"subject": "Intruder"}),
+        "post /api/v1/groups/{id}/devices" => json!({"name": "intruder-pc", "os": "Linux"}),
+        "patch /api/v1/devices/{id}" => json!({"name": "taken-over"}),
         _ => return None,
     })
 }
@@ -83,6 +86,8 @@ fn aim(operation: &str, target: &Target, missing: bool) -> String {
     let mut aimed = path.to_owned();
     if path.starts_with("/api/v1/groups/{id}") {
         aimed = aimed.replace("{id}", &pick(target.group).to_string());
+    } else if path.starts_with("/api/v1/devices/{id}") {
+        aimed = aimed.replace("{id}", &pick(target.device).to_string());
     } else if path.starts_with("/api/v1/users/{id}/tokens") {
         aimed = aimed.replace("{id}", &pick(target.api_user).to_string());
     } else if path.starts_with("/api/v1/users/{id}") {
@@ -142,6 +147,8 @@ fn snapshot(server: &TestServer, target: &Target) -> Vec<String> {
         format!("/api/v1/groups/{group}/branding/effective"),
         format!("/api/v1/groups/{group}/contacts"),
         format!("/api/v1/groups/{group}/activities"),
+        format!("/api/v1/groups/{group}/devices"),
+        format!("/api/v1/devices/{}", target.device),
         "/api/v1/groups/1/descendants?limit=500".to_owned(),
     ]
     .iter()
@@ -212,6 +219,13 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         )
         .expect(201)
         .id();
+    let device = server
+        .post(
+            &format!("/api/v1/groups/{t}/devices"),
+            json!({"name": "t-pc", "os": "Windows 11"}),
+        )
+        .expect(201)
+        .id();
     let target = Target {
         group: t,
         user,
@@ -219,6 +233,7 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         token,
         contact,
         activity,
+        device,
     };
     // The strongest callers there are, so that nothing but scope can stop them.
     let callers: Vec<(&str, String)> = [("sibling", s), ("descendant", d), ("cousin", c)]

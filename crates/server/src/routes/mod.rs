@@ -6,6 +6,7 @@ mod auth;
 #[cfg(feature = "bench-baseline")]
 pub mod baseline;
 mod company;
+mod devices;
 mod groups;
 mod health;
 mod me;
@@ -56,7 +57,12 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
         .service(users::delete_user)
         .service(tokens::list_tokens)
         .service(tokens::create_token)
-        .service(tokens::revoke_token);
+        .service(tokens::revoke_token)
+        .service(devices::list_devices)
+        .service(devices::create_device)
+        .service(devices::get_device)
+        .service(devices::update_device)
+        .service(devices::delete_device);
 }
 
 /// A page of groups as JSON, written into a buffer sized for it up front: a page of 100 groups

@@ -13,6 +13,7 @@ use utoipa::{Modify, OpenApi};
     modifiers(&BearerAuth),
     tags(
         (name = "auth", description = "Login, logout, and who is asking"),
+        (name = "devices", description = "The protected machines of each group"),
         (name = "groups", description = "The customer tree"),
         (name = "users", description = "Users of a group, and API users' tokens"),
         (name = "health", description = "Liveness and readiness"),

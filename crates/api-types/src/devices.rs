@@ -1,0 +1,78 @@
+//! Devices: the protected machines of a group.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tenantry_domain::SessionStatus;
+use utoipa::{IntoParams, ToSchema};
+
+use crate::patch::not_null;
+
+/// A device.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceBody {
+    pub id: i64,
+    pub group_id: i64,
+    pub name: String,
+    pub os: String,
+    /// Enrolled itself through Quick Installation (rather than added by hand).
+    pub enrolled: bool,
+    /// How its last backup session ended; `null` before the first one.
+    pub status: Option<SessionStatus>,
+    pub selected_bytes: i64,
+    pub used_bytes: i64,
+    pub last_session_at: Option<DateTime<Utc>>,
+    /// Changes with every update; the same value as the `ETag`.
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One page of devices, by id.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DevicePage {
+    pub items: Vec<DeviceBody>,
+    pub next_cursor: Option<String>,
+    pub has_more: bool,
+}
+
+/// `POST /api/v1/groups/{id}/devices`.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDevice {
+    /// 1–100 characters; need not be unique.
+    pub name: String,
+    /// The operating system, 1–50 characters (e.g. `Windows 11`, `Ubuntu 24.04`).
+    pub os: String,
+}
+
+/// `PATCH /api/v1/devices/{id}`: the fields to change; `group_id` moves the device.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateDevice {
+    #[serde(default, deserialize_with = "not_null")]
+    pub name: Option<String>,
+    #[serde(default, deserialize_with = "not_null")]
+    pub os: Option<String>,
+    /// Another group in the caller's subtree.
+    #[serde(default, deserialize_with = "not_null")]
+    pub group_id: Option<i64>,
+}
+
+/// Paging and filters of `GET /api/v1/groups/{id}/devices`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DevicesQuery {
+    /// `true`: the devices of the whole subtree, not the group's own only.
+    pub descendants: Option<bool>,
+    /// `completed`, `failed`, `with_errors`, `aborted`, or `none` (never reported).
+    pub status: Option<String>,
+    /// Exactly this operating system.
+    pub os: Option<String>,
+    /// Part of the name, ignoring case.
+    pub name: Option<String>,
+    /// 1–500, default 50.
+    pub limit: Option<i64>,
+    /// From the previous page's `next_cursor`.
+    pub cursor: Option<String>,
+}

@@ -1,0 +1,100 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::name::parse_text;
+use crate::{DomainError, GroupId};
+
+/// A device's id. It never changes, whatever group the device moves to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct DeviceId(pub i64);
+
+impl std::fmt::Display for DeviceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// How a device's last backup session ended (`None` on a device that never reported one).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum SessionStatus {
+    Completed,
+    Failed,
+    WithErrors,
+    Aborted,
+}
+
+impl SessionStatus {
+    pub const ALL: [SessionStatus; 4] = [
+        SessionStatus::Completed,
+        SessionStatus::Failed,
+        SessionStatus::WithErrors,
+        SessionStatus::Aborted,
+    ];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SessionStatus::Completed => "completed",
+            SessionStatus::Failed => "failed",
+            SessionStatus::WithErrors => "with_errors",
+            SessionStatus::Aborted => "aborted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<SessionStatus> {
+        SessionStatus::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A device's name: trimmed, 1 to 100 characters, no control characters. Not unique: two
+/// machines of one customer may well share a host name.
+pub fn parse_device_name(raw: &str) -> Result<String, DomainError> {
+    parse_text("name", raw, 100)
+        .map_err(|error| DomainError::Validation(vec![error]))?
+        .ok_or_else(|| DomainError::invalid("name", "must not be empty"))
+}
+
+/// A device's operating system as the device or its installer names it: trimmed, 1 to 50
+/// characters.
+pub fn parse_os(raw: &str) -> Result<String, DomainError> {
+    parse_text("os", raw, 50)
+        .map_err(|error| DomainError::Validation(vec![error]))?
+        .ok_or_else(|| DomainError::invalid("os", "must not be empty"))
+}
+
+/// A protected machine.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Device {
+    pub id: DeviceId,
+    pub group_id: GroupId,
+    pub name: String,
+    pub os: String,
+    /// Enrolled itself through Quick Installation (rather than added by hand).
+    pub enrolled: bool,
+    pub status: Option<SessionStatus>,
+    pub selected_bytes: i64,
+    pub used_bytes: i64,
+    pub last_session_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_and_operating_systems_are_checked() {
+        assert_eq!(parse_device_name("  laptop-01 ").unwrap(), "laptop-01");
+        assert!(parse_device_name(" ").is_err());
+        assert!(parse_device_name(&"x".repeat(101)).is_err());
+        assert!(parse_os("Windows 11").is_ok());
+        assert!(parse_os(&"x".repeat(51)).is_err());
+        for status in SessionStatus::ALL {
+            assert_eq!(SessionStatus::parse(status.as_str()), Some(status));
+        }
+    }
+}

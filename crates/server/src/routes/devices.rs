@@ -1,0 +1,258 @@
+//! Devices: `/api/v1/groups/{id}/devices` and `/api/v1/devices/{id}`.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use tenantry_api_types::{
+    CreateDevice, DeviceBody, DevicePage, DevicesQuery, ErrorBody, UpdateDevice,
+};
+use tenantry_domain::{
+    Action, Device, DeviceId, DomainError, GroupId, SessionStatus, parse_device_name, parse_os,
+};
+use tenantry_storage::devices::{self, DeviceChanges, DeviceFilter};
+use tenantry_storage::{DbConnection, StoreError, groups};
+
+use super::page_request;
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::etag::{etag, required_version};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+const KIND: &str = "device";
+
+fn device_body(device: Device) -> DeviceBody {
+    DeviceBody {
+        id: device.id.0,
+        group_id: device.group_id.0,
+        name: device.name,
+        os: device.os,
+        enrolled: device.enrolled,
+        status: device.status,
+        selected_bytes: device.selected_bytes,
+        used_bytes: device.used_bytes,
+        last_session_at: device.last_session_at,
+        version: device.version,
+        created_at: device.created_at,
+        updated_at: device.updated_at,
+    }
+}
+
+fn ok_with_etag(device: Device) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(KIND, device.id.0, device.version)))
+        .json(device_body(device))
+}
+
+/// A device in the caller's scope, once `action` is allowed on its group.
+fn device_target(
+    c: &mut DbConnection,
+    caller: &Caller,
+    id: DeviceId,
+    action: Action,
+) -> Result<Device, StoreError> {
+    let device = devices::get(c, &caller.scope, id)?;
+    let group = groups::get(c, &caller.scope, device.group_id)?;
+    caller.authorize(action, &group)?;
+    Ok(device)
+}
+
+/// The devices of a group, or of its whole subtree, by id.
+#[utoipa::path(
+    tag = "devices",
+    params(("id" = i64, Path, description = "Group id"), DevicesQuery),
+    responses(
+        (status = 200, description = "One page of devices", body = DevicePage),
+        (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a bad filter, limit or cursor", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/groups/{id}/devices")]
+pub async fn list_devices(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    query: web::Query<DevicesQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let query = query.into_inner();
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let status = match query.status.as_deref() {
+        None => None,
+        Some("none") => Some(None),
+        Some(text) => Some(Some(SessionStatus::parse(text).ok_or_else(|| {
+            DomainError::invalid(
+                "status",
+                "must be completed, failed, with_errors, aborted or none",
+            )
+        })?)),
+    };
+    let clean =
+        |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let filter = DeviceFilter {
+        descendants: query.descendants.unwrap_or(false),
+        status,
+        os: clean(query.os),
+        name: clean(query.name),
+    };
+    if let Some(name) = &filter.name {
+        parse_device_name(name)?;
+    }
+    let found = state
+        .read(move |c| {
+            let group = groups::get(c, &caller.scope, id)?;
+            caller.authorize(Action::ViewDevices, &group)?;
+            devices::list(c, &group, &filter, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(DevicePage {
+        has_more: found.next.is_some(),
+        next_cursor: found.next.map(|c| c.token().to_owned()),
+        items: found.items.into_iter().map(device_body).collect(),
+    }))
+}
+
+/// Adds a device to a group by hand (SuperUsers; devices that install themselves come through
+/// Quick Installation).
+#[utoipa::path(
+    tag = "devices",
+    params(("id" = i64, Path, description = "Group id")),
+    request_body = CreateDevice,
+    responses(
+        (status = 201, description = "Added; `Location` names the device", body = DeviceBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
+        (status = 422, description = "`validation_failed`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/groups/{id}/devices")]
+pub async fn create_device(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<CreateDevice>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let name = parse_device_name(&body.0.name)?;
+    let os = parse_os(&body.0.os)?;
+    let now = tenantry_storage::now();
+    let device = state
+        .write(move |w| {
+            let group = groups::get(w.conn(), &caller.scope, id)?;
+            caller.authorize(Action::AddDevices, &group)?;
+            devices::create(w, &caller.scope, id, &name, &os, now)
+        })
+        .await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/devices/{}", device.id)))
+        .insert_header((header::ETAG, etag(KIND, device.id.0, device.version)))
+        .json(device_body(device)))
+}
+
+/// One device.
+#[utoipa::path(
+    tag = "devices",
+    params(("id" = i64, Path, description = "Device id")),
+    responses(
+        (status = 200, description = "The device; `ETag` carries its version", body = DeviceBody),
+        (status = 404, description = "No such device in the caller's subtree", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/devices/{id}")]
+pub async fn get_device(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = DeviceId(id.into_inner());
+    let device = state
+        .read(move |c| device_target(c, &caller, id, Action::ViewDevices))
+        .await?;
+    Ok(ok_with_etag(device))
+}
+
+/// Renames a device, changes its OS, or moves it to another group in the caller's subtree
+/// (SuperUsers and Managers, on both groups).
+#[utoipa::path(
+    tag = "devices",
+    params(
+        ("id" = i64, Path, description = "Device id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the change is based on"),
+    ),
+    request_body = UpdateDevice,
+    responses(
+        (status = 200, description = "The changed device", body = DeviceBody),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "No such device in the caller's subtree", body = ErrorBody),
+        (status = 412, description = "`precondition_failed`", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (a bad name or an unknown group)", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/devices/{id}")]
+pub async fn update_device(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: JsonBody<UpdateDevice>,
+) -> Result<HttpResponse, ApiError> {
+    let id = DeviceId(id.into_inner());
+    let if_match = required_version(&req, KIND, id.0);
+    let body = body.0;
+    let changes = DeviceChanges {
+        name: body.name.as_deref().map(parse_device_name).transpose()?,
+        os: body.os.as_deref().map(parse_os).transpose()?,
+        group_id: body.group_id.map(GroupId),
+    };
+    let now = tenantry_storage::now();
+    let device = state
+        .write(move |w| {
+            device_target(w.conn(), &caller, id, Action::ManageDevices)?;
+            if let Some(to) = changes.group_id {
+                // Managed at the destination too; a group out of reach is an unknown one.
+                let destination = groups::get(w.conn(), &caller.scope, to).map_err(|_| {
+                    DomainError::invalid("group_id", format!("group {to} not found"))
+                })?;
+                caller.authorize(Action::ManageDevices, &destination)?;
+            }
+            devices::update(w, &caller.scope, id, changes, if_match, now)
+        })
+        .await?;
+    Ok(ok_with_etag(device))
+}
+
+/// Removes a device (SuperUsers and Managers).
+#[utoipa::path(
+    tag = "devices",
+    params(
+        ("id" = i64, Path, description = "Device id"),
+        ("If-Match" = Option<String>, Header, description = "The ETag the removal is based on"),
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "`forbidden`", body = ErrorBody),
+        (status = 404, description = "No such device in the caller's subtree", body = ErrorBody),
+        (status = 412, description = "`precondition_failed`", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[delete("/devices/{id}")]
+pub async fn delete_device(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = DeviceId(id.into_inner());
+    let if_match = required_version(&req, KIND, id.0);
+    state
+        .write(move |w| {
+            device_target(w.conn(), &caller, id, Action::ManageDevices)?;
+            devices::delete(w, &caller.scope, id, if_match)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}

@@ -1,0 +1,9 @@
+//! Devices: the protected machines of a group, scoped like groups (a device is in a caller's
+//! scope when its group is).
+
+mod read;
+mod row;
+mod write;
+
+pub use read::{DeviceFilter, get, list};
+pub use write::{DeviceChanges, add, create, delete, update};

@@ -1,0 +1,191 @@
+//! Devices: `/api/v1/groups/{id}/devices` and `/api/v1/devices/{id}`.
+
+use serde_json::json;
+use tenantry_tests::TestServer;
+
+fn add(server: &TestServer, group: i64, name: &str, os: &str) -> i64 {
+    server
+        .post(
+            &format!("/api/v1/groups/{group}/devices"),
+            json!({"name": name, "os": os}),
+        )
+        .expect(201)
+        .id()
+}
+
+fn names(reply: &tenantry_tests::Reply) -> Vec<String> {
+    reply.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn devices_are_added_read_changed_moved_and_removed() {
+    let server = TestServer::start();
+    let acme = server.create_group("Acme", 1, "reseller");
+    let other = server.create_group("Other", 1, "reseller");
+    let created = server
+        .post(
+            &format!("/api/v1/groups/{acme}/devices"),
+            json!({"name": " pc-01 ", "os": "Windows 11"}),
+        )
+        .expect(201);
+    let id = created.id();
+    assert_eq!(
+        created.header("location"),
+        Some(format!("/api/v1/devices/{id}").as_str())
+    );
+    assert_eq!(created.body["name"], "pc-01");
+    assert_eq!(created.body["status"], serde_json::Value::Null);
+    assert_eq!(created.body["enrolled"], false);
+    let read = server.get(&format!("/api/v1/devices/{id}")).expect(200);
+    let etag = read.header("etag").unwrap().to_owned();
+    let moved = server
+        .request(
+            "PATCH",
+            &format!("/api/v1/devices/{id}"),
+            Some(&json!({"name": "pc-01b", "group_id": other})),
+            &[("If-Match", &etag)],
+        )
+        .expect(200);
+    assert_eq!(moved.body["group_id"], other);
+    assert_eq!(moved.body["name"], "pc-01b");
+    server
+        .request(
+            "DELETE",
+            &format!("/api/v1/devices/{id}"),
+            None,
+            &[("If-Match", &etag)],
+        )
+        .expect_error(412, "precondition_failed");
+    server
+        .patch(
+            &format!("/api/v1/devices/{id}"),
+            json!({"group_id": 999_999}),
+        )
+        .expect_error(422, "validation_failed");
+    server
+        .post(
+            &format!("/api/v1/groups/{acme}/devices"),
+            json!({"name": "", "os": "Linux"}),
+        )
+        .expect_error(422, "validation_failed");
+    server.delete(&format!("/api/v1/devices/{id}")).expect(204);
+    server
+        .get(&format!("/api/v1/devices/{id}"))
+        .expect_error(404, "not_found");
+}
+
+#[test]
+fn a_group_with_devices_stays_until_they_go() {
+    let server = TestServer::start();
+    let acme = server.create_group("Acme", 1, "reseller");
+    let pc = add(&server, acme, "pc", "Linux");
+    let refused = server
+        .delete(&format!("/api/v1/groups/{acme}"))
+        .expect_error(409, "group_not_empty");
+    assert_eq!(refused.body["devices"], 1);
+    server.delete(&format!("/api/v1/devices/{pc}")).expect(204);
+    server.delete(&format!("/api/v1/groups/{acme}")).expect(204);
+}
+
+#[test]
+fn listings_cover_a_group_or_its_subtree_with_filters_and_pages() {
+    let server = TestServer::start();
+    let reseller = server.create_group("Reseller", 1, "reseller");
+    let customer = server.create_group("Customer", reseller, "end_customer");
+    add(&server, reseller, "office-pc", "Windows 11");
+    add(&server, customer, "Laptop-Ann", "Ubuntu 24.04");
+    add(&server, customer, "laptop-bob", "Windows 11");
+    let own = server
+        .get(&format!("/api/v1/groups/{reseller}/devices"))
+        .expect(200);
+    assert_eq!(names(&own), ["office-pc"]);
+    let all = server
+        .get(&format!(
+            "/api/v1/groups/{reseller}/devices?descendants=true"
+        ))
+        .expect(200);
+    assert_eq!(names(&all), ["office-pc", "Laptop-Ann", "laptop-bob"]);
+    let laptops = server
+        .get(&format!(
+            "/api/v1/groups/{reseller}/devices?descendants=true&name=LAPTOP"
+        ))
+        .expect(200);
+    assert_eq!(names(&laptops), ["Laptop-Ann", "laptop-bob"]);
+    let windows = server
+        .get(&format!(
+            "/api/v1/groups/{reseller}/devices?descendants=true&os=Windows%2011"
+        ))
+        .expect(200);
+    assert_eq!(names(&windows), ["office-pc", "laptop-bob"]);
+    let never = server
+        .get(&format!(
+            "/api/v1/groups/{reseller}/devices?descendants=true&status=none&limit=2"
+        ))
+        .expect(200);
+    assert_eq!(never.body["has_more"], true);
+    let cursor = never.body["next_cursor"].as_str().unwrap();
+    let rest = server
+        .get(&format!(
+            "/api/v1/groups/{reseller}/devices?descendants=true&status=none&limit=2&cursor={cursor}"
+        ))
+        .expect(200);
+    assert_eq!(names(&rest), ["laptop-bob"]);
+    server
+        .get(&format!(
+            "/api/v1/groups/{reseller}/devices?status=exploded"
+        ))
+        .expect_error(422, "validation_failed");
+    server
+        .get(&format!(
+            "/api/v1/groups/{reseller}/devices?status=completed"
+        ))
+        .expect(200);
+}
+
+#[test]
+fn superusers_add_superusers_and_managers_manage_everyone_reads() {
+    let server = TestServer::start();
+    let home = server.create_group("Home", 1, "sub_distributor");
+    let acme = server.create_group("Acme", home, "reseller");
+    let pc = add(&server, acme, "pc", "Linux");
+    // (role, may add, may change and remove)
+    for (role, adds, manages) in [
+        ("superuser", true, true),
+        ("administrator", false, false),
+        ("manager", false, true),
+        ("operator", false, false),
+        ("supporter", false, false),
+    ] {
+        let (_, token) = server.create_user(home, &format!("{role}@home.example"), role, false);
+        let caller = server.with_token(&token);
+        caller.get(&format!("/api/v1/devices/{pc}")).expect(200);
+        caller
+            .get(&format!("/api/v1/groups/{acme}/devices"))
+            .expect(200);
+        let added = caller.post(
+            &format!("/api/v1/groups/{acme}/devices"),
+            json!({"name": format!("{role}-pc"), "os": "Linux"}),
+        );
+        assert_eq!(
+            added.status,
+            if adds { 201 } else { 403 },
+            "{role} adds: {}",
+            added.text
+        );
+        let changed = caller.patch(
+            &format!("/api/v1/devices/{pc}"),
+            json!({"os": format!("Linux by {role}")}),
+        );
+        assert_eq!(
+            changed.status,
+            if manages { 200 } else { 403 },
+            "{role} manages: {}",
+            changed.text
+        );
+    }
+}
