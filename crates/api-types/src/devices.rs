@@ -76,3 +76,48 @@ pub struct DevicesQuery {
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
 }
+
+/// A device just added: `credential` is what the device authenticates its reports with, shown
+/// this once.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedDevice {
+    pub credential: String,
+    #[serde(flatten)]
+    pub device: DeviceBody,
+}
+
+/// `POST /api/v1/devices/{id}/sessions`, sent by the device with its own credential.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SessionReportBody {
+    pub started_at: DateTime<Utc>,
+    /// Not before `started_at`, not in the future.
+    pub ended_at: DateTime<Utc>,
+    pub status: SessionStatus,
+    /// 0 to 1 PB.
+    pub selected_bytes: i64,
+    /// 0 to 1 PB.
+    pub used_bytes: i64,
+    #[serde(default)]
+    pub files: i64,
+    #[serde(default)]
+    pub errors: i64,
+}
+
+/// One day of a device's history (UTC).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HistoryDayBody {
+    pub day: chrono::NaiveDate,
+    pub sessions: i64,
+    pub sessions_with_errors: i64,
+    /// As the day's last session left them.
+    pub selected_bytes: i64,
+    pub used_bytes: i64,
+}
+
+/// A device's history, oldest day first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct HistoryBody {
+    pub device_id: i64,
+    pub days: Vec<HistoryDayBody>,
+}

@@ -8,7 +8,10 @@ mod health;
 mod patch;
 mod users;
 
-pub use devices::{CreateDevice, DeviceBody, DevicePage, DevicesQuery, UpdateDevice};
+pub use devices::{
+    CreateDevice, CreatedDevice, DeviceBody, DevicePage, DevicesQuery, HistoryBody, HistoryDayBody,
+    SessionReportBody, UpdateDevice,
+};
 pub use error::{ErrorBody, ErrorCode, FieldErrorBody};
 pub use groups::{
     CreateGroup, DescendantsQuery, GroupBody, GroupPage, ListQuery, ModuleBody, ModulesBody,

@@ -98,3 +98,93 @@ mod tests {
         }
     }
 }
+
+/// The most a size may claim: a petabyte. Larger is a bug or an attack, not a backup.
+pub const MAX_BYTES: i64 = 1 << 50;
+/// How far ahead of the server's clock a device's clock may run.
+pub const CLOCK_SKEW: chrono::Duration = chrono::Duration::minutes(5);
+
+/// A backup session as a device reports it, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionReport {
+    pub started_at: DateTime<Utc>,
+    pub ended_at: DateTime<Utc>,
+    pub status: SessionStatus,
+    pub selected_bytes: i64,
+    pub used_bytes: i64,
+    pub files: i64,
+    pub errors: i64,
+}
+
+impl SessionReport {
+    /// Every fault at once: negative or absurd sizes and counts, an end before the start, times
+    /// in the future (beyond a little clock skew).
+    pub fn check(self, now: DateTime<Utc>) -> Result<SessionReport, DomainError> {
+        let mut faults = Vec::new();
+        for (field, value, max) in [
+            ("selected_bytes", self.selected_bytes, MAX_BYTES),
+            ("used_bytes", self.used_bytes, MAX_BYTES),
+            ("files", self.files, 1_000_000_000_000),
+            ("errors", self.errors, 1_000_000_000_000),
+        ] {
+            if !(0..=max).contains(&value) {
+                faults.push(crate::FieldError::new(
+                    field,
+                    format!("must be between 0 and {max}"),
+                ));
+            }
+        }
+        if self.ended_at < self.started_at {
+            faults.push(crate::FieldError::new(
+                "ended_at",
+                "must not be before started_at",
+            ));
+        }
+        if self.ended_at > now + CLOCK_SKEW {
+            faults.push(crate::FieldError::new(
+                "ended_at",
+                "must not be in the future",
+            ));
+        }
+        if faults.is_empty() {
+            Ok(self)
+        } else {
+            Err(DomainError::Validation(faults))
+        }
+    }
+}
+
+#[cfg(test)]
+mod report_tests {
+    use super::*;
+
+    fn report(start: i64, end: i64, selected: i64) -> SessionReport {
+        let at = |minutes| DateTime::UNIX_EPOCH + chrono::Duration::minutes(minutes);
+        SessionReport {
+            started_at: at(start),
+            ended_at: at(end),
+            status: SessionStatus::Completed,
+            selected_bytes: selected,
+            used_bytes: 0,
+            files: 0,
+            errors: 0,
+        }
+    }
+
+    #[test]
+    fn reports_are_checked() {
+        let now = DateTime::UNIX_EPOCH + chrono::Duration::minutes(100);
+        assert!(report(10, 20, 5).check(now).is_ok());
+        assert!(
+            report(20, 10, 5).check(now).is_err(),
+            "ends before it starts"
+        );
+        assert!(report(10, 200, 5).check(now).is_err(), "in the future");
+        assert!(
+            report(10, 104, 5).check(now).is_ok(),
+            "within the clock skew"
+        );
+        assert!(report(10, 20, -1).check(now).is_err());
+        assert!(report(10, 20, MAX_BYTES + 1).check(now).is_err());
+    }
+}

@@ -19,7 +19,7 @@ mod state;
 mod user;
 
 pub use company::CompanyProfile;
-pub use device::{Device, DeviceId, SessionStatus, parse_device_name, parse_os};
+pub use device::{Device, DeviceId, SessionReport, SessionStatus, parse_device_name, parse_os};
 pub use error::{DomainError, FieldError};
 pub use event::{GroupChange, GroupCreated, GroupDeleted, GroupEvent, GroupMoved, GroupUpdated};
 pub use group::{

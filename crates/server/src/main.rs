@@ -4,6 +4,7 @@ mod auth;
 mod caller;
 mod config;
 mod convert;
+mod device_caller;
 mod error;
 mod etag;
 mod events;

@@ -56,6 +56,33 @@ diesel::table! {
         last_session_at -> Nullable<Timestamp>,
         version -> BigInt,
         updated_at -> Timestamp,
+        credential_hash -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    device_sessions (id) {
+        id -> BigInt,
+        device_id -> BigInt,
+        started_at -> Timestamp,
+        ended_at -> Timestamp,
+        status -> Text,
+        selected_bytes -> BigInt,
+        used_bytes -> BigInt,
+        files -> BigInt,
+        errors -> BigInt,
+        received_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    device_history (device_id, day) {
+        device_id -> BigInt,
+        day -> Date,
+        sessions -> BigInt,
+        sessions_with_errors -> BigInt,
+        selected_bytes -> BigInt,
+        used_bytes -> BigInt,
     }
 }
 
@@ -109,6 +136,8 @@ diesel::table! {
 
 diesel::joinable!(company_profiles -> groups (group_id));
 diesel::joinable!(plugin_records -> groups (group_id));
+diesel::joinable!(device_sessions -> devices (device_id));
+diesel::joinable!(device_history -> devices (device_id));
 diesel::joinable!(devices -> groups (group_id));
 diesel::joinable!(users -> groups (group_id));
 diesel::joinable!(sessions -> users (user_id));
@@ -118,5 +147,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     devices,
     users,
     sessions,
-    plugin_records
+    plugin_records,
+    device_sessions,
+    device_history
 );

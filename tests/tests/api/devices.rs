@@ -189,3 +189,211 @@ fn superusers_add_superusers_and_managers_manage_everyone_reads() {
         );
     }
 }
+
+fn session(start: &str, end: &str, status: &str, selected: i64, errors: i64) -> serde_json::Value {
+    json!({"started_at": start, "ended_at": end, "status": status,
+           "selected_bytes": selected, "used_bytes": selected / 2, "files": 10, "errors": errors})
+}
+
+#[test]
+fn devices_report_sessions_with_their_own_credential() {
+    let server = TestServer::start();
+    let reseller = server.create_group("Reseller", 1, "reseller");
+    let customer = server.create_group("Customer", reseller, "end_customer");
+    let created = server
+        .post(
+            &format!("/api/v1/groups/{customer}/devices"),
+            json!({"name": "pc", "os": "Linux"}),
+        )
+        .expect(201);
+    let id = created.id();
+    let credential = created.body["credential"].as_str().unwrap().to_owned();
+    assert!(credential.starts_with("tdv_"));
+    assert!(
+        !server
+            .get(&format!("/api/v1/devices/{id}"))
+            .expect(200)
+            .text
+            .contains(&credential),
+        "shown once"
+    );
+    let device = server.with_token(&credential);
+    let path = format!("/api/v1/devices/{id}/sessions");
+    device
+        .post(
+            &path,
+            session(
+                "2026-03-01T10:00:00Z",
+                "2026-03-01T11:00:00Z",
+                "completed",
+                1000,
+                0,
+            ),
+        )
+        .expect(201);
+    device
+        .post(
+            &path,
+            session(
+                "2026-03-01T20:00:00Z",
+                "2026-03-01T21:00:00Z",
+                "with_errors",
+                1200,
+                3,
+            ),
+        )
+        .expect(201);
+    // A late report of an older session counts in history but does not roll the state back.
+    let latest = device
+        .post(
+            &path,
+            session(
+                "2026-02-27T10:00:00Z",
+                "2026-02-27T11:00:00Z",
+                "failed",
+                900,
+                1,
+            ),
+        )
+        .expect(201);
+    assert_eq!(latest.body["status"], "with_errors");
+    assert_eq!(latest.body["selected_bytes"], 1200);
+    assert_eq!(latest.body["last_session_at"], "2026-03-01T21:00:00Z");
+
+    // The reseller above sees it; the day rows count every session.
+    let (_, reseller_admin) =
+        server.create_user(reseller, "boss@reseller.example", "supporter", false);
+    let above = server.with_token(&reseller_admin);
+    let listed = above
+        .get(&format!(
+            "/api/v1/groups/{reseller}/devices?descendants=true&status=with_errors"
+        ))
+        .expect(200);
+    assert_eq!(listed.body["items"][0]["id"], id);
+    let history = above
+        .get(&format!("/api/v1/devices/{id}/history"))
+        .expect(200);
+    assert_eq!(
+        history.body["days"],
+        json!([
+            {"day": "2026-02-27", "sessions": 1, "sessions_with_errors": 1, "selected_bytes": 900, "used_bytes": 450},
+            {"day": "2026-03-01", "sessions": 2, "sessions_with_errors": 1, "selected_bytes": 1200, "used_bytes": 600},
+        ])
+    );
+    // A sibling reseller sees none of it.
+    let sibling = server.create_group("Sibling", 1, "reseller");
+    let (_, sibling_admin) =
+        server.create_user(sibling, "boss@sibling.example", "superuser", false);
+    server
+        .with_token(&sibling_admin)
+        .get(&format!("/api/v1/devices/{id}/history"))
+        .expect_error(404, "not_found");
+}
+
+#[test]
+fn bad_reports_and_foreign_credentials_are_refused() {
+    let server = TestServer::start();
+    let acme = server.create_group("Acme", 1, "reseller");
+    let mine = server
+        .post(
+            &format!("/api/v1/groups/{acme}/devices"),
+            json!({"name": "a", "os": "Linux"}),
+        )
+        .expect(201);
+    let other = server
+        .post(
+            &format!("/api/v1/groups/{acme}/devices"),
+            json!({"name": "b", "os": "Linux"}),
+        )
+        .expect(201)
+        .id();
+    let device = server.with_token(mine.body["credential"].as_str().unwrap());
+    let path = format!("/api/v1/devices/{}/sessions", mine.id());
+    for (bad, field) in [
+        (
+            session(
+                "2026-03-01T11:00:00Z",
+                "2026-03-01T10:00:00Z",
+                "completed",
+                1,
+                0,
+            ),
+            "ended_at",
+        ),
+        (
+            session(
+                "2026-03-01T10:00:00Z",
+                "2999-03-01T10:00:00Z",
+                "completed",
+                1,
+                0,
+            ),
+            "ended_at",
+        ),
+        (
+            session(
+                "2026-03-01T10:00:00Z",
+                "2026-03-01T11:00:00Z",
+                "completed",
+                -5,
+                0,
+            ),
+            "selected_bytes",
+        ),
+        (
+            session(
+                "2026-03-01T10:00:00Z",
+                "2026-03-01T11:00:00Z",
+                "completed",
+                1 << 60,
+                0,
+            ),
+            "selected_bytes",
+        ),
+    ] {
+        let reply = device
+            .post(&path, bad)
+            .expect_error(422, "validation_failed");
+        assert_eq!(reply.body["errors"][0]["field"], field);
+    }
+    device
+        .post(
+            &path,
+            json!({"started_at": "2026-03-01T10:00:00Z", "ended_at": "2026-03-01T11:00:00Z",
+                            "status": "exploded", "selected_bytes": 1, "used_bytes": 1}),
+        )
+        .expect_error(422, "validation_failed");
+    // Its credential speaks for itself only; a user's token is no device credential.
+    device
+        .post(
+            &format!("/api/v1/devices/{other}/sessions"),
+            session(
+                "2026-03-01T10:00:00Z",
+                "2026-03-01T11:00:00Z",
+                "completed",
+                1,
+                0,
+            ),
+        )
+        .expect_error(404, "not_found");
+    server
+        .post(
+            &path,
+            session(
+                "2026-03-01T10:00:00Z",
+                "2026-03-01T11:00:00Z",
+                "completed",
+                1,
+                0,
+            ),
+        )
+        .expect_error(401, "unauthenticated");
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/devices/{}", mine.id()))
+            .expect(200)
+            .body["status"],
+        serde_json::Value::Null,
+        "nothing was recorded"
+    );
+}

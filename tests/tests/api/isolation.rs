@@ -75,6 +75,10 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
         "patch /api/v1/groups/{id}/activities/{aid}" => json!({"subject": "Intruder"}),
         "post /api/v1/groups/{id}/devices" => json!({"name": "intruder-pc", "os": "Linux"}),
         "patch /api/v1/devices/{id}" => json!({"name": "taken-over"}),
+        "post /api/v1/devices/{id}/sessions" => json!({
+            "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T01:00:00Z",
+            "status": "failed", "selected_bytes": 1, "used_bytes": 1,
+        }),
         _ => return None,
     })
 }
@@ -111,8 +115,9 @@ enum BodyKind {
     Image,
 }
 
-/// Every operation of the route table, as `method path`, with the body it takes.
-fn operations(server: &TestServer) -> Vec<(String, BodyKind)> {
+/// Every operation of the route table, as `method path`, with the body it takes and whether a
+/// device (rather than a user) calls it.
+fn operations(server: &TestServer) -> Vec<(String, BodyKind, bool)> {
     let doc = server
         .with_token("")
         .get("/api/v1/openapi.json")
@@ -125,7 +130,11 @@ fn operations(server: &TestServer) -> Vec<(String, BodyKind)> {
                 Some(body) if body["content"].get("image/png").is_some() => BodyKind::Image,
                 Some(_) => BodyKind::Json,
             };
-            found.push((format!("{method} {path}"), body));
+            // Routes a device calls with its own credential are attacked with other devices'.
+            let by_device = operation["security"]
+                .as_array()
+                .is_some_and(|all| all.iter().any(|s| s.get("device").is_some()));
+            found.push((format!("{method} {path}"), body, by_device));
         }
     }
     found.sort();
@@ -149,6 +158,7 @@ fn snapshot(server: &TestServer, target: &Target) -> Vec<String> {
         format!("/api/v1/groups/{group}/activities"),
         format!("/api/v1/groups/{group}/devices"),
         format!("/api/v1/devices/{}", target.device),
+        format!("/api/v1/devices/{}/history", target.device),
         "/api/v1/groups/1/descendants?limit=500".to_owned(),
     ]
     .iter()
@@ -243,10 +253,23 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
             (who, server.create_user(group, &email, "superuser", true).1)
         })
         .collect();
+    // And a device in each of those groups, with its own credential.
+    let devices: Vec<(&str, String)> = [("sibling", s), ("descendant", d), ("cousin", c)]
+        .into_iter()
+        .map(|(who, group)| {
+            let created = server
+                .post(
+                    &format!("/api/v1/groups/{group}/devices"),
+                    json!({"name": format!("{who}-pc"), "os": "Linux"}),
+                )
+                .expect(201);
+            (who, created.body["credential"].as_str().unwrap().to_owned())
+        })
+        .collect();
 
     let before = snapshot(&server, &target);
     let mut covered = 0;
-    for (operation, body_kind) in operations(&server) {
+    for (operation, body_kind, by_device) in operations(&server) {
         let method = operation.split_once(' ').unwrap().0.to_uppercase();
         if !PUBLIC.contains(&operation.as_str()) {
             let reply =
@@ -276,7 +299,8 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
                 "{operation}: takes no JSON body; remove its stale sample"
             );
         }
-        for (who, token) in &callers {
+        let attackers = if by_device { &devices } else { &callers };
+        for (who, token) in attackers {
             let caller: As<'_> = server.with_token(token);
             let send = |path: String, body: Option<Sample>| match body {
                 None => caller.request(&method, &path, None),

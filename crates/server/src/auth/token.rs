@@ -8,9 +8,18 @@ const PREFIX: &str = "tnt_";
 
 /// A new token and the hash to store for it.
 pub fn generate() -> Result<(String, String), String> {
+    generate_with_prefix(PREFIX)
+}
+
+/// A device's credential (`tdv_…`: told apart from users' tokens at a glance) and its hash.
+pub fn generate_device_credential() -> Result<(String, String), String> {
+    generate_with_prefix("tdv_")
+}
+
+fn generate_with_prefix(prefix: &str) -> Result<(String, String), String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a token: {e}"))?;
-    let token = format!("{PREFIX}{}", hex(&bytes));
+    let token = format!("{prefix}{}", hex(&bytes));
     let hash = hash(&token);
     Ok((token, hash))
 }

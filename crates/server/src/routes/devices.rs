@@ -3,16 +3,20 @@
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use tenantry_api_types::{
-    CreateDevice, DeviceBody, DevicePage, DevicesQuery, ErrorBody, UpdateDevice,
+    CreateDevice, CreatedDevice, DeviceBody, DevicePage, DevicesQuery, ErrorBody, HistoryBody,
+    HistoryDayBody, SessionReportBody, UpdateDevice,
 };
 use tenantry_domain::{
-    Action, Device, DeviceId, DomainError, GroupId, SessionStatus, parse_device_name, parse_os,
+    Action, Device, DeviceId, DomainError, GroupId, SessionReport, SessionStatus,
+    parse_device_name, parse_os,
 };
 use tenantry_storage::devices::{self, DeviceChanges, DeviceFilter};
 use tenantry_storage::{DbConnection, StoreError, groups};
 
 use super::page_request;
+use crate::auth::token;
 use crate::caller::Caller;
+use crate::device_caller::DeviceCaller;
 use crate::error::ApiError;
 use crate::etag::{etag, required_version};
 use crate::extract::JsonBody;
@@ -119,7 +123,7 @@ pub async fn list_devices(
     params(("id" = i64, Path, description = "Group id")),
     request_body = CreateDevice,
     responses(
-        (status = 201, description = "Added; `Location` names the device", body = DeviceBody),
+        (status = 201, description = "Added; `Location` names the device; `credential` (shown once) is what the device reports with", body = CreatedDevice),
         (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
         (status = 422, description = "`validation_failed`", body = ErrorBody),
@@ -137,17 +141,22 @@ pub async fn create_device(
     let name = parse_device_name(&body.0.name)?;
     let os = parse_os(&body.0.os)?;
     let now = tenantry_storage::now();
+    let (credential, credential_hash) =
+        token::generate_device_credential().map_err(ApiError::internal)?;
     let device = state
         .write(move |w| {
             let group = groups::get(w.conn(), &caller.scope, id)?;
             caller.authorize(Action::AddDevices, &group)?;
-            devices::create(w, &caller.scope, id, &name, &os, now)
+            devices::create(w, &caller.scope, id, &name, &os, &credential_hash, now)
         })
         .await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/devices/{}", device.id)))
         .insert_header((header::ETAG, etag(KIND, device.id.0, device.version)))
-        .json(device_body(device)))
+        .json(CreatedDevice {
+            credential,
+            device: device_body(device),
+        }))
 }
 
 /// One device.
@@ -255,4 +264,87 @@ pub async fn delete_device(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A device reports one backup session, with its own credential (`Authorization: Bearer tdv_…`),
+/// not a user's token. Its status, sizes and last session follow the newest report, and the
+/// day's history row counts it.
+#[utoipa::path(
+    tag = "devices",
+    params(("id" = i64, Path, description = "Device id (the reporting device's own)")),
+    request_body = SessionReportBody,
+    responses(
+        (status = 201, description = "Recorded; the device as it now stands", body = DeviceBody),
+        (status = 401, description = "`unauthenticated`: not a device credential", body = ErrorBody),
+        (status = 404, description = "Not this credential's device", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: sizes, counts or times", body = ErrorBody),
+    ),
+    security(("device" = []))
+)]
+#[post("/devices/{id}/sessions")]
+pub async fn report_session(
+    state: web::Data<AppState>,
+    device: DeviceCaller,
+    id: web::Path<i64>,
+    body: JsonBody<SessionReportBody>,
+) -> Result<HttpResponse, ApiError> {
+    // A credential speaks for its own device only; any other id is one it cannot see.
+    if device.0.id.0 != id.into_inner() {
+        return Err(DomainError::NotFound { what: "device" }.into());
+    }
+    let now = tenantry_storage::now();
+    let body = body.0;
+    let report = SessionReport {
+        started_at: body.started_at,
+        ended_at: body.ended_at,
+        status: body.status,
+        selected_bytes: body.selected_bytes,
+        used_bytes: body.used_bytes,
+        files: body.files,
+        errors: body.errors,
+    }
+    .check(now)?;
+    let id = device.0.id;
+    let device = state
+        .write(move |w| devices::report(w, id, &report, now))
+        .await?;
+    Ok(HttpResponse::Created().json(device_body(device)))
+}
+
+/// A device's history: one row per day with sessions, oldest first.
+#[utoipa::path(
+    tag = "devices",
+    params(("id" = i64, Path, description = "Device id")),
+    responses(
+        (status = 200, description = "The device's days", body = HistoryBody),
+        (status = 404, description = "No such device in the caller's subtree", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/devices/{id}/history")]
+pub async fn device_history(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = DeviceId(id.into_inner());
+    let days = state
+        .read(move |c| {
+            let device = device_target(c, &caller, id, Action::ViewDevices)?;
+            devices::history(c, &device)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(HistoryBody {
+        device_id: id.0,
+        days: days
+            .into_iter()
+            .map(|d| HistoryDayBody {
+                day: d.day,
+                sessions: d.sessions,
+                sessions_with_errors: d.sessions_with_errors,
+                selected_bytes: d.selected_bytes,
+                used_bytes: d.used_bytes,
+            })
+            .collect(),
+    }))
 }

@@ -62,7 +62,9 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
         .service(devices::create_device)
         .service(devices::get_device)
         .service(devices::update_device)
-        .service(devices::delete_device);
+        .service(devices::delete_device)
+        .service(devices::report_session)
+        .service(devices::device_history);
 }
 
 /// A page of groups as JSON, written into a buffer sized for it up front: a page of 100 groups

@@ -3,7 +3,9 @@
 
 mod read;
 mod row;
+mod sessions;
 mod write;
 
 pub use read::{DeviceFilter, get, list};
+pub use sessions::{HistoryDay, by_credential, history, report};
 pub use write::{DeviceChanges, add, create, delete, update};

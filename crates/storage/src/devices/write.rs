@@ -17,6 +17,7 @@ struct NewDeviceRow<'a> {
     name: &'a str,
     os: &'a str,
     enrolled: bool,
+    credential_hash: Option<&'a str>,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
 }
@@ -32,10 +33,12 @@ pub fn add(
     os: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
-    insert(w, scope, group, name, os, false, now).map(|device| device.id.0)
+    insert(w, scope, group, name, os, false, None, now).map(|device| device.id.0)
 }
 
-/// Adds a device (by hand, or `enrolled` through Quick Installation) and returns it.
+/// Adds a device (by hand, or `enrolled` through Quick Installation) with the hash of its
+/// credential, and returns it.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn insert(
     w: &mut Writer<'_>,
     scope: &Scope,
@@ -43,6 +46,7 @@ pub(crate) fn insert(
     name: &str,
     os: &str,
     enrolled: bool,
+    credential_hash: Option<&str>,
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
@@ -53,6 +57,7 @@ pub(crate) fn insert(
         name,
         os,
         enrolled,
+        credential_hash,
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
     };
@@ -70,16 +75,17 @@ pub(crate) fn insert(
     Device::try_from(row)
 }
 
-/// Adds a device by hand and returns it.
+/// Adds a device by hand, with the hash of its credential, and returns it.
 pub fn create(
     w: &mut Writer<'_>,
     scope: &Scope,
     group: GroupId,
     name: &str,
     os: &str,
+    credential_hash: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
-    insert(w, scope, group, name, os, false, now)
+    insert(w, scope, group, name, os, false, Some(credential_hash), now)
 }
 
 /// What a PATCH of a device changes.
