@@ -121,3 +121,55 @@ pub struct HistoryBody {
     pub device_id: i64,
     pub days: Vec<HistoryDayBody>,
 }
+
+/// `POST /api/v1/groups/{id}/deployment-tokens`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateDeploymentToken {
+    /// What the token is for (shown in listings).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Default 7 days from now; at most 90 days away.
+    #[serde(default)]
+    pub expires_at: Option<DateTime<Utc>>,
+    /// How many machines may enrol with it; none: any number until it expires.
+    #[serde(default)]
+    pub max_uses: Option<i64>,
+}
+
+/// A deployment token as listed: never the token itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DeploymentTokenBody {
+    pub id: i64,
+    pub group_id: i64,
+    pub name: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub max_uses: Option<i64>,
+    pub uses: i64,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+/// A new deployment token: `token` is shown this once.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatedDeploymentToken {
+    pub token: String,
+    #[serde(flatten)]
+    pub details: DeploymentTokenBody,
+}
+
+/// A group's deployment tokens, newest first.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeploymentTokenList {
+    pub items: Vec<DeploymentTokenBody>,
+}
+
+/// `POST /api/v1/enroll`: a machine registers itself with a deployment token.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnrollRequest {
+    pub token: String,
+    pub name: String,
+    pub os: String,
+}

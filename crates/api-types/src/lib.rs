@@ -9,8 +9,9 @@ mod patch;
 mod users;
 
 pub use devices::{
-    CreateDevice, CreatedDevice, DeviceBody, DevicePage, DevicesQuery, HistoryBody, HistoryDayBody,
-    SessionReportBody, UpdateDevice,
+    CreateDeploymentToken, CreateDevice, CreatedDeploymentToken, CreatedDevice,
+    DeploymentTokenBody, DeploymentTokenList, DeviceBody, DevicePage, DevicesQuery, EnrollRequest,
+    HistoryBody, HistoryDayBody, SessionReportBody, UpdateDevice,
 };
 pub use error::{ErrorBody, ErrorCode, FieldErrorBody};
 pub use groups::{

@@ -78,6 +78,17 @@ pub fn lock_device(conn: &mut DbConnection, id: i64) -> StoreResult<()> {
     Ok(())
 }
 
+/// A row lock on one deployment token (PostgreSQL): enrolments against one token are counted one
+/// after the other, so a one-use token enrols exactly one machine.
+pub fn lock_deployment_token(conn: &mut DbConnection, id: i64) -> StoreResult<()> {
+    if let DbConnection::Pg(c) = conn {
+        diesel::sql_query("SELECT 1 FROM deployment_tokens WHERE id = $1 FOR UPDATE")
+            .bind::<BigInt, _>(id)
+            .execute(c)?;
+    }
+    Ok(())
+}
+
 diesel::table! {
     /// SQLite's own record of the highest id each AUTOINCREMENT table ever handed out.
     sqlite_sequence (name) {

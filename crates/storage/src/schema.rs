@@ -87,6 +87,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    deployment_tokens (id) {
+        id -> BigInt,
+        group_id -> BigInt,
+        token_hash -> Text,
+        name -> Nullable<Text>,
+        created_by -> Nullable<BigInt>,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        max_uses -> Nullable<BigInt>,
+        uses -> BigInt,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> BigInt,
         group_id -> BigInt,
@@ -137,6 +152,7 @@ diesel::table! {
 diesel::joinable!(company_profiles -> groups (group_id));
 diesel::joinable!(plugin_records -> groups (group_id));
 diesel::joinable!(device_sessions -> devices (device_id));
+diesel::joinable!(deployment_tokens -> groups (group_id));
 diesel::joinable!(device_history -> devices (device_id));
 diesel::joinable!(devices -> groups (group_id));
 diesel::joinable!(users -> groups (group_id));
@@ -149,5 +165,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     sessions,
     plugin_records,
     device_sessions,
-    device_history
+    device_history,
+    deployment_tokens
 );

@@ -19,7 +19,13 @@ const UNTARGETED: &[&str] = &[
 ];
 
 /// Routes that answer without a token.
-const PUBLIC: &[&str] = &["post /api/v1/auth/login", "get /healthz", "get /readyz"];
+/// (Enrolment authenticates with a deployment token in its body, not a header.)
+const PUBLIC: &[&str] = &[
+    "post /api/v1/auth/login",
+    "post /api/v1/enroll",
+    "get /healthz",
+    "get /readyz",
+];
 
 /// An id no resource has.
 const MISSING: i64 = 987_654_321;
@@ -34,6 +40,7 @@ struct Target {
     contact: i64,
     activity: i64,
     device: i64,
+    deployment_token: i64,
 }
 
 /// A request body.
@@ -74,6 +81,7 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
         }
         "patch /api/v1/groups/{id}/activities/{aid}" => json!({"subject": "Intruder"}),
         "post /api/v1/groups/{id}/devices" => json!({"name": "intruder-pc", "os": "Linux"}),
+        "post /api/v1/groups/{id}/deployment-tokens" => json!({"name": "intruder"}),
         "patch /api/v1/devices/{id}" => json!({"name": "taken-over"}),
         "post /api/v1/devices/{id}/sessions" => json!({
             "started_at": "2026-01-01T00:00:00Z", "ended_at": "2026-01-01T01:00:00Z",
@@ -100,6 +108,7 @@ fn aim(operation: &str, target: &Target, missing: bool) -> String {
     aimed = aimed.replace("{token_id}", &pick(target.token).to_string());
     aimed = aimed.replace("{cid}", &pick(target.contact).to_string());
     aimed = aimed.replace("{aid}", &pick(target.activity).to_string());
+    aimed = aimed.replace("{tid}", &pick(target.deployment_token).to_string());
     assert!(
         !aimed.contains('{'),
         "{operation}: a path parameter the isolation suite does not know; teach `aim` about it"
@@ -157,6 +166,7 @@ fn snapshot(server: &TestServer, target: &Target) -> Vec<String> {
         format!("/api/v1/groups/{group}/contacts"),
         format!("/api/v1/groups/{group}/activities"),
         format!("/api/v1/groups/{group}/devices"),
+        format!("/api/v1/groups/{group}/deployment-tokens"),
         format!("/api/v1/devices/{}", target.device),
         format!("/api/v1/devices/{}/history", target.device),
         "/api/v1/groups/1/descendants?limit=500".to_owned(),
@@ -236,6 +246,16 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         )
         .expect(201)
         .id();
+    server
+        .patch(
+            &format!("/api/v1/groups/{t}"),
+            json!({"automatic_deployment": true}),
+        )
+        .expect(200);
+    let deployment_token = server
+        .post(&format!("/api/v1/groups/{t}/deployment-tokens"), json!({}))
+        .expect(201)
+        .id();
     let target = Target {
         group: t,
         user,
@@ -244,6 +264,7 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         contact,
         activity,
         device,
+        deployment_token,
     };
     // The strongest callers there are, so that nothing but scope can stop them.
     let callers: Vec<(&str, String)> = [("sibling", s), ("descendant", d), ("cousin", c)]

@@ -12,10 +12,10 @@ use crate::groups::delete::{add_device, storage_of};
 
 const ROUNDS: usize = 12;
 
-type Contender<T> = Box<dyn FnOnce() -> T + Send>;
+pub type Contender<T> = Box<dyn FnOnce() -> T + Send>;
 
 /// Runs `contenders` at the same moment and returns their results in order.
-fn race<T: Send + 'static>(contenders: Vec<Contender<T>>) -> Vec<T> {
+pub fn race<T: Send + 'static>(contenders: Vec<Contender<T>>) -> Vec<T> {
     let barrier = Arc::new(Barrier::new(contenders.len()));
     let handles: Vec<_> = contenders
         .into_iter()

@@ -16,7 +16,7 @@ pub fn generate_device_credential() -> Result<(String, String), String> {
     generate_with_prefix("tdv_")
 }
 
-fn generate_with_prefix(prefix: &str) -> Result<(String, String), String> {
+pub fn generate_with_prefix(prefix: &str) -> Result<(String, String), String> {
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a token: {e}"))?;
     let token = format!("{prefix}{}", hex(&bytes));

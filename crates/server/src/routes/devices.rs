@@ -24,7 +24,7 @@ use crate::state::AppState;
 
 const KIND: &str = "device";
 
-fn device_body(device: Device) -> DeviceBody {
+pub(crate) fn device_body(device: Device) -> DeviceBody {
     DeviceBody {
         id: device.id.0,
         group_id: device.group_id.0,

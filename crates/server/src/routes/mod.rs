@@ -6,6 +6,7 @@ mod auth;
 #[cfg(feature = "bench-baseline")]
 pub mod baseline;
 mod company;
+mod deployment;
 mod devices;
 mod groups;
 mod health;
@@ -64,7 +65,11 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
         .service(devices::update_device)
         .service(devices::delete_device)
         .service(devices::report_session)
-        .service(devices::device_history);
+        .service(devices::device_history)
+        .service(deployment::create_token)
+        .service(deployment::list_tokens)
+        .service(deployment::revoke_token)
+        .service(deployment::enroll);
 }
 
 /// A page of groups as JSON, written into a buffer sized for it up front: a page of 100 groups

@@ -1,6 +1,7 @@
 //! Devices: the protected machines of a group, scoped like groups (a device is in a caller's
 //! scope when its group is).
 
+pub mod deployment;
 mod read;
 mod row;
 mod sessions;
