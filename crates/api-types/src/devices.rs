@@ -25,6 +25,19 @@ pub struct DeviceBody {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Who generated the current passphrase, and when (the passphrase itself is never shown
+    /// again).
+    pub passphrase_by: Option<i64>,
+    pub passphrase_at: Option<DateTime<Utc>>,
+}
+
+/// A new device passphrase: shown this once; only its hash is kept.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct PassphraseBody {
+    pub device_id: i64,
+    pub passphrase: String,
+    pub generated_by: i64,
+    pub generated_at: DateTime<Utc>,
 }
 
 /// One page of devices, by id.

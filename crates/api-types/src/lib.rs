@@ -11,7 +11,7 @@ mod users;
 pub use devices::{
     CreateDeploymentToken, CreateDevice, CreatedDeploymentToken, CreatedDevice,
     DeploymentTokenBody, DeploymentTokenList, DeviceBody, DevicePage, DevicesQuery, EnrollRequest,
-    HistoryBody, HistoryDayBody, SessionReportBody, UpdateDevice,
+    HistoryBody, HistoryDayBody, PassphraseBody, SessionReportBody, UpdateDevice,
 };
 pub use error::{ErrorBody, ErrorCode, FieldErrorBody};
 pub use groups::{

@@ -80,6 +80,9 @@ pub struct Device {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Who generated the device's current passphrase, and when (the secret itself is gone).
+    pub passphrase_by: Option<crate::UserId>,
+    pub passphrase_at: Option<DateTime<Utc>>,
 }
 
 #[cfg(test)]

@@ -57,6 +57,9 @@ diesel::table! {
         version -> BigInt,
         updated_at -> Timestamp,
         credential_hash -> Nullable<Text>,
+        passphrase_hash -> Nullable<Text>,
+        passphrase_by -> Nullable<BigInt>,
+        passphrase_at -> Nullable<Timestamp>,
     }
 }
 

@@ -397,3 +397,35 @@ fn bad_reports_and_foreign_credentials_are_refused() {
         "nothing was recorded"
     );
 }
+
+#[test]
+fn security_officers_generate_passphrases_where_the_level_allows() {
+    let server = TestServer::start();
+    let sub = server.create_group("Sub", 1, "sub_distributor");
+    let reseller = server.create_group("Reseller", sub, "reseller");
+    let high = add(&server, sub, "sub-pc", "Linux");
+    let low = add(&server, reseller, "reseller-pc", "Linux");
+    // The bootstrap SuperUser is a Security Officer.
+    let made = server
+        .post(&format!("/api/v1/devices/{low}/passphrase"), json!({}))
+        .expect(201);
+    let passphrase = made.body["passphrase"].as_str().unwrap().to_owned();
+    assert_eq!(passphrase.len(), 24);
+    let device = server.get(&format!("/api/v1/devices/{low}")).expect(200);
+    assert_eq!(device.body["passphrase_by"], 1);
+    assert!(device.body["passphrase_at"].is_string());
+    assert!(!device.text.contains(&passphrase), "shown only once");
+    server
+        .post(&format!("/api/v1/devices/{high}/passphrase"), json!({}))
+        .expect_error(403, "module_unavailable");
+    let (_, plain) = server.create_user(1, "plain@example.com", "superuser", false);
+    server
+        .with_token(&plain)
+        .post(&format!("/api/v1/devices/{low}/passphrase"), json!({}))
+        .expect_error(403, "forbidden");
+    let (_, officer) = server.create_user(1, "officer@example.com", "operator", true);
+    server
+        .with_token(&officer)
+        .post(&format!("/api/v1/devices/{low}/passphrase"), json!({}))
+        .expect(201);
+}

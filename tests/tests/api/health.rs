@@ -76,6 +76,7 @@ fn the_openapi_document_lists_every_endpoint() {
             "patch /api/v1/users/{id}",
             "post /api/v1/auth/login",
             "post /api/v1/auth/logout",
+            "post /api/v1/devices/{id}/passphrase",
             "post /api/v1/devices/{id}/sessions",
             "post /api/v1/enroll",
             "post /api/v1/groups",

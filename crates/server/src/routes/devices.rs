@@ -4,7 +4,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use tenantry_api_types::{
     CreateDevice, CreatedDevice, DeviceBody, DevicePage, DevicesQuery, ErrorBody, HistoryBody,
-    HistoryDayBody, SessionReportBody, UpdateDevice,
+    HistoryDayBody, PassphraseBody, SessionReportBody, UpdateDevice,
 };
 use tenantry_domain::{
     Action, Device, DeviceId, DomainError, GroupId, SessionReport, SessionStatus,
@@ -14,7 +14,7 @@ use tenantry_storage::devices::{self, DeviceChanges, DeviceFilter};
 use tenantry_storage::{DbConnection, StoreError, groups};
 
 use super::page_request;
-use crate::auth::token;
+use crate::auth::{password, token};
 use crate::caller::Caller;
 use crate::device_caller::DeviceCaller;
 use crate::error::ApiError;
@@ -38,6 +38,8 @@ pub(crate) fn device_body(device: Device) -> DeviceBody {
         version: device.version,
         created_at: device.created_at,
         updated_at: device.updated_at,
+        passphrase_by: device.passphrase_by.map(|u| u.0),
+        passphrase_at: device.passphrase_at,
     }
 }
 
@@ -346,5 +348,50 @@ pub async fn device_history(
                 used_bytes: d.used_bytes,
             })
             .collect(),
+    }))
+}
+
+/// Generates a new passphrase for a device (for re-installation or recovery of an encrypted
+/// device): Security Officers only, where Quick Installation and passphrases are available. The
+/// passphrase is in this answer only; its hash is kept, with who generated it and when.
+#[utoipa::path(
+    tag = "devices",
+    params(("id" = i64, Path, description = "Device id")),
+    responses(
+        (status = 201, description = "The passphrase, shown only now", body = PassphraseBody),
+        (status = 403, description = "`forbidden` (not a Security Officer) or `module_unavailable` (Distributor, Sub-distributor)", body = ErrorBody),
+        (status = 404, description = "No such device in the caller's subtree", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/devices/{id}/passphrase")]
+pub async fn generate_passphrase(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = DeviceId(id.into_inner());
+    // Allowed before the (deliberately slow) hashing, and checked again when it is written.
+    let who = caller.clone();
+    state
+        .read(move |c| device_target(c, &who, id, Action::GeneratePassphrases))
+        .await?;
+    let passphrase = token::random_password().map_err(ApiError::internal)?;
+    let secret = passphrase.clone();
+    let hash = state.compute(move || password::hash(&secret)).await?;
+    let now = tenantry_storage::now();
+    let by = caller.actor.user_id;
+    let device = state
+        .write(move |w| {
+            let caller = caller.refreshed(w.conn())?;
+            device_target(w.conn(), &caller, id, Action::GeneratePassphrases)?;
+            devices::set_passphrase(w, &caller.scope, id, &hash, by, now)
+        })
+        .await?;
+    Ok(HttpResponse::Created().json(PassphraseBody {
+        device_id: device.id.0,
+        passphrase,
+        generated_by: by.0,
+        generated_at: now,
     }))
 }

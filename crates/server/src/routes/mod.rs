@@ -66,6 +66,7 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
         .service(devices::delete_device)
         .service(devices::report_session)
         .service(devices::device_history)
+        .service(devices::generate_passphrase)
         .service(deployment::create_token)
         .service(deployment::list_tokens)
         .service(deployment::revoke_token)

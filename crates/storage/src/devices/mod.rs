@@ -9,4 +9,4 @@ mod write;
 
 pub use read::{DeviceFilter, get, list};
 pub use sessions::{HistoryDay, by_credential, history, report};
-pub use write::{DeviceChanges, add, create, delete, update};
+pub use write::{DeviceChanges, add, create, delete, set_passphrase, update};

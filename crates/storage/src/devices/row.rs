@@ -20,6 +20,8 @@ pub(crate) struct DeviceRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub passphrase_by: Option<i64>,
+    pub passphrase_at: Option<NaiveDateTime>,
 }
 
 impl TryFrom<DeviceRow> for Device {
@@ -47,6 +49,8 @@ impl TryFrom<DeviceRow> for Device {
             version: row.version,
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
+            passphrase_by: row.passphrase_by.map(tenantry_domain::UserId),
+            passphrase_at: row.passphrase_at.map(|t| t.and_utc()),
         })
     }
 }

@@ -152,3 +152,29 @@ pub fn delete(
     diesel::delete(devices::table.find(id.0)).execute(conn)?;
     Ok(device)
 }
+
+/// Keeps the hash of a new passphrase for a device in `scope` (the secret itself goes to the
+/// caller once and is never stored), with who generated it and when.
+pub fn set_passphrase(
+    w: &mut Writer<'_>,
+    scope: &Scope,
+    id: DeviceId,
+    passphrase_hash: &str,
+    by: tenantry_domain::UserId,
+    now: DateTime<Utc>,
+) -> StoreResult<Device> {
+    let conn = w.conn();
+    get(conn, scope, id)?;
+    lock_device(conn, id.0)?;
+    let before = get(conn, scope, id)?;
+    diesel::update(devices::table.find(id.0))
+        .set((
+            devices::passphrase_hash.eq(Some(passphrase_hash)),
+            devices::passphrase_by.eq(Some(by.0)),
+            devices::passphrase_at.eq(Some(now.naive_utc())),
+            devices::version.eq(before.version + 1),
+            devices::updated_at.eq(now.naive_utc()),
+        ))
+        .execute(conn)?;
+    get(conn, scope, id)
+}

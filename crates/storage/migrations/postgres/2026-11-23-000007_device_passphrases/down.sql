@@ -1,0 +1,3 @@
+ALTER TABLE devices DROP COLUMN passphrase_at;
+ALTER TABLE devices DROP COLUMN passphrase_by;
+ALTER TABLE devices DROP COLUMN passphrase_hash;
