@@ -97,6 +97,23 @@ pub struct DeviceChanges {
     pub group_id: Option<GroupId>,
 }
 
+/// A device in `scope`, read under a lock on its row (PostgreSQL; checked in scope before the
+/// lock is taken), at the version `if_match` names if it names one.
+fn locked(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    id: DeviceId,
+    if_match: Option<i64>,
+) -> StoreResult<Device> {
+    get(conn, scope, id)?;
+    lock_device(conn, id.0)?;
+    let device = get(conn, scope, id)?;
+    if if_match.is_some_and(|version| version != device.version) {
+        return Err(DomainError::PreconditionFailed.into());
+    }
+    Ok(device)
+}
+
 /// Changes a device in `scope`; a move holds the destination group like an add does.
 pub fn update(
     w: &mut Writer<'_>,
@@ -107,12 +124,7 @@ pub fn update(
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
-    get(conn, scope, id)?;
-    lock_device(conn, id.0)?;
-    let before = get(conn, scope, id)?;
-    if if_match.is_some_and(|version| version != before.version) {
-        return Err(DomainError::PreconditionFailed.into());
-    }
+    let before = locked(conn, scope, id, if_match)?;
     let group = changes.group_id.unwrap_or(before.group_id);
     if group != before.group_id {
         lock_group(conn, group.0, RowLock::Share)?;
@@ -143,12 +155,7 @@ pub fn delete(
     if_match: Option<i64>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
-    get(conn, scope, id)?;
-    lock_device(conn, id.0)?;
-    let device = get(conn, scope, id)?;
-    if if_match.is_some_and(|version| version != device.version) {
-        return Err(DomainError::PreconditionFailed.into());
-    }
+    let device = locked(conn, scope, id, if_match)?;
     diesel::delete(devices::table.find(id.0)).execute(conn)?;
     Ok(device)
 }
@@ -164,9 +171,7 @@ pub fn set_passphrase(
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
-    get(conn, scope, id)?;
-    lock_device(conn, id.0)?;
-    let before = get(conn, scope, id)?;
+    let before = locked(conn, scope, id, None)?;
     diesel::update(devices::table.find(id.0))
         .set((
             devices::passphrase_hash.eq(Some(passphrase_hash)),
