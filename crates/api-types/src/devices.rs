@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tenantry_domain::SessionStatus;
 use utoipa::{IntoParams, ToSchema};
 
-use crate::patch::not_null;
+use crate::patch::{not_null, nullable};
 
 /// A device.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -29,6 +29,8 @@ pub struct DeviceBody {
     /// again).
     pub passphrase_by: Option<i64>,
     pub passphrase_at: Option<DateTime<Utc>>,
+    pub profile_id: Option<i64>,
+    pub retention_policy_id: Option<i64>,
 }
 
 /// A new device passphrase: shown this once; only its hash is kept.
@@ -56,6 +58,13 @@ pub struct CreateDevice {
     pub name: String,
     /// The operating system, 1–50 characters (e.g. `Windows 11`, `Ubuntu 24.04`).
     pub os: String,
+    /// A backup profile of the group or one of its ancestors.
+    #[serde(default)]
+    pub profile_id: Option<i64>,
+    /// A retention policy of the group or one of its ancestors; the installation's default
+    /// when left out.
+    #[serde(default)]
+    pub retention_policy_id: Option<i64>,
 }
 
 /// `PATCH /api/v1/devices/{id}`: the fields to change; `group_id` moves the device.
@@ -66,9 +75,14 @@ pub struct UpdateDevice {
     pub name: Option<String>,
     #[serde(default, deserialize_with = "not_null")]
     pub os: Option<String>,
-    /// Another group in the caller's subtree.
+    /// Another group in the caller's subtree (where its profile and policy must be available).
     #[serde(default, deserialize_with = "not_null")]
     pub group_id: Option<i64>,
+    /// `null` removes the profile.
+    #[serde(default, deserialize_with = "nullable")]
+    pub profile_id: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "not_null")]
+    pub retention_policy_id: Option<i64>,
 }
 
 /// Paging and filters of `GET /api/v1/groups/{id}/devices`.

@@ -30,6 +30,11 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// 423: too many failed logins; every login fails until the lock ends.
     Locked,
+    /// 409: the profile or policy is still used by devices (`devices` says how many).
+    InUse,
+    /// 409: the profile or policy is not available to the group (only its own and its
+    /// ancestors' are).
+    NotAvailable,
     /// 409: a plugin refused the change (its reason is the `detail`); nothing was written.
     PluginRefused,
     /// 404: the path belongs to a plugin this installation does not run.
@@ -62,6 +67,8 @@ impl ErrorCode {
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::Locked => "locked",
             ErrorCode::PluginRefused => "plugin_refused",
+            ErrorCode::InUse => "in_use",
+            ErrorCode::NotAvailable => "not_available",
             ErrorCode::PluginNotEnabled => "plugin_not_enabled",
             ErrorCode::PluginFailed => "plugin_failed",
             ErrorCode::GroupNotEmpty => "group_not_empty",
@@ -87,6 +94,8 @@ impl ErrorCode {
             ErrorCode::NameTaken
             | ErrorCode::UsernameTaken
             | ErrorCode::PluginRefused
+            | ErrorCode::InUse
+            | ErrorCode::NotAvailable
             | ErrorCode::GroupNotEmpty
             | ErrorCode::LevelViolation
             | ErrorCode::Conflict => 409,
@@ -112,6 +121,8 @@ impl ErrorCode {
             ErrorCode::UsernameTaken => "Username already taken",
             ErrorCode::Locked => "Account locked",
             ErrorCode::PluginRefused => "Refused by a plugin",
+            ErrorCode::InUse => "Still in use",
+            ErrorCode::NotAvailable => "Not available to this group",
             ErrorCode::PluginNotEnabled => "Plugin not enabled",
             ErrorCode::PluginFailed => "Plugin failed",
             ErrorCode::GroupNotEmpty => "Group not empty",

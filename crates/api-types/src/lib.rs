@@ -6,6 +6,7 @@ mod error;
 mod groups;
 mod health;
 mod patch;
+mod settings;
 mod users;
 
 pub use devices::{
@@ -19,8 +20,13 @@ pub use groups::{
     UpdateGroup,
 };
 pub use health::{HealthBody, ReadinessBody};
+pub use settings::{
+    CreateProfile, CreateRetentionPolicy, SettingBody, SettingPage, UpdateProfile,
+    UpdateRetentionPolicy,
+};
 pub use tenantry_domain::{
-    Action, CompanyProfile, GroupState, Level, Module, Role, ServiceType, SessionStatus, UserKind,
+    Action, CompanyProfile, GroupState, Level, Module, ProfileSettings, RetentionSettings, Role,
+    Schedule, ServiceType, SessionStatus, SettingKind, UserKind,
 };
 pub use users::{
     ApiTokenBody, ApiTokenList, CreateApiToken, CreateUser, CreatedApiToken, LoginRequest,

@@ -83,6 +83,9 @@ pub struct Device {
     /// Who generated the device's current passphrase, and when (the secret itself is gone).
     pub passphrase_by: Option<crate::UserId>,
     pub passphrase_at: Option<DateTime<Utc>>,
+    /// The backup profile and retention policy it uses (its group's own or an ancestor's).
+    pub profile_id: Option<i64>,
+    pub retention_policy_id: Option<i64>,
 }
 
 #[cfg(test)]

@@ -58,6 +58,12 @@ pub enum DomainError {
         message: String,
         field: Option<String>,
     },
+    /// A profile or policy that the device's group cannot use (not its own nor an ancestor's).
+    #[error("{message}")]
+    NotAvailable { message: String },
+    /// A profile or policy still used by devices cannot be removed.
+    #[error("the {what} is still used by {devices} device(s)")]
+    InUse { what: &'static str, devices: i64 },
     /// The change does not fit the resource as it is (e.g. a token for a user who logs in).
     #[error("{message}")]
     Conflict { message: String },

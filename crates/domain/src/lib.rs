@@ -15,6 +15,7 @@ mod name;
 mod path;
 mod permission;
 mod role;
+mod settings;
 mod state;
 mod user;
 
@@ -33,6 +34,9 @@ pub use name::{CustomerReference, GroupName};
 pub use path::TreePath;
 pub use permission::{Action, Actor, Rule, Source, authorize, permissions_markdown};
 pub use role::{Authority, Role, UserKind};
+pub use settings::{
+    ProfileSettings, RetentionSettings, Schedule, SettingKind, is_visible_from, parse_setting_name,
+};
 pub use state::{DEFAULT_TRIAL_DAYS, GroupState, StateChange, StoredState};
 pub use user::{
     MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, NewUser, User, UserChanges, UserId, Username,

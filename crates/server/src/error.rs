@@ -97,6 +97,12 @@ impl From<DomainError> for ApiError {
             DomainError::PreconditionFailed => ApiError::new(ErrorCode::PreconditionFailed, detail),
             DomainError::Forbidden { .. } => ApiError::new(ErrorCode::Forbidden, detail),
             DomainError::Conflict { .. } => ApiError::new(ErrorCode::Conflict, detail),
+            DomainError::NotAvailable { .. } => ApiError::new(ErrorCode::NotAvailable, detail),
+            DomainError::InUse { devices, .. } => {
+                let mut body = ErrorBody::new(ErrorCode::InUse, detail);
+                body.devices = Some(devices);
+                ApiError(Box::new(body))
+            }
             DomainError::Plugin {
                 plugin,
                 code,

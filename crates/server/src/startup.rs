@@ -97,6 +97,21 @@ fn ensure_first_superuser(
     Ok(())
 }
 
+/// The installation's default retention policy, created on the first start (owned by the root,
+/// used wherever a device names no policy, never editable).
+fn ensure_default_policy(storage: &Storage, root: &Group) -> anyhow::Result<()> {
+    let fields = serde_json::to_string(&tenantry_domain::RetentionSettings::DEFAULT)?;
+    storage.write(|w| {
+        tenantry_storage::settings::ensure_default_policy(
+            w,
+            root.id,
+            &fields,
+            tenantry_storage::now(),
+        )
+    })?;
+    Ok(())
+}
+
 /// The OpenAPI document, rendered once at start-up from the route table.
 #[derive(Debug)]
 struct OpenApiJson(String);
@@ -132,6 +147,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let storage = open_storage(&settings)?;
     let root = ensure_root(&storage, &settings)?;
     ensure_first_superuser(&storage, &settings, &root)?;
+    ensure_default_policy(&storage, &root)?;
     let plugins = Arc::new(Plugins::load(&settings.plugins)?);
     let state = web::Data::new(AppState::new(storage, &settings, Arc::clone(&plugins)));
     #[cfg(feature = "bench-baseline")]

@@ -14,6 +14,7 @@ mod page;
 pub mod plugin_records;
 mod schema;
 pub mod seed;
+pub mod settings;
 pub mod users;
 
 pub use db::{Backend, DbConnection, PoolSettings, Storage, Writer, ping};

@@ -60,6 +60,8 @@ diesel::table! {
         passphrase_hash -> Nullable<Text>,
         passphrase_by -> Nullable<BigInt>,
         passphrase_at -> Nullable<Timestamp>,
+        profile_id -> Nullable<BigInt>,
+        retention_policy_id -> Nullable<BigInt>,
     }
 }
 
@@ -101,6 +103,20 @@ diesel::table! {
         max_uses -> Nullable<BigInt>,
         uses -> BigInt,
         revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    backup_settings (id) {
+        id -> BigInt,
+        kind -> Text,
+        group_id -> BigInt,
+        name -> Text,
+        settings -> Text,
+        is_default -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
     }
 }
 
@@ -156,6 +172,7 @@ diesel::joinable!(company_profiles -> groups (group_id));
 diesel::joinable!(plugin_records -> groups (group_id));
 diesel::joinable!(device_sessions -> devices (device_id));
 diesel::joinable!(deployment_tokens -> groups (group_id));
+diesel::joinable!(backup_settings -> groups (group_id));
 diesel::joinable!(device_history -> devices (device_id));
 diesel::joinable!(devices -> groups (group_id));
 diesel::joinable!(users -> groups (group_id));
@@ -169,5 +186,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     plugin_records,
     device_sessions,
     device_history,
-    deployment_tokens
+    deployment_tokens,
+    backup_settings
 );

@@ -11,4 +11,5 @@ mod permissions;
 mod plugins;
 mod races;
 mod server;
+mod settings;
 mod users;

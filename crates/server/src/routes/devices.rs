@@ -10,7 +10,7 @@ use tenantry_domain::{
     Action, Device, DeviceId, DomainError, GroupId, SessionReport, SessionStatus,
     parse_device_name, parse_os,
 };
-use tenantry_storage::devices::{self, DeviceChanges, DeviceFilter};
+use tenantry_storage::devices::{self, DeviceChanges, DeviceFilter, NewDevice};
 use tenantry_storage::{DbConnection, StoreError, groups};
 
 use super::page_request;
@@ -40,6 +40,8 @@ pub(crate) fn device_body(device: Device) -> DeviceBody {
         updated_at: device.updated_at,
         passphrase_by: device.passphrase_by.map(|u| u.0),
         passphrase_at: device.passphrase_at,
+        profile_id: device.profile_id,
+        retention_policy_id: device.retention_policy_id,
     }
 }
 
@@ -140,8 +142,9 @@ pub async fn create_device(
     body: JsonBody<CreateDevice>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
-    let name = parse_device_name(&body.0.name)?;
-    let os = parse_os(&body.0.os)?;
+    let body = body.0;
+    let name = parse_device_name(&body.name)?;
+    let os = parse_os(&body.os)?;
     let now = tenantry_storage::now();
     let (credential, credential_hash) =
         token::generate_device_credential().map_err(ApiError::internal)?;
@@ -149,7 +152,16 @@ pub async fn create_device(
         .write(move |w| {
             let group = groups::get(w.conn(), &caller.scope, id)?;
             caller.authorize(Action::AddDevices, &group)?;
-            devices::create(w, &caller.scope, id, &name, &os, &credential_hash, now)
+            let new = NewDevice {
+                group: id,
+                name: &name,
+                os: &os,
+                enrolled: false,
+                credential_hash: Some(&credential_hash),
+                profile_id: body.profile_id,
+                retention_policy_id: body.retention_policy_id,
+            };
+            devices::create(w, &caller.scope, &new, now)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -217,6 +229,8 @@ pub async fn update_device(
         name: body.name.as_deref().map(parse_device_name).transpose()?,
         os: body.os.as_deref().map(parse_os).transpose()?,
         group_id: body.group_id.map(GroupId),
+        profile_id: body.profile_id,
+        retention_policy_id: body.retention_policy_id,
     };
     let now = tenantry_storage::now();
     let device = state

@@ -13,6 +13,7 @@ mod health;
 mod me;
 pub mod openapi;
 mod plugins;
+mod settings;
 mod tokens;
 mod users;
 
@@ -70,7 +71,17 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
         .service(deployment::create_token)
         .service(deployment::list_tokens)
         .service(deployment::revoke_token)
-        .service(deployment::enroll);
+        .service(deployment::enroll)
+        .service(settings::list_profiles)
+        .service(settings::create_profile)
+        .service(settings::get_profile)
+        .service(settings::update_profile)
+        .service(settings::delete_profile)
+        .service(settings::list_policies)
+        .service(settings::create_policy)
+        .service(settings::get_policy)
+        .service(settings::update_policy)
+        .service(settings::delete_policy);
 }
 
 /// A page of groups as JSON, written into a buffer sized for it up front: a page of 100 groups

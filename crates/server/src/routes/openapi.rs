@@ -17,6 +17,7 @@ use utoipa::{Modify, OpenApi};
         (name = "groups", description = "The customer tree"),
         (name = "users", description = "Users of a group, and API users' tokens"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "profiles", description = "Backup profiles and retention policies: owned by a group, used by it and its descendants"),
         (name = "plugins", description = "What this installation loaded; each plugin's routes carry its name as tag"),
     )
 )]

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use tenantry_domain::{Device, DomainError, GroupId, TreePath, UserId};
 
-use super::write::insert;
+use super::write::{self as devices_write, NewDevice};
 use crate::db::{DbConnection, Writer};
 use crate::dialect::{RowLock, lock_deployment_token, lock_group};
 use crate::error::{StoreError, StoreResult};
@@ -162,15 +162,15 @@ pub fn enroll(
         .set(deployment_tokens::uses.eq(token.uses + 1))
         .execute(conn)?;
     let scope: TreePath = root.path;
-    let device = insert(
-        w,
-        &scope,
-        group.id,
+    let new = NewDevice {
+        group: group.id,
         name,
         os,
-        true,
-        Some(credential_hash),
-        now,
-    )?;
+        enrolled: true,
+        credential_hash: Some(credential_hash),
+        profile_id: None,
+        retention_policy_id: None,
+    };
+    let device = devices_write::create(w, &scope, &new, now)?;
     Ok(Ok(device))
 }

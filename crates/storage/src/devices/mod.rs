@@ -9,4 +9,4 @@ mod write;
 
 pub use read::{DeviceFilter, get, list};
 pub use sessions::{HistoryDay, by_credential, history, report};
-pub use write::{DeviceChanges, add, create, delete, set_passphrase, update};
+pub use write::{DeviceChanges, NewDevice, add, create, delete, set_passphrase, update};

@@ -22,6 +22,8 @@ pub(crate) struct DeviceRow {
     pub updated_at: NaiveDateTime,
     pub passphrase_by: Option<i64>,
     pub passphrase_at: Option<NaiveDateTime>,
+    pub profile_id: Option<i64>,
+    pub retention_policy_id: Option<i64>,
 }
 
 impl TryFrom<DeviceRow> for Device {
@@ -51,6 +53,8 @@ impl TryFrom<DeviceRow> for Device {
             updated_at: row.updated_at.and_utc(),
             passphrase_by: row.passphrase_by.map(tenantry_domain::UserId),
             passphrase_at: row.passphrase_at.map(|t| t.and_utc()),
+            profile_id: row.profile_id,
+            retention_policy_id: row.retention_policy_id,
         })
     }
 }

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use tenantry_domain::{Device, DeviceId, DomainError, GroupId};
+use tenantry_domain::{Device, DeviceId, DomainError, GroupId, SettingKind};
 
 use super::read::get;
 use super::row::DeviceRow;
@@ -9,6 +9,7 @@ use crate::dialect::{RowLock, lock_device, lock_group};
 use crate::error::{StoreError, StoreResult};
 use crate::groups::{self, Scope};
 use crate::schema::devices;
+use crate::settings;
 
 #[derive(Debug, Insertable)]
 #[diesel(table_name = devices)]
@@ -18,13 +19,27 @@ struct NewDeviceRow<'a> {
     os: &'a str,
     enrolled: bool,
     credential_hash: Option<&'a str>,
+    profile_id: Option<i64>,
+    retention_policy_id: Option<i64>,
     created_at: chrono::NaiveDateTime,
     updated_at: chrono::NaiveDateTime,
 }
 
-/// Adds a device to a group in `scope`. Holds the group row (PostgreSQL) or the write lock
-/// (SQLite), so a concurrent removal of the group either sees this device or makes this call
-/// fail: never both.
+/// A device to add.
+#[derive(Clone, Debug)]
+pub struct NewDevice<'a> {
+    pub group: GroupId,
+    pub name: &'a str,
+    pub os: &'a str,
+    /// Enrolled itself through Quick Installation rather than added by hand.
+    pub enrolled: bool,
+    pub credential_hash: Option<&'a str>,
+    pub profile_id: Option<i64>,
+    /// `None`: the installation's default policy.
+    pub retention_policy_id: Option<i64>,
+}
+
+/// Adds a device to a group in `scope` (no credential, default settings): for tests and tools.
 pub fn add(
     w: &mut Writer<'_>,
     scope: &Scope,
@@ -33,31 +48,48 @@ pub fn add(
     os: &str,
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
-    insert(w, scope, group, name, os, false, None, now).map(|device| device.id.0)
+    let new = NewDevice {
+        group,
+        name,
+        os,
+        enrolled: false,
+        credential_hash: None,
+        profile_id: None,
+        retention_policy_id: None,
+    };
+    create(w, scope, &new, now).map(|device| device.id.0)
 }
 
-/// Adds a device (by hand, or `enrolled` through Quick Installation) with the hash of its
-/// credential, and returns it.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn insert(
+/// Adds a device to a group in `scope`. Holds the group row (PostgreSQL) or the write lock
+/// (SQLite), so a concurrent removal of the group either sees this device or makes this call
+/// fail: never both. Its profile and policy must be available to the group.
+pub fn create(
     w: &mut Writer<'_>,
     scope: &Scope,
-    group: GroupId,
-    name: &str,
-    os: &str,
-    enrolled: bool,
-    credential_hash: Option<&str>,
+    new: &NewDevice<'_>,
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
-    lock_group(conn, group.0, RowLock::Share)?;
-    groups::get(conn, scope, group)?;
+    lock_group(conn, new.group.0, RowLock::Share)?;
+    let group = groups::get(conn, scope, new.group)?;
+    if let Some(profile) = new.profile_id {
+        settings::check_usable(conn, SettingKind::Profile, profile, &group.path)?;
+    }
+    let policy = match new.retention_policy_id {
+        Some(policy) => {
+            settings::check_usable(conn, SettingKind::RetentionPolicy, policy, &group.path)?;
+            Some(policy)
+        }
+        None => settings::default_policy(conn)?,
+    };
     let row = NewDeviceRow {
-        group_id: group.0,
-        name,
-        os,
-        enrolled,
-        credential_hash,
+        group_id: new.group.0,
+        name: new.name,
+        os: new.os,
+        enrolled: new.enrolled,
+        credential_hash: new.credential_hash,
+        profile_id: new.profile_id,
+        retention_policy_id: policy,
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
     };
@@ -75,26 +107,17 @@ pub(crate) fn insert(
     Device::try_from(row)
 }
 
-/// Adds a device by hand, with the hash of its credential, and returns it.
-pub fn create(
-    w: &mut Writer<'_>,
-    scope: &Scope,
-    group: GroupId,
-    name: &str,
-    os: &str,
-    credential_hash: &str,
-    now: DateTime<Utc>,
-) -> StoreResult<Device> {
-    insert(w, scope, group, name, os, false, Some(credential_hash), now)
-}
-
 /// What a PATCH of a device changes.
 #[derive(Clone, Debug, Default)]
 pub struct DeviceChanges {
     pub name: Option<String>,
     pub os: Option<String>,
-    /// Move to this group (in the caller's scope).
+    /// Move to this group (in the caller's scope): its profile and policy must be available
+    /// there too (`not_available` otherwise).
     pub group_id: Option<GroupId>,
+    /// `Some(None)` clears the profile.
+    pub profile_id: Option<Option<i64>>,
+    pub retention_policy_id: Option<i64>,
 }
 
 /// A device in `scope`, read under a lock on its row (PostgreSQL; checked in scope before the
@@ -128,18 +151,33 @@ pub fn update(
     let group = changes.group_id.unwrap_or(before.group_id);
     if group != before.group_id {
         lock_group(conn, group.0, RowLock::Share)?;
-        groups::get(conn, scope, group).map_err(|e| match e {
-            StoreError::Domain(DomainError::NotFound { .. }) => {
-                DomainError::invalid("group_id", format!("group {group} not found")).into()
-            }
-            other => other,
-        })?;
+    }
+    let destination = groups::get(conn, scope, group).map_err(|e| match e {
+        StoreError::Domain(DomainError::NotFound { .. }) => {
+            DomainError::invalid("group_id", format!("group {group} not found")).into()
+        }
+        other => other,
+    })?;
+    let profile = changes.profile_id.unwrap_or(before.profile_id);
+    let policy = changes.retention_policy_id.or(before.retention_policy_id);
+    if let Some(profile) = profile {
+        settings::check_usable(conn, SettingKind::Profile, profile, &destination.path)?;
+    }
+    if let Some(policy) = policy {
+        settings::check_usable(
+            conn,
+            SettingKind::RetentionPolicy,
+            policy,
+            &destination.path,
+        )?;
     }
     diesel::update(devices::table.find(id.0))
         .set((
             devices::name.eq(changes.name.unwrap_or(before.name)),
             devices::os.eq(changes.os.unwrap_or(before.os)),
             devices::group_id.eq(group.0),
+            devices::profile_id.eq(profile),
+            devices::retention_policy_id.eq(policy),
             devices::version.eq(before.version + 1),
             devices::updated_at.eq(now.naive_utc()),
         ))

@@ -1,0 +1,426 @@
+//! Backup profiles (`/api/v1/groups/{id}/profiles`, `/api/v1/profiles/{id}`) and retention
+//! policies (`/api/v1/groups/{id}/retention-policies`, `/api/v1/retention-policies/{id}`): one
+//! implementation, two kinds.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use serde::Serialize;
+use tenantry_api_types::{
+    CreateProfile, CreateRetentionPolicy, ErrorBody, ListQuery, SettingBody, SettingPage,
+    UpdateProfile, UpdateRetentionPolicy,
+};
+use tenantry_domain::{Action, GroupId, SettingKind, TreePath, parse_setting_name};
+use tenantry_storage::settings::{self, Setting};
+use tenantry_storage::{DbConnection, StoreError, groups};
+
+use super::page_request;
+use crate::caller::Caller;
+use crate::error::ApiError;
+use crate::etag::{etag, required_version};
+use crate::extract::JsonBody;
+use crate::state::AppState;
+
+fn etag_kind(kind: SettingKind) -> &'static str {
+    match kind {
+        SettingKind::Profile => "profile",
+        SettingKind::RetentionPolicy => "retention-policy",
+    }
+}
+
+fn actions(kind: SettingKind) -> (Action, Action) {
+    match kind {
+        SettingKind::Profile => (Action::ViewProfiles, Action::ManageProfiles),
+        SettingKind::RetentionPolicy => (
+            Action::ViewRetentionPolicies,
+            Action::ManageRetentionPolicies,
+        ),
+    }
+}
+
+/// A setting as the caller sees it: its owner named only within the caller's reach, and
+/// `locked` where the caller (or the group it is listed for) may use it but not change it.
+fn body(kind: SettingKind, setting: Setting, owner_shown: bool, locked: bool) -> SettingBody {
+    SettingBody {
+        id: setting.id,
+        kind,
+        group_id: owner_shown.then_some(setting.group_id),
+        name: setting.name,
+        settings: serde_json::from_str(&setting.settings).unwrap_or_default(),
+        locked: locked || setting.is_default,
+        default: setting.is_default,
+        version: setting.version,
+        created_at: setting.created_at.and_utc(),
+        updated_at: setting.updated_at.and_utc(),
+    }
+}
+
+/// Whether `owner` (an ancestor-or-self of the group at `path`) lies within the caller's reach.
+fn within(caller: &Caller, path: &TreePath, owner: i64) -> bool {
+    let ids = path.ids();
+    let caller_at = ids.iter().position(|g| *g == caller.group_id());
+    let owner_at = ids.iter().position(|g| g.0 == owner);
+    matches!((caller_at, owner_at), (Some(c), Some(o)) if o >= c)
+}
+
+fn to_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
+    serde_json::to_string(value).map_err(ApiError::internal)
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    kind: SettingKind,
+    id: GroupId,
+    query: ListQuery,
+) -> Result<HttpResponse, ApiError> {
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let (found, group) = state
+        .read(move |c| {
+            let group = groups::get(c, &caller.scope, id)?;
+            caller.authorize(actions(kind).0, &group)?;
+            let found = settings::usable_by(c, kind, &group, &page)?;
+            Ok((found, (group, caller)))
+        })
+        .await?;
+    let (group, caller) = group;
+    Ok(HttpResponse::Ok().json(SettingPage {
+        has_more: found.next.is_some(),
+        next_cursor: found.next.map(|c| c.token().to_owned()),
+        items: found
+            .items
+            .into_iter()
+            .map(|s| {
+                let shown = within(&caller, &group.path, s.group_id);
+                let locked = s.group_id != group.id.0;
+                body(kind, s, shown, locked)
+            })
+            .collect(),
+    }))
+}
+
+async fn create(
+    state: web::Data<AppState>,
+    caller: Caller,
+    kind: SettingKind,
+    id: GroupId,
+    name: String,
+    fields: String,
+) -> Result<HttpResponse, ApiError> {
+    let name = parse_setting_name(&name)?;
+    let now = tenantry_storage::now();
+    let created = state
+        .write(move |w| {
+            let group = groups::get(w.conn(), &caller.scope, id)?;
+            caller.authorize(actions(kind).1, &group)?;
+            settings::create(w, kind, &group, &name, &fields, now)
+        })
+        .await?;
+    let path = match kind {
+        SettingKind::Profile => "profiles",
+        SettingKind::RetentionPolicy => "retention-policies",
+    };
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/{path}/{}", created.id)))
+        .insert_header((
+            header::ETAG,
+            etag(etag_kind(kind), created.id, created.version),
+        ))
+        .json(body(kind, created, true, false)))
+}
+
+/// The setting and whether the caller may change it (owned within its scope), once the caller
+/// may view it at its owner... or at its own group, for settings inherited from above.
+fn viewed(
+    c: &mut DbConnection,
+    caller: &Caller,
+    kind: SettingKind,
+    id: i64,
+) -> Result<(Setting, bool), StoreError> {
+    let setting = settings::visible(c, kind, &caller.scope, id)?;
+    let own = settings::owned_within(c, &caller.scope, &setting)?;
+    let where_viewed = if own {
+        GroupId(setting.group_id)
+    } else {
+        caller.group_id()
+    };
+    let group = groups::get(c, &caller.scope, where_viewed)?;
+    caller.authorize(actions(kind).0, &group)?;
+    Ok((setting, own))
+}
+
+async fn read(
+    state: web::Data<AppState>,
+    caller: Caller,
+    kind: SettingKind,
+    id: i64,
+) -> Result<HttpResponse, ApiError> {
+    let (setting, own) = state.read(move |c| viewed(c, &caller, kind, id)).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::ETAG,
+            etag(etag_kind(kind), setting.id, setting.version),
+        ))
+        .json(body(kind, setting, own, !own)))
+}
+
+async fn change(
+    state: web::Data<AppState>,
+    caller: Caller,
+    kind: SettingKind,
+    id: i64,
+    if_match: Option<i64>,
+    name: Option<String>,
+    fields: Option<String>,
+) -> Result<HttpResponse, ApiError> {
+    let name = name.as_deref().map(parse_setting_name).transpose()?;
+    let now = tenantry_storage::now();
+    let changed = state
+        .write(move |w| {
+            let (setting, _) = viewed(w.conn(), &caller, kind, id)?;
+            if let Ok(owner) = groups::get(w.conn(), &caller.scope, GroupId(setting.group_id)) {
+                caller.authorize(actions(kind).1, &owner)?;
+            }
+            settings::update(
+                w,
+                kind,
+                &caller.scope,
+                id,
+                name.as_deref(),
+                fields.as_deref(),
+                if_match,
+                now,
+            )
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::ETAG,
+            etag(etag_kind(kind), changed.id, changed.version),
+        ))
+        .json(body(kind, changed, true, false)))
+}
+
+async fn remove(
+    state: web::Data<AppState>,
+    caller: Caller,
+    kind: SettingKind,
+    id: i64,
+    if_match: Option<i64>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .write(move |w| {
+            let (setting, _) = viewed(w.conn(), &caller, kind, id)?;
+            if let Ok(owner) = groups::get(w.conn(), &caller.scope, GroupId(setting.group_id)) {
+                caller.authorize(actions(kind).1, &owner)?;
+            }
+            settings::delete(w, kind, &caller.scope, id, if_match)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// The backup profiles a group may use: its own, and its ancestors' (`locked`).
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Group id"), ListQuery),
+    responses((status = 200, body = SettingPage), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/groups/{id}/profiles")]
+pub async fn list_profiles(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    list(state, caller, SettingKind::Profile, id, query.into_inner()).await
+}
+
+/// Creates a backup profile owned by the group (SuperUsers, Administrators, Managers).
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Group id")),
+    request_body = CreateProfile,
+    responses((status = 201, body = SettingBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/groups/{id}/profiles")]
+pub async fn create_profile(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<CreateProfile>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let fields = to_json(&body.0.settings.validated()?)?;
+    create(state, caller, SettingKind::Profile, id, body.0.name, fields).await
+}
+
+/// One backup profile: one the caller's subtree owns, or one it inherits (`locked`).
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Profile id")),
+    responses((status = 200, body = SettingBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/profiles/{id}")]
+pub async fn get_profile(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    read(state, caller, SettingKind::Profile, id.into_inner()).await
+}
+
+/// Changes a backup profile owned within the caller's subtree.
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Profile id")),
+    request_body = UpdateProfile,
+    responses((status = 200, body = SettingBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[patch("/profiles/{id}")]
+pub async fn update_profile(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: JsonBody<UpdateProfile>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let if_match = required_version(&req, "profile", id);
+    let fields = match body.0.settings {
+        Some(settings) => Some(to_json(&settings.validated()?)?),
+        None => None,
+    };
+    change(
+        state,
+        caller,
+        SettingKind::Profile,
+        id,
+        if_match,
+        body.0.name,
+        fields,
+    )
+    .await
+}
+
+/// Removes a backup profile no device uses (`in_use` otherwise).
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Profile id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`in_use`, with `devices`", body = ErrorBody)),
+    security(("bearer" = [])))]
+#[delete("/profiles/{id}")]
+pub async fn delete_profile(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let if_match = required_version(&req, "profile", id);
+    remove(state, caller, SettingKind::Profile, id, if_match).await
+}
+
+/// The retention policies a group may use: its own, its ancestors' and the installation's
+/// default (`locked`).
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Group id"), ListQuery),
+    responses((status = 200, body = SettingPage), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/groups/{id}/retention-policies")]
+pub async fn list_policies(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    list(
+        state,
+        caller,
+        SettingKind::RetentionPolicy,
+        id,
+        query.into_inner(),
+    )
+    .await
+}
+
+/// Creates a retention policy owned by the group (SuperUsers and Administrators).
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Group id")),
+    request_body = CreateRetentionPolicy,
+    responses((status = 201, body = SettingBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[post("/groups/{id}/retention-policies")]
+pub async fn create_policy(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<CreateRetentionPolicy>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let fields = to_json(&body.0.settings.validated()?)?;
+    create(
+        state,
+        caller,
+        SettingKind::RetentionPolicy,
+        id,
+        body.0.name,
+        fields,
+    )
+    .await
+}
+
+/// One retention policy: one the caller's subtree owns, or one it inherits (`locked`).
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Policy id")),
+    responses((status = 200, body = SettingBody), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/retention-policies/{id}")]
+pub async fn get_policy(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    read(state, caller, SettingKind::RetentionPolicy, id.into_inner()).await
+}
+
+/// Changes a retention policy owned within the caller's subtree (never the default).
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Policy id")),
+    request_body = UpdateRetentionPolicy,
+    responses((status = 200, body = SettingBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 412, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[patch("/retention-policies/{id}")]
+pub async fn update_policy(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<i64>,
+    body: JsonBody<UpdateRetentionPolicy>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let if_match = required_version(&req, "retention-policy", id);
+    let fields = match body.0.settings {
+        Some(settings) => Some(to_json(&settings.validated()?)?),
+        None => None,
+    };
+    change(
+        state,
+        caller,
+        SettingKind::RetentionPolicy,
+        id,
+        if_match,
+        body.0.name,
+        fields,
+    )
+    .await
+}
+
+/// Removes a retention policy no device uses (never the default).
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Policy id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, description = "`in_use`, with `devices`", body = ErrorBody)),
+    security(("bearer" = [])))]
+#[delete("/retention-policies/{id}")]
+pub async fn delete_policy(
+    state: web::Data<AppState>,
+    caller: Caller,
+    req: HttpRequest,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = id.into_inner();
+    let if_match = required_version(&req, "retention-policy", id);
+    remove(state, caller, SettingKind::RetentionPolicy, id, if_match).await
+}
