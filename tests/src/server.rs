@@ -286,6 +286,7 @@ fn server_command(database: &TestDatabase, env: &[(&str, &str)]) -> Command {
         .env("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
         // The plugins cargo built beside the server binary.
         .env("TENANTRY__PLUGINS__DIR", plugins_dir())
+        .env("TENANTRY__DOWNLOADS__DIR", downloads_dir())
         .stdin(Stdio::null());
     for (key, value) in env {
         command.env(key, value);
@@ -315,6 +316,11 @@ fn binary() -> PathBuf {
         path.display()
     );
     path
+}
+
+/// The stand-in installers the test servers offer (`tests/fixtures/downloads`).
+pub fn downloads_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/downloads")
 }
 
 /// Where the build puts the plugin libraries: beside the server binary.

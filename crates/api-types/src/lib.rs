@@ -2,6 +2,7 @@
 //! tests). Serde and OpenAPI schemas only: no diesel, no actix.
 
 mod devices;
+mod downloads;
 mod error;
 mod groups;
 mod health;
@@ -14,6 +15,7 @@ pub use devices::{
     DeploymentTokenBody, DeploymentTokenList, DeviceBody, DevicePage, DevicesQuery, EnrollRequest,
     HistoryBody, HistoryDayBody, PassphraseBody, SessionReportBody, UpdateDevice,
 };
+pub use downloads::{DownloadBody, DownloadList};
 pub use error::{ErrorBody, ErrorCode, FieldErrorBody};
 pub use groups::{
     CreateGroup, DescendantsQuery, GroupBody, GroupPage, ListQuery, ModuleBody, ModulesBody,
@@ -25,8 +27,8 @@ pub use settings::{
     UpdateRetentionPolicy,
 };
 pub use tenantry_domain::{
-    Action, CompanyProfile, GroupState, Level, Module, ProfileSettings, RetentionSettings, Role,
-    Schedule, ServiceType, SessionStatus, SettingKind, UserKind,
+    Action, CompanyProfile, GroupState, InstallerOs, Level, Module, ProfileSettings,
+    RetentionSettings, Role, Schedule, ServiceType, SessionStatus, SettingKind, UserKind,
 };
 pub use users::{
     ApiTokenBody, ApiTokenList, CreateApiToken, CreateUser, CreatedApiToken, LoginRequest,

@@ -5,6 +5,7 @@
 
 mod company;
 mod device;
+mod download;
 mod error;
 mod event;
 mod group;
@@ -21,6 +22,7 @@ mod user;
 
 pub use company::CompanyProfile;
 pub use device::{Device, DeviceId, SessionReport, SessionStatus, parse_device_name, parse_os};
+pub use download::{InstallerOs, install_command, installer_version, is_offerable_name};
 pub use error::{DomainError, FieldError};
 pub use event::{GroupChange, GroupCreated, GroupDeleted, GroupEvent, GroupMoved, GroupUpdated};
 pub use group::{

@@ -36,6 +36,8 @@ pub enum Action {
     /// Quick Installation: deployment tokens for self-installing devices.
     DeployDevices,
     GeneratePassphrases,
+    /// List and fetch the installers this installation offers.
+    ViewDownloads,
     ViewProfiles,
     ManageProfiles,
     ViewRetentionPolicies,
@@ -92,7 +94,7 @@ pub enum Source {
 
 use Source::{Chosen, Documented};
 
-const TABLE: [Row; 28] = [
+const TABLE: [Row; 29] = [
     row(Action::ViewGroup, Rule::Roles(EVERYONE), None, Documented),
     row(
         Action::ListCustomers,
@@ -177,6 +179,12 @@ const TABLE: [Row; 28] = [
         Rule::SecurityOfficers,
         Some(Module::QuickInstallation),
         Documented,
+    ),
+    row(
+        Action::ViewDownloads,
+        Rule::Roles(EVERYONE),
+        Some(Module::Downloads),
+        Chosen("installers are what every account type hands to the people it supports"),
     ),
     row(
         Action::ViewProfiles,
@@ -443,6 +451,7 @@ mod tests {
         operate_devices             y y y y n  y y y y -
         deploy_devices              y n y n n  y n y n -
         generate_passphrases        n n n n n  y y y y -
+        view_downloads              y y y y y  y y y y -
         view_profiles               y y y y y  y y y y -
         manage_profiles             y y y n n  y y y n -
         view_retention_policies     y y y y y  y y y y -

@@ -17,6 +17,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub bootstrap: BootstrapSettings,
     pub plugins: PluginSettings,
+    pub downloads: DownloadSettings,
     pub log: LogSettings,
 }
 
@@ -28,6 +29,7 @@ pub struct ServerSettings {
     pub workers: usize,
     pub shutdown_timeout_secs: u64,
     pub max_body_bytes: usize,
+    pub public_url: String,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -73,6 +75,12 @@ pub struct PluginSettings {
     pub dir: String,
     #[serde(default)]
     pub sha256: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownloadSettings {
+    pub dir: String,
 }
 
 #[derive(Clone, Deserialize)]
@@ -187,6 +195,20 @@ impl Settings {
             auth.session_cache_seconds <= 60,
             "auth.session_cache_seconds must be at most 60"
         );
+        let url = self.server.public_url.trim_end_matches('/');
+        anyhow::ensure!(
+            url.is_empty()
+                || ((url.starts_with("http://") || url.starts_with("https://"))
+                    && tenantry_domain::install_command(
+                        tenantry_domain::InstallerOs::Linux,
+                        "check",
+                        url,
+                        "check"
+                    )
+                    .is_some()),
+            "server.public_url must be empty or an http:// or https:// address of letters, digits, \
+             '.', '-', '_', ':', '/' and brackets"
+        );
         tenantry_domain::Username::parse(&self.bootstrap.admin_email)
             .map_err(|e| anyhow::anyhow!("bootstrap.admin_email is not an email address: {e:?}"))?;
         Ok(())
@@ -208,5 +230,28 @@ mod tests {
         settings.validate().unwrap();
         assert_eq!(settings.database.url, "sqlite://data/tenantry.db");
         assert_eq!(settings.root.level, Level::Distributor);
+    }
+
+    #[test]
+    fn a_public_url_must_be_a_plain_http_address() {
+        let mut settings: Settings = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        for good in ["", "https://backup.example.com", "http://10.0.0.1:8080/"] {
+            settings.server.public_url = good.to_owned();
+            assert!(settings.validate().is_ok(), "{good}");
+        }
+        for bad in [
+            "backup.example.com",
+            "ftp://x",
+            "https://x/'$(id)'",
+            "https://a b",
+        ] {
+            settings.server.public_url = bad.to_owned();
+            assert!(settings.validate().is_err(), "{bad}");
+        }
     }
 }

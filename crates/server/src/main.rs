@@ -5,6 +5,7 @@ mod caller;
 mod config;
 mod convert;
 mod device_caller;
+mod downloads;
 mod error;
 mod etag;
 mod events;

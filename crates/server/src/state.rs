@@ -9,6 +9,7 @@ use tenantry_storage::{DbConnection, Storage, StoreError, Writer};
 use crate::auth::cache::SessionCache;
 use crate::caller::Caller;
 use crate::config::Settings;
+use crate::downloads::Catalog;
 use crate::error::ApiError;
 use crate::plugins::Plugins;
 use tenantry_api_types::ErrorCode;
@@ -27,6 +28,10 @@ pub struct AppState {
     pub trial_days: i64,
     pub max_body_bytes: usize,
     pub plugins: Arc<Plugins>,
+    /// The installers of the Downloads module.
+    pub downloads: Arc<Catalog>,
+    /// `server.public_url`, without a trailing slash; empty: each request's own address.
+    pub public_url: String,
     hashing: Slots,
 }
 
@@ -91,6 +96,8 @@ impl AppState {
             trial_days: settings.groups.trial_days,
             max_body_bytes: settings.server.max_body_bytes,
             plugins,
+            downloads: Arc::new(Catalog::new(&settings.downloads.dir)),
+            public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
             hashing: Slots::new(
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
                 256,

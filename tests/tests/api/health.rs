@@ -65,6 +65,8 @@ fn the_openapi_document_lists_every_endpoint() {
             "get /api/v1/groups/{id}/deployment-tokens",
             "get /api/v1/groups/{id}/descendants",
             "get /api/v1/groups/{id}/devices",
+            "get /api/v1/groups/{id}/downloads",
+            "get /api/v1/groups/{id}/downloads/{os}/{file}",
             "get /api/v1/groups/{id}/modules",
             "get /api/v1/groups/{id}/profiles",
             "get /api/v1/groups/{id}/retention-policies",

@@ -4,6 +4,7 @@
 mod auth;
 mod deployment;
 mod devices;
+mod downloads;
 mod groups;
 mod health;
 mod isolation;

@@ -41,7 +41,7 @@ pub fn random_password() -> Result<String, String> {
         .collect())
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes
         .iter()

@@ -41,12 +41,12 @@ fn token_body(token: DeploymentToken) -> DeploymentTokenBody {
 
 /// Whether machines may enrol into the group now: its level has Quick Installation, and the
 /// group has automatic deployment switched on.
-fn quick_installation_on(group: &Group) -> bool {
+pub(crate) fn quick_installation_on(group: &Group) -> bool {
     Module::QuickInstallation.is_available_at(group.level) && group.automatic_deployment
 }
 
 /// The group, found within the caller's scope, once it may deploy there.
-fn deploying_group(
+pub(crate) fn deploying_group(
     c: &mut DbConnection,
     caller: &Caller,
     id: GroupId,

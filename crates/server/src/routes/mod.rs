@@ -8,6 +8,7 @@ pub mod baseline;
 mod company;
 mod deployment;
 mod devices;
+mod downloads;
 mod groups;
 mod health;
 mod me;
@@ -72,6 +73,8 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
         .service(deployment::list_tokens)
         .service(deployment::revoke_token)
         .service(deployment::enroll)
+        .service(downloads::list_downloads)
+        .service(downloads::download)
         .service(settings::list_profiles)
         .service(settings::create_profile)
         .service(settings::get_profile)

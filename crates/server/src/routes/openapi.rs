@@ -14,6 +14,7 @@ use utoipa::{Modify, OpenApi};
     tags(
         (name = "auth", description = "Login, logout, and who is asking"),
         (name = "devices", description = "The protected machines of each group"),
+        (name = "downloads", description = "The installers this installation offers, with install command lines for Quick Installation"),
         (name = "groups", description = "The customer tree"),
         (name = "users", description = "Users of a group, and API users' tokens"),
         (name = "health", description = "Liveness and readiness"),
