@@ -98,6 +98,15 @@ pub struct DevicesQuery {
     pub os: Option<String>,
     /// Part of the name, ignoring case.
     pub name: Option<String>,
+    /// Devices without a session for more than this many hours, never-reported ones included
+    /// (1–87600).
+    pub last_session_older_than_hours: Option<i64>,
+    /// Devices with a session in the last this many hours (1–87600).
+    pub last_session_within_hours: Option<i64>,
+    /// `tree` (the default: by group in tree order, then id), `name`, `used_bytes`,
+    /// `last_session_at` (never reported first, then oldest); a leading `-` reverses all but
+    /// `tree`. Cursors belong to their order.
+    pub sort: Option<String>,
     /// 1–500, default 50.
     pub limit: Option<i64>,
     /// From the previous page's `next_cursor`.

@@ -429,3 +429,139 @@ fn security_officers_generate_passphrases_where_the_level_allows() {
         .post(&format!("/api/v1/devices/{low}/passphrase"), json!({}))
         .expect(201);
 }
+
+/// Every page of a listing, following cursors `limit` devices at a time.
+fn all_pages(server: &TestServer, query: &str, limit: usize) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut cursor = String::new();
+    for _ in 0..100 {
+        let page = server
+            .get(&format!("{query}&limit={limit}{cursor}"))
+            .expect(200);
+        found.extend(names(&page));
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => return found,
+        }
+    }
+    panic!("{query}: the cursors go round in circles: {found:?}");
+}
+
+#[test]
+fn listings_sort_and_filter_by_last_session_through_every_page() {
+    let server = TestServer::start();
+    let reseller = server.create_group("Reseller", 1, "reseller");
+    let customer = server.create_group("Customer", reseller, "end_customer");
+    let site = server.create_group("Site", customer, "site");
+    let now = chrono::Utc::now();
+    // (group, name, hours since its last session and the size it reported)
+    let fleet = [
+        (reseller, "bravo", Some((30, 200))),
+        (customer, "Alpha", Some((2, 600))),
+        (site, "charlie", None),
+        (reseller, "delta", Some((50, 400))),
+        (customer, "echo", None),
+    ];
+    for (group, name, last) in fleet {
+        let created = server
+            .post(
+                &format!("/api/v1/groups/{group}/devices"),
+                json!({"name": name, "os": "Linux"}),
+            )
+            .expect(201);
+        let Some((hours, selected)) = last else {
+            continue;
+        };
+        let ended = now - chrono::Duration::hours(hours);
+        let started = ended - chrono::Duration::minutes(30);
+        server
+            .with_token(created.body["credential"].as_str().unwrap())
+            .post(
+                &format!("/api/v1/devices/{}/sessions", created.id()),
+                session(
+                    &started.to_rfc3339(),
+                    &ended.to_rfc3339(),
+                    "completed",
+                    selected,
+                    0,
+                ),
+            )
+            .expect(201);
+    }
+    let list = |query: &str| format!("/api/v1/groups/{reseller}/devices?descendants=true{query}");
+    let orders = [
+        // By group in tree order (the reseller's, the customer's, the site's), then by id.
+        ("", vec!["bravo", "delta", "Alpha", "echo", "charlie"]),
+        (
+            "&sort=tree",
+            vec!["bravo", "delta", "Alpha", "echo", "charlie"],
+        ),
+        (
+            "&sort=name",
+            vec!["Alpha", "bravo", "charlie", "delta", "echo"],
+        ),
+        (
+            "&sort=-name",
+            vec!["echo", "delta", "charlie", "bravo", "Alpha"],
+        ),
+        // Used storage is half the selection here; ties (never reported: 0) by id.
+        (
+            "&sort=used_bytes",
+            vec!["charlie", "echo", "bravo", "delta", "Alpha"],
+        ),
+        (
+            "&sort=-used_bytes",
+            vec!["Alpha", "delta", "bravo", "echo", "charlie"],
+        ),
+        // The devices to worry about first: never reported, then the longest ago.
+        (
+            "&sort=last_session_at",
+            vec!["charlie", "echo", "delta", "bravo", "Alpha"],
+        ),
+        (
+            "&sort=-last_session_at",
+            vec!["Alpha", "bravo", "delta", "echo", "charlie"],
+        ),
+        (
+            "&sort=name&last_session_older_than_hours=24",
+            vec!["bravo", "charlie", "delta", "echo"],
+        ),
+        ("&sort=name&last_session_within_hours=24", vec!["Alpha"]),
+        (
+            "&sort=name&last_session_within_hours=40",
+            vec!["Alpha", "bravo"],
+        ),
+        (
+            "&sort=-last_session_at&last_session_older_than_hours=40",
+            vec!["delta", "echo", "charlie"],
+        ),
+    ];
+    for (query, expected) in orders {
+        for limit in [1, 2, 500] {
+            assert_eq!(
+                all_pages(&server, &list(query), limit),
+                expected,
+                "{query} {limit} at a time"
+            );
+        }
+    }
+
+    // A cursor belongs to its order; bad orders and ages are refused.
+    let by_name = server.get(&list("&sort=name&limit=1")).expect(200);
+    let cursor = by_name.body["next_cursor"].as_str().unwrap();
+    server
+        .get(&list(&format!("&sort=used_bytes&cursor={cursor}")))
+        .expect_error(422, "validation_failed");
+    for bad in [
+        "&sort=id",
+        "&sort=-tree",
+        "&sort=",
+        "&last_session_older_than_hours=0",
+        "&last_session_within_hours=87601",
+        "&last_session_within_hours=soon",
+    ] {
+        server
+            .get(&list(bad))
+            .expect_error(422, "validation_failed");
+    }
+}

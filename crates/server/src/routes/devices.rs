@@ -2,6 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use chrono::SubsecRound;
 use tenantry_api_types::{
     CreateDevice, CreatedDevice, DeviceBody, DevicePage, DevicesQuery, ErrorBody, HistoryBody,
     HistoryDayBody, PassphraseBody, SessionReportBody, UpdateDevice,
@@ -10,7 +11,7 @@ use tenantry_domain::{
     Action, Device, DeviceId, DomainError, GroupId, SessionReport, SessionStatus,
     parse_device_name, parse_os,
 };
-use tenantry_storage::devices::{self, DeviceChanges, DeviceFilter, NewDevice};
+use tenantry_storage::devices::{self, DeviceChanges, DeviceFilter, DeviceSort, NewDevice};
 use tenantry_storage::{DbConnection, StoreError, groups};
 
 use super::page_request;
@@ -64,7 +65,7 @@ fn device_target(
     Ok(device)
 }
 
-/// The devices of a group, or of its whole subtree, by id.
+/// The devices of a group, or of its whole subtree: filtered, sorted, a page at a time.
 #[utoipa::path(
     tag = "devices",
     params(("id" = i64, Path, description = "Group id"), DevicesQuery),
@@ -97,11 +98,39 @@ pub async fn list_devices(
     };
     let clean =
         |value: Option<String>| value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let now = tenantry_storage::now();
+    let hours_ago = |field: &'static str, hours: Option<i64>| match hours {
+        None => Ok(None),
+        Some(h) if (1..=87_600).contains(&h) => Ok(Some(now - chrono::Duration::hours(h))),
+        Some(_) => Err(DomainError::invalid(
+            field,
+            "must be between 1 and 87600 hours",
+        )),
+    };
+    let sort = match query.sort.as_deref() {
+        None => DeviceSort::Tree,
+        Some(text) => DeviceSort::parse(text).ok_or_else(|| {
+            DomainError::invalid(
+                "sort",
+                "must be tree, name, used_bytes or last_session_at (with a leading - to reverse \
+                 all but tree)",
+            )
+        })?,
+    };
     let filter = DeviceFilter {
         descendants: query.descendants.unwrap_or(false),
         status,
         os: clean(query.os),
         name: clean(query.name),
+        last_session_before: hours_ago(
+            "last_session_older_than_hours",
+            query.last_session_older_than_hours,
+        )?,
+        last_session_since: hours_ago(
+            "last_session_within_hours",
+            query.last_session_within_hours,
+        )?,
+        sort,
     };
     if let Some(name) = &filter.name {
         parse_device_name(name)?;
@@ -310,9 +339,10 @@ pub async fn report_session(
     }
     let now = tenantry_storage::now();
     let body = body.0;
+    // Microseconds, like every timestamp the server keeps (PostgreSQL keeps no more).
     let report = SessionReport {
-        started_at: body.started_at,
-        ended_at: body.ended_at,
+        started_at: body.started_at.trunc_subsecs(6),
+        ended_at: body.ended_at.trunc_subsecs(6),
         status: body.status,
         selected_bytes: body.selected_bytes,
         used_bytes: body.used_bytes,

@@ -2,11 +2,13 @@
 //! scope when its group is).
 
 pub mod deployment;
+mod listing;
 mod read;
 mod row;
 mod sessions;
 mod write;
 
-pub use read::{DeviceFilter, get, list};
+pub use listing::{DeviceFilter, DeviceSort, list};
+pub use read::get;
 pub use sessions::{HistoryDay, by_credential, history, report};
 pub use write::{DeviceChanges, NewDevice, add, create, delete, set_passphrase, update};
