@@ -10,18 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION=${DURATION:-5s}
-ROUNDS=${ROUNDS:-3}
-CONNECTIONS=${CONNECTIONS:-64}
 source bench/lib.sh
 ensure_wrk
 build_release
-
-work=$(mktemp -d)
-cleanup() {
-    for pid in ${pids:-}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
 
 echo "seed: $(TENANTRY__DATABASE__URL="sqlite://$work/seed.db" "$server" seed --shape 10,10,10,110 | cut -d';' -f1)"
 for who in none all; do

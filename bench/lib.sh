@@ -1,4 +1,40 @@
-# Shared by the benchmark scripts (sourced, from the repository's root).
+# Shared by the benchmark scripts (sourced, from the repository's root): the settings every
+# script takes from the environment, a scratch directory removed on exit with every server and
+# PostgreSQL database the script started, wrk, the release build, starting a server, one load.
+
+DURATION=${DURATION:-10s}
+ROUNDS=${ROUNDS:-3}
+CONNECTIONS=${CONNECTIONS:-64}
+DATABASE=${DATABASE:-sqlite}
+
+work=$(mktemp -d)
+pids=""
+pg_dbs=""
+stop_servers() {
+    for pid in $pids; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
+    pids=""
+}
+cleanup() {
+    stop_servers
+    for db in $pg_dbs; do
+        psql -q -h 127.0.0.1 -U root -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" || true
+    done
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+# fresh_database NAME: points TENANTRY__DATABASE__URL at a new, empty database of $DATABASE.
+fresh_database() {
+    case "$DATABASE" in
+        sqlite) export TENANTRY__DATABASE__URL="sqlite://$work/$1.db" ;;
+        postgres)
+            local db="tenantry_bench_$1_$$"
+            psql -q -h 127.0.0.1 -U root -d postgres -c "CREATE DATABASE $db"
+            pg_dbs="$pg_dbs $db"
+            export TENANTRY__DATABASE__URL="postgres://root@127.0.0.1:5432/$db" ;;
+        *) echo "DATABASE must be sqlite or postgres" >&2; exit 2 ;;
+    esac
+}
 
 ADMIN_PASSWORD="bench admin password"
 
@@ -28,7 +64,7 @@ start_server() {
     local name=$1; shift
     env "$@" "$server" > "$work/$name.out" 2> "$work/$name.err" &
     eval "pid_$name=$!"
-    pids="${pids:-} $!"
+    pids="$pids $!"
     local base=""
     for _ in $(seq 100); do
         base=$(sed -n 's/^tenantry-server listening on //p' "$work/$name.out" | head -1)
@@ -43,6 +79,26 @@ start_server() {
     [ -n "$token" ] || { echo "login failed" >&2; cat "$work/$name.err" >&2; exit 1; }
     eval "base_$name=$base"
     eval "token_$name=$token"
+}
+
+# load NAME SCRIPT PATH THREADS CONNECTIONS: wrk against $base, ROUNDS runs of DURATION; prints
+# the median run as a markdown row (req/s, its share of the first load's, p50, p99, non-2xx) and
+# leaves its req/s in $last.
+ceiling=""
+load() {
+    local results="" out rps p50 p99 bad
+    for _ in $(seq "$ROUNDS"); do
+        out=$(wrk -t"$4" -c"$5" -d"$DURATION" --latency -s "bench/$2" "$base$3")
+        rps=$(awk '/^Requests\/sec/ {print int($2)}' <<<"$out")
+        p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+        p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+        bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+        results+="$rps $p50 $p99 ${bad:-0}"$'\n'
+    done
+    read -r rps p50 p99 bad < <(sort -n <<<"$results" | sed '/^$/d' | sed -n "$(( (ROUNDS + 1) / 2 ))p")
+    [ -z "$ceiling" ] && ceiling=$rps
+    echo "| $1 | -t$4 -c$5 -d$DURATION | $rps | $(( rps * 100 / ceiling ))% | $p50 | $p99 | $bad |"
+    last=$rps
 }
 
 export TENANTRY__BOOTSTRAP__ADMIN_PASSWORD="$ADMIN_PASSWORD" \

@@ -9,32 +9,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${DURATION:-10s}
-ROUNDS=${ROUNDS:-3}
-CONNECTIONS=${CONNECTIONS:-64}
-DATABASE=${DATABASE:-sqlite}
 source bench/lib.sh
 ensure_wrk
 build_release
 
-work=$(mktemp -d)
-pg_db=""
-case "$DATABASE" in
-    sqlite) url="sqlite://$work/bench.db" ;;
-    postgres)
-        pg_db="tenantry_bench_$$"
-        psql -q -h 127.0.0.1 -U root -d postgres -c "CREATE DATABASE $pg_db"
-        url="postgres://root@127.0.0.1:5432/$pg_db" ;;
-    *) echo "DATABASE must be sqlite or postgres" >&2; exit 2 ;;
-esac
-cleanup() {
-    for pid in ${pids:-}; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
-    [ -n "$pg_db" ] && psql -q -h 127.0.0.1 -U root -d postgres -c "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)" || true
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-export TENANTRY__DATABASE__URL="$url"
+fresh_database bench
 echo "seed: $("$server" seed --shape 10,10,10,110 | cut -d';' -f1)"
 start_server main
 base=$base_main
@@ -46,22 +25,6 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; backend
 echo
 echo "| path | wrk | req/s (median of $ROUNDS) | of /healthz | p50 | p99 | non-2xx |"
 echo "|---|---|---|---|---|---|---|"
-ceiling=""
-load() { # load NAME SCRIPT PATH THREADS CONNECTIONS: ROUNDS runs, the median one reported
-    results=""
-    for _ in $(seq "$ROUNDS"); do
-        out=$(wrk -t"$4" -c"$5" -d"$DURATION" --latency -s "bench/$2" "$base$3")
-        rps=$(awk '/^Requests\/sec/ {print int($2)}' <<<"$out")
-        p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-        p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-        bad=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
-        results+="$rps $p50 $p99 ${bad:-0}"$'\n'
-    done
-    read -r rps p50 p99 bad < <(sort -n <<<"$results" | sed '/^$/d' | sed -n "$(( (ROUNDS + 1) / 2 ))p")
-    [ -z "$ceiling" ] && ceiling=$rps
-    echo "| $1 | -t$4 -c$5 -d$DURATION | $rps | $(( rps * 100 / ceiling ))% | $p50 | $p99 | $bad |"
-    last=$rps
-}
 load "GET /healthz (HTTP ceiling)" healthz.lua /healthz 2 "$CONNECTIONS"
 load "GET one group" get_group.lua / 2 "$CONNECTIONS"
 authenticated=$last

@@ -12,8 +12,8 @@ mod server;
 pub use database::TestDatabase;
 pub use http::Reply;
 pub use server::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, As, ROOT_NAME, TestServer, USER_PASSWORD, downloads_dir,
-    plugins_dir,
+    ADMIN_EMAIL, ADMIN_PASSWORD, As, ROOT_NAME, TestServer, USER_PASSWORD, binary as server_binary,
+    downloads_dir, plugins_dir,
 };
 
 /// Which backend this test run uses (for messages and backend-specific assertions).

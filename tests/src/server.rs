@@ -303,7 +303,7 @@ fn into_reply(result: Result<ureq::Response, ureq::Error>) -> Reply {
 
 /// The server binary: `TENANTRY_SERVER_BIN`, or `tenantry-server` beside this test's own
 /// executable's folder (`target/<profile>/deps/..`), where `cargo build` puts it.
-fn binary() -> PathBuf {
+pub fn binary() -> PathBuf {
     if let Some(path) = std::env::var_os("TENANTRY_SERVER_BIN") {
         return PathBuf::from(path);
     }

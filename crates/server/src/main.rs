@@ -39,13 +39,25 @@ enum Command {
     /// Example: `tenantry-server seed --shape 10,10,10,110` creates 10 sub-distributors under a
     /// distributor root, 10 resellers under each, 10 end-customers under each of those and 110
     /// sites under each end-customer: 111,110 groups, in which every reseller heads 1,111.
+    /// `--devices 100000` then adds 100,000 devices with 90 days of history.
     Seed {
         /// Children per parent, one number per generation, top first.
         #[arg(long, value_delimiter = ',', default_value = "10,10,10,110")]
         shape: Vec<usize>,
-        /// The first word of every generated group's name.
+        /// The first word of every generated group's (and device's) name.
         #[arg(long, default_value = "Seed")]
         prefix: String,
+        /// Devices to add, dealt round-robin over the new tree's leaf groups (and any older
+        /// leaves), each with its status, sizes and last session.
+        #[arg(long, default_value_t = 0)]
+        devices: usize,
+        /// Days of per-day history for each device that has reported, ending today.
+        #[arg(long, default_value_t = 90)]
+        history_days: u32,
+        /// Give each device a credential and write `<device id> <credential>` lines to this
+        /// file (what the session-report benchmark sends). Without it the devices have none.
+        #[arg(long)]
+        credentials: Option<std::path::PathBuf>,
     },
 }
 
@@ -61,7 +73,22 @@ fn main() -> ExitCode {
     init_logging(&settings.log.level);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => startup::serve(settings),
-        Command::Seed { shape, prefix } => startup::seed(settings, &shape, &prefix),
+        Command::Seed {
+            shape,
+            prefix,
+            devices,
+            history_days,
+            credentials,
+        } => startup::seed(
+            settings,
+            startup::SeedPlan {
+                shape,
+                prefix,
+                devices,
+                history_days,
+                credentials,
+            },
+        ),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

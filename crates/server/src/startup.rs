@@ -11,7 +11,8 @@ use tenantry_api_types::ErrorCode;
 use tenantry_domain::{
     Authority, Group, GroupName, NewUser, Role, UserKind, Username, check_password,
 };
-use tenantry_storage::{PoolSettings, Storage, groups, seed::seed_tree, users};
+use tenantry_storage::seed::{DeviceSeed, seed_devices, seed_tree};
+use tenantry_storage::{PoolSettings, Storage, StoreError, groups, users};
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 
@@ -221,20 +222,70 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub fn seed(settings: Settings, shape: &[usize], prefix: &str) -> anyhow::Result<()> {
+/// What `tenantry-server seed` creates (see `main.rs` for the flags).
+#[derive(Debug)]
+pub struct SeedPlan {
+    pub shape: Vec<usize>,
+    pub prefix: String,
+    pub devices: usize,
+    pub history_days: u32,
+    /// Where to write `<device id> <credential>` lines; without it seeded devices have none.
+    pub credentials: Option<std::path::PathBuf>,
+}
+
+pub fn seed(settings: Settings, plan: SeedPlan) -> anyhow::Result<()> {
     anyhow::ensure!(
-        !shape.is_empty() && shape.iter().all(|n| *n > 0),
+        !plan.shape.is_empty() && plan.shape.iter().all(|n| *n > 0),
         "--shape needs positive numbers"
     );
+    anyhow::ensure!(plan.history_days <= 3660, "--history-days is at most 3660");
     let storage = open_storage(&settings)?;
     ensure_root(&storage, &settings)?;
     let started = Instant::now();
-    let report = seed_tree(&storage, shape, prefix, tenantry_storage::now())?;
+    let now = tenantry_storage::now();
+    let report = seed_tree(&storage, &plan.shape, &plan.prefix, now)?;
     println!(
         "created {} groups in {:.1} s; top-level ids {:?}",
         report.groups,
         started.elapsed().as_secs_f64(),
         report.top_ids.iter().map(|id| id.0).collect::<Vec<_>>()
+    );
+    if plan.devices == 0 {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let mut out = match &plan.credentials {
+        Some(path) => Some(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .map_err(|e| anyhow::anyhow!("--credentials {}: {e}", path.display()))?,
+        )),
+        None => None,
+    };
+    let mut credential = |id: i64| -> Result<Option<String>, StoreError> {
+        let Some(out) = out.as_mut() else {
+            return Ok(None);
+        };
+        let (secret, hash) = token::generate_device_credential().map_err(StoreError::Corrupt)?;
+        writeln!(out, "{id} {secret}").map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        Ok(Some(hash))
+    };
+    let seed = DeviceSeed {
+        total: plan.devices,
+        history_days: plan.history_days,
+    };
+    let devices = seed_devices(&storage, seed, &plan.prefix, &mut credential, now)?;
+    if let Some(out) = out.as_mut() {
+        out.flush()?;
+    }
+    println!(
+        "created {} devices in {} leaf groups, with {} history rows, in {:.1} s{}",
+        devices.devices,
+        devices.leaf_groups,
+        devices.history_rows,
+        started.elapsed().as_secs_f64(),
+        plan.credentials
+            .map(|p| format!("; credentials in {}", p.display()))
+            .unwrap_or_default()
     );
     Ok(())
 }

@@ -107,16 +107,34 @@ struct NextId {
 /// of its path: a PostgreSQL sequence, or SQLite's AUTOINCREMENT counter (read under the write
 /// lock, so no one else can take the same number).
 pub fn next_group_id(conn: &mut DbConnection) -> StoreResult<i64> {
-    next_ids(conn, 1)
+    next_ids(conn, IdTable::Groups, 1)
 }
 
-/// Reserves `count` consecutive group ids and returns the first (used by the bulk seed).
-pub fn next_ids(conn: &mut DbConnection, count: i64) -> StoreResult<i64> {
+/// A table whose ids the bulk seed reserves up front.
+#[derive(Clone, Copy, Debug)]
+pub enum IdTable {
+    Groups,
+    Devices,
+}
+
+impl IdTable {
+    fn name(self) -> &'static str {
+        match self {
+            IdTable::Groups => "groups",
+            IdTable::Devices => "devices",
+        }
+    }
+}
+
+/// Reserves `count` consecutive ids of `table` and returns the first (groups: one at a time on
+/// every create; both: in blocks for the bulk seed). Under the write lock (SQLite) or from the
+/// sequence (PostgreSQL), so no one else can take the same numbers.
+pub fn next_ids(conn: &mut DbConnection, table: IdTable, count: i64) -> StoreResult<i64> {
     let next = match conn {
         DbConnection::Sqlite(c) => {
             // A static query, so its statement is cached: this runs on every create.
             let seq = sqlite_sequence::table
-                .find("groups")
+                .find(table.name())
                 .select(sqlite_sequence::seq)
                 .first::<Option<i64>>(c)
                 .optional()?
@@ -125,17 +143,29 @@ pub fn next_ids(conn: &mut DbConnection, count: i64) -> StoreResult<i64> {
             NextId { id: seq + 1 }
         }
         DbConnection::Pg(c) if count == 1 => {
-            diesel::sql_query("SELECT nextval('groups_id_seq') AS id").get_result::<NextId>(c)?
+            diesel::sql_query(format!("SELECT nextval('{}_id_seq') AS id", table.name()))
+                .get_result::<NextId>(c)?
         }
         DbConnection::Pg(c) => {
             // Jump the sequence past the whole block in one statement; ids are handed out
             // strictly from it, so the block belongs to this transaction alone.
-            diesel::sql_query(
-                "SELECT setval('groups_id_seq', nextval('groups_id_seq') + $1 - 1) - $1 + 1 AS id",
-            )
+            let sequence = format!("{}_id_seq", table.name());
+            diesel::sql_query(format!(
+                "SELECT setval('{sequence}', nextval('{sequence}') + $1 - 1) - $1 + 1 AS id"
+            ))
             .bind::<BigInt, _>(count)
             .get_result::<NextId>(c)?
         }
     };
     Ok(next.id)
+}
+
+/// After a bulk load: PostgreSQL's planner needs fresh statistics to see that a subtree listing
+/// is best walked in index order (without them it may sort a million rows for a page of 50);
+/// autovacuum would get there, later. SQLite's plans here need none.
+pub fn refresh_statistics(conn: &mut DbConnection) -> StoreResult<()> {
+    if let DbConnection::Pg(c) = conn {
+        diesel::sql_query("ANALYZE groups, devices, device_history").execute(c)?;
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@ mod isolation;
 mod permissions;
 mod plugins;
 mod races;
+mod seed;
 mod server;
 mod settings;
 mod users;

@@ -2,15 +2,7 @@
 
 use std::process::Command;
 
-use tenantry_tests::{TestDatabase, TestServer};
-
-fn binary() -> std::path::PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    exe.parent()
-        .and_then(|deps| deps.parent())
-        .unwrap()
-        .join("tenantry-server")
-}
+use tenantry_tests::{TestDatabase, TestServer, server_binary};
 
 #[test]
 fn configuration_mistakes_stop_start_up_with_a_message() {
@@ -23,7 +15,7 @@ fn configuration_mistakes_stop_start_up_with_a_message() {
         ),
         ("TENANTRY__ROOT__LEVEL", "planet", "planet"),
     ] {
-        let output = Command::new(binary())
+        let output = Command::new(server_binary())
             .env(key, value)
             .env("TENANTRY__SERVER__PORT", "0")
             .output()

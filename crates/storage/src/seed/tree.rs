@@ -1,11 +1,11 @@
-//! Bulk generation of a large group tree, for benchmarks and for trying the console at scale.
+//! A large group tree, in bulk.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use tenantry_domain::{DomainError, GroupId, TreePath};
 
 use crate::db::{DbConnection, Storage};
-use crate::dialect::{TreeLock, lock_tree, next_ids};
+use crate::dialect::{IdTable, TreeLock, lock_tree, next_ids, refresh_statistics};
 use crate::error::{StoreError, StoreResult};
 use crate::groups::{self, row::NewGroupRow};
 use crate::schema::groups as table;
@@ -57,6 +57,7 @@ pub fn seed_tree(
             .sum();
         let mut next_id = next_ids(
             conn,
+            IdTable::Groups,
             i64::try_from(total).map_err(|_| StoreError::Corrupt("too many".into()))?,
         )?;
 
@@ -104,6 +105,7 @@ pub fn seed_tree(
         if !batch.is_empty() {
             insert_rows(conn, &batch)?;
         }
+        refresh_statistics(conn)?;
         Ok(SeedReport {
             groups: total,
             top_ids,
