@@ -3,7 +3,8 @@
 #  1. session ingestion: 100,000 devices with 90 days of history, each request a session report
 #     from a random device with its own credential;
 #  2. listings: 1,000,000 devices, the first page (50) of subtree device listings, one request at
-#     a time (the latency a console user sees), for groups from the root down to a site.
+#     a time (the latency a console user sees), for groups from the root down to a site; and
+#     90-day charts over them (90 days rolled up by the seed).
 # Prints markdown rows like run.sh (median of ROUNDS runs) and the seed times.
 #
 #   bench/devices.sh                        # SQLite, 10 s per load, 64 connections
@@ -44,7 +45,8 @@ fi
 [[ " $STAGES " == *" list "* ]] || exit 0
 fresh_database list
 echo
-echo "seed: $("$server" seed --shape 10,10,10,110 --devices "$LIST_DEVICES" --history-days 0 | tail -1)"
+"$server" seed --shape 10,10,10,110 --devices "$LIST_DEVICES" --history-days 0 --rollup-days 90 \
+    | tail -2 | sed 's/^/seed: /'
 start_server list
 base=$base_list
 export TENANTRY_BENCH_TOKEN=$token_list
@@ -68,3 +70,8 @@ list "the root's, no session for 24 h" "1/devices?descendants=true&last_session_
 list "the root's, by name" "1/devices?descendants=true&sort=name"
 list "a reseller's subtree, by name" "12/devices?descendants=true&sort=name"
 list "a reseller's subtree, oldest session first" "12/devices?descendants=true&sort=last_session_at"
+# Charts (the reporting plugin) of the root over 90 days: 90 rolled-up rows, whatever lies below.
+to=$(date -u +%F); from=$(date -u -d "89 days ago" +%F)
+list "chart: the root's used storage, 90 days, JSON" "1/charts/used_bytes?from=$from&to=$to"
+list "chart: the root's used storage, 90 days, SVG" "1/charts/used_bytes.svg?from=$from&to=$to"
+list "chart: a site's devices, 90 days, SVG" "1112/charts/devices.svg?from=$from&to=$to"

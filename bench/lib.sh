@@ -53,7 +53,8 @@ ensure_wrk() {
 # GET one group without authentication; never deploy this build) and the plugins.
 build_release() {
     cargo build --release --quiet -p tenantry-server --features bench-baseline
-    cargo build --release --quiet -p tenantry-plugin-branding -p tenantry-plugin-crm
+    cargo build --release --quiet -p tenantry-plugin-branding -p tenantry-plugin-crm \
+        -p tenantry-plugin-reporting
     server=target/release/tenantry-server
 }
 

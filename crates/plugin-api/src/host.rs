@@ -58,6 +58,30 @@ pub enum HostRequest {
         #[serde(default = "default_limit")]
         limit: i64,
     },
+    /// A group's whole subtree per UTC day, `from` to `to` (`YYYY-MM-DD`, both included), for
+    /// the days rolled up so far: devices, sizes, session outcomes, customers.
+    DailyStats {
+        id: i64,
+        from: String,
+        to: String,
+    },
+}
+
+/// One group's subtree on one UTC day (the host's roll-up of devices and their history).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayStats {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub devices: i64,
+    pub selected_bytes: i64,
+    pub used_bytes: i64,
+    pub sessions_completed: i64,
+    /// Failed or aborted.
+    pub sessions_failed: i64,
+    /// With errors, failed ones included.
+    pub sessions_with_errors: i64,
+    /// Groups below the group.
+    pub customers: i64,
 }
 
 fn default_limit() -> i64 {
@@ -205,5 +229,14 @@ impl Host {
         limit: i64,
     ) -> Result<Page<GroupInfo>, PluginError> {
         self.request(&HostRequest::Subtree { id, after, limit })
+    }
+
+    /// The group's subtree per day, oldest first (days not rolled up yet are missing).
+    pub fn daily_stats(&self, id: i64, from: &str, to: &str) -> Result<Vec<DayStats>, PluginError> {
+        self.request(&HostRequest::DailyStats {
+            id,
+            from: from.to_owned(),
+            to: to.to_owned(),
+        })
     }
 }

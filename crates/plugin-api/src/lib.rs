@@ -9,7 +9,7 @@ pub mod host;
 pub mod messages;
 
 pub use event::{Change, Event};
-pub use host::{Host, HostRequest, ListRecords, Page, Record};
+pub use host::{DayStats, Host, HostRequest, ListRecords, Page, Record};
 pub use messages::{
     Actor, BodyKind, GroupInfo, Hook, HookCall, HttpAnswer, HttpRequest, Manifest, PluginError,
     Request, Route,

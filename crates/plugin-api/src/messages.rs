@@ -140,6 +140,9 @@ pub struct HttpRequest {
     pub body_base64: Option<String>,
     #[serde(default)]
     pub content_type: Option<String>,
+    /// The request's `Accept` header, for routes that answer in several formats.
+    #[serde(default)]
+    pub accept: Option<String>,
     pub actor: Actor,
 }
 

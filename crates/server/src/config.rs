@@ -18,6 +18,7 @@ pub struct Settings {
     pub bootstrap: BootstrapSettings,
     pub plugins: PluginSettings,
     pub downloads: DownloadSettings,
+    pub stats: StatsSettings,
     pub log: LogSettings,
 }
 
@@ -75,6 +76,12 @@ pub struct PluginSettings {
     pub dir: String,
     #[serde(default)]
     pub sha256: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsSettings {
+    pub rollup_seconds: u64,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -194,6 +201,10 @@ impl Settings {
         anyhow::ensure!(
             auth.session_cache_seconds <= 60,
             "auth.session_cache_seconds must be at most 60"
+        );
+        anyhow::ensure!(
+            self.stats.rollup_seconds <= 86_400,
+            "stats.rollup_seconds must be at most 86400 (0 switches the roll-up off)"
         );
         let url = self.server.public_url.trim_end_matches('/');
         anyhow::ensure!(

@@ -11,6 +11,7 @@ mod etag;
 mod events;
 mod extract;
 mod plugins;
+mod rollup;
 mod routes;
 mod startup;
 mod state;
@@ -54,6 +55,10 @@ enum Command {
         /// Days of per-day history for each device that has reported, ending today.
         #[arg(long, default_value_t = 90)]
         history_days: u32,
+        /// Days to roll up for charts, ending today (default: the history's days when devices are
+        /// added, else none).
+        #[arg(long)]
+        rollup_days: Option<u32>,
         /// Give each device a credential and write `<device id> <credential>` lines to this
         /// file (what the session-report benchmark sends). Without it the devices have none.
         #[arg(long)]
@@ -78,6 +83,7 @@ fn main() -> ExitCode {
             prefix,
             devices,
             history_days,
+            rollup_days,
             credentials,
         } => startup::seed(
             settings,
@@ -86,6 +92,7 @@ fn main() -> ExitCode {
                 prefix,
                 devices,
                 history_days,
+                rollup_days: rollup_days.unwrap_or(if devices > 0 { history_days } else { 0 }),
                 credentials,
             },
         ),

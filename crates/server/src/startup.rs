@@ -12,7 +12,7 @@ use tenantry_domain::{
     Authority, Group, GroupName, NewUser, Role, UserKind, Username, check_password,
 };
 use tenantry_storage::seed::{DeviceSeed, seed_devices, seed_tree};
-use tenantry_storage::{PoolSettings, Storage, StoreError, groups, users};
+use tenantry_storage::{PoolSettings, Storage, StoreError, groups, stats, users};
 use utoipa::OpenApi;
 use utoipa_actix_web::{AppExt, scope};
 
@@ -21,6 +21,7 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::extract::{path_error, query_error};
 use crate::plugins::{self, Plugins};
+use crate::rollup;
 use crate::routes::{self, healthz, openapi::ApiDoc, readyz};
 use crate::state::AppState;
 
@@ -150,6 +151,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     ensure_first_superuser(&storage, &settings, &root)?;
     ensure_default_policy(&storage, &root)?;
     let plugins = Arc::new(Plugins::load(&settings.plugins)?);
+    let rollups = storage.clone();
     let state = web::Data::new(AppState::new(storage, &settings, Arc::clone(&plugins)));
     #[cfg(feature = "bench-baseline")]
     log::warn!(
@@ -217,6 +219,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         println!("tenantry-server listening on http://{address}");
     }
     std::io::stdout().flush()?;
+    rollup::spawn(rollups, Duration::from_secs(settings.stats.rollup_seconds));
     server.run().await?;
     log::info!("stopped");
     Ok(())
@@ -229,6 +232,8 @@ pub struct SeedPlan {
     pub prefix: String,
     pub devices: usize,
     pub history_days: u32,
+    /// Days of chart roll-ups to compute, ending today.
+    pub rollup_days: u32,
     /// Where to write `<device id> <credential>` lines; without it seeded devices have none.
     pub credentials: Option<std::path::PathBuf>,
 }
@@ -238,7 +243,10 @@ pub fn seed(settings: Settings, plan: SeedPlan) -> anyhow::Result<()> {
         !plan.shape.is_empty() && plan.shape.iter().all(|n| *n > 0),
         "--shape needs positive numbers"
     );
-    anyhow::ensure!(plan.history_days <= 3660, "--history-days is at most 3660");
+    anyhow::ensure!(
+        plan.history_days <= 3660 && plan.rollup_days <= 3660,
+        "--history-days and --rollup-days are at most 3660"
+    );
     let storage = open_storage(&settings)?;
     ensure_root(&storage, &settings)?;
     let started = Instant::now();
@@ -251,7 +259,7 @@ pub fn seed(settings: Settings, plan: SeedPlan) -> anyhow::Result<()> {
         report.top_ids.iter().map(|id| id.0).collect::<Vec<_>>()
     );
     if plan.devices == 0 {
-        return Ok(());
+        return roll_up_days(&storage, plan.rollup_days, now);
     }
     let started = Instant::now();
     let mut out = match &plan.credentials {
@@ -286,6 +294,28 @@ pub fn seed(settings: Settings, plan: SeedPlan) -> anyhow::Result<()> {
         plan.credentials
             .map(|p| format!("; credentials in {}", p.display()))
             .unwrap_or_default()
+    );
+    roll_up_days(&storage, plan.rollup_days, now)
+}
+
+/// Rolls up the last `days` days for charts, oldest first.
+fn roll_up_days(
+    storage: &Storage,
+    days: u32,
+    now: chrono::DateTime<chrono::Utc>,
+) -> anyhow::Result<()> {
+    if days == 0 {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let today = now.date_naive();
+    let mut rows = 0;
+    for ago in (0..days).rev() {
+        rows += stats::roll_up(storage, today - chrono::Duration::days(i64::from(ago)), now)?;
+    }
+    println!(
+        "rolled up {days} days for charts ({rows} rows) in {:.1} s",
+        started.elapsed().as_secs_f64()
     );
     Ok(())
 }

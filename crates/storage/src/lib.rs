@@ -15,6 +15,7 @@ pub mod plugin_records;
 mod schema;
 pub mod seed;
 pub mod settings;
+pub mod stats;
 pub mod users;
 
 pub use db::{Backend, DbConnection, PoolSettings, Storage, Writer, ping};

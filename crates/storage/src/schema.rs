@@ -88,6 +88,23 @@ diesel::table! {
         sessions_with_errors -> BigInt,
         selected_bytes -> BigInt,
         used_bytes -> BigInt,
+        sessions_completed -> BigInt,
+        sessions_failed -> BigInt,
+    }
+}
+
+diesel::table! {
+    group_daily (group_id, day) {
+        group_id -> BigInt,
+        day -> Date,
+        devices -> BigInt,
+        selected_bytes -> BigInt,
+        used_bytes -> BigInt,
+        sessions_completed -> BigInt,
+        sessions_failed -> BigInt,
+        sessions_with_errors -> BigInt,
+        customers -> BigInt,
+        rolled_up_at -> Timestamp,
     }
 }
 
@@ -175,6 +192,7 @@ diesel::joinable!(deployment_tokens -> groups (group_id));
 diesel::joinable!(backup_settings -> groups (group_id));
 diesel::joinable!(device_history -> devices (device_id));
 diesel::joinable!(devices -> groups (group_id));
+diesel::joinable!(group_daily -> groups (group_id));
 diesel::joinable!(users -> groups (group_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -187,5 +205,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_sessions,
     device_history,
     deployment_tokens,
-    backup_settings
+    backup_settings,
+    group_daily
 );

@@ -135,6 +135,7 @@ fn aim(operation: &str, target: &Target, missing: bool) -> String {
     aimed = aimed.replace("{tid}", &pick(target.deployment_token).to_string());
     // An installer every test server offers (tests/fixtures/downloads).
     aimed = aimed.replace("{os}/{file}", "linux/tenantry-2.4.1-x86_64");
+    aimed = aimed.replace("{metric}", "used_bytes");
     assert!(
         !aimed.contains('{'),
         "{operation}: a path parameter the isolation suite does not know; teach `aim` about it"

@@ -158,6 +158,11 @@ async fn serve(
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .map(|v| v.split(';').next().unwrap_or(v).trim().to_ascii_lowercase());
+    let accept = req
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let (json, base64) = match body {
         Body::None => (None, None),
         Body::Json(value) => (Some(value), None),
@@ -175,6 +180,7 @@ async fn serve(
             body: json,
             body_base64: base64,
             content_type,
+            accept,
             actor,
         }))
     };

@@ -6,9 +6,11 @@ use chrono::SecondsFormat;
 use serde_json::{Value, json};
 use tenantry_domain::{DomainError, Group, GroupId, TreePath};
 use tenantry_plugin_host::HostServices;
-use tenantry_plugin_host::api::{GroupInfo, HostRequest, ListRecords, PluginError, Record};
+use tenantry_plugin_host::api::{
+    DayStats, GroupInfo, HostRequest, ListRecords, PluginError, Record,
+};
 use tenantry_storage::plugin_records::{self, Collection, PluginRecord, RecordQuery};
-use tenantry_storage::{Cursor, DbConnection, StoreError, Writer, groups};
+use tenantry_storage::{Cursor, DbConnection, StoreError, Writer, groups, stats};
 
 /// The connection of the call: a write transaction, or a read for `GET` routes.
 enum Access<'a, 'w> {
@@ -145,6 +147,19 @@ pub fn group_info(group: &Group) -> GroupInfo {
     }
 }
 
+fn day_stats(day: stats::GroupDay) -> DayStats {
+    DayStats {
+        day: day.day.format("%Y-%m-%d").to_string(),
+        devices: day.devices,
+        selected_bytes: day.selected_bytes,
+        used_bytes: day.used_bytes,
+        sessions_completed: day.sessions_completed,
+        sessions_failed: day.sessions_failed,
+        sessions_with_errors: day.sessions_with_errors,
+        customers: day.customers,
+    }
+}
+
 fn record(row: PluginRecord) -> Record {
     Record {
         id: row.id,
@@ -271,6 +286,20 @@ impl HostServices for Services<'_, '_> {
                     "items": found.items.iter().map(group_info).collect::<Vec<_>>(),
                     "next": found.next.map(|c| c.token().to_owned()),
                 }))
+            }
+            HostRequest::DailyStats { id, from, to } => {
+                let group = self.check_read(GroupId(id))?;
+                if !self.target()?.path.contains(&group.path) {
+                    return Err(out_of_reach());
+                }
+                let date = |field: &str, text: &str| {
+                    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                        .map_err(|_| PluginError::invalid(field, "must be a date, YYYY-MM-DD"))
+                };
+                let (from, to) = (date("from", &from)?, date("to", &to)?);
+                let found = stats::days(self.access.conn(), group.id, from, to);
+                let days = found.map_err(|e| self.store_error(e))?;
+                to_value(days.into_iter().map(day_stats).collect::<Vec<_>>())
             }
         }
     }

@@ -84,16 +84,24 @@ fn record_day(
     newest: bool,
 ) -> StoreResult<()> {
     let day: NaiveDate = report.ended_at.date_naive();
-    let with_errors = i64::from(
-        matches!(
-            report.status,
-            SessionStatus::Failed | SessionStatus::WithErrors
-        ) || report.errors > 0,
+    // Outcomes: failed (failed or aborted), with errors (those, and any session that had an
+    // error), completed (without one). A day's sessions are completed + with errors.
+    let failed = matches!(
+        report.status,
+        SessionStatus::Failed | SessionStatus::Aborted
     );
-    let existing: Option<(i64, i64)> = device_history::table
-        .find((device.0, day))
+    let with_errors = failed || report.status == SessionStatus::WithErrors || report.errors > 0;
+    let (completed, failed, with_errors) = (
+        i64::from(!with_errors),
+        i64::from(failed),
+        i64::from(with_errors),
+    );
+    let target = device_history::table.find((device.0, day));
+    let existing: Option<(i64, i64, i64, i64)> = target
         .select((
             device_history::sessions,
+            device_history::sessions_completed,
+            device_history::sessions_failed,
             device_history::sessions_with_errors,
         ))
         .first(conn)
@@ -105,18 +113,21 @@ fn record_day(
                     device_history::device_id.eq(device.0),
                     device_history::day.eq(day),
                     device_history::sessions.eq(1),
+                    device_history::sessions_completed.eq(completed),
+                    device_history::sessions_failed.eq(failed),
                     device_history::sessions_with_errors.eq(with_errors),
                     device_history::selected_bytes.eq(report.selected_bytes),
                     device_history::used_bytes.eq(report.used_bytes),
                 ))
                 .execute(conn)?;
         }
-        Some((sessions, errors)) => {
-            let target = device_history::table.find((device.0, day));
+        Some((sessions, completed_before, failed_before, errors_before)) => {
             diesel::update(target)
                 .set((
                     device_history::sessions.eq(sessions + 1),
-                    device_history::sessions_with_errors.eq(errors + with_errors),
+                    device_history::sessions_completed.eq(completed_before + completed),
+                    device_history::sessions_failed.eq(failed_before + failed),
+                    device_history::sessions_with_errors.eq(errors_before + with_errors),
                 ))
                 .execute(conn)?;
             if newest {

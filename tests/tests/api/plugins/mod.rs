@@ -2,6 +2,7 @@
 
 mod branding;
 mod crm;
+mod reporting;
 mod system;
 
 use tenantry_storage::plugin_records::{self, Collection, RecordQuery};

@@ -16,7 +16,7 @@ fn with_plugins(enabled: &str) -> TestServer {
 }
 
 #[test]
-fn the_default_installation_runs_branding_and_crm() {
+fn the_default_installation_runs_branding_crm_and_reporting() {
     let server = TestServer::start();
     let list = server.get("/api/v1/plugins").expect(200);
     let names: Vec<&str> = list.body["items"]
@@ -25,7 +25,7 @@ fn the_default_installation_runs_branding_and_crm() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(names, ["branding", "crm"]);
+    assert_eq!(names, ["branding", "crm", "reporting"]);
     let crm = &list.body["items"][1];
     assert_eq!(crm["hooks"], json!(["before_update"]));
     assert!(
@@ -41,6 +41,7 @@ fn the_default_installation_runs_branding_and_crm() {
         .get("/api/v1/openapi.json")
         .expect(200);
     assert!(doc.body["paths"]["/api/v1/groups/{id}/branding/effective"]["get"].is_object());
+    assert!(doc.body["paths"]["/api/v1/groups/{id}/charts/{metric}"]["get"].is_object());
 }
 
 #[test]
@@ -58,6 +59,9 @@ fn a_plugin_not_enabled_is_never_loaded_and_its_paths_say_so() {
         .put("/api/v1/groups/1/branding", json!({"company_name": "x"}))
         .expect_error(404, "plugin_not_enabled");
     server.get("/api/v1/groups/1/contacts").expect(200);
+    server
+        .get("/api/v1/groups/1/charts/devices")
+        .expect_error(404, "plugin_not_enabled");
     let none = with_plugins("");
     none.get("/api/v1/groups/1/contacts")
         .expect_error(404, "plugin_not_enabled");

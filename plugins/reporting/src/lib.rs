@@ -1,0 +1,128 @@
+//! The reporting plugin: historical charts of a group's whole subtree, per day — devices, sizes,
+//! session outcomes, customers — as JSON, CSV or an SVG picture. The numbers are the host's
+//! daily roll-up (`DailyStats`), so a chart costs the same over a site and over a distributor
+//! with a million devices.
+
+mod chart;
+mod series;
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use tenantry_plugin_api::{
+    Host, HttpAnswer, HttpRequest, Manifest, Plugin, PluginError, Route, Value, export_plugin,
+};
+
+use series::{Days, Metric, Series};
+
+#[derive(Debug, Default)]
+pub struct Reporting;
+
+/// How a chart is answered: by the metric's suffix (`used_bytes.svg`), else by `Accept`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Json,
+    Csv,
+    Svg,
+}
+
+fn format_of(metric: &str, accept: Option<&str>) -> (String, Format) {
+    for (suffix, format) in [
+        (".svg", Format::Svg),
+        (".csv", Format::Csv),
+        (".json", Format::Json),
+    ] {
+        if let Some(name) = metric.strip_suffix(suffix) {
+            return (name.to_owned(), format);
+        }
+    }
+    let accept = accept.unwrap_or_default().to_ascii_lowercase();
+    let format = if accept.contains("image/svg+xml") {
+        Format::Svg
+    } else if accept.contains("text/csv") {
+        Format::Csv
+    } else {
+        Format::Json
+    };
+    (metric.to_owned(), format)
+}
+
+fn bytes(content_type: &str, body: &[u8]) -> HttpAnswer {
+    HttpAnswer {
+        status: 200,
+        body: Value::Null,
+        body_base64: Some(BASE64.encode(body)),
+        content_type: Some(content_type.to_owned()),
+    }
+}
+
+impl Plugin for Reporting {
+    fn manifest(&self) -> Manifest {
+        Manifest {
+            name: "reporting".to_owned(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            hooks: vec![],
+            routes: vec![Route {
+                method: "GET".to_owned(),
+                path: "/groups/{id}/charts/{metric}".to_owned(),
+                action: "view_charts".to_owned(),
+                summary: "A metric of the group's subtree per day, ?from=&to= (YYYY-MM-DD): JSON, \
+                          text/csv or image/svg+xml (by Accept, or a .csv/.svg suffix)"
+                    .to_owned(),
+                body: None,
+            }],
+        }
+    }
+
+    fn http(&self, host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginError> {
+        let raw = request
+            .params
+            .get("metric")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let (name, format) = format_of(raw, request.accept.as_deref());
+        let metric = Metric::parse(&name).ok_or_else(|| PluginError::not_found("metric"))?;
+        let query = |key: &str| request.query.get(key).and_then(Value::as_str);
+        let today = chrono::Utc::now().date_naive();
+        let days = Days::parse(query("from"), query("to"), today)?;
+        let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
+        let stats = host.daily_stats(request.group.id, &day(days.from), &day(days.to))?;
+        let series = Series::new(metric, days, &stats);
+        Ok(match format {
+            Format::Json => HttpAnswer::json(200, series.json(request.group.id)),
+            Format::Csv => bytes("text/csv; charset=utf-8", series.csv().as_bytes()),
+            Format::Svg => {
+                let svg = chart::svg(&series, &request.group.name, chart::DEFAULT_COLOUR)
+                    .map_err(PluginError::internal)?;
+                bytes("image/svg+xml", svg.as_bytes())
+            }
+        })
+    }
+}
+
+export_plugin!(Reporting);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_format_comes_from_the_suffix_then_accept() {
+        assert_eq!(
+            format_of("devices.svg", None),
+            ("devices".into(), Format::Svg)
+        );
+        assert_eq!(
+            format_of("devices.csv", Some("image/svg+xml")),
+            ("devices".into(), Format::Csv)
+        );
+        assert_eq!(
+            format_of("devices", Some("image/svg+xml, */*")),
+            ("devices".into(), Format::Svg)
+        );
+        assert_eq!(
+            format_of("devices", Some("text/csv")),
+            ("devices".into(), Format::Csv)
+        );
+        assert_eq!(format_of("devices", None), ("devices".into(), Format::Json));
+    }
+}

@@ -1,0 +1,126 @@
+//! The daily roll-up behind charts, at the storage layer where time can be given: today is
+//! rolled up on every run, yesterday once more after it ended, and the numbers are the subtree's.
+
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use tenantry_domain::{
+    GroupName, GroupState, Level, NewGroup, ServiceType, SessionReport, SessionStatus, StoredState,
+};
+use tenantry_storage::{PoolSettings, Storage, devices, groups, stats};
+use tenantry_tests::TestDatabase;
+
+fn at(day: u32, hour: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
+}
+
+fn date(day: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 3, day).unwrap()
+}
+
+#[test]
+fn today_always_yesterday_until_rolled_up_after_its_end() {
+    let database = TestDatabase::fresh();
+    let settings = PoolSettings {
+        size: 2,
+        connection_timeout: Duration::from_secs(10),
+    };
+    let storage = Storage::open(database.url(), settings).unwrap();
+    let root = storage
+        .write(|w| {
+            groups::create_root(
+                w,
+                &GroupName::parse("Root").unwrap(),
+                Level::Distributor,
+                at(1, 0),
+            )
+        })
+        .unwrap();
+    let reseller = storage
+        .write(|w| {
+            groups::create(
+                w,
+                &root.path,
+                NewGroup {
+                    name: GroupName::parse("Reseller").unwrap(),
+                    parent_id: root.id,
+                    level: Level::Reseller,
+                    service_type: ServiceType::AllInclusive,
+                    state: StoredState {
+                        state: GroupState::Production,
+                        trial_expires_at: None,
+                    },
+                    customer_reference: None,
+                    automatic_deployment: false,
+                },
+                at(1, 0),
+            )
+        })
+        .unwrap()
+        .0;
+    let device = storage
+        .write(|w| devices::add(w, &root.path, reseller.id, "pc", "Linux", at(1, 0)))
+        .unwrap();
+    let report = |ended: DateTime<Utc>, status, used| {
+        let report = SessionReport {
+            started_at: ended - chrono::Duration::hours(1),
+            ended_at: ended,
+            status,
+            selected_bytes: used * 2,
+            used_bytes: used,
+            files: 1,
+            errors: 0,
+        };
+        storage
+            .write(|w| devices::report(w, tenantry_domain::DeviceId(device), &report, ended))
+            .unwrap();
+    };
+
+    report(at(2, 9), SessionStatus::Completed, 100);
+    // During the 2nd: the 1st (never rolled up) and the 2nd.
+    assert_eq!(
+        stats::roll_up_due(&storage, at(2, 10)).unwrap(),
+        [date(1), date(2)]
+    );
+    report(at(2, 23), SessionStatus::Failed, 150);
+    // Later the same day: the 1st was rolled up after it ended, so only the 2nd.
+    assert_eq!(stats::roll_up_due(&storage, at(2, 23)).unwrap(), [date(2)]);
+    // After midnight: the 2nd once more (its last session counts), then never again.
+    assert_eq!(
+        stats::roll_up_due(&storage, at(3, 0)).unwrap(),
+        [date(2), date(3)]
+    );
+    assert_eq!(stats::roll_up_due(&storage, at(3, 1)).unwrap(), [date(3)]);
+
+    let days = storage
+        .read(|c| stats::days(c, root.id, date(1), date(3)))
+        .unwrap();
+    let summary: Vec<_> = days
+        .iter()
+        .map(|d| {
+            (
+                d.day,
+                d.devices,
+                d.used_bytes,
+                d.sessions_completed,
+                d.sessions_failed,
+                d.customers,
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            // Rolled up only on the 2nd: no report that day, so the state of then.
+            (date(1), 1, 100, 0, 0, 1),
+            // The day's last report gives the sizes; both sessions count.
+            (date(2), 1, 150, 1, 1, 1),
+            // No session on the 3rd: the device's last known state.
+            (date(3), 1, 150, 0, 0, 1),
+        ]
+    );
+    let own = storage
+        .read(|c| stats::days(c, reseller.id, date(2), date(2)))
+        .unwrap();
+    assert_eq!((own[0].devices, own[0].customers), (1, 0));
+}
