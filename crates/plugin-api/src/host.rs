@@ -32,6 +32,13 @@ pub enum HostRequest {
         id: i64,
     },
     ListRecords(ListRecords),
+    /// Another plugin's records, read-only, with the same reach (e.g. the branding plugin's
+    /// values, for a report in the group's colours). Its record format is that plugin's API.
+    ListOtherRecords {
+        plugin: String,
+        #[serde(flatten)]
+        list: ListRecords,
+    },
     DeleteRecord {
         group_id: i64,
         collection: String,
@@ -207,6 +214,18 @@ impl Host {
     }
 
     /// How many records were deleted.
+    /// A page of another plugin's records (read-only).
+    pub fn list_other_records(
+        &self,
+        plugin: &str,
+        list: ListRecords,
+    ) -> Result<Page<Record>, PluginError> {
+        self.request(&HostRequest::ListOtherRecords {
+            plugin: plugin.to_owned(),
+            list,
+        })
+    }
+
     pub fn delete_collection(&self, group_id: i64, collection: &str) -> Result<i64, PluginError> {
         self.request(&HostRequest::DeleteCollection {
             group_id,

@@ -1,8 +1,9 @@
 //! The reporting plugin: historical charts of a group's whole subtree, per day — devices, sizes,
 //! session outcomes, customers — as JSON, CSV or an SVG picture. The numbers are the host's
 //! daily roll-up (`DailyStats`), so a chart costs the same over a site and over a distributor
-//! with a million devices.
+//! with a million devices. Pictures are drawn in the group's effective branding colour.
 
+mod brand;
 mod chart;
 mod series;
 
@@ -91,7 +92,8 @@ impl Plugin for Reporting {
             Format::Json => HttpAnswer::json(200, series.json(request.group.id)),
             Format::Csv => bytes("text/csv; charset=utf-8", series.csv().as_bytes()),
             Format::Svg => {
-                let svg = chart::svg(&series, &request.group.name, chart::DEFAULT_COLOUR)
+                let colour = brand::colour(host, request.group.id)?;
+                let svg = chart::svg(&series, &request.group.name, colour)
                     .map_err(PluginError::internal)?;
                 bytes("image/svg+xml", svg.as_bytes())
             }

@@ -222,7 +222,13 @@ impl HostServices for Services<'_, '_> {
                 let row = found.map_err(|e| self.store_error(e))?;
                 to_value(row.map(record))
             }
-            HostRequest::ListRecords(list) => self.list(list),
+            HostRequest::ListRecords(list) => {
+                let plugin = self.plugin.clone();
+                self.list(&plugin, list)
+            }
+            // Reads only, with the same reach: what another plugin keeps about groups the call
+            // may read anyway.
+            HostRequest::ListOtherRecords { plugin, list } => self.list(&plugin, list),
             HostRequest::DeleteRecord {
                 group_id,
                 collection,
@@ -306,7 +312,7 @@ impl HostServices for Services<'_, '_> {
 }
 
 impl Services<'_, '_> {
-    fn list(&mut self, list: ListRecords) -> Result<Value, PluginError> {
+    fn list(&mut self, plugin: &str, list: ListRecords) -> Result<Value, PluginError> {
         self.check_read(GroupId(list.group_id))?;
         let after = list
             .cursor
@@ -324,9 +330,8 @@ impl Services<'_, '_> {
             after,
             limit: list.limit,
         };
-        let plugin = self.plugin.clone();
         let collection = Collection {
-            plugin: &plugin,
+            plugin,
             group: GroupId(list.group_id),
             name: &list.collection,
         };

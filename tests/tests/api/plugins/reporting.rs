@@ -152,6 +152,33 @@ fn charts_follow_the_devices_and_sessions_of_the_whole_subtree() {
         svg.text
     );
     assert!(svg.text.contains("Used storage (TB)"), "{}", svg.text);
+    assert!(
+        svg.text.contains("stroke=\"#1F6FEB\""),
+        "the default colour: {}",
+        svg.text
+    );
+
+    // In the group's effective branding colour: the reseller's own, inherited by its customer.
+    server
+        .put(
+            &format!("/api/v1/groups/{reseller}/branding"),
+            json!({"main_color": "#aa3311"}),
+        )
+        .expect(200);
+    for group in [reseller, customer] {
+        let branded = server
+            .get(&format!("/api/v1/groups/{group}/charts/devices.svg"))
+            .expect(200);
+        assert!(
+            branded.text.contains("stroke=\"#AA3311\""),
+            "{}",
+            branded.text
+        );
+    }
+    let elsewhere = server
+        .get(&format!("/api/v1/groups/{sibling}/charts/devices.svg"))
+        .expect(200);
+    assert!(!elsewhere.text.contains("#AA3311"), "{}", elsewhere.text);
 }
 
 #[test]
