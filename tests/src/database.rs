@@ -52,6 +52,15 @@ impl TestDatabase {
         }
     }
 
+    /// The storage layer opened on this database (migrated), for tests below the HTTP API.
+    pub fn storage(&self) -> tenantry_storage::Storage {
+        let settings = tenantry_storage::PoolSettings {
+            size: 2,
+            connection_timeout: std::time::Duration::from_secs(10),
+        };
+        tenantry_storage::Storage::open(self.url(), settings).unwrap()
+    }
+
     pub fn url(&self) -> &str {
         match self {
             TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,

@@ -1,13 +1,11 @@
 //! The daily roll-up behind charts, at the storage layer where time can be given: today is
 //! rolled up on every run, yesterday once more after it ended, and the numbers are the subtree's.
 
-use std::time::Duration;
-
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use tenantry_domain::{
     GroupName, GroupState, Level, NewGroup, ServiceType, SessionReport, SessionStatus, StoredState,
 };
-use tenantry_storage::{PoolSettings, Storage, devices, groups, stats};
+use tenantry_storage::{devices, groups, stats};
 use tenantry_tests::TestDatabase;
 
 fn at(day: u32, hour: u32) -> DateTime<Utc> {
@@ -21,11 +19,7 @@ fn date(day: u32) -> NaiveDate {
 #[test]
 fn today_always_yesterday_until_rolled_up_after_its_end() {
     let database = TestDatabase::fresh();
-    let settings = PoolSettings {
-        size: 2,
-        connection_timeout: Duration::from_secs(10),
-    };
-    let storage = Storage::open(database.url(), settings).unwrap();
+    let storage = database.storage();
     let root = storage
         .write(|w| {
             groups::create_root(

@@ -2,15 +2,13 @@
 //! sibling (or of anything above the scope) can be read, changed, moved into or counted.
 //! Every storage function that takes a scope is exercised here.
 
-use std::time::Duration;
-
 use chrono::Utc;
 use tenantry_domain::{
     CompanyProfile, DomainError, Group, GroupChanges, GroupId, GroupName, GroupState, Level,
     NewGroup, ServiceType, StoredState,
 };
 use tenantry_storage::groups::{self, DescendantFilter};
-use tenantry_storage::{PageRequest, PoolSettings, Storage, StoreError, devices};
+use tenantry_storage::{PageRequest, StoreError, devices};
 use tenantry_tests::TestDatabase;
 
 fn new_group(name: &str, parent: GroupId, level: Level) -> NewGroup {
@@ -39,11 +37,7 @@ fn not_found<T: std::fmt::Debug>(result: Result<T, StoreError>) {
 #[test]
 fn a_scope_sees_nothing_outside_its_subtree() {
     let database = TestDatabase::fresh();
-    let settings = PoolSettings {
-        size: 2,
-        connection_timeout: Duration::from_secs(10),
-    };
-    let storage = Storage::open(database.url(), settings).unwrap();
+    let storage = database.storage();
     let now = Utc::now();
     let root = storage
         .write(|w| {

@@ -2,15 +2,13 @@
 //! session ends after its idle time unless used, never outlives its absolute lifetime, and a
 //! locked account cannot start one.
 
-use std::time::Duration;
-
 use chrono::{DateTime, Utc};
 use tenantry_domain::{
     Authority, DomainError, GroupName, Level, LockoutPolicy, NewUser, Role, SessionPolicy,
     UserKind, Username,
 };
 use tenantry_storage::users::{self, AuthSession};
-use tenantry_storage::{PoolSettings, Storage, StoreError, groups};
+use tenantry_storage::{Storage, StoreError, groups};
 use tenantry_tests::TestDatabase;
 
 fn minutes(n: i64) -> chrono::Duration {
@@ -27,11 +25,7 @@ struct Fixture {
 
 fn fixture() -> Fixture {
     let database = TestDatabase::fresh();
-    let settings = PoolSettings {
-        size: 2,
-        connection_timeout: Duration::from_secs(10),
-    };
-    let storage = Storage::open(database.url(), settings).unwrap();
+    let storage = database.storage();
     let start = tenantry_storage::now();
     let root = storage
         .write(|w| {
