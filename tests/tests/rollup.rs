@@ -117,4 +117,9 @@ fn today_always_yesterday_until_rolled_up_after_its_end() {
         .read(|c| stats::days(c, reseller.id, date(2), date(2)))
         .unwrap();
     assert_eq!((own[0].devices, own[0].customers), (1, 0));
+
+    // Rolling a day up again without news rewrites only the root's row (its time says when).
+    assert_eq!(stats::roll_up(&storage, date(3), at(3, 2)).unwrap(), 1);
+    report(at(3, 3), SessionStatus::Completed, 160);
+    assert_eq!(stats::roll_up(&storage, date(3), at(3, 4)).unwrap(), 2);
 }

@@ -73,13 +73,16 @@ const OWN: &str = "SELECT d.group_id AS group_id, CAST(COUNT(*) AS BIGINT) AS de
      FROM devices d LEFT JOIN device_history h ON h.device_id = d.id AND h.day = $1 \
      WHERE d.created_at < $2 GROUP BY d.group_id";
 
-/// Rolls `day` up for every group, replacing what an earlier roll-up of it wrote. Reads first,
-/// then one short write transaction. Returns the number of rows written.
+/// Rolls `day` up for every group. Reads first (the tree, every device with its day, and the
+/// day's rows so far), then one short write of only the rows whose numbers changed, plus the
+/// root's, whose `rolled_up_at` says when the day was last rolled up. During a day most groups
+/// see no new session between two roll-ups, so a roll-up writes a small share of the rows and
+/// holds SQLite's one writer briefly. Returns the number of rows written.
 pub fn roll_up(storage: &Storage, day: NaiveDate, now: DateTime<Utc>) -> StoreResult<usize> {
     let day_end = (day + Duration::days(1))
         .and_hms_opt(0, 0, 0)
         .unwrap_or_default();
-    let (tree, own) = storage.read(|conn| {
+    let (tree, own, before) = storage.read(|conn| {
         let tree: Vec<(i64, String)> = groups::table
             .select((groups::id, groups::path))
             .load(conn)?;
@@ -93,29 +96,59 @@ pub fn roll_up(storage: &Storage, day: NaiveDate, now: DateTime<Utc>) -> StoreRe
                 .bind::<Timestamp, _>(day_end)
                 .load::<Own>(c)?,
         };
-        Ok((tree, own))
+        let before: Vec<GroupDay> = group_daily::table
+            .filter(group_daily::day.eq(day))
+            .select(GroupDay::as_select())
+            .load(conn)?;
+        Ok((tree, own, before))
     })?;
-    let rows = subtree_totals(&tree, &own, day, now.naive_utc());
+    let root = tree
+        .iter()
+        .find(|(_, path)| TreePath::from_stored(path.clone()).ids().len() == 1)
+        .map(|(id, _)| *id);
+    let before: HashMap<i64, GroupDay> = before.into_iter().map(|r| (r.group_id, r)).collect();
+    let changed: Vec<GroupDay> = subtree_totals(&tree, &own, day, now.naive_utc())
+        .into_iter()
+        .filter(|row| {
+            Some(row.group_id) == root
+                || before
+                    .get(&row.group_id)
+                    .is_none_or(|old| !same_numbers(old, row))
+        })
+        .collect();
     storage.write(|w| {
         let conn = w.conn();
-        diesel::delete(group_daily::table.filter(group_daily::day.eq(day))).execute(conn)?;
-        // Groups created between the read and this write get their rows at the next roll-up;
-        // groups removed meanwhile must not be written (their foreign key would refuse them).
-        let existing: std::collections::HashSet<i64> = groups::table
+        // Groups created since the read get their rows at the next roll-up; groups removed
+        // since must not be written (their foreign key would refuse them).
+        let live: std::collections::HashSet<i64> = groups::table
             .select(groups::id)
             .load::<i64>(conn)?
             .into_iter()
             .collect();
-        let rows: Vec<&GroupDay> = rows
-            .iter()
-            .filter(|r| existing.contains(&r.group_id))
+        let changed: Vec<GroupDay> = changed
+            .into_iter()
+            .filter(|r| live.contains(&r.group_id))
             .collect();
-        for chunk in rows.chunks(ROWS_PER_INSERT) {
-            let chunk: Vec<GroupDay> = chunk.iter().map(|r| (*r).clone()).collect();
-            insert(conn, &chunk)?;
+        for chunk in changed.chunks(ROWS_PER_INSERT) {
+            let ids: Vec<i64> = chunk.iter().map(|r| r.group_id).collect();
+            diesel::delete(
+                group_daily::table
+                    .filter(group_daily::day.eq(day))
+                    .filter(group_daily::group_id.eq_any(ids)),
+            )
+            .execute(conn)?;
+            insert(conn, chunk)?;
         }
-        Ok(rows.len())
+        Ok(changed.len())
     })
+}
+
+/// Whether two rows of one group and day hold the same numbers (whenever they were computed).
+fn same_numbers(a: &GroupDay, b: &GroupDay) -> bool {
+    GroupDay {
+        rolled_up_at: b.rolled_up_at,
+        ..a.clone()
+    } == *b
 }
 
 /// Adds each group's own devices and sessions to itself and to every group above it.
@@ -275,5 +308,26 @@ mod tests {
             ]
         );
         assert!(rows.iter().all(|r| r.day == day));
+    }
+
+    #[test]
+    fn rows_compare_by_their_numbers_alone() {
+        let row = GroupDay {
+            group_id: 1,
+            devices: 3,
+            ..GroupDay::default()
+        };
+        let later = GroupDay {
+            rolled_up_at: NaiveDateTime::default() + Duration::minutes(10),
+            ..row.clone()
+        };
+        assert!(same_numbers(&row, &later));
+        assert!(!same_numbers(
+            &row,
+            &GroupDay {
+                devices: 4,
+                ..later
+            }
+        ));
     }
 }
