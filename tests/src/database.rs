@@ -17,6 +17,11 @@ pub enum TestDatabase {
         name: String,
         url: String,
     },
+    /// Another handle on a database someone else owns (a second server on the same data):
+    /// dropping it removes nothing.
+    Shared {
+        url: String,
+    },
 }
 
 impl TestDatabase {
@@ -63,7 +68,17 @@ impl TestDatabase {
 
     pub fn url(&self) -> &str {
         match self {
-            TestDatabase::Sqlite { url, .. } | TestDatabase::Postgres { url, .. } => url,
+            TestDatabase::Sqlite { url, .. }
+            | TestDatabase::Postgres { url, .. }
+            | TestDatabase::Shared { url } => url,
+        }
+    }
+
+    /// A handle on the same database for a second server; the database lives as long as this
+    /// one (keep it, or the server that owns it, until the second server is dropped).
+    pub fn share(&self) -> TestDatabase {
+        TestDatabase::Shared {
+            url: self.url().to_owned(),
         }
     }
 }
@@ -83,6 +98,7 @@ impl Drop for TestDatabase {
                             .execute(&mut admin);
                 }
             }
+            TestDatabase::Shared { .. } => {}
         }
     }
 }

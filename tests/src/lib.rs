@@ -8,6 +8,7 @@
 mod database;
 mod http;
 mod server;
+mod smtp;
 
 pub use database::TestDatabase;
 pub use http::Reply;
@@ -15,6 +16,7 @@ pub use server::{
     ADMIN_EMAIL, ADMIN_PASSWORD, As, ROOT_NAME, TestServer, USER_PASSWORD, binary as server_binary,
     downloads_dir, plugins_dir,
 };
+pub use smtp::{SmtpSink, attachment};
 
 /// Which backend this test run uses (for messages and backend-specific assertions).
 pub fn on_postgres() -> bool {

@@ -154,6 +154,14 @@ impl TestServer {
         format!("{}{path}", self.base)
     }
 
+    /// A handle on this server's database for a second server (see [`TestDatabase::share`]).
+    pub fn share_database(&self) -> TestDatabase {
+        self.database
+            .as_ref()
+            .map(TestDatabase::share)
+            .unwrap_or_else(|| panic!("the server's database was taken"))
+    }
+
     pub fn database_url(&self) -> &str {
         self.database.as_ref().map_or("", TestDatabase::url)
     }
@@ -335,7 +343,10 @@ fn database_log_path(database: &TestDatabase) -> PathBuf {
         .filter(|c| c.is_ascii_alphanumeric())
         .collect();
     let tag = &tag[tag.len().saturating_sub(40)..];
-    std::env::temp_dir().join(format!("tenantry-server-{tag}.log"))
+    // Several servers may share a database: each its own log.
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    std::env::temp_dir().join(format!("tenantry-server-{tag}-{n}.log"))
 }
 
 /// Waits for the line the server prints once it listens, and returns its base URL.

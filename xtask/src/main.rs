@@ -4,8 +4,9 @@
 //! - `cargo xtask test [--postgres [URL]] [-- ARGS]`: build every binary, then run the tests.
 //! - `cargo xtask docs`: regenerate the documents generated from code (`docs/permissions.md`).
 //!
-//! Both first make sure the system libraries the build links are present (libpq, for the
-//! PostgreSQL driver), installing them on Debian-like systems when run as root.
+//! Both first make sure what they need from the system is present (libpq, for the PostgreSQL
+//! driver; for the tests also Python's aiosmtpd, their SMTP server), installing it on
+//! Debian-like systems when run as root.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -60,7 +61,7 @@ fn docs() -> Result<(), String> {
 }
 
 fn test(args: &[String]) -> Result<(), String> {
-    ensure_system_libraries()?;
+    ensure(&[LIBPQ, AIOSMTPD])?;
     let mut postgres: Option<String> = None;
     let mut passthrough: Vec<String> = Vec::new();
     let mut iter = args.iter().peekable();
@@ -122,10 +123,41 @@ fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
-/// The PostgreSQL driver links the system's libpq. Present on the project's machines; on a
-/// fresh Debian or Ubuntu machine we install it when we can, and otherwise say what to do.
+/// Something the build or the tests need from the system, and how to get it.
+struct Need {
+    what: &'static str,
+    present: fn() -> bool,
+    debian_package: &'static str,
+    /// What to do by hand where we cannot install it.
+    hint: &'static str,
+}
+
+/// The PostgreSQL driver links the system's libpq.
+const LIBPQ: Need = Need {
+    what: "the PostgreSQL client library (libpq)",
+    present: has_libpq,
+    debian_package: "libpq-dev",
+    hint: "Debian/Ubuntu: `sudo apt-get install libpq-dev`; Fedora: `sudo dnf install libpq-devel`; \
+           macOS: `brew install libpq`",
+};
+
+/// The mail tests send to a real SMTP server on 127.0.0.1: Python's aiosmtpd (tests/smtp_sink.py).
+const AIOSMTPD: Need = Need {
+    what: "Python's aiosmtpd (the tests' SMTP server)",
+    present: has_aiosmtpd,
+    debian_package: "python3-aiosmtpd",
+    hint: "Debian/Ubuntu: `sudo apt-get install python3-aiosmtpd`; elsewhere: `pip install aiosmtpd`",
+};
+
 fn ensure_system_libraries() -> Result<(), String> {
-    if has_libpq() {
+    ensure(&[LIBPQ])
+}
+
+/// Present on the project's machines; on a fresh Debian or Ubuntu machine we install what is
+/// missing when we can (as root, with apt-get), and otherwise say what to do.
+fn ensure(needs: &[Need]) -> Result<(), String> {
+    let missing: Vec<&Need> = needs.iter().filter(|n| !(n.present)()).collect();
+    if missing.is_empty() {
         return Ok(());
     }
     let is_root = Command::new("id")
@@ -134,24 +166,41 @@ fn ensure_system_libraries() -> Result<(), String> {
         .is_ok_and(|o| o.stdout.starts_with(b"0"));
     let has_apt = Path::new("/usr/bin/apt-get").exists();
     if is_root && has_apt {
-        eprintln!("xtask: libpq is missing; installing libpq-dev with apt-get");
+        let packages: Vec<&str> = missing.iter().map(|n| n.debian_package).collect();
+        eprintln!("xtask: installing {} with apt-get", packages.join(", "));
         status(Command::new("apt-get").args(["update", "-qq"]))?;
-        status(Command::new("apt-get").args([
-            "install",
-            "-y",
-            "-qq",
-            "--no-install-recommends",
-            "libpq-dev",
-        ]))?;
-        return if has_libpq() {
-            Ok(())
-        } else {
-            Err("libpq-dev was installed but libpq is still not found".into())
+        status(
+            Command::new("apt-get")
+                .args(["install", "-y", "-qq", "--no-install-recommends"])
+                .args(&packages),
+        )?;
+        return match missing.iter().find(|n| !(n.present)()) {
+            None => Ok(()),
+            Some(need) => Err(format!(
+                "{} was installed but {} is still not found",
+                need.debian_package, need.what
+            )),
         };
     }
-    Err("the PostgreSQL client library is missing: install libpq-dev (Debian/Ubuntu: \
-         `sudo apt-get install libpq-dev`; Fedora: `sudo dnf install libpq-devel`; macOS: `brew install libpq`)"
-        .into())
+    Err(missing
+        .iter()
+        .map(|n| format!("{} is missing: {}", n.what, n.hint))
+        .collect::<Vec<_>>()
+        .join("\n"))
+}
+
+fn has_aiosmtpd() -> bool {
+    // The system's Python, which Debian's package installs into (a pyenv or venv `python3`
+    // earlier in PATH would not see it); the test harness picks the same one.
+    let python = if Path::new("/usr/bin/python3").exists() {
+        "/usr/bin/python3"
+    } else {
+        "python3"
+    };
+    Command::new(python)
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn has_libpq() -> bool {

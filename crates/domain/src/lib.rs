@@ -15,7 +15,6 @@ mod module;
 mod name;
 mod path;
 mod permission;
-mod report_schedule;
 mod role;
 mod settings;
 mod state;
@@ -36,7 +35,6 @@ pub use module::Module;
 pub use name::{CustomerReference, GroupName};
 pub use path::TreePath;
 pub use permission::{Action, Actor, Rule, Source, authorize, permissions_markdown};
-pub use report_schedule::{Frequency, ReportSchedule};
 pub use role::{Authority, Role, UserKind};
 pub use settings::{
     ProfileSettings, RetentionSettings, Schedule, SettingKind, is_visible_from, parse_setting_name,

@@ -101,6 +101,7 @@ fn handle(context: *mut c_void, bytes: &[u8]) -> Result<Vec<u8>, PluginError> {
         Request::Manifest => Ok(to_json(&plugin.manifest())),
         Request::Hook(call) => plugin.hook(&host, &call).map(|()| b"{}".to_vec()),
         Request::Http(http) => plugin.http(&host, &http).map(|answer| to_json(&answer)),
+        Request::Tick(call) => plugin.tick(&host, &call).map(|answer| to_json(&answer)),
     }
 }
 

@@ -21,6 +21,10 @@ pub enum HostRequest {
         collection: String,
         #[serde(default)]
         id: Option<i64>,
+        /// Replace only if the record's sort key still is this (`conflict` otherwise): how one
+        /// of several servers claims a due record.
+        #[serde(default)]
+        if_sort_key: Option<String>,
         /// What lists sort and filter by (e.g. an activity's date); empty when none.
         #[serde(default)]
         sort_key: String,
@@ -72,6 +76,101 @@ pub enum HostRequest {
         from: String,
         to: String,
     },
+    /// Records of a collection, in any group the call reaches, whose sort key is not empty and
+    /// at most `until`, lowest first (a scheduler's sort key is the next run, RFC 3339 UTC).
+    DueRecords {
+        collection: String,
+        until: String,
+        #[serde(default = "default_limit")]
+        limit: i64,
+    },
+    /// Every device of a group's subtree, in tree order, with its sessions and its largest used
+    /// size over the UTC days `from` to `to` (`YYYY-MM-DD`, both included); at most `limit`.
+    DeviceUsage {
+        id: i64,
+        from: String,
+        to: String,
+        limit: i64,
+    },
+    /// Queues a message for a group (in the call's transaction); the host's mailer sends it
+    /// after commit, retrying with back-off. Answers the message's id.
+    SendMail(Mail),
+    /// The messages sent about a `source` of a group, newest first.
+    MailHistory {
+        group_id: i64,
+        source: String,
+        #[serde(default)]
+        cursor: Option<String>,
+        #[serde(default = "default_limit")]
+        limit: i64,
+    },
+}
+
+/// A device and what it did over a period (see [`HostRequest::DeviceUsage`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceUsage {
+    pub device_id: i64,
+    pub group_id: i64,
+    pub group_name: String,
+    pub name: String,
+    pub os: String,
+    /// The last session's status; none before the first report.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub last_session_at: Option<String>,
+    pub selected_bytes: i64,
+    pub used_bytes: i64,
+    /// The largest used size a day of the period ended with (a device that did not report
+    /// during the period: the size it held from before).
+    pub max_used_bytes: i64,
+    pub sessions_completed: i64,
+    /// Failed or aborted.
+    pub sessions_failed: i64,
+    /// With errors, failed ones included.
+    pub sessions_with_errors: i64,
+}
+
+/// A message to send (see [`HostRequest::SendMail`]). The host adds the sender (`mail.from`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mail {
+    pub group_id: i64,
+    /// What the message is about, in the plugin's words (`scheduled-report/12`).
+    pub source: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    /// The body, HTML (a plain-text part is derived from it by the mail client's reader).
+    pub html: String,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub filename: String,
+    /// `text/csv`, `text/html`, …
+    pub content_type: String,
+    /// Text content (reports are text).
+    pub content: String,
+}
+
+/// A queued message and what became of it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MailStatus {
+    pub id: i64,
+    pub to: Vec<String>,
+    pub subject: String,
+    /// `pending` (queued, or waiting to be retried), `sent`, or `failed` (no more attempts).
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: String,
+    #[serde(default)]
+    pub sent_at: Option<String>,
+    /// When the next attempt is due, while pending.
+    #[serde(default)]
+    pub next_attempt_at: Option<String>,
+    #[serde(default)]
+    pub last_error: Option<String>,
 }
 
 /// One group's subtree on one UTC day (the host's roll-up of devices and their history).
@@ -177,8 +276,82 @@ impl Host {
             group_id,
             collection: collection.to_owned(),
             id,
+            if_sort_key: None,
             sort_key: sort_key.to_owned(),
             data,
+        })
+    }
+
+    /// Replaces a record only if its sort key still is `expected`: `Ok(None)` when it changed
+    /// meanwhile (another server claimed it first).
+    pub fn claim_record(
+        &self,
+        record: &Record,
+        sort_key: &str,
+        data: Value,
+    ) -> Result<Option<Record>, PluginError> {
+        let claimed = self.request(&HostRequest::PutRecord {
+            group_id: record.group_id,
+            collection: record.collection.clone(),
+            id: Some(record.id),
+            if_sort_key: Some(record.sort_key.clone()),
+            sort_key: sort_key.to_owned(),
+            data,
+        });
+        match claimed {
+            Ok(record) => Ok(Some(record)),
+            Err(e) if e.code == "conflict" => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Due records of a collection across the groups the call reaches, lowest sort key first.
+    pub fn due_records(
+        &self,
+        collection: &str,
+        until: &str,
+        limit: i64,
+    ) -> Result<Vec<Record>, PluginError> {
+        self.request(&HostRequest::DueRecords {
+            collection: collection.to_owned(),
+            until: until.to_owned(),
+            limit,
+        })
+    }
+
+    /// The devices of a group's subtree over a period of UTC days.
+    pub fn device_usage(
+        &self,
+        id: i64,
+        from: &str,
+        to: &str,
+        limit: i64,
+    ) -> Result<Vec<DeviceUsage>, PluginError> {
+        self.request(&HostRequest::DeviceUsage {
+            id,
+            from: from.to_owned(),
+            to: to.to_owned(),
+            limit,
+        })
+    }
+
+    /// Queues a message; answers its id.
+    pub fn send_mail(&self, mail: Mail) -> Result<i64, PluginError> {
+        self.request(&HostRequest::SendMail(mail))
+    }
+
+    pub fn mail_history(
+        &self,
+        group_id: i64,
+        source: &str,
+        cursor: Option<String>,
+        limit: i64,
+    ) -> Result<Page<MailStatus>, PluginError> {
+        self.request(&HostRequest::MailHistory {
+            group_id,
+            source: source.to_owned(),
+            cursor,
+            limit,
         })
     }
 

@@ -9,10 +9,13 @@ pub mod host;
 pub mod messages;
 
 pub use event::{Change, Event};
-pub use host::{DayStats, Host, HostRequest, ListRecords, Page, Record};
+pub use host::{
+    Attachment, DayStats, DeviceUsage, Host, HostRequest, ListRecords, Mail, MailStatus, Page,
+    Record,
+};
 pub use messages::{
     Actor, BodyKind, GroupInfo, Hook, HookCall, HttpAnswer, HttpRequest, Manifest, PluginError,
-    Request, Route,
+    Request, Route, TickAnswer, TickCall,
 };
 pub use serde_json::{Value, json};
 
@@ -30,6 +33,11 @@ pub trait Plugin: Send + Sync + 'static {
     /// A request for one of the manifest's routes, already authenticated and authorized.
     fn http(&self, _host: &Host, _request: &HttpRequest) -> Result<HttpAnswer, PluginError> {
         Err(PluginError::not_found("route"))
+    }
+
+    /// The host's periodic call, for plugins whose manifest says `ticks`.
+    fn tick(&self, _host: &Host, _call: &TickCall) -> Result<TickAnswer, PluginError> {
+        Ok(TickAnswer::default())
     }
 }
 

@@ -50,6 +50,10 @@ pub struct Manifest {
     pub hooks: Vec<Hook>,
     #[serde(default)]
     pub routes: Vec<Route>,
+    /// Whether the host calls [`Request::Tick`] on its schedule (every `plugins.tick_seconds`),
+    /// for work that comes due by time (scheduled reports).
+    #[serde(default)]
+    pub ticks: bool,
 }
 
 /// An HTTP route a plugin serves. The host authenticates the caller, finds the group `{id}` in
@@ -86,6 +90,25 @@ pub enum Request {
     Manifest,
     Hook(HookCall),
     Http(Box<HttpRequest>),
+    Tick(TickCall),
+}
+
+/// The host's periodic call, inside one write transaction that reaches the whole tree: the
+/// plugin finds what is due, claims it (a compare-and-set on its records, so that of several
+/// servers one does the work) and does it. Keep each call short: answer `more` and the host
+/// calls again at once, in a new transaction.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct TickCall {
+    /// The host's time, RFC 3339 UTC.
+    pub now: String,
+}
+
+/// What a tick did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TickAnswer {
+    /// More is due than one call should do: call again now.
+    #[serde(default)]
+    pub more: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]

@@ -19,6 +19,7 @@ pub struct Settings {
     pub plugins: PluginSettings,
     pub downloads: DownloadSettings,
     pub stats: StatsSettings,
+    pub mail: MailSettings,
     pub log: LogSettings,
 }
 
@@ -74,6 +75,7 @@ pub struct PluginSettings {
     #[serde(deserialize_with = "names")]
     pub enabled: Vec<String>,
     pub dir: String,
+    pub tick_seconds: u64,
     #[serde(default)]
     pub sha256: std::collections::BTreeMap<String, String>,
 }
@@ -82,6 +84,35 @@ pub struct PluginSettings {
 #[serde(deny_unknown_fields)]
 pub struct StatsSettings {
     pub rollup_seconds: u64,
+}
+
+#[derive(Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailSettings {
+    pub smtp_url: String,
+    pub from: String,
+    pub max_attempts: i64,
+    pub retry_base_seconds: u64,
+    pub poll_seconds: u64,
+    pub timeout_seconds: u64,
+}
+
+impl std::fmt::Debug for MailSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL may carry the SMTP password.
+        let url = match self.smtp_url.split_once('@') {
+            Some((_, host)) => format!("***@{host}"),
+            None => self.smtp_url.clone(),
+        };
+        f.debug_struct("MailSettings")
+            .field("smtp_url", &url)
+            .field("from", &self.from)
+            .field("max_attempts", &self.max_attempts)
+            .field("retry_base_seconds", &self.retry_base_seconds)
+            .field("poll_seconds", &self.poll_seconds)
+            .field("timeout_seconds", &self.timeout_seconds)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -205,6 +236,33 @@ impl Settings {
         anyhow::ensure!(
             self.stats.rollup_seconds <= 86_400,
             "stats.rollup_seconds must be at most 86400 (0 switches the roll-up off)"
+        );
+        anyhow::ensure!(
+            (1..=3600).contains(&self.plugins.tick_seconds),
+            "plugins.tick_seconds must be between 1 and 3600"
+        );
+        let mail = &self.mail;
+        anyhow::ensure!(
+            mail.smtp_url.is_empty()
+                || mail.smtp_url.starts_with("smtp://")
+                || mail.smtp_url.starts_with("smtps://"),
+            "mail.smtp_url must be empty (mail off) or an smtp:// or smtps:// URL"
+        );
+        anyhow::ensure!(
+            mail.from.parse::<lettre::message::Mailbox>().is_ok(),
+            "mail.from must be an address, optionally with a name: \"Tenantry <reports@example.com>\""
+        );
+        anyhow::ensure!(
+            (1..=50).contains(&mail.max_attempts),
+            "mail.max_attempts must be between 1 and 50"
+        );
+        anyhow::ensure!(
+            (1..=3600).contains(&mail.retry_base_seconds),
+            "mail.retry_base_seconds must be between 1 and 3600"
+        );
+        anyhow::ensure!(
+            (1..=3600).contains(&mail.poll_seconds) && (1..=600).contains(&mail.timeout_seconds),
+            "mail.poll_seconds must be between 1 and 3600, mail.timeout_seconds between 1 and 600"
         );
         let url = self.server.public_url.trim_end_matches('/');
         anyhow::ensure!(

@@ -10,11 +10,13 @@ mod error;
 mod etag;
 mod events;
 mod extract;
+mod mailer;
 mod plugins;
 mod rollup;
 mod routes;
 mod startup;
 mod state;
+mod ticker;
 
 use std::process::ExitCode;
 

@@ -21,9 +21,9 @@ use crate::config::Settings;
 use crate::error::ApiError;
 use crate::extract::{path_error, query_error};
 use crate::plugins::{self, Plugins};
-use crate::rollup;
 use crate::routes::{self, healthz, openapi::ApiDoc, readyz};
 use crate::state::AppState;
+use crate::{mailer, rollup, ticker};
 
 fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
     let pool = PoolSettings {
@@ -152,6 +152,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     ensure_default_policy(&storage, &root)?;
     let plugins = Arc::new(Plugins::load(&settings.plugins)?);
     let rollups = storage.clone();
+    let ticking = Arc::clone(&plugins);
     let state = web::Data::new(AppState::new(storage, &settings, Arc::clone(&plugins)));
     #[cfg(feature = "bench-baseline")]
     log::warn!(
@@ -219,6 +220,16 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         println!("tenantry-server listening on http://{address}");
     }
     std::io::stdout().flush()?;
+    mailer::spawn(
+        rollups.clone(),
+        &settings.mail,
+        Arc::clone(&ticking.mail_queued),
+    )?;
+    ticker::spawn(
+        rollups.clone(),
+        ticking,
+        Duration::from_secs(settings.plugins.tick_seconds),
+    );
     rollup::spawn(rollups, Duration::from_secs(settings.stats.rollup_seconds));
     server.run().await?;
     log::info!("stopped");

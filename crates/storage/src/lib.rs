@@ -10,6 +10,7 @@ mod dialect;
 mod error;
 pub mod groups;
 pub mod migrations;
+pub mod outbox;
 mod page;
 pub mod plugin_records;
 mod schema;

@@ -4,12 +4,12 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use tenantry_domain::{DomainError, GroupId};
+use tenantry_domain::{DomainError, GroupId, TreePath};
 
 use crate::db::{DbConnection, Writer};
 use crate::error::{StoreError, StoreResult};
 use crate::page::{Cursor, Page};
-use crate::schema::plugin_records;
+use crate::schema::{groups, plugin_records};
 
 /// A plugin's record; `data` is JSON text.
 #[derive(Clone, Debug, PartialEq, Eq, Queryable, Selectable)]
@@ -83,11 +83,15 @@ fn of(
 }
 
 /// Creates a record (`id` none) or replaces one of the same collection (`not_found` if there
-/// is none with that id).
+/// is none with that id). With `if_sort_key`, replaces it only if its sort key still is that
+/// (`conflict` otherwise): a compare-and-set, so that of two servers claiming the same due
+/// record one wins (on PostgreSQL the loser's update waits for the winner's commit, then finds
+/// the key changed).
 pub fn put(
     w: &mut Writer<'_>,
     collection: Collection<'_>,
     id: Option<i64>,
+    if_sort_key: Option<&str>,
     sort_key: &str,
     data: &str,
     now: DateTime<Utc>,
@@ -95,20 +99,29 @@ pub fn put(
     check(&collection, sort_key, data)?;
     let conn = w.conn();
     if let Some(id) = id {
-        let changed = diesel::update(
-            plugin_records::table
-                .filter(plugin_records::id.eq(id))
-                .filter(plugin_records::plugin.eq(collection.plugin))
-                .filter(plugin_records::group_id.eq(collection.group.0))
-                .filter(plugin_records::collection.eq(collection.name)),
-        )
-        .set((
+        let target = plugin_records::table
+            .filter(plugin_records::id.eq(id))
+            .filter(plugin_records::plugin.eq(collection.plugin))
+            .filter(plugin_records::group_id.eq(collection.group.0))
+            .filter(plugin_records::collection.eq(collection.name));
+        let changes = (
             plugin_records::sort_key.eq(sort_key),
             plugin_records::data.eq(data),
             plugin_records::updated_at.eq(now.naive_utc()),
-        ))
-        .execute(conn)?;
+        );
+        let changed = match if_sort_key {
+            Some(expected) => diesel::update(target.filter(plugin_records::sort_key.eq(expected)))
+                .set(changes)
+                .execute(conn)?,
+            None => diesel::update(target).set(changes).execute(conn)?,
+        };
         if changed == 0 {
+            if if_sort_key.is_some() && get(conn, collection, id)?.is_some() {
+                return Err(DomainError::Conflict {
+                    message: "the record changed meanwhile".to_owned(),
+                }
+                .into());
+            }
             return Err(DomainError::NotFound { what: "record" }.into());
         }
         return get(conn, collection, id)?
@@ -211,6 +224,31 @@ pub fn list(
         items: page.items.into_iter().map(|(r, _)| r).collect(),
         next: page.next,
     })
+}
+
+/// Records of a collection, in every group of the subtree at `scope`, whose sort key is not
+/// empty and at most `until`, lowest first: for a scheduler whose sort key is a record's next
+/// run (an RFC 3339 UTC time, whose text order is time order).
+pub fn due(
+    conn: &mut DbConnection,
+    plugin: &str,
+    collection: &str,
+    scope: &TreePath,
+    until: &str,
+    limit: i64,
+) -> StoreResult<Vec<PluginRecord>> {
+    Ok(plugin_records::table
+        .inner_join(groups::table)
+        .filter(plugin_records::plugin.eq(plugin))
+        .filter(plugin_records::collection.eq(collection))
+        .filter(plugin_records::sort_key.ne(""))
+        .filter(plugin_records::sort_key.le(until))
+        .filter(groups::path.ge(scope.as_str()))
+        .filter(groups::path.lt(scope.subtree_end()))
+        .order((plugin_records::sort_key, plugin_records::id))
+        .limit(limit)
+        .select(PluginRecord::as_select())
+        .load(conn)?)
 }
 
 /// A record cursor's key is `id:sort_key`.

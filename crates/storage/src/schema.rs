@@ -185,7 +185,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    mail_outbox (id) {
+        id -> BigInt,
+        plugin -> Text,
+        group_id -> BigInt,
+        source -> Text,
+        recipients -> Text,
+        subject -> Text,
+        content -> Text,
+        status -> Text,
+        attempts -> BigInt,
+        next_attempt_at -> Timestamp,
+        lease_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}
+
 diesel::joinable!(company_profiles -> groups (group_id));
+diesel::joinable!(mail_outbox -> groups (group_id));
 diesel::joinable!(plugin_records -> groups (group_id));
 diesel::joinable!(device_sessions -> devices (device_id));
 diesel::joinable!(deployment_tokens -> groups (group_id));
@@ -206,5 +226,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_history,
     deployment_tokens,
     backup_settings,
-    group_daily
+    group_daily,
+    mail_outbox
 );

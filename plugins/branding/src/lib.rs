@@ -84,6 +84,7 @@ impl Plugin for Branding {
         }
         Manifest {
             name: "branding".to_owned(),
+            ticks: false,
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: Vec::new(),
             routes,

@@ -37,6 +37,7 @@ impl Plugin for Crm {
         let activity = "/groups/{id}/activities/{aid}";
         Manifest {
             name: "crm".to_owned(),
+            ticks: false,
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: vec![Hook::BeforeUpdate],
             routes: vec![

@@ -1,15 +1,31 @@
-//! The colour a group's charts are drawn in: its effective branding main colour — its own, else
-//! the nearest ancestor's — read from the branding plugin's records (the `main_color` of its
-//! `values` record, `#rrggbb`, that plugin's documented format), or the default when no group on
-//! the way up sets one or branding was never used.
+//! A group's effective branding as charts and mailed reports use it: each field its own, else
+//! the nearest ancestor's, read from the branding plugin's records (its `values` record, that
+//! plugin's documented format: `main_color` `#rrggbb`, `company_name`, …), or the default colour
+//! and no names when no group on the way up sets them or branding was never used.
 
 use tenantry_plugin_api::{Host, ListRecords, PluginError, Value};
 
 use crate::chart::DEFAULT_COLOUR;
 
+/// A group's effective branding, as reports use it: each field its own or its nearest
+/// ancestor's.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Brand {
+    pub colour: (u8, u8, u8),
+    pub company_name: Option<String>,
+    pub product_name: Option<String>,
+    pub support_email: Option<String>,
+    pub support_url: Option<String>,
+}
+
 pub fn colour(host: &Host, group: i64) -> Result<(u8, u8, u8), PluginError> {
+    Ok(brand(host, group)?.colour)
+}
+
+pub fn brand(host: &Host, group: i64) -> Result<Brand, PluginError> {
     let mut nearest_first = vec![group];
     nearest_first.extend(host.ancestors(group)?.into_iter().rev().map(|g| g.id));
+    let mut found: Vec<Value> = Vec::new();
     for id in nearest_first {
         let page = host.list_other_records(
             "branding",
@@ -23,17 +39,28 @@ pub fn colour(host: &Host, group: i64) -> Result<(u8, u8, u8), PluginError> {
                 limit: 1,
             },
         )?;
-        let set = page
-            .items
-            .first()
-            .and_then(|record| record.data.get("main_color"))
-            .and_then(Value::as_str)
-            .and_then(parse_hex);
-        if let Some(colour) = set {
-            return Ok(colour);
-        }
+        found.extend(page.items.into_iter().map(|record| record.data));
     }
-    Ok(DEFAULT_COLOUR)
+    let field = |name: &str| {
+        found
+            .iter()
+            .find_map(|data| data.get(name).and_then(Value::as_str))
+            .map(str::to_owned)
+    };
+    Ok(Brand {
+        colour: found
+            .iter()
+            .find_map(|data| {
+                data.get("main_color")
+                    .and_then(Value::as_str)
+                    .and_then(parse_hex)
+            })
+            .unwrap_or(DEFAULT_COLOUR),
+        company_name: field("company_name"),
+        product_name: field("product_name"),
+        support_email: field("support_email"),
+        support_url: field("support_url"),
+    })
 }
 
 /// `#rrggbb` as its three bytes.

@@ -1,16 +1,24 @@
 //! The reporting plugin: historical charts of a group's whole subtree, per day — devices, sizes,
-//! session outcomes, customers — as JSON, CSV or an SVG picture. The numbers are the host's
-//! daily roll-up (`DailyStats`), so a chart costs the same over a site and over a distributor
-//! with a million devices. Pictures are drawn in the group's effective branding colour.
+//! session outcomes, customers — as JSON, CSV or an SVG picture; and scheduled reports (device
+//! summary, usage for billing, errors) mailed as CSV or HTML on a schedule in the report's own
+//! time zone. Chart numbers are the host's daily roll-up (`DailyStats`), so a chart costs the
+//! same over a site and over a distributor with a million devices. Pictures and messages are in
+//! the group's effective branding.
 
 mod brand;
 mod chart;
+mod definition;
+mod delivery;
+mod report;
+mod schedule;
+mod scheduled;
 mod series;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use tenantry_plugin_api::{
-    Host, HttpAnswer, HttpRequest, Manifest, Plugin, PluginError, Route, Value, export_plugin,
+    Host, HttpAnswer, HttpRequest, Manifest, Plugin, PluginError, Route, TickAnswer, TickCall,
+    Value, export_plugin,
 };
 
 use series::{Days, Metric, Series};
@@ -62,7 +70,7 @@ impl Plugin for Reporting {
             name: "reporting".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: vec![],
-            routes: vec![Route {
+            routes: [Route {
                 method: "GET".to_owned(),
                 path: "/groups/{id}/charts/{metric}".to_owned(),
                 action: "view_charts".to_owned(),
@@ -70,11 +78,24 @@ impl Plugin for Reporting {
                           text/csv or image/svg+xml (by Accept, or a .csv/.svg suffix)"
                     .to_owned(),
                 body: None,
-            }],
+            }]
+            .into_iter()
+            .chain(scheduled::routes())
+            .collect(),
+            ticks: true,
         }
     }
 
+    fn tick(&self, host: &Host, call: &TickCall) -> Result<TickAnswer, PluginError> {
+        let now = chrono::DateTime::parse_from_rfc3339(&call.now)
+            .map_err(|e| PluginError::internal(format!("the host's time is unreadable: {e}")))?;
+        delivery::tick(host, now.with_timezone(&chrono::Utc))
+    }
+
     fn http(&self, host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginError> {
+        if scheduled::handles(&request.route) {
+            return scheduled::http(host, request);
+        }
         let raw = request
             .params
             .get("metric")

@@ -43,6 +43,7 @@ struct Target {
     deployment_token: i64,
     profile: i64,
     policy: i64,
+    report: i64,
 }
 
 /// Profiles and policies are, by design, readable from below: a descendant of the owning group
@@ -52,6 +53,11 @@ const INHERITED: [&str; 2] = ["/api/v1/profiles/{id}", "/api/v1/retention-polici
 fn profile_body() -> Value {
     json!({"name": "Nightly", "settings": {"data_sources": ["files_and_folders"],
            "schedule": {"frequency": "daily", "at": "22:00"}}})
+}
+
+fn report_body() -> Value {
+    json!({"title": "Usage", "kind": "usage", "recipients": {"emails": ["t@t.example"]},
+           "schedule": {"frequency": "daily", "at": "07:00", "time_zone": "UTC"}})
 }
 
 fn policy_body() -> Value {
@@ -100,6 +106,8 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
         "post /api/v1/groups/{id}/deployment-tokens" => json!({"name": "intruder"}),
         "post /api/v1/groups/{id}/profiles" => profile_body(),
         "post /api/v1/groups/{id}/retention-policies" => policy_body(),
+        "post /api/v1/groups/{id}/scheduled-reports" => report_body(),
+        "put /api/v1/groups/{id}/scheduled-reports/{rid}" => report_body(),
         "patch /api/v1/profiles/{id}" => json!({"name": "Taken over"}),
         "patch /api/v1/retention-policies/{id}" => json!({"name": "Taken over"}),
         "patch /api/v1/devices/{id}" => json!({"name": "taken-over"}),
@@ -133,6 +141,7 @@ fn aim(operation: &str, target: &Target, missing: bool) -> String {
     aimed = aimed.replace("{cid}", &pick(target.contact).to_string());
     aimed = aimed.replace("{aid}", &pick(target.activity).to_string());
     aimed = aimed.replace("{tid}", &pick(target.deployment_token).to_string());
+    aimed = aimed.replace("{rid}", &pick(target.report).to_string());
     // An installer every test server offers (tests/fixtures/downloads).
     aimed = aimed.replace("{os}/{file}", "linux/tenantry-2.4.1-x86_64");
     aimed = aimed.replace("{metric}", "used_bytes");
@@ -298,6 +307,13 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         )
         .expect(201)
         .id();
+    let report = server
+        .post(
+            &format!("/api/v1/groups/{t}/scheduled-reports"),
+            report_body(),
+        )
+        .expect(201)
+        .id();
     let target = Target {
         group: t,
         user,
@@ -309,6 +325,7 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         deployment_token,
         profile,
         policy,
+        report,
     };
     // The strongest callers there are, so that nothing but scope can stop them.
     let callers: Vec<(&str, String)> = [("sibling", s), ("descendant", d), ("cousin", c)]

@@ -186,6 +186,7 @@ async fn serve(
     };
     let plugin = Arc::clone(&target.plugin);
     let action = target.action;
+    let mail_queued = Arc::clone(&state.plugins.mail_queued);
     let answer = if reads_only {
         state
             .read(move |c| {
@@ -208,9 +209,17 @@ async fn serve(
                 let mut services = Services::writing(w, &name, group.id)?;
                 let outcome = plugin.invoke(&request, &mut services);
                 // Checked before commit: an answer the host cannot send rolls the writes back.
-                Ok(prepare(&name, answer_of(&name, outcome, &services)?)?)
+                let answer = prepare(&name, answer_of(&name, outcome, &services)?)?;
+                Ok((answer, services.queued_mail()))
             })
-            .await?
+            .await
+            .map(|(answer, queued_mail)| {
+                if queued_mail {
+                    // After the commit: the mailer then finds the message.
+                    mail_queued.notify_one();
+                }
+                answer
+            })?
     };
     Ok(respond(answer))
 }

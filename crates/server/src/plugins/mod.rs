@@ -8,9 +8,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tenantry_domain::{DomainError, GroupEvent};
-use tenantry_plugin_host::api::{Actor, Hook, Manifest};
+use tenantry_plugin_host::api::{Actor, Hook, Manifest, Request, TickAnswer, TickCall};
 use tenantry_plugin_host::{Failure, LoadedPlugin, PluginSpec};
-use tenantry_storage::{StoreError, Writer};
+use tenantry_storage::{Storage, StoreError, Writer, groups};
 
 pub use http::{configure, openapi_paths};
 use services::Services;
@@ -30,6 +30,9 @@ pub const KNOWN: [(&str, &[&str]); 3] = [
 #[derive(Debug, Default)]
 pub struct Plugins {
     loaded: Vec<Arc<LoadedPlugin>>,
+    /// Woken after a commit that queued mail, so that the mailer sends it now, not at its next
+    /// poll.
+    pub mail_queued: Arc<tokio::sync::Notify>,
 }
 
 impl Plugins {
@@ -56,7 +59,51 @@ impl Plugins {
         }
         Ok(Plugins {
             loaded: loaded.into_iter().map(Arc::new).collect(),
+            mail_queued: Arc::default(),
         })
+    }
+
+    /// Calls every plugin whose manifest asks for ticks, each in write transactions of its own
+    /// that reach the whole tree, again while it answers `more` (at most `MAX_ROUNDS` times).
+    /// A failing plugin is logged and its transaction rolled back; the others still run.
+    pub fn tick(&self, storage: &Storage, now: chrono::DateTime<chrono::Utc>) {
+        const MAX_ROUNDS: usize = 50;
+        let call = Request::Tick(TickCall {
+            now: now.to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        });
+        for plugin in self.loaded.iter().filter(|p| p.manifest.ticks) {
+            let name = &plugin.manifest.name;
+            for _ in 0..MAX_ROUNDS {
+                let round = storage.write(|w| {
+                    let root = groups::root(w.conn())?
+                        .ok_or_else(|| StoreError::Corrupt("no root group".to_owned()))?;
+                    let mut services = Services::ticking(w, name, root.id);
+                    let outcome = plugin.invoke(&call, &mut services);
+                    if let Some(storage) = services.failure() {
+                        return Err(failed(name, &Failure::Host(storage.to_owned())).into());
+                    }
+                    let bytes = outcome.map_err(|f| StoreError::from(failed(name, &f)))?;
+                    let answer: TickAnswer = serde_json::from_slice(&bytes).map_err(|e| {
+                        StoreError::from(failed(name, &Failure::Garbled(e.to_string())))
+                    })?;
+                    Ok((answer.more, services.queued_mail()))
+                });
+                match round {
+                    Ok((more, queued)) => {
+                        if queued {
+                            self.mail_queued.notify_one();
+                        }
+                        if !more {
+                            break;
+                        }
+                    }
+                    Err(error) => {
+                        log::error!("plugin {name}: tick failed: {error}");
+                        break;
+                    }
+                }
+            }
+        }
     }
 
     pub fn manifests(&self) -> impl Iterator<Item = &Manifest> {

@@ -7,10 +7,10 @@ use serde_json::{Value, json};
 use tenantry_domain::{DomainError, Group, GroupId, TreePath};
 use tenantry_plugin_host::HostServices;
 use tenantry_plugin_host::api::{
-    DayStats, GroupInfo, HostRequest, ListRecords, PluginError, Record,
+    DayStats, DeviceUsage, GroupInfo, HostRequest, ListRecords, MailStatus, PluginError, Record,
 };
 use tenantry_storage::plugin_records::{self, Collection, PluginRecord, RecordQuery};
-use tenantry_storage::{Cursor, DbConnection, StoreError, Writer, groups, stats};
+use tenantry_storage::{Cursor, DbConnection, StoreError, Writer, devices, groups, outbox, stats};
 
 /// The connection of the call: a write transaction, or a read for `GET` routes.
 enum Access<'a, 'w> {
@@ -37,6 +37,11 @@ pub struct Services<'a, 'w> {
     /// failed statement aborts the transaction, so the call must fail even if the plugin
     /// carried on (see `Services::failure`).
     failed: Option<String>,
+    /// Whether writes reach the whole subtree of the call's group (a tick: the root's), not
+    /// only the group itself.
+    writes_subtree: bool,
+    /// Whether the call queued a message (so that the mailer is woken after commit).
+    queued_mail: bool,
 }
 
 impl<'a, 'w> Services<'a, 'w> {
@@ -52,7 +57,27 @@ impl<'a, 'w> Services<'a, 'w> {
             target_id: target,
             target: None,
             failed: None,
+            writes_subtree: false,
+            queued_mail: false,
         })
+    }
+
+    /// For a tick: reads and writes anywhere in the subtree of `root` (the whole tree).
+    pub fn ticking(w: &'a mut Writer<'w>, plugin: &str, root: GroupId) -> Services<'a, 'w> {
+        Services {
+            access: Access::Write(w),
+            plugin: plugin.to_owned(),
+            target_id: root,
+            target: None,
+            failed: None,
+            writes_subtree: true,
+            queued_mail: false,
+        }
+    }
+
+    /// Whether the call queued a message.
+    pub fn queued_mail(&self) -> bool {
+        self.queued_mail
     }
 
     /// For a reading route: no writes.
@@ -63,6 +88,8 @@ impl<'a, 'w> Services<'a, 'w> {
             target_id: target.id,
             target: Some(target),
             failed: None,
+            writes_subtree: false,
+            queued_mail: false,
         }
     }
 
@@ -114,7 +141,13 @@ impl<'a, 'w> Services<'a, 'w> {
 
     fn check_write(&mut self, group: GroupId) -> Result<&mut Writer<'w>, PluginError> {
         if group != self.target_id {
-            return Err(out_of_reach());
+            if !self.writes_subtree {
+                return Err(out_of_reach());
+            }
+            let found = self.check_read(group)?;
+            if !self.target()?.path.contains(&found.path) {
+                return Err(out_of_reach());
+            }
         }
         match &mut self.access {
             Access::Write(w) => Ok(w),
@@ -160,6 +193,51 @@ fn day_stats(day: stats::GroupDay) -> DayStats {
     }
 }
 
+/// A report's rows are read into memory and mailed: a bound that a customer's report never meets.
+const MAX_USAGE_ROWS: i64 = 200_000;
+
+fn date(field: &str, text: &str) -> Result<chrono::NaiveDate, PluginError> {
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map_err(|_| PluginError::invalid(field, "must be a date, YYYY-MM-DD"))
+}
+
+/// The API's one time format: RFC 3339, UTC as `Z`, microseconds.
+fn time(at: chrono::NaiveDateTime) -> String {
+    at.and_utc().to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn device_usage(row: devices::DeviceUsage) -> DeviceUsage {
+    DeviceUsage {
+        device_id: row.device_id,
+        group_id: row.group_id,
+        group_name: row.group_name,
+        name: row.name,
+        os: row.os,
+        status: row.status,
+        last_session_at: row.last_session_at.map(time),
+        selected_bytes: row.selected_bytes,
+        used_bytes: row.used_bytes,
+        max_used_bytes: row.max_used_bytes,
+        sessions_completed: row.sessions_completed,
+        sessions_failed: row.sessions_failed,
+        sessions_with_errors: row.sessions_with_errors,
+    }
+}
+
+fn mail_status(mail: outbox::Mail) -> MailStatus {
+    MailStatus {
+        id: mail.id,
+        to: mail.recipients(),
+        subject: mail.subject,
+        next_attempt_at: (mail.status == outbox::PENDING).then(|| time(mail.next_attempt_at)),
+        status: mail.status,
+        attempts: mail.attempts,
+        created_at: time(mail.created_at),
+        sent_at: mail.sent_at.map(time),
+        last_error: mail.last_error,
+    }
+}
+
 fn record(row: PluginRecord) -> Record {
     Record {
         id: row.id,
@@ -167,15 +245,8 @@ fn record(row: PluginRecord) -> Record {
         collection: row.collection,
         sort_key: row.sort_key,
         data: serde_json::from_str(&row.data).unwrap_or(Value::Null),
-        // The API's one time format: RFC 3339, UTC as `Z`, microseconds.
-        created_at: row
-            .created_at
-            .and_utc()
-            .to_rfc3339_opts(SecondsFormat::Micros, true),
-        updated_at: row
-            .updated_at
-            .and_utc()
-            .to_rfc3339_opts(SecondsFormat::Micros, true),
+        created_at: time(row.created_at),
+        updated_at: time(row.updated_at),
     }
 }
 
@@ -191,6 +262,7 @@ impl HostServices for Services<'_, '_> {
                 group_id,
                 collection,
                 id,
+                if_sort_key,
                 sort_key,
                 data,
             } => {
@@ -202,7 +274,15 @@ impl HostServices for Services<'_, '_> {
                     group: GroupId(group_id),
                     name: &collection,
                 };
-                let written = plugin_records::put(w, collection, id, &sort_key, &data, now);
+                let written = plugin_records::put(
+                    w,
+                    collection,
+                    id,
+                    if_sort_key.as_deref(),
+                    &sort_key,
+                    &data,
+                    now,
+                );
                 let row = written.map_err(|e| self.store_error(e))?;
                 to_value(record(row))
             }
@@ -298,14 +378,100 @@ impl HostServices for Services<'_, '_> {
                 if !self.target()?.path.contains(&group.path) {
                     return Err(out_of_reach());
                 }
-                let date = |field: &str, text: &str| {
-                    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
-                        .map_err(|_| PluginError::invalid(field, "must be a date, YYYY-MM-DD"))
-                };
                 let (from, to) = (date("from", &from)?, date("to", &to)?);
                 let found = stats::days(self.access.conn(), group.id, from, to);
                 let days = found.map_err(|e| self.store_error(e))?;
                 to_value(days.into_iter().map(day_stats).collect::<Vec<_>>())
+            }
+            HostRequest::DueRecords {
+                collection,
+                until,
+                limit,
+            } => {
+                if !(1..=500).contains(&limit) {
+                    return Err(PluginError::invalid("limit", "must be between 1 and 500"));
+                }
+                let scope = self.target()?.path;
+                let plugin = self.plugin.clone();
+                let found = plugin_records::due(
+                    self.access.conn(),
+                    &plugin,
+                    &collection,
+                    &scope,
+                    &until,
+                    limit,
+                );
+                let rows = found.map_err(|e| self.store_error(e))?;
+                to_value(rows.into_iter().map(record).collect::<Vec<_>>())
+            }
+            HostRequest::DeviceUsage {
+                id,
+                from,
+                to,
+                limit,
+            } => {
+                let group = self.check_read(GroupId(id))?;
+                if !self.target()?.path.contains(&group.path) {
+                    return Err(out_of_reach());
+                }
+                if !(1..=MAX_USAGE_ROWS).contains(&limit) {
+                    return Err(PluginError::invalid(
+                        "limit",
+                        format!("must be between 1 and {MAX_USAGE_ROWS}"),
+                    ));
+                }
+                let (from, to) = (date("from", &from)?, date("to", &to)?);
+                let found = devices::usage(self.access.conn(), &group.path, from, to, limit);
+                let rows = found.map_err(|e| self.store_error(e))?;
+                to_value(rows.into_iter().map(device_usage).collect::<Vec<_>>())
+            }
+            HostRequest::SendMail(mail) => {
+                let plugin = self.plugin.clone();
+                let w = self.check_write(GroupId(mail.group_id))?;
+                let content = json!({"html": mail.html, "attachments": mail.attachments});
+                let queued = outbox::enqueue(
+                    w,
+                    &outbox::NewMail {
+                        plugin: &plugin,
+                        group: GroupId(mail.group_id),
+                        source: &mail.source,
+                        recipients: &mail.to,
+                        subject: &mail.subject,
+                        content: &content.to_string(),
+                    },
+                    now,
+                );
+                let id = queued.map_err(|e| self.store_error(e))?;
+                self.queued_mail = true;
+                to_value(id)
+            }
+            HostRequest::MailHistory {
+                group_id,
+                source,
+                cursor,
+                limit,
+            } => {
+                self.check_read(GroupId(group_id))?;
+                let after = cursor
+                    .as_deref()
+                    .map(Cursor::parse)
+                    .transpose()
+                    .map_err(|e| PluginError::invalid("cursor", e.to_string()))?;
+                let page = tenantry_storage::PageRequest::new(Some(limit), after)
+                    .map_err(|e| PluginError::invalid("limit", e.to_string()))?;
+                let plugin = self.plugin.clone();
+                let found = outbox::history(
+                    self.access.conn(),
+                    &plugin,
+                    GroupId(group_id),
+                    &source,
+                    &page,
+                );
+                let found = found.map_err(|e| self.store_error(e))?;
+                Ok(json!({
+                    "items": found.items.into_iter().map(mail_status).collect::<Vec<_>>(),
+                    "next": found.next.map(|c| c.token().to_owned()),
+                }))
             }
         }
     }

@@ -6,9 +6,11 @@ mod listing;
 mod read;
 mod row;
 mod sessions;
+mod usage;
 mod write;
 
 pub use listing::{DeviceFilter, DeviceSort, list};
 pub use read::get;
 pub use sessions::{HistoryDay, by_credential, history, report};
+pub use usage::{DeviceUsage, usage};
 pub use write::{DeviceChanges, NewDevice, add, create, delete, set_passphrase, update};

@@ -13,6 +13,7 @@ impl Plugin for Panicky {
     fn manifest(&self) -> Manifest {
         Manifest {
             name: "panicky".to_owned(),
+            ticks: false,
             version: "0.0.0".to_owned(),
             hooks: vec![Hook::BeforeCreate, Hook::AfterUpdate],
             routes: vec![Route {

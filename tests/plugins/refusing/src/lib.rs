@@ -13,6 +13,7 @@ impl Plugin for Refusing {
     fn manifest(&self) -> Manifest {
         Manifest {
             name: "refusing".to_owned(),
+            ticks: false,
             version: "0.0.0".to_owned(),
             hooks: vec![Hook::BeforeUpdate, Hook::BeforeDelete],
             routes: Vec::new(),

@@ -3,6 +3,7 @@
 mod branding;
 mod crm;
 mod reporting;
+mod scheduled_reports;
 mod system;
 
 use tenantry_storage::plugin_records::{self, Collection, RecordQuery};

@@ -14,7 +14,7 @@ fn rolling_up() -> TestServer {
     )
 }
 
-fn add_device(server: &TestServer, group: i64, name: &str) -> (i64, String) {
+pub(super) fn add_device(server: &TestServer, group: i64, name: &str) -> (i64, String) {
     let created = server
         .post(
             &format!("/api/v1/groups/{group}/devices"),
@@ -25,7 +25,7 @@ fn add_device(server: &TestServer, group: i64, name: &str) -> (i64, String) {
     (created.id(), credential)
 }
 
-fn report(server: &TestServer, device: (i64, String), status: &str, used: i64) {
+pub(super) fn report(server: &TestServer, device: (i64, String), status: &str, used: i64) {
     let now = chrono::Utc::now();
     server
         .with_token(&device.1)

@@ -14,7 +14,7 @@ use chrono::{
 };
 use chrono_tz::Tz;
 
-use crate::DomainError;
+use tenantry_plugin_api::PluginError;
 
 /// How often.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -42,14 +42,14 @@ impl ReportSchedule {
         day: Option<u32>,
         at: &str,
         time_zone: &str,
-    ) -> Result<ReportSchedule, DomainError> {
+    ) -> Result<ReportSchedule, PluginError> {
         let frequency = match frequency {
             "daily" => Frequency::Daily,
             "weekly" => {
                 let weekday = weekday
                     .and_then(|w| w.parse::<Weekday>().ok())
                     .ok_or_else(|| {
-                        DomainError::invalid(
+                        PluginError::invalid(
                             "weekday",
                             "a weekly report needs a weekday: monday … sunday",
                         )
@@ -59,23 +59,23 @@ impl ReportSchedule {
             "monthly" => match day {
                 Some(day @ 1..=31) => Frequency::Monthly(day),
                 _ => {
-                    return Err(DomainError::invalid(
+                    return Err(PluginError::invalid(
                         "day",
                         "a monthly report needs a day of the month, 1-31 (29-31 run on the last day of shorter months)",
                     ));
                 }
             },
             _ => {
-                return Err(DomainError::invalid(
+                return Err(PluginError::invalid(
                     "frequency",
                     "must be daily, weekly or monthly",
                 ));
             }
         };
         let at = NaiveTime::parse_from_str(at, "%H:%M")
-            .map_err(|_| DomainError::invalid("at", "must be a time of day, HH:MM"))?;
+            .map_err(|_| PluginError::invalid("at", "must be a time of day, HH:MM"))?;
         let time_zone = time_zone.parse::<Tz>().map_err(|_| {
-            DomainError::invalid(
+            PluginError::invalid(
                 "time_zone",
                 "must be an IANA time zone, such as Europe/Berlin",
             )
@@ -97,6 +97,17 @@ impl ReportSchedule {
             .map(|date| self.instant(date))
             .find(|instant| *instant > after)
             .unwrap_or(after + Duration::days(1))
+    }
+
+    /// The last run strictly before `before`: where the period a run reports on starts.
+    pub fn previous_before(&self, before: DateTime<Utc>) -> DateTime<Utc> {
+        let start = before.with_timezone(&self.time_zone).date_naive();
+        (0..400)
+            .filter_map(|n| start.checked_sub_signed(Duration::days(n)))
+            .filter(|date| self.runs_on(*date))
+            .map(|date| self.instant(date))
+            .find(|instant| *instant < before)
+            .unwrap_or(before - Duration::days(1))
     }
 
     fn runs_on(&self, date: NaiveDate) -> bool {
@@ -266,9 +277,25 @@ mod tests {
     }
 
     #[test]
+    fn the_previous_run_starts_a_runs_period() {
+        let daily = schedule("daily", None, None, "07:00", "Europe/Berlin");
+        let run = utc("2026-01-10T06:00:00Z");
+        assert_eq!(daily.next_after(daily.previous_before(run)), run);
+        assert_eq!(daily.previous_before(run), utc("2026-01-09T06:00:00Z"));
+        let monthly = schedule("monthly", None, Some(31), "00:00", "UTC");
+        // The run of April 30th (the 31st clamped) reports from March 31st.
+        assert_eq!(
+            monthly.previous_before(utc("2026-04-30T00:00:00Z")),
+            utc("2026-03-31T00:00:00Z")
+        );
+    }
+
+    #[test]
     fn bad_schedules_name_their_field() {
-        let field = |r: Result<ReportSchedule, DomainError>| match r {
-            Err(DomainError::Validation(fields)) => fields[0].field.clone(),
+        let field = |r: Result<ReportSchedule, PluginError>| match r {
+            Err(PluginError {
+                field: Some(field), ..
+            }) => field,
             other => panic!("{other:?}"),
         };
         assert_eq!(

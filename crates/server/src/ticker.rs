@@ -1,0 +1,31 @@
+//! The plugins' clock: every `plugins.tick_seconds` each plugin that asks for it is called to do
+//! the work that came due (the reporting plugin's scheduled reports). Every replica ticks; the
+//! plugins claim their work in the database, so each piece is done once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::web;
+use tenantry_storage::Storage;
+
+use crate::plugins::Plugins;
+
+/// Starts the ticks on the current actix runtime (the first one at once: what fell due while
+/// the server was down is done on start), unless no plugin asks for them.
+pub fn spawn(storage: Storage, plugins: Arc<Plugins>, every: Duration) {
+    if !plugins.manifests().any(|m| m.ticks) {
+        return;
+    }
+    actix_web::rt::spawn(async move {
+        loop {
+            let (storage, plugins) = (storage.clone(), Arc::clone(&plugins));
+            if let Err(error) =
+                web::block(move || plugins.tick(&storage, tenantry_storage::now())).await
+            {
+                log::error!("plugin tick did not run: {error}");
+            }
+            // A pause after each tick, however long it took: ticks never pile up.
+            actix_web::rt::time::sleep(every).await;
+        }
+    });
+}

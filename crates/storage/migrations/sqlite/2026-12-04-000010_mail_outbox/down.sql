@@ -1,0 +1,2 @@
+DROP INDEX plugin_records_due;
+DROP TABLE mail_outbox;

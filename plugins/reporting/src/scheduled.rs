@@ -1,0 +1,184 @@
+//! The scheduled reports' routes: list, create, read, replace and remove a group's reports, run
+//! one now, and read the history of its messages.
+
+use chrono::Utc;
+use tenantry_plugin_api::{
+    Host, HttpAnswer, HttpRequest, ListRecords, PluginError, Record, Route, Value, json,
+};
+
+use crate::definition::{self, COLLECTION, Definition};
+use crate::delivery;
+use crate::report::Period;
+
+const LIST: &str = "/groups/{id}/scheduled-reports";
+const ONE: &str = "/groups/{id}/scheduled-reports/{rid}";
+const RUN: &str = "/groups/{id}/scheduled-reports/{rid}/run";
+const RUNS: &str = "/groups/{id}/scheduled-reports/{rid}/runs";
+
+pub fn routes() -> Vec<Route> {
+    let route = |method: &str, path: &str, action: &str, summary: &str, json: bool| Route {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        action: action.to_owned(),
+        summary: summary.to_owned(),
+        body: json.then_some(tenantry_plugin_api::BodyKind::Json),
+    };
+    let (view, manage) = ("view_scheduled_reports", "manage_scheduled_reports");
+    vec![
+        route(
+            "GET",
+            LIST,
+            view,
+            "The group's scheduled reports, by next run",
+            false,
+        ),
+        route(
+            "POST",
+            LIST,
+            manage,
+            "Define a scheduled report: title, kind (device_summary, usage, errors), schedule \
+             (daily/weekly/monthly at HH:MM in a time zone), recipients (emails and/or a CRM \
+             contact type), format (csv, html), enabled",
+            true,
+        ),
+        route("GET", ONE, view, "A scheduled report", false),
+        route(
+            "PUT",
+            ONE,
+            manage,
+            "Replace a scheduled report's definition",
+            true,
+        ),
+        route("DELETE", ONE, manage, "Remove a scheduled report", false),
+        route(
+            "POST",
+            RUN,
+            manage,
+            "Run the report now (its period up to today) and queue its message",
+            false,
+        ),
+        route(
+            "GET",
+            RUNS,
+            view,
+            "The report's messages, newest first: when, to whom, outcome, attempts",
+            false,
+        ),
+    ]
+}
+
+pub fn handles(route: &str) -> bool {
+    [LIST, ONE, RUN, RUNS].contains(&route)
+}
+
+pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginError> {
+    let group = request.group.id;
+    let now = Utc::now();
+    let existing = || -> Result<Record, PluginError> {
+        let id = request
+            .params
+            .get("rid")
+            .and_then(Value::as_str)
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| PluginError::not_found("scheduled report"))?;
+        host.get_record(group, COLLECTION, id)?
+            .ok_or_else(|| PluginError::not_found("scheduled report"))
+    };
+    match (request.method.as_str(), request.route.as_str()) {
+        ("GET", LIST) => {
+            let (cursor, limit) = paging(request)?;
+            let page = host.list_records(ListRecords {
+                group_id: group,
+                collection: COLLECTION.to_owned(),
+                descending: false,
+                from: None,
+                to: None,
+                cursor,
+                limit,
+            })?;
+            let items = page
+                .items
+                .iter()
+                .map(definition::view)
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(HttpAnswer::json(200, page_json(items, page.next)))
+        }
+        ("POST", LIST) => {
+            let (definition, schedule) = Definition::from_body(request.body.as_ref())?;
+            let key = definition.sort_key(&schedule, now);
+            let record = host.put_record(group, COLLECTION, None, &key, definition.to_value())?;
+            Ok(HttpAnswer::json(201, definition::view(&record)?))
+        }
+        ("GET", ONE) => Ok(HttpAnswer::json(200, definition::view(&existing()?)?)),
+        ("PUT", ONE) => {
+            let record = existing()?;
+            let (definition, schedule) = Definition::from_body(request.body.as_ref())?;
+            let key = definition.sort_key(&schedule, now);
+            let record = host.put_record(
+                group,
+                COLLECTION,
+                Some(record.id),
+                &key,
+                definition.to_value(),
+            )?;
+            Ok(HttpAnswer::json(200, definition::view(&record)?))
+        }
+        ("DELETE", ONE) => {
+            let record = existing()?;
+            host.delete_record(group, COLLECTION, record.id)?;
+            Ok(HttpAnswer::no_content())
+        }
+        ("POST", RUN) => {
+            let record = existing()?;
+            let definition = Definition::of(&record)?;
+            // From the last scheduled run to today: what the next message would say so far.
+            let from = definition.schedule()?.previous_before(now).date_naive();
+            let period = Period {
+                from,
+                to: now.date_naive(),
+            };
+            let mail = delivery::run(host, &record, &definition, period)?;
+            Ok(HttpAnswer::json(202, json!(mail)))
+        }
+        ("GET", RUNS) => {
+            let record = existing()?;
+            let (cursor, limit) = paging(request)?;
+            let page = host.mail_history(group, &delivery::source(record.id), cursor, limit)?;
+            Ok(HttpAnswer::json(
+                200,
+                page_json(
+                    page.items.into_iter().map(|m| json!(m)).collect(),
+                    page.next,
+                ),
+            ))
+        }
+        _ => Err(PluginError::not_found("route")),
+    }
+}
+
+/// `?cursor=` and `?limit=` (1–500, 50 by default), as every listing of the API.
+fn paging(request: &HttpRequest) -> Result<(Option<String>, i64), PluginError> {
+    let limit = match request.query.get("limit").and_then(Value::as_str) {
+        None => 50,
+        Some(text) => text
+            .parse::<i64>()
+            .ok()
+            .filter(|n| (1..=500).contains(n))
+            .ok_or_else(|| PluginError::invalid("limit", "must be between 1 and 500"))?,
+    };
+    let cursor = request
+        .query
+        .get("cursor")
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    Ok((cursor, limit))
+}
+
+/// A page as every listing of the API shows it.
+fn page_json(items: Vec<Value>, next: Option<String>) -> Value {
+    json!({
+        "has_more": next.is_some(),
+        "next_cursor": next,
+        "items": items,
+    })
+}
