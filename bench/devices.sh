@@ -4,19 +4,25 @@
 #     from a random device with its own credential;
 #  2. listings: 1,000,000 devices, the first page (50) of subtree device listings, one request at
 #     a time (the latency a console user sees), for groups from the root down to a site; and
-#     90-day charts over them (90 days rolled up by the seed).
+#     90-day charts over them (90 days rolled up by the seed);
+#  3. mailed reports: 100,000 devices with 31 days of history, a monthly usage report run now
+#     (`POST …/scheduled-reports/{rid}/run`: the report built and queued in one write
+#     transaction) for groups from a site up to the root; median of REPORT_RUNS runs by curl.
 # Prints markdown rows like run.sh (median of ROUNDS runs) and the seed times.
 #
 #   bench/devices.sh                        # SQLite, 10 s per load, 64 connections
 #   DATABASE=postgres bench/devices.sh      # the same on PostgreSQL (needs the local server)
 #   INGEST_DEVICES=100000 LIST_DEVICES=1000000 DURATION=10s ROUNDS=3 bench/devices.sh
 #   STAGES=list bench/devices.sh            # one stage only
+#   STAGES=report REPORT_DEVICES=100000 REPORT_RUNS=5 bench/devices.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 INGEST_DEVICES=${INGEST_DEVICES:-100000}
 LIST_DEVICES=${LIST_DEVICES:-1000000}
-STAGES=${STAGES:-ingest list}
+REPORT_DEVICES=${REPORT_DEVICES:-100000}
+REPORT_RUNS=${REPORT_RUNS:-5}
+STAGES=${STAGES:-ingest list report}
 source bench/lib.sh
 ensure_wrk
 build_release
@@ -42,7 +48,7 @@ stop_servers
 fi
 
 # 2. Listings.
-[[ " $STAGES " == *" list "* ]] || exit 0
+if [[ " $STAGES " == *" list "* ]]; then
 fresh_database list
 echo
 "$server" seed --shape 10,10,10,110 --devices "$LIST_DEVICES" --history-days 0 --rollup-days 90 \
@@ -75,3 +81,46 @@ to=$(date -u +%F); from=$(date -u -d "89 days ago" +%F)
 list "chart: the root's used storage, 90 days, JSON" "1/charts/used_bytes?from=$from&to=$to"
 list "chart: the root's used storage, 90 days, SVG" "1/charts/used_bytes.svg?from=$from&to=$to"
 list "chart: a site's devices, 90 days, SVG" "1112/charts/devices.svg?from=$from&to=$to"
+stop_servers
+fi
+
+# 3. Mailed reports. No SMTP server: the message waits in the outbox; what is timed is the
+# request, which reads the subtree's devices with their month of history, writes the CSV and
+# queues the message, holding the write transaction throughout.
+[[ " $STAGES " == *" report "* ]] || exit 0
+fresh_database report
+echo
+"$server" seed --shape 10,10,10,110 --devices "$REPORT_DEVICES" --history-days 31 \
+    | tail -1 | sed 's/^/seed: /'
+start_server report
+echo
+echo "| usage report of | devices | run now, median of $REPORT_RUNS | slowest |"
+echo "|---|---|---|---|"
+report() { # report NAME GROUP
+    local rid times median slowest
+    rid=$(curl -sf "$base_report/api/v1/groups/$2/scheduled-reports" \
+        -H "Authorization: Bearer $token_report" -H 'Content-Type: application/json' \
+        -d '{"title": "Usage", "kind": "usage", "recipients": {"emails": ["ops@bench.example"]},
+             "schedule": {"frequency": "monthly", "day": 1, "at": "06:00", "time_zone": "UTC"}}' \
+        | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
+    [ -n "$rid" ] || { echo "cannot create a report on group $2" >&2; exit 1; }
+    times=$(for _ in $(seq "$REPORT_RUNS"); do
+        curl -sf -o /dev/null -w '%{time_total}\n' -X POST \
+            "$base_report/api/v1/groups/$2/scheduled-reports/$rid/run" \
+            -H "Authorization: Bearer $token_report"
+    done | sort -n)
+    median=$(sed -n "$(( (REPORT_RUNS + 1) / 2 ))p" <<<"$times")
+    slowest=$(tail -1 <<<"$times")
+    local devices
+    # The subtree's devices: the last day of its chart (rolled up by the seed).
+    devices=$(curl -sf "$base_report/api/v1/groups/$2/charts/devices.csv" \
+        -H "Authorization: Bearer $token_report" | tr -d '\r' | awk -F, 'NF == 2 && $2 != "" {n = $2} END {print n}')
+    printf '| %s | %s | %.0f ms | %.0f ms |\n' "$1" "${devices:-?}" \
+        "$(bc -l <<<"$median * 1000")" "$(bc -l <<<"$slowest * 1000")"
+}
+# Ids as above: 1112 a site, 112 an end-customer, 12 a reseller, 2 a sub-distributor, 1 the root.
+report "a site" 1112
+report "an end-customer" 112
+report "a reseller" 12
+report "a sub-distributor" 2
+report "the root" 1
