@@ -93,9 +93,9 @@ pub enum HostRequest {
         limit: i64,
     },
     /// Queues a message for a group (in the call's transaction); the host's mailer sends it
-    /// after commit, retrying with back-off. Answers the message's id.
+    /// after commit, retrying with back-off. Answers the queued message ([`MailStatus`]).
     SendMail(Mail),
-    /// The messages sent about a `source` of a group, newest first.
+    /// The messages sent about a `source` of a group of the call's subtree, newest first.
     MailHistory {
         group_id: i64,
         source: String,
@@ -335,8 +335,8 @@ impl Host {
         })
     }
 
-    /// Queues a message; answers its id.
-    pub fn send_mail(&self, mail: Mail) -> Result<i64, PluginError> {
+    /// Queues a message; answers it as its history will list it.
+    pub fn send_mail(&self, mail: Mail) -> Result<MailStatus, PluginError> {
         self.request(&HostRequest::SendMail(mail))
     }
 

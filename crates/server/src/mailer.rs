@@ -32,11 +32,6 @@ struct AttachedFile {
     content: String,
 }
 
-/// How long a claimed message is this server's to send before another may try it.
-const LEASE_MINUTES: i64 = 5;
-/// Messages claimed at a time.
-const BATCH: i64 = 20;
-
 /// Why one attempt failed, and whether trying again could help.
 #[derive(Debug)]
 struct Failed {
@@ -50,6 +45,10 @@ struct Mailer {
     from: Mailbox,
     max_attempts: i64,
     retry_base: chrono::Duration,
+    /// How long a claimed message is this server's to send before another may try it: longer
+    /// than one whole SMTP exchange (connect, greeting, TLS, each command: each up to the
+    /// timeout), so that a slow send is never taken over mid-way.
+    lease: chrono::Duration,
 }
 
 /// Starts the mailer on the current actix runtime. With no `mail.smtp_url`, starts nothing:
@@ -72,6 +71,7 @@ pub fn spawn(storage: Storage, settings: &MailSettings, wake: Arc<Notify>) -> an
         from,
         max_attempts: settings.max_attempts,
         retry_base: chrono::Duration::seconds(settings.retry_base_seconds as i64),
+        lease: chrono::Duration::seconds(settings.timeout_seconds as i64 * 10 + 60),
     };
     let every = Duration::from_secs(settings.poll_seconds);
     actix_web::rt::spawn(async move {
@@ -86,33 +86,22 @@ pub fn spawn(storage: Storage, settings: &MailSettings, wake: Arc<Notify>) -> an
     Ok(())
 }
 
-/// Sends everything due, batch by batch.
+/// Sends everything due, one message at a time: each claimed just before it is sent, so that
+/// its lease only has to outlast its own exchange.
 async fn deliver_due(storage: &Storage, mailer: &Mailer) {
     loop {
-        let claiming = storage.clone();
-        let claimed = web::block(move || {
-            outbox::claim(
-                &claiming,
-                tenantry_storage::now(),
-                chrono::Duration::minutes(LEASE_MINUTES),
-                BATCH,
-            )
-        })
-        .await;
-        let batch = match claimed {
-            Ok(Ok(batch)) => batch,
-            Ok(Err(error)) => return log::error!("mail outbox: cannot claim messages: {error}"),
+        let (claiming, lease) = (storage.clone(), mailer.lease);
+        let claimed =
+            web::block(move || outbox::claim_next(&claiming, tenantry_storage::now(), lease)).await;
+        let mail = match claimed {
+            Ok(Ok(Some(mail))) => mail,
+            Ok(Ok(None)) => return,
+            Ok(Err(error)) => return log::error!("mail outbox: cannot claim a message: {error}"),
             Err(error) => return log::error!("mail outbox did not run: {error}"),
         };
-        if batch.is_empty() {
-            return;
-        }
-        for mail in batch {
-            let (storage, mailer) = (storage.clone(), mailer.clone());
-            let done = web::block(move || deliver(&storage, &mailer, &mail)).await;
-            if let Err(error) = done {
-                log::error!("mail outbox: delivery did not run: {error}");
-            }
+        let (storage, mailer) = (storage.clone(), mailer.clone());
+        if let Err(error) = web::block(move || deliver(&storage, &mailer, &mail)).await {
+            log::error!("mail outbox: delivery did not run: {error}");
         }
     }
 }
@@ -134,7 +123,7 @@ fn deliver(storage: &Storage, mailer: &Mailer, mail: &outbox::Mail) {
                 mail.source,
                 mail.recipients().len()
             );
-            outbox::delivered(storage, mail.id, now)
+            outbox::delivered(storage, mail, now)
         }
         Err(failed) => {
             let retry_at = if failed.permanent {
@@ -159,12 +148,17 @@ fn deliver(storage: &Storage, mailer: &Mailer, mail: &outbox::Mail) {
                 },
                 failed.message
             );
-            outbox::attempt_failed(storage, mail.id, &failed.message, retry_at)
+            outbox::attempt_failed(storage, mail, &failed.message, retry_at)
         }
     };
-    if let Err(error) = recorded {
+    match recorded {
+        Ok(true) => {}
+        Ok(false) => log::warn!(
+            "mail {}: the lease ran out before the outcome was recorded; another server took it over",
+            mail.id
+        ),
         // The lease runs out and the message is tried again: sent twice at worst, never lost.
-        log::error!("mail {}: cannot record the outcome: {error}", mail.id);
+        Err(error) => log::error!("mail {}: cannot record the outcome: {error}", mail.id),
     }
 }
 

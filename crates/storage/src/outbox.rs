@@ -140,10 +140,20 @@ pub fn enqueue(w: &mut Writer<'_>, mail: &NewMail<'_>, now: DateTime<Utc>) -> St
     Ok(id)
 }
 
-/// Claims up to `limit` due messages for `lease`: a message claimed by another server whose
-/// lease has not run out is left alone, so one server sends it. A server that dies mid-send
-/// leaves its lease to run out and the message is tried again (at least once, never lost).
-pub fn claim(
+/// Claims the next due message for `lease`, which must outlast one whole SMTP exchange: a
+/// message claimed by another server whose lease has not run out is left alone, so one server
+/// sends it. The claimed message's `lease_until` is the claim's token: its outcome is recorded
+/// only while it still holds. A server that dies mid-send leaves its lease to run out and the
+/// message is tried again (at least once, never lost).
+pub fn claim_next(
+    storage: &Storage,
+    now: DateTime<Utc>,
+    lease: Duration,
+) -> StoreResult<Option<Mail>> {
+    Ok(claim(storage, now, lease, 1)?.pop())
+}
+
+fn claim(
     storage: &Storage,
     now: DateTime<Utc>,
     lease: Duration,
@@ -178,6 +188,7 @@ pub fn claim(
                 mail_outbox::table
                     .filter(mail_outbox::id.eq(id))
                     .filter(mail_outbox::status.eq(PENDING))
+                    .filter(mail_outbox::next_attempt_at.le(now))
                     .filter(free()),
             )
             .set(mail_outbox::lease_until.eq(now + lease))
@@ -194,10 +205,14 @@ pub fn claim(
     })
 }
 
-/// The message went out.
-pub fn delivered(storage: &Storage, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+/// Whether an outcome was recorded: not when the claim's lease ran out and another server took
+/// the message over (it records its own).
+pub type Recorded = bool;
+
+/// The message went out (recorded if `claim` still holds).
+pub fn delivered(storage: &Storage, claim: &Mail, now: DateTime<Utc>) -> StoreResult<Recorded> {
     storage.write(|w| {
-        diesel::update(mail_outbox::table.filter(mail_outbox::id.eq(id)))
+        let changed = diesel::update(held(claim))
             .set((
                 mail_outbox::status.eq(SENT),
                 mail_outbox::attempts.eq(mail_outbox::attempts + 1),
@@ -206,26 +221,40 @@ pub fn delivered(storage: &Storage, id: i64, now: DateTime<Utc>) -> StoreResult<
                 mail_outbox::last_error.eq(None::<String>),
             ))
             .execute(w.conn())?;
-        Ok(())
+        Ok(changed == 1)
     })
 }
 
+/// The claimed message, as long as the claim's lease is the one it holds (a claimed message
+/// always has one; the epoch, which no lease is, matches nothing).
+fn held(
+    claim: &Mail,
+) -> diesel::dsl::Filter<
+    diesel::dsl::Filter<mail_outbox::table, diesel::dsl::Eq<mail_outbox::id, i64>>,
+    diesel::dsl::Eq<mail_outbox::lease_until, NaiveDateTime>,
+> {
+    mail_outbox::table
+        .filter(mail_outbox::id.eq(claim.id))
+        .filter(mail_outbox::lease_until.eq(claim.lease_until.unwrap_or_default()))
+}
+
 /// An attempt failed: try again at `retry_at`, or never (`None`: the message failed for good).
+/// Recorded if `claim` still holds.
 pub fn attempt_failed(
     storage: &Storage,
-    id: i64,
+    claim: &Mail,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
-) -> StoreResult<()> {
+) -> StoreResult<Recorded> {
     let error: String = error.chars().take(1000).collect();
     storage.write(|w| {
-        let target = mail_outbox::table.filter(mail_outbox::id.eq(id));
+        let target = held(claim);
         let common = (
             mail_outbox::attempts.eq(mail_outbox::attempts + 1),
             mail_outbox::lease_until.eq(None::<NaiveDateTime>),
             mail_outbox::last_error.eq(Some(error.clone())),
         );
-        match retry_at {
+        let changed = match retry_at {
             Some(at) => diesel::update(target)
                 .set((common, mail_outbox::next_attempt_at.eq(at.naive_utc())))
                 .execute(w.conn())?,
@@ -233,8 +262,16 @@ pub fn attempt_failed(
                 .set((common, mail_outbox::status.eq(FAILED)))
                 .execute(w.conn())?,
         };
-        Ok(())
+        Ok(changed == 1)
     })
+}
+
+pub fn get(conn: &mut DbConnection, id: i64) -> StoreResult<Option<Mail>> {
+    Ok(mail_outbox::table
+        .filter(mail_outbox::id.eq(id))
+        .select(Mail::as_select())
+        .first(conn)
+        .optional()?)
 }
 
 /// A source's messages, newest first.

@@ -84,6 +84,18 @@ pub struct Definition {
     pub format: Format,
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Why the last scheduled run sent nothing (no recipients, say); cleared by the next run
+    /// that queues its message. Kept by the plugin, never taken from a request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failure: Option<RunFailure>,
+}
+
+/// A scheduled run that could not queue its message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunFailure {
+    /// RFC 3339 UTC.
+    pub at: String,
+    pub message: String,
 }
 
 fn csv() -> Format {
@@ -109,6 +121,12 @@ impl Definition {
     }
 
     fn checked(mut self) -> Result<(Definition, ReportSchedule), PluginError> {
+        if self.last_failure.is_some() {
+            return Err(PluginError::invalid(
+                "last_failure",
+                "is kept by the server and cannot be set",
+            ));
+        }
         self.title = self.title.trim().to_owned();
         if self.title.is_empty()
             || self.title.chars().count() > MAX_TITLE_CHARS

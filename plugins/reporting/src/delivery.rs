@@ -9,11 +9,15 @@ use tenantry_plugin_api::{
 };
 
 use crate::brand;
-use crate::definition::{COLLECTION, Definition, Format, timestamp};
+use crate::definition::{COLLECTION, Definition, Format, RunFailure, is_address, timestamp};
 use crate::report::{Period, Report};
 
-/// Reports run per tick transaction; the host calls again at once while more are due.
-const PER_TICK: usize = 5;
+/// Reports run per tick transaction; the host calls again at once while more are due. One: on
+/// SQLite a transaction holds the only writer, so other writes get in between two reports.
+const PER_TICK: usize = 1;
+/// What the host's outbox takes.
+const MAX_SUBJECT_CHARS: usize = 200;
+const MAX_RECIPIENTS: usize = 50;
 /// Devices one report lists at most (under the host's bound, which leaves room to see more).
 const MAX_DEVICES: i64 = 100_000;
 
@@ -55,39 +59,32 @@ pub fn run(
         period.from.format("%Y%m%d"),
         period.to.format("%Y%m%d")
     );
-    let (html, attachments) = match definition.format {
-        Format::Csv => (
-            report.html(&brand, false),
-            vec![Attachment {
-                filename: format!("{stem}.csv"),
-                content_type: "text/csv; charset=utf-8".to_owned(),
-                content: report.csv(),
-            }],
-        ),
-        Format::Html => {
-            let html = report.html(&brand, true);
-            let attached = Attachment {
-                filename: format!("{stem}.html"),
-                content_type: "text/html; charset=utf-8".to_owned(),
-                content: html.clone(),
-            };
-            (html, vec![attached])
-        }
+    // Every row travels as CSV; an HTML report also shows them (up to a bound) in the message.
+    let html = report.html(&brand, definition.format == Format::Html);
+    let csv = Attachment {
+        filename: format!("{stem}.csv"),
+        content_type: "text/csv; charset=utf-8".to_owned(),
+        content: report.csv(),
     };
-    let source = source(record.id);
     host.send_mail(Mail {
         group_id: record.group_id,
-        source: source.clone(),
+        source: source(record.id),
         to,
-        subject: format!("{}: {} ({period})", definition.title, group.name),
+        subject: subject(&definition.title, &group.name, period),
         html,
-        attachments,
-    })?;
-    host.mail_history(record.group_id, &source, None, 1)?
-        .items
-        .into_iter()
-        .next()
-        .ok_or_else(|| PluginError::internal("the queued message is not in its history"))
+        attachments: vec![csv],
+    })
+}
+
+/// `Title: Group (period)`, shortened to what a message's subject may hold.
+fn subject(title: &str, group: &str, period: Period) -> String {
+    let full = format!("{title}: {group} ({period})");
+    if full.chars().count() <= MAX_SUBJECT_CHARS {
+        return full;
+    }
+    let mut short: String = full.chars().take(MAX_SUBJECT_CHARS - 1).collect();
+    short.push('…');
+    short
 }
 
 /// The addresses a report goes to: its own, then the group's CRM contacts of its contact type
@@ -128,7 +125,16 @@ fn recipients(
         }
     }
     let mut seen = std::collections::HashSet::new();
-    to.retain(|address| seen.insert(address.to_lowercase()));
+    // A contact's address the CRM took but SMTP would not (`a,b@x.example`) is left out rather
+    // than failing the whole message; so are addresses beyond what one message may carry.
+    to.retain(|address| is_address(address) && seen.insert(address.to_lowercase()));
+    if to.len() > MAX_RECIPIENTS {
+        log::warn!(
+            "a report has {} recipients; sending to the first {MAX_RECIPIENTS}",
+            to.len()
+        );
+        to.truncate(MAX_RECIPIENTS);
+    }
     if to.is_empty() {
         return Err(PluginError::new(
             "conflict",
@@ -187,9 +193,13 @@ pub fn tick(host: &Host, now: DateTime<Utc>) -> Result<TickAnswer, PluginError> 
             }
         };
         let next = timestamp(schedule.next_after(now));
+        let cleared = Definition {
+            last_failure: None,
+            ..definition.clone()
+        };
         // Another server claimed it first: it runs the report, this one does not.
         if host
-            .claim_record(record, &next, record.data.clone())?
+            .claim_record(record, &next, cleared.to_value())?
             .is_none()
         {
             log::info!(
@@ -198,8 +208,10 @@ pub fn tick(host: &Host, now: DateTime<Utc>) -> Result<TickAnswer, PluginError> 
             );
             continue;
         }
-        let from = schedule.previous_before(slot).date_naive();
-        let to = (slot.date_naive() - Duration::days(1)).max(from);
+        // The slot's period in the report's own calendar: from the slot before it to the day
+        // before it.
+        let from = schedule.local_date(schedule.previous_before(slot));
+        let to = (schedule.local_date(slot) - Duration::days(1)).max(from);
         match run(host, record, &definition, Period { from, to }) {
             Ok(mail) => log::info!(
                 "scheduled report {} queued as message {} to {} recipient(s)",
@@ -207,9 +219,24 @@ pub fn tick(host: &Host, now: DateTime<Utc>) -> Result<TickAnswer, PluginError> 
                 mail.id,
                 mail.to.len()
             ),
-            // A report that cannot be sent as defined (no recipients) waits for its next run.
+            // A report that cannot be sent as defined (no recipients) waits for its next run,
+            // and says why where its owner looks.
             Err(error) if error.code != "internal" => {
                 log::warn!("scheduled report {} not sent: {}", record.id, error.message);
+                let failed = Definition {
+                    last_failure: Some(RunFailure {
+                        at: timestamp(now),
+                        message: error.message,
+                    }),
+                    ..cleared
+                };
+                host.put_record(
+                    record.group_id,
+                    COLLECTION,
+                    Some(record.id),
+                    &next,
+                    failed.to_value(),
+                )?;
             }
             Err(error) => return Err(error),
         }
@@ -222,6 +249,16 @@ pub fn tick(host: &Host, now: DateTime<Utc>) -> Result<TickAnswer, PluginError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subjects_fit_a_message() {
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 3, 1).unwrap_or_default();
+        let period = Period { from: day, to: day };
+        assert_eq!(subject("Usage", "Acme", period), "Usage: Acme (2026-03-01)");
+        let long = subject(&"t".repeat(200), "Acme", period);
+        assert_eq!(long.chars().count(), MAX_SUBJECT_CHARS);
+        assert!(long.ends_with('…'));
+    }
 
     #[test]
     fn titles_become_file_names() {

@@ -182,7 +182,7 @@ impl<'a> Report<'a> {
     }
 
     /// A whole HTML document in the group's branding: the summary, and the table when `table`
-    /// (up to `MAX_HTML_ROWS` rows).
+    /// (up to `MAX_HTML_ROWS` rows; every row is in the CSV sent with it).
     pub fn html(&self, brand: &Brand, table: bool) -> String {
         let (r, g, b) = brand.colour;
         let colour = format!("#{r:02x}{g:02x}{b:02x}");
@@ -248,7 +248,7 @@ impl<'a> Report<'a> {
             if self.rows.len() > MAX_HTML_ROWS {
                 let _ = write!(
                     out,
-                    "<p>{} more rows are in the attached file.</p>",
+                    "<p>{} more rows are in the attached CSV file.</p>",
                     self.rows.len() - MAX_HTML_ROWS
                 );
             }

@@ -99,6 +99,12 @@ impl ReportSchedule {
             .unwrap_or(after + Duration::days(1))
     }
 
+    /// The date of `at` in the report's own zone (a "monthly on the 1st" run in Sydney reports on
+    /// the calendar month there, whatever the UTC date of its instant).
+    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.time_zone).date_naive()
+    }
+
     /// The last run strictly before `before`: where the period a run reports on starts.
     pub fn previous_before(&self, before: DateTime<Utc>) -> DateTime<Utc> {
         let start = before.with_timezone(&self.time_zone).date_naive();

@@ -131,11 +131,12 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
         ("POST", RUN) => {
             let record = existing()?;
             let definition = Definition::of(&record)?;
-            // From the last scheduled run to today: what the next message would say so far.
-            let from = definition.schedule()?.previous_before(now).date_naive();
+            // From the last scheduled run to today (in the report's own calendar): what the
+            // next message would say so far.
+            let schedule = definition.schedule()?;
             let period = Period {
-                from,
-                to: now.date_naive(),
+                from: schedule.local_date(schedule.previous_before(now)),
+                to: schedule.local_date(now),
             };
             let mail = delivery::run(host, &record, &definition, period)?;
             Ok(HttpAnswer::json(202, json!(mail)))

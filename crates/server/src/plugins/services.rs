@@ -443,7 +443,11 @@ impl HostServices for Services<'_, '_> {
                 );
                 let id = queued.map_err(|e| self.store_error(e))?;
                 self.queued_mail = true;
-                to_value(id)
+                let found = outbox::get(self.access.conn(), id);
+                match found.map_err(|e| self.store_error(e))? {
+                    Some(mail) => to_value(mail_status(mail)),
+                    None => Err(PluginError::internal("the queued message vanished")),
+                }
             }
             HostRequest::MailHistory {
                 group_id,
@@ -451,7 +455,11 @@ impl HostServices for Services<'_, '_> {
                 cursor,
                 limit,
             } => {
-                self.check_read(GroupId(group_id))?;
+                // A group's messages are its own business and its ancestors': a subtree's only.
+                let group = self.check_read(GroupId(group_id))?;
+                if !self.target()?.path.contains(&group.path) {
+                    return Err(out_of_reach());
+                }
                 let after = cursor
                     .as_deref()
                     .map(Cursor::parse)

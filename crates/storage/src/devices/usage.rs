@@ -31,7 +31,8 @@ pub struct DeviceUsage {
     #[diesel(sql_type = BigInt)]
     pub used_bytes: i64,
     /// The largest used size any day of the period ended with; for a device that did not report
-    /// during the period, the size it already had before it (what it held all along).
+    /// during the period, the size its last day before the period ended with (what it held all
+    /// along), else its current size if its last session is older than the period, else 0.
     #[diesel(sql_type = BigInt)]
     pub max_used_bytes: i64,
     #[diesel(sql_type = BigInt)]
@@ -49,16 +50,18 @@ const USAGE: &str = "SELECT d.id AS device_id, g.id AS group_id, g.name AS group
      d.name AS name, d.os AS os, d.status AS status, d.last_session_at AS last_session_at, \
      d.selected_bytes AS selected_bytes, d.used_bytes AS used_bytes, \
      CAST(COALESCE(MAX(h.used_bytes), \
-         CASE WHEN d.last_session_at < $1 THEN d.used_bytes ELSE 0 END) AS BIGINT) AS max_used_bytes, \
+         (SELECT b.used_bytes FROM device_history b WHERE b.device_id = d.id AND b.day < $1 \
+             ORDER BY b.day DESC LIMIT 1), \
+         CASE WHEN d.last_session_at < $2 THEN d.used_bytes ELSE 0 END) AS BIGINT) AS max_used_bytes, \
      CAST(COALESCE(SUM(h.sessions_completed), 0) AS BIGINT) AS sessions_completed, \
      CAST(COALESCE(SUM(h.sessions_failed), 0) AS BIGINT) AS sessions_failed, \
      CAST(COALESCE(SUM(h.sessions_with_errors), 0) AS BIGINT) AS sessions_with_errors \
      FROM groups g JOIN devices d ON d.group_id = g.id \
-     LEFT JOIN device_history h ON h.device_id = d.id AND h.day >= $2 AND h.day <= $3 \
-     WHERE g.path >= $4 AND g.path < $5 \
+     LEFT JOIN device_history h ON h.device_id = d.id AND h.day >= $3 AND h.day <= $4 \
+     WHERE g.path >= $5 AND g.path < $6 \
      GROUP BY d.id, g.id, g.name, g.path, d.name, d.os, d.status, d.last_session_at, \
          d.selected_bytes, d.used_bytes \
-     ORDER BY g.path, d.id LIMIT $6";
+     ORDER BY g.path, d.id LIMIT $7";
 
 /// The devices of the subtree at `top`, in tree order, over the UTC days `from` to `to` (both
 /// included); at most `limit`.
@@ -73,6 +76,7 @@ pub fn usage(
     let end = top.subtree_end();
     Ok(match conn {
         DbConnection::Sqlite(c) => diesel::sql_query(USAGE)
+            .bind::<Date, _>(from)
             .bind::<Timestamp, _>(period_start)
             .bind::<Date, _>(from)
             .bind::<Date, _>(to)
@@ -81,6 +85,7 @@ pub fn usage(
             .bind::<BigInt, _>(limit)
             .load(c)?,
         DbConnection::Pg(c) => diesel::sql_query(USAGE)
+            .bind::<Date, _>(from)
             .bind::<Timestamp, _>(period_start)
             .bind::<Date, _>(from)
             .bind::<Date, _>(to)

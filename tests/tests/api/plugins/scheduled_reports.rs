@@ -343,11 +343,10 @@ fn a_report_due_while_the_server_was_down_is_sent_once_on_start() {
     let sink = SmtpSink::start();
     let mut server = start(TestDatabase::fresh(), &mail_env(&sink));
     let group = server.create_group("Downtime MSP", 1, "reseller");
+    let mut html = definition("Daily errors", "errors", &["ops@down.example"]);
+    html["format"] = json!("html");
     let id = server
-        .post(
-            &format!("/api/v1/groups/{group}/scheduled-reports"),
-            definition("Daily errors", "errors", &["ops@down.example"]),
-        )
+        .post(&format!("/api/v1/groups/{group}/scheduled-reports"), html)
         .expect(201)
         .id();
     assert!(server.terminate());
@@ -363,6 +362,12 @@ fn a_report_due_while_the_server_was_down_is_sent_once_on_start() {
             .unwrap()
             .starts_with("Daily errors: Downtime MSP"),
     );
+    // An HTML report: the table in the message, every row in the CSV beside it.
+    let parts = messages[0]["parts"].as_array().unwrap();
+    assert!(parts.iter().any(
+        |p| p["content_type"] == "text/html" && p["content"].as_str().unwrap().contains("<th")
+    ));
+    assert!(attachment(&messages[0], ".csv").is_some());
     // Several more ticks: nothing more is sent, and the next run is in the future.
     std::thread::sleep(Duration::from_secs(4));
     assert_eq!(sink.messages().len(), 1);
@@ -447,4 +452,73 @@ fn two_servers_on_one_database_send_each_due_report_once() {
         assert_eq!(runs[0]["status"], "sent");
     }
     drop((first, second));
+}
+
+#[test]
+fn a_run_that_cannot_be_sent_says_why_and_waits_for_its_next_slot() {
+    let sink = SmtpSink::start();
+    let server = mailing(TestDatabase::fresh(), &sink);
+    let group = server.create_group("No Contacts MSP", 1, "reseller");
+    // Its recipients are the group's billing contacts, and it has none (yet).
+    let id = server
+        .post(
+            &format!("/api/v1/groups/{group}/scheduled-reports"),
+            json!({"title": "Invoice data", "kind": "usage",
+                   "schedule": {"frequency": "daily", "at": "07:00", "time_zone": "UTC"},
+                   "recipients": {"contact_type": "billing"}}),
+        )
+        .expect(201)
+        .id();
+    let path = format!("/api/v1/groups/{group}/scheduled-reports/{id}");
+    server
+        .post(&format!("{path}/run"), json!(null))
+        .expect_error(409, "conflict");
+    make_due(&server, group, id, chrono::Duration::hours(1));
+    let deadline = std::time::Instant::now() + WAIT;
+    let shown = loop {
+        let shown = server.get(&path).expect(200);
+        if shown.body["last_failure"].is_object() || std::time::Instant::now() > deadline {
+            break shown;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert!(
+        shown.body["last_failure"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no recipients"),
+        "{}",
+        shown.body
+    );
+    let next: chrono::DateTime<chrono::Utc> =
+        shown.body["next_run_at"].as_str().unwrap().parse().unwrap();
+    assert!(next > chrono::Utc::now());
+    let runs = server.get(&format!("{path}/runs")).expect(200);
+    assert_eq!(runs.body["items"], json!([]));
+
+    // Once there is a billing contact, the next run goes out and the failure is gone.
+    server
+        .post(
+            &format!("/api/v1/groups/{group}/contacts"),
+            json!({"name": "Bill", "type": "billing", "email": "bill@nocontacts.example"}),
+        )
+        .expect(201);
+    make_due(&server, group, id, chrono::Duration::hours(1));
+    let messages = sink.wait_for(1, WAIT);
+    assert_eq!(messages[0]["rcpt_tos"], json!(["bill@nocontacts.example"]));
+    let deadline = std::time::Instant::now() + WAIT;
+    loop {
+        let shown = server.get(&path).expect(200);
+        if shown.body.get("last_failure").is_none() {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{}", shown.body);
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // A client sending the field back is told it is the server's.
+    let mut body = definition("Invoice data", "usage", &["a@b.example"]);
+    body["last_failure"] = json!({"at": "2026-01-01T00:00:00Z", "message": "x"});
+    server
+        .put(&path, body)
+        .expect_error(422, "validation_failed");
 }

@@ -1,0 +1,94 @@
+//! The mail outbox at the storage layer, where time can be given: one server's claim keeps the
+//! others off until its lease runs out, and a claim that ran out records nothing.
+
+use chrono::{Duration, TimeZone, Utc};
+use tenantry_domain::{GroupName, Level};
+use tenantry_storage::{groups, outbox};
+use tenantry_tests::TestDatabase;
+
+#[test]
+fn a_claimed_message_is_one_servers_until_its_lease_runs_out() {
+    let database = TestDatabase::fresh();
+    let storage = database.storage();
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
+    let root = storage
+        .write(|w| {
+            groups::create_root(
+                w,
+                &GroupName::parse("Root").unwrap(),
+                Level::Distributor,
+                t0,
+            )
+        })
+        .unwrap();
+    let to = ["ops@example.com".to_owned()];
+    let id = storage
+        .write(|w| {
+            outbox::enqueue(
+                w,
+                &outbox::NewMail {
+                    plugin: "reporting",
+                    group: root.id,
+                    source: "scheduled-report/1",
+                    recipients: &to,
+                    subject: "Usage",
+                    content: r#"{"html": "<p>hi</p>"}"#,
+                },
+                t0,
+            )
+        })
+        .unwrap();
+    let lease = Duration::minutes(5);
+
+    let first = outbox::claim_next(&storage, t0, lease).unwrap().unwrap();
+    assert_eq!(first.id, id);
+    // Another server, during the lease: nothing to claim.
+    assert!(
+        outbox::claim_next(&storage, t0 + Duration::minutes(4), lease)
+            .unwrap()
+            .is_none()
+    );
+    // The first server hangs past its lease; another takes the message over.
+    let second = outbox::claim_next(&storage, t0 + Duration::minutes(6), lease)
+        .unwrap()
+        .unwrap();
+    assert_eq!(second.id, id);
+    // The first server's outcome no longer counts; the second's does.
+    assert!(!outbox::attempt_failed(&storage, &first, "timed out", Some(t0)).unwrap());
+    assert!(outbox::delivered(&storage, &second, t0 + Duration::minutes(7)).unwrap());
+    let mail = storage.read(|c| outbox::get(c, id)).unwrap().unwrap();
+    assert_eq!((mail.status.as_str(), mail.attempts), (outbox::SENT, 1));
+    assert!(
+        outbox::claim_next(&storage, t0 + Duration::hours(1), lease)
+            .unwrap()
+            .is_none()
+    );
+
+    // A failed attempt waits for its back-off before anyone claims it again.
+    let id = storage
+        .write(|w| {
+            outbox::enqueue(
+                w,
+                &outbox::NewMail {
+                    plugin: "reporting",
+                    group: root.id,
+                    source: "scheduled-report/1",
+                    recipients: &to,
+                    subject: "Usage",
+                    content: r#"{"html": "<p>hi</p>"}"#,
+                },
+                t0,
+            )
+        })
+        .unwrap();
+    let claim = outbox::claim_next(&storage, t0, lease).unwrap().unwrap();
+    let retry = t0 + Duration::minutes(2);
+    assert!(outbox::attempt_failed(&storage, &claim, "451 later", Some(retry)).unwrap());
+    assert!(
+        outbox::claim_next(&storage, t0 + Duration::minutes(1), lease)
+            .unwrap()
+            .is_none()
+    );
+    let again = outbox::claim_next(&storage, retry, lease).unwrap().unwrap();
+    assert_eq!((again.id, again.attempts), (id, 1));
+}
