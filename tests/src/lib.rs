@@ -13,8 +13,8 @@ mod smtp;
 pub use database::TestDatabase;
 pub use http::Reply;
 pub use server::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, As, ROOT_NAME, TestServer, USER_PASSWORD, binary as server_binary,
-    downloads_dir, plugins_dir,
+    ADMIN_EMAIL, ADMIN_PASSWORD, As, ROOT_NAME, TestServer, USER_PASSWORD, agent_binary,
+    binary as server_binary, downloads_dir, plugins_dir,
 };
 pub use smtp::{SmtpSink, attachment};
 

@@ -311,6 +311,17 @@ fn into_reply(result: Result<ureq::Response, ureq::Error>) -> Reply {
 
 /// The server binary: `TENANTRY_SERVER_BIN`, or `tenantry-server` beside this test's own
 /// executable's folder (`target/<profile>/deps/..`), where `cargo build` puts it.
+/// The admin agent, `tenantry`, beside the server binary.
+pub fn agent_binary() -> PathBuf {
+    let path = binary().with_file_name("tenantry");
+    assert!(
+        path.exists(),
+        "{} is missing: build it first (`cargo xtask test` builds every binary, then tests)",
+        path.display()
+    );
+    path
+}
+
 pub fn binary() -> PathBuf {
     if let Some(path) = std::env::var_os("TENANTRY_SERVER_BIN") {
         return PathBuf::from(path);

@@ -1,0 +1,212 @@
+//! The command line: predictable `noun verb` commands, global options, examples in `--help`.
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::output::Format;
+
+const AFTER_HELP: &str = "\
+Environment:
+  TENANTRY_SERVER   the server's address (instead of --server or the profile's)
+  TENANTRY_TOKEN    a session or API token (instead of the profile's; for scripts)
+
+Exit codes: 0 ok, 1 other failure, 2 usage, 3 not found, 4 conflict or invalid input,
+5 not authenticated or not allowed.
+
+Examples:
+  tenantry login --server https://backup.example.com --group \"My Company\" --user admin@example.com
+  tenantry groups tree
+  tenantry groups add \"Acme\" --parent 1 --level reseller
+  tenantry groups list -o csv > groups.csv";
+
+/// Tenantry's admin agent: every admin endpoint of a Tenantry server from the command line.
+#[derive(Debug, Parser)]
+#[command(name = "tenantry", version, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// The saved login to use (see `tenantry login --profile`).
+    #[arg(long, global = true, default_value = "default")]
+    pub profile: String,
+    /// How answers are shown: a table, the API's JSON, or CSV (lists).
+    #[arg(short, long, global = true, value_enum, default_value_t = Format::Table)]
+    pub output: Format,
+    /// Show each HTTP request and answer on stderr.
+    #[arg(long, global = true)]
+    pub verbose: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Log in and keep the session in this profile.
+    #[command(
+        after_help = "Example:\n  echo \"$PASSWORD\" | tenantry login --server http://127.0.0.1:8080 \\\n      --group \"My Company\" --user admin@example.com --password-stdin"
+    )]
+    Login(Login),
+    /// End this profile's session on the server and forget it here.
+    Logout,
+    /// Customers: the group tree.
+    #[command(subcommand)]
+    Groups(Groups),
+    /// What a protected machine runs: join with a deployment token, then report sessions.
+    #[command(subcommand)]
+    Device(Device),
+}
+
+#[derive(Debug, Args)]
+pub struct Login {
+    /// The server's address, e.g. https://backup.example.com.
+    #[arg(long, env = "TENANTRY_SERVER")]
+    pub server: String,
+    /// The name of your group (part of your credentials).
+    #[arg(long)]
+    pub group: String,
+    /// Your username (an email address).
+    #[arg(long)]
+    pub user: String,
+    /// Read the password from standard input instead of a prompt.
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Groups {
+    /// The group and everything below it, indented, with levels and device counts.
+    #[command(
+        after_help = "Examples:\n  tenantry groups tree\n  tenantry groups tree 12 --depth 2"
+    )]
+    Tree {
+        /// The group at the top (default: your own).
+        id: Option<i64>,
+        /// Levels below the top to show.
+        #[arg(long)]
+        depth: Option<usize>,
+    },
+    /// The groups below a group (default: yours), in tree order.
+    #[command(
+        after_help = "Examples:\n  tenantry groups list --level reseller\n  tenantry groups list 12 -o csv"
+    )]
+    List {
+        id: Option<i64>,
+        /// Only this level (distributor, sub_distributor, reseller, end_customer, site).
+        #[arg(long)]
+        level: Option<String>,
+        /// Only names containing this, ignoring case.
+        #[arg(long)]
+        name: Option<String>,
+        /// At most this many (default: all).
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// One group.
+    #[command(after_help = "Example:\n  tenantry groups get 12 -o json")]
+    Get { id: i64 },
+    /// Create a group below another.
+    #[command(
+        after_help = "Example:\n  tenantry groups add \"Acme\" --parent 1 --level reseller --state production"
+    )]
+    Add(AddGroup),
+    /// Change a group's name or properties (only what is given changes).
+    #[command(
+        after_help = "Example:\n  tenantry groups edit 12 --name \"Acme Ltd\" --state production"
+    )]
+    Edit(EditGroup),
+    /// Move a group, with everything below it, under another parent.
+    #[command(after_help = "Example:\n  tenantry groups mv 112 --to 13")]
+    Mv {
+        id: i64,
+        /// The new parent.
+        #[arg(long)]
+        to: i64,
+    },
+    /// Remove an empty group (no children, no devices).
+    #[command(after_help = "Example:\n  tenantry groups rm 112")]
+    Rm { id: i64 },
+    /// The console modules a group's level may use.
+    #[command(after_help = "Example:\n  tenantry groups modules 12")]
+    Modules { id: i64 },
+}
+
+#[derive(Debug, Args)]
+pub struct AddGroup {
+    pub name: String,
+    #[arg(long)]
+    pub parent: i64,
+    /// distributor, sub_distributor, reseller, end_customer or site (below the parent's).
+    #[arg(long)]
+    pub level: String,
+    /// all_inclusive (default), …
+    #[arg(long)]
+    pub service_type: Option<String>,
+    /// trial (default), production, suspended, …
+    #[arg(long)]
+    pub state: Option<String>,
+    #[arg(long)]
+    pub customer_reference: Option<String>,
+    /// Quick Installation (Reseller and below).
+    #[arg(long)]
+    pub automatic_deployment: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct EditGroup {
+    pub id: i64,
+    #[arg(long)]
+    pub name: Option<String>,
+    #[arg(long)]
+    pub level: Option<String>,
+    #[arg(long)]
+    pub service_type: Option<String>,
+    #[arg(long)]
+    pub state: Option<String>,
+    /// An empty value clears it.
+    #[arg(long)]
+    pub customer_reference: Option<String>,
+    #[arg(long)]
+    pub automatic_deployment: Option<bool>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Device {
+    /// Join a group with a deployment token; the device's credential is kept like a login.
+    #[command(
+        after_help = "Example:\n  tenantry device enroll --server https://backup.example.com --token tdp_… --name web-01"
+    )]
+    Enroll {
+        #[arg(long, env = "TENANTRY_SERVER")]
+        server: String,
+        /// The deployment token (Quick Installation).
+        #[arg(long, env = "TENANTRY_TOKEN")]
+        token: String,
+        /// The device's name (default: this machine's host name).
+        #[arg(long)]
+        name: Option<String>,
+        /// The operating system (default: this one's family).
+        #[arg(long)]
+        os: Option<String>,
+    },
+    /// Report a finished backup session of this (enrolled) device.
+    #[command(
+        after_help = "Example:\n  tenantry device report --status completed --selected-size 2000000000 --used-storage 850000000"
+    )]
+    Report {
+        /// completed, with_errors, failed or aborted.
+        #[arg(long)]
+        status: String,
+        /// Bytes selected for backup.
+        #[arg(long)]
+        selected_size: i64,
+        /// Bytes the backup uses in storage.
+        #[arg(long)]
+        used_storage: i64,
+        /// When the session started (RFC 3339; default: when it ended).
+        #[arg(long)]
+        started_at: Option<String>,
+        /// When it ended (RFC 3339; default: now).
+        #[arg(long)]
+        ended_at: Option<String>,
+        #[arg(long, default_value_t = 0)]
+        files: i64,
+        #[arg(long, default_value_t = 0)]
+        errors: i64,
+    },
+}

@@ -1,0 +1,120 @@
+//! The HTTP side: one request at a time to the server's `/api/v1`, the bearer token, error
+//! bodies turned into [`AgentError`]s, `--verbose` showing the exchange on stderr, and lists
+//! followed through their cursors.
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::error::AgentError;
+
+#[derive(Debug)]
+pub struct Client {
+    base: String,
+    token: Option<String>,
+    verbose: bool,
+    agent: ureq::Agent,
+}
+
+impl Client {
+    pub fn new(server: &str, token: Option<String>, verbose: bool) -> Client {
+        Client {
+            base: server.trim_end_matches('/').to_owned(),
+            token,
+            verbose,
+            agent: ureq::AgentBuilder::new()
+                .timeout(Duration::from_secs(120))
+                .user_agent(concat!("tenantry/", env!("CARGO_PKG_VERSION")))
+                .build(),
+        }
+    }
+
+    pub fn server(&self) -> &str {
+        &self.base
+    }
+
+    /// `method` on `/api/v1{path}` with an optional JSON body; the answer's JSON (`null` for
+    /// 204).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, AgentError> {
+        let url = format!("{}/api/v1{path}", self.base);
+        let mut request = self.agent.request(method, &url);
+        if let Some(token) = &self.token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        if self.verbose {
+            eprintln!("> {method} {url}");
+            if let Some(body) = body {
+                eprintln!("> {body}");
+            }
+        }
+        let result = match body {
+            Some(body) => request.send_json(body),
+            None => request.call(),
+        };
+        let (status, text) = match result {
+            Ok(response) => (response.status(), read(response)?),
+            Err(ureq::Error::Status(status, response)) => (status, read(response)?),
+            Err(ureq::Error::Transport(e)) => return Err(AgentError::Transport(e.to_string())),
+        };
+        if self.verbose {
+            eprintln!("< {status}");
+            if !text.is_empty() {
+                eprintln!("< {text}");
+            }
+        }
+        if !(200..300).contains(&status) {
+            return Err(AgentError::from_body(status, &text));
+        }
+        if text.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&text)
+            .map_err(|e| AgentError::Transport(format!("the answer is not JSON: {e}")))
+    }
+
+    pub fn get(&self, path: &str) -> Result<Value, AgentError> {
+        self.call("GET", path, None)
+    }
+
+    /// Every item of a list (`items`, `next_cursor`), page after page, up to `limit` items
+    /// when given; answered in the API's own page shape.
+    pub fn list(&self, path: &str, limit: Option<usize>) -> Result<Value, AgentError> {
+        let mut items: Vec<Value> = Vec::new();
+        let mut cursor: Option<String> = None;
+        let separator = if path.contains('?') { '&' } else { '?' };
+        loop {
+            let want = limit.map_or(500, |l| (l - items.len()).clamp(1, 500));
+            let mut page_path = format!("{path}{separator}limit={want}");
+            if let Some(cursor) = &cursor {
+                page_path.push_str(&format!("&cursor={cursor}"));
+            }
+            let page = self.get(&page_path)?;
+            if let Some(found) = page.get("items").and_then(Value::as_array) {
+                items.extend(found.iter().cloned());
+            }
+            cursor = page
+                .get("next_cursor")
+                .and_then(Value::as_str)
+                .map(str::to_owned);
+            let full = limit.is_some_and(|l| items.len() >= l);
+            if cursor.is_none() || full {
+                return Ok(json!({
+                    "items": items,
+                    "has_more": cursor.is_some(),
+                    "next_cursor": cursor,
+                }));
+            }
+        }
+    }
+}
+
+fn read(response: ureq::Response) -> Result<String, AgentError> {
+    response
+        .into_string()
+        .map_err(|e| AgentError::Transport(format!("cannot read the answer: {e}")))
+}

@@ -1,0 +1,98 @@
+//! `login` and `logout`.
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use serde_json::{Value, json};
+
+use crate::cli::{Cli, Login};
+use crate::client::Client;
+use crate::error::AgentError;
+use crate::profiles::{Profile, Store};
+
+pub fn login(cli: &Cli, login: &Login) -> Result<(), AgentError> {
+    let password = if login.password_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| AgentError::Local(format!("cannot read the password: {e}")))?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    } else {
+        prompt_password()?
+    };
+    let client = Client::new(&login.server, None, cli.verbose);
+    let answer = client.call(
+        "POST",
+        "/auth/login",
+        Some(&json!({"group": login.group, "username": login.user, "password": password})),
+    )?;
+    let token = answer
+        .get("token")
+        .and_then(Value::as_str)
+        .ok_or_else(|| AgentError::Transport("the login answer has no token".to_owned()))?;
+    let mut store = Store::load()?;
+    store.profiles.insert(
+        cli.profile.clone(),
+        Profile {
+            server: client.server().to_owned(),
+            token: token.to_owned(),
+            group: login.group.clone(),
+            user: login.user.clone(),
+        },
+    );
+    store.save()?;
+    eprintln!(
+        "logged in to {} as {} ({}); profile {:?}",
+        client.server(),
+        login.user,
+        login.group,
+        cli.profile
+    );
+    Ok(())
+}
+
+/// Reads a password from the terminal without echoing it.
+fn prompt_password() -> Result<String, AgentError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(AgentError::Usage(
+            "no terminal to ask for the password: use --password-stdin".to_owned(),
+        ));
+    }
+    eprint!("Password: ");
+    let _ = std::io::stderr().flush();
+    // `stty -echo` for the one line: no extra crate for a prompt.
+    let stty = |arg: &str| {
+        std::process::Command::new("stty")
+            .arg(arg)
+            .stdin(std::process::Stdio::inherit())
+            .status()
+    };
+    let _ = stty("-echo");
+    let mut line = String::new();
+    let read = std::io::stdin().lock().read_line(&mut line);
+    let _ = stty("echo");
+    eprintln!();
+    read.map_err(|e| AgentError::Local(format!("cannot read the password: {e}")))?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
+
+pub fn logout(cli: &Cli) -> Result<(), AgentError> {
+    let mut store = Store::load()?;
+    let Some(profile) = store.profiles.remove(&cli.profile) else {
+        return Err(AgentError::Usage(format!(
+            "profile {:?} is not logged in",
+            cli.profile
+        )));
+    };
+    let client = Client::new(&profile.server, Some(profile.token), cli.verbose);
+    // Forgotten here whatever the server says: an expired session is as good as ended.
+    let ended = client.call("POST", "/auth/logout", None);
+    store.save()?;
+    match ended {
+        Ok(_) | Err(AgentError::Api { status: 401, .. }) => {
+            eprintln!("logged out of {}", profile.server);
+            Ok(())
+        }
+        Err(error) => Err(error),
+    }
+}

@@ -1,0 +1,274 @@
+//! `groups …`: the customer tree.
+
+use std::collections::HashMap;
+
+use serde_json::{Map, Value, json};
+
+use crate::cli::{Cli, EditGroup, Groups};
+use crate::client::Client;
+use crate::error::AgentError;
+use crate::output::{self, Column, Format};
+
+const GROUP_COLUMNS: [Column; 6] = [
+    ("ID", "id"),
+    ("PARENT", "parent_id"),
+    ("NAME", "name"),
+    ("LEVEL", "level"),
+    ("STATE", "state"),
+    ("SERVICE", "service_type"),
+];
+
+pub fn run(cli: &Cli, command: &Groups) -> Result<(), AgentError> {
+    let client = super::admin(cli)?;
+    let show = |answer: &Value| output::print(cli.output, answer, &GROUP_COLUMNS);
+    match command {
+        Groups::Tree { id, depth } => tree(cli, &client, *id, *depth),
+        Groups::List {
+            id,
+            level,
+            name,
+            limit,
+        } => {
+            let top = top_of(&client, *id)?;
+            let mut path = format!("/groups/{top}/descendants");
+            let mut filters = Vec::new();
+            if let Some(level) = level {
+                filters.push(format!("level={}", encode(level)));
+            }
+            if let Some(name) = name {
+                filters.push(format!("name={}", encode(name)));
+            }
+            if !filters.is_empty() {
+                path = format!("{path}?{}", filters.join("&"));
+            }
+            show(&client.list(&path, *limit)?);
+            Ok(())
+        }
+        Groups::Get { id } => {
+            show(&client.get(&format!("/groups/{id}"))?);
+            Ok(())
+        }
+        Groups::Add(add) => {
+            let mut body = Map::new();
+            body.insert("name".into(), json!(add.name));
+            body.insert("parent_id".into(), json!(add.parent));
+            body.insert("level".into(), json!(add.level));
+            optional(&mut body, "service_type", &add.service_type);
+            optional(&mut body, "state", &add.state);
+            optional(&mut body, "customer_reference", &add.customer_reference);
+            if let Some(on) = add.automatic_deployment {
+                body.insert("automatic_deployment".into(), json!(on));
+            }
+            show(&client.call("POST", "/groups", Some(&Value::Object(body)))?);
+            Ok(())
+        }
+        Groups::Edit(edit) => {
+            let body = edit_body(edit);
+            if body.is_empty() {
+                return Err(AgentError::Usage(
+                    "nothing to change: give at least one of --name, --level, --service-type, \
+                     --state, --customer-reference, --automatic-deployment"
+                        .to_owned(),
+                ));
+            }
+            show(&client.call(
+                "PATCH",
+                &format!("/groups/{}", edit.id),
+                Some(&Value::Object(body)),
+            )?);
+            Ok(())
+        }
+        Groups::Mv { id, to } => {
+            show(&client.call(
+                "PATCH",
+                &format!("/groups/{id}"),
+                Some(&json!({"parent_id": to})),
+            )?);
+            Ok(())
+        }
+        Groups::Rm { id } => {
+            client.call("DELETE", &format!("/groups/{id}"), None)?;
+            if cli.output != Format::Json {
+                eprintln!("removed group {id}");
+            }
+            Ok(())
+        }
+        Groups::Modules { id } => {
+            let answer = client.get(&format!("/groups/{id}/modules"))?;
+            match cli.output {
+                Format::Json => output::print(cli.output, &answer, &[]),
+                _ => {
+                    let items =
+                        json!({"items": answer.get("modules").cloned().unwrap_or_default()});
+                    output::print(
+                        cli.output,
+                        &items,
+                        &[
+                            ("MODULE", "module"),
+                            ("TITLE", "title"),
+                            ("AVAILABLE", "available"),
+                        ],
+                    );
+                }
+            }
+            Ok(())
+        }
+    }
+}
+
+fn optional(body: &mut Map<String, Value>, key: &str, value: &Option<String>) {
+    if let Some(value) = value {
+        body.insert(key.to_owned(), json!(value));
+    }
+}
+
+fn edit_body(edit: &EditGroup) -> Map<String, Value> {
+    let mut body = Map::new();
+    optional(&mut body, "name", &edit.name);
+    optional(&mut body, "level", &edit.level);
+    optional(&mut body, "service_type", &edit.service_type);
+    optional(&mut body, "state", &edit.state);
+    if let Some(reference) = &edit.customer_reference {
+        // An empty value clears it.
+        let value = if reference.is_empty() {
+            Value::Null
+        } else {
+            json!(reference)
+        };
+        body.insert("customer_reference".into(), value);
+    }
+    if let Some(on) = edit.automatic_deployment {
+        body.insert("automatic_deployment".into(), json!(on));
+    }
+    body
+}
+
+/// The group a command starts from: the one given, else the caller's own.
+fn top_of(client: &Client, id: Option<i64>) -> Result<i64, AgentError> {
+    if let Some(id) = id {
+        return Ok(id);
+    }
+    client
+        .get("/me")?
+        .pointer("/group/id")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| AgentError::Transport("`/me` names no group".to_owned()))
+}
+
+/// Percent-encodes a query value.
+fn encode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// The tree below a group: each group with its depth and the devices of its whole subtree.
+fn tree(
+    cli: &Cli,
+    client: &Client,
+    id: Option<i64>,
+    depth: Option<usize>,
+) -> Result<(), AgentError> {
+    let top = client.get(&format!("/groups/{}", top_of(client, id)?))?;
+    let top_id = top.get("id").and_then(Value::as_i64).unwrap_or_default();
+    let below = client.list(&format!("/groups/{top_id}/descendants"), None)?;
+    let devices = client.list(&format!("/groups/{top_id}/devices?descendants=true"), None)?;
+    let mut groups: Vec<Value> = vec![top];
+    groups.extend(
+        below
+            .get("items")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default(),
+    );
+    let id_of = |g: &Value| g.get("id").and_then(Value::as_i64).unwrap_or_default();
+    let parent_of = |g: &Value| g.get("parent_id").and_then(Value::as_i64);
+    // Descendants come in tree order: a parent before its children.
+    let mut depth_of: HashMap<i64, usize> = HashMap::new();
+    for group in &groups {
+        let depth = parent_of(group)
+            .and_then(|p| depth_of.get(&p))
+            .map_or(0, |d| d + 1);
+        depth_of.insert(id_of(group), if id_of(group) == top_id { 0 } else { depth });
+    }
+    let parents: HashMap<i64, Option<i64>> =
+        groups.iter().map(|g| (id_of(g), parent_of(g))).collect();
+    let mut counts: HashMap<i64, i64> = HashMap::new();
+    for device in devices
+        .get("items")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        // Each device counts for its group and every group above it, up to the top.
+        let mut at = device.get("group_id").and_then(Value::as_i64);
+        while let Some(group) = at {
+            *counts.entry(group).or_default() += 1;
+            at = if group == top_id {
+                None
+            } else {
+                parents.get(&group).copied().flatten()
+            };
+        }
+    }
+    let rows: Vec<Value> = groups
+        .iter()
+        .filter(|g| depth.is_none_or(|max| depth_of.get(&id_of(g)).copied().unwrap_or(0) <= max))
+        .map(|g| {
+            json!({
+                "id": id_of(g),
+                "parent_id": if id_of(g) == top_id { Value::Null } else { json!(parent_of(g)) },
+                "depth": depth_of.get(&id_of(g)).copied().unwrap_or(0),
+                "name": g.get("name").cloned().unwrap_or_default(),
+                "level": g.get("level").cloned().unwrap_or_default(),
+                "state": g.get("state").cloned().unwrap_or_default(),
+                "devices": counts.get(&id_of(g)).copied().unwrap_or(0),
+            })
+        })
+        .collect();
+    match cli.output {
+        Format::Table => {
+            for row in &rows {
+                let indent = "  ".repeat(row["depth"].as_u64().unwrap_or(0) as usize);
+                println!(
+                    "{indent}{}  ({}, {} devices)  #{}",
+                    row["name"].as_str().unwrap_or_default(),
+                    row["level"].as_str().unwrap_or_default(),
+                    row["devices"],
+                    row["id"]
+                );
+            }
+        }
+        format => output::print(
+            format,
+            &json!({"items": rows}),
+            &[
+                ("id", "id"),
+                ("parent_id", "parent_id"),
+                ("depth", "depth"),
+                ("name", "name"),
+                ("level", "level"),
+                ("state", "state"),
+                ("devices", "devices"),
+            ],
+        ),
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(encode("Acme & Co"), "Acme%20%26%20Co");
+        assert_eq!(encode("end_customer"), "end_customer");
+    }
+}

@@ -1,0 +1,95 @@
+//! Where the agent keeps what it logged in with: one JSON file in the user's configuration
+//! directory (`$TENANTRY_AGENT_HOME`, else `$XDG_CONFIG_HOME/tenantry`, else
+//! `~/.config/tenantry`), readable by its owner only (mode 0600), with named profiles of admin
+//! sessions and, for a protected machine, its device credential.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::AgentError;
+
+/// An admin login.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub server: String,
+    pub token: String,
+    pub group: String,
+    pub user: String,
+}
+
+/// A protected machine's own identity (from `device enroll`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeviceIdentity {
+    pub server: String,
+    pub device_id: i64,
+    pub credential: String,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Store {
+    #[serde(default)]
+    pub profiles: BTreeMap<String, Profile>,
+    #[serde(default)]
+    pub devices: BTreeMap<String, DeviceIdentity>,
+}
+
+fn directory() -> Result<PathBuf, AgentError> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
+    if let Some(home) = var("TENANTRY_AGENT_HOME") {
+        return Ok(PathBuf::from(home));
+    }
+    if let Some(config) = var("XDG_CONFIG_HOME") {
+        return Ok(PathBuf::from(config).join("tenantry"));
+    }
+    var("HOME")
+        .map(|home| PathBuf::from(home).join(".config").join("tenantry"))
+        .ok_or_else(|| AgentError::Local("no home directory: set TENANTRY_AGENT_HOME".to_owned()))
+}
+
+fn file() -> Result<PathBuf, AgentError> {
+    Ok(directory()?.join("credentials.json"))
+}
+
+impl Store {
+    pub fn load() -> Result<Store, AgentError> {
+        let path = file()?;
+        match std::fs::read_to_string(&path) {
+            Ok(text) => serde_json::from_str(&text)
+                .map_err(|e| AgentError::Local(format!("{} is unreadable: {e}", path.display()))),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Store::default()),
+            Err(e) => Err(AgentError::Local(format!(
+                "cannot read {}: {e}",
+                path.display()
+            ))),
+        }
+    }
+
+    /// Writes the whole store, created with mode 0600 (it holds bearer tokens), replacing the
+    /// old file in one rename so that an interrupted write never leaves half a file.
+    pub fn save(&self) -> Result<(), AgentError> {
+        let dir = directory()?;
+        let local =
+            |e: std::io::Error| AgentError::Local(format!("cannot write {}: {e}", dir.display()));
+        std::fs::create_dir_all(&dir).map_err(local)?;
+        let path = file()?;
+        let partial = dir.join("credentials.json.partial");
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| AgentError::Local(e.to_string()))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
+        }
+        {
+            use std::io::Write;
+            let mut out = options.open(&partial).map_err(local)?;
+            out.write_all(text.as_bytes()).map_err(local)?;
+            out.sync_all().map_err(local)?;
+        }
+        std::fs::rename(&partial, &path).map_err(local)
+    }
+}

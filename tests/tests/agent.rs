@@ -1,0 +1,339 @@
+//! The admin agent, `tenantry`, run as a user runs it (the binary, its exit codes, its output)
+//! against the real server on 127.0.0.1.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+use serde_json::{Value, json};
+use tenantry_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, ROOT_NAME, TestServer, agent_binary};
+
+/// An agent with a home of its own (where it keeps its logins).
+struct Agent {
+    home: PathBuf,
+}
+
+#[derive(Debug)]
+struct Ran {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+impl Ran {
+    #[track_caller]
+    fn ok(self) -> Ran {
+        assert_eq!(self.code, 0, "{self:?}");
+        self
+    }
+
+    #[track_caller]
+    fn json(self) -> Value {
+        serde_json::from_str(&self.ok().stdout).unwrap()
+    }
+}
+
+impl Agent {
+    fn new() -> Agent {
+        let home = std::env::temp_dir().join(format!(
+            "tenantry-agent-{}-{}",
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
+        ));
+        std::fs::create_dir_all(&home).unwrap();
+        Agent { home }
+    }
+
+    fn run_with_input(&self, args: &[&str], input: &str) -> Ran {
+        let mut child = Command::new(agent_binary())
+            .args(args)
+            .env("TENANTRY_AGENT_HOME", &self.home)
+            .env_remove("TENANTRY_SERVER")
+            .env_remove("TENANTRY_TOKEN")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        Ran {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+
+    fn run(&self, args: &[&str]) -> Ran {
+        self.run_with_input(args, "")
+    }
+
+    fn login(&self, server: &TestServer) {
+        let url = server.url("");
+        self.run_with_input(
+            &[
+                "login",
+                "--server",
+                &url,
+                "--group",
+                ROOT_NAME,
+                "--user",
+                ADMIN_EMAIL,
+                "--password-stdin",
+            ],
+            &format!("{ADMIN_PASSWORD}\n"),
+        )
+        .ok();
+    }
+
+    /// `groups add … -o json`, answering the new group's id.
+    fn add(&self, name: &str, parent: i64, level: &str) -> i64 {
+        let parent = parent.to_string();
+        self.run(&[
+            "groups", "add", name, "--parent", &parent, "--level", level, "-o", "json",
+        ])
+        .json()["id"]
+            .as_i64()
+            .unwrap()
+    }
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+#[test]
+fn an_admin_builds_moves_and_prunes_a_customer_tree_with_the_agent() {
+    let server = TestServer::start();
+    let agent = Agent::new();
+
+    // Not logged in yet: a usage error that says what to do.
+    let refused = agent.run(&["groups", "list"]);
+    assert_eq!(refused.code, 2, "{refused:?}");
+    assert!(refused.stderr.contains("tenantry login"), "{refused:?}");
+    // A wrong password: the server's code, and the authentication exit code.
+    let wrong = agent.run_with_input(
+        &[
+            "login",
+            "--server",
+            &server.url(""),
+            "--group",
+            ROOT_NAME,
+            "--user",
+            ADMIN_EMAIL,
+            "--password-stdin",
+        ],
+        "not the password\n",
+    );
+    assert_eq!(wrong.code, 5, "{wrong:?}");
+    assert!(wrong.stderr.contains("unauthenticated"), "{wrong:?}");
+
+    agent.login(&server);
+    let credentials = agent.home.join("credentials.json");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&credentials)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "the token file is its owner's only");
+    }
+
+    // Five levels: the root distributor and four below it.
+    let sub = agent.add("Agent Sub", 1, "sub_distributor");
+    let reseller = agent.add("Agent Reseller", sub, "reseller");
+    let customer = agent.add("Agent Customer", reseller, "end_customer");
+    let site = agent.add("Agent Site", customer, "site");
+    let tree = agent
+        .run(&["groups", "tree", &sub.to_string(), "-o", "json"])
+        .json();
+    let chain: Vec<(i64, i64)> = tree["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| (g["id"].as_i64().unwrap(), g["depth"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(chain, [(sub, 0), (reseller, 1), (customer, 2), (site, 3)]);
+    let table = agent.run(&["groups", "tree"]).ok().stdout;
+    assert!(
+        table.contains("\n        Agent Site  (site, 0 devices)"),
+        "{table}"
+    );
+    let shallow = agent
+        .run(&[
+            "groups",
+            "tree",
+            &sub.to_string(),
+            "--depth",
+            "1",
+            "-o",
+            "json",
+        ])
+        .json();
+    assert_eq!(shallow["items"].as_array().unwrap().len(), 2);
+
+    // Move the customer (and its site) to another reseller.
+    let other = agent.add("Agent Reseller 2", sub, "reseller");
+    agent
+        .run(&[
+            "groups",
+            "mv",
+            &customer.to_string(),
+            "--to",
+            &other.to_string(),
+        ])
+        .ok();
+    let moved = agent
+        .run(&["groups", "get", &customer.to_string(), "-o", "json"])
+        .json();
+    assert_eq!(moved["parent_id"], other);
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/groups/{site}/ancestors"))
+            .expect(200)
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["id"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        [1, sub, other, customer]
+    );
+
+    // A group with customers cannot go: the server's code and message, exit code 4.
+    let refused = agent.run(&["groups", "rm", &other.to_string()]);
+    assert_eq!(refused.code, 4, "{refused:?}");
+    assert!(refused.stderr.contains("group_not_empty"), "{refused:?}");
+    let missing = agent.run(&["groups", "rm", "987654321"]);
+    assert_eq!(missing.code, 3, "{missing:?}");
+    let invalid = agent.run(&["groups", "add", "Bad", "--parent", "1", "--level", "galaxy"]);
+    assert_eq!(invalid.code, 4, "{invalid:?}");
+    agent.run(&["groups", "rm", &reseller.to_string()]).ok();
+
+    // Lists: every page, as CSV or as the API's JSON.
+    let csv = agent
+        .run(&["groups", "list", &sub.to_string(), "-o", "csv"])
+        .ok()
+        .stdout;
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("ID,PARENT,NAME,LEVEL,STATE,SERVICE"));
+    assert_eq!(lines.count(), 3, "{csv}");
+    let listed = agent
+        .run(&[
+            "groups", "list", "--level", "site", "--limit", "1", "-o", "json",
+        ])
+        .json();
+    assert_eq!(listed["items"][0]["id"], site);
+
+    // Logged out: the session ends on the server too.
+    agent.run(&["logout"]).ok();
+    assert_eq!(agent.run(&["groups", "list"]).code, 2);
+}
+
+#[test]
+fn a_machine_enrols_and_reports_with_the_agent() {
+    let server = TestServer::start();
+    let reseller = server.create_group("Enrol Reseller", 1, "reseller");
+    let customer = server.create_group("Enrol Customer", reseller, "end_customer");
+    server
+        .patch(
+            &format!("/api/v1/groups/{customer}"),
+            json!({"automatic_deployment": true}),
+        )
+        .expect(200);
+    let token = server
+        .post(
+            &format!("/api/v1/groups/{customer}/deployment-tokens"),
+            json!({}),
+        )
+        .expect(201)
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let machine = Agent::new();
+    let enrolled = machine
+        .run(&[
+            "device",
+            "enroll",
+            "--server",
+            &server.url(""),
+            "--token",
+            &token,
+            "--name",
+            "web-01",
+            "--os",
+            "Linux",
+            "-o",
+            "json",
+        ])
+        .json();
+    assert_eq!(enrolled["name"], "web-01");
+    assert!(enrolled.get("credential").is_none(), "kept, never printed");
+    let device = enrolled["id"].as_i64().unwrap();
+
+    machine
+        .run(&[
+            "device",
+            "report",
+            "--status",
+            "completed",
+            "--selected-size",
+            "2000000",
+            "--used-storage",
+            "850000",
+        ])
+        .ok();
+    let shown = server.get(&format!("/api/v1/devices/{device}")).expect(200);
+    assert_eq!(shown.body["used_bytes"], 850_000);
+    assert_eq!(shown.body["status"], "completed");
+
+    // Bad input is the server's validation error, exit code 4; another machine is not enrolled.
+    let bad = machine.run(&[
+        "device",
+        "report",
+        "--status",
+        "exploded",
+        "--selected-size",
+        "1",
+        "--used-storage",
+        "1",
+    ]);
+    assert_eq!(bad.code, 4, "{bad:?}");
+    let stranger = Agent::new().run(&[
+        "device",
+        "report",
+        "--status",
+        "completed",
+        "--selected-size",
+        "1",
+        "--used-storage",
+        "1",
+    ]);
+    assert_eq!(stranger.code, 2, "{stranger:?}");
+
+    // The admin's tree counts it.
+    let admin = Agent::new();
+    admin.login(&server);
+    let tree = admin
+        .run(&["groups", "tree", &reseller.to_string(), "-o", "json"])
+        .json();
+    let devices: Vec<i64> = tree["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["devices"].as_i64().unwrap())
+        .collect();
+    assert_eq!(devices, [1, 1], "the reseller's subtree and the customer");
+}
