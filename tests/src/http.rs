@@ -71,4 +71,18 @@ impl Reply {
             .as_i64()
             .unwrap_or_else(|| panic!("no id in {}", self.text))
     }
+
+    /// The ids of a list's `items`, in order.
+    pub fn ids(&self) -> Vec<i64> {
+        self.body["items"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no items in {}", self.text))
+            .iter()
+            .map(|item| {
+                item["id"]
+                    .as_i64()
+                    .unwrap_or_else(|| panic!("an item without an id in {}", self.text))
+            })
+            .collect()
+    }
 }

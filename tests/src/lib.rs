@@ -5,6 +5,7 @@
 //! when `TENANTRY_TEST_POSTGRES_URL` names a server to create them on (e.g.
 //! `postgres://root@127.0.0.1:5432/postgres`).
 
+pub mod clock;
 mod database;
 mod http;
 mod server;

@@ -1,43 +1,33 @@
 //! The mail outbox at the storage layer, where time can be given: one server's claim keeps the
 //! others off until its lease runs out, and a claim that ran out records nothing.
 
-use chrono::{Duration, TimeZone, Utc};
-use tenantry_domain::{GroupName, Level};
-use tenantry_storage::{groups, outbox};
+use chrono::{DateTime, Duration, Utc};
+use tenantry_domain::GroupId;
+use tenantry_storage::{Storage, outbox};
 use tenantry_tests::TestDatabase;
+use tenantry_tests::clock::{march, root_group};
+
+/// Queues a message for `group` at `at`; answers its id.
+fn enqueue(storage: &Storage, group: GroupId, at: DateTime<Utc>) -> i64 {
+    let to = ["ops@example.com".to_owned()];
+    let mail = outbox::NewMail {
+        plugin: "reporting",
+        group,
+        source: "scheduled-report/1",
+        recipients: &to,
+        subject: "Usage",
+        content: r#"{"html": "<p>hi</p>"}"#,
+    };
+    storage.write(|w| outbox::enqueue(w, &mail, at)).unwrap()
+}
 
 #[test]
 fn a_claimed_message_is_one_servers_until_its_lease_runs_out() {
     let database = TestDatabase::fresh();
     let storage = database.storage();
-    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0).unwrap();
-    let root = storage
-        .write(|w| {
-            groups::create_root(
-                w,
-                &GroupName::parse("Root").unwrap(),
-                Level::Distributor,
-                t0,
-            )
-        })
-        .unwrap();
-    let to = ["ops@example.com".to_owned()];
-    let id = storage
-        .write(|w| {
-            outbox::enqueue(
-                w,
-                &outbox::NewMail {
-                    plugin: "reporting",
-                    group: root.id,
-                    source: "scheduled-report/1",
-                    recipients: &to,
-                    subject: "Usage",
-                    content: r#"{"html": "<p>hi</p>"}"#,
-                },
-                t0,
-            )
-        })
-        .unwrap();
+    let t0 = march(1, 12);
+    let root = root_group(&storage, t0);
+    let id = enqueue(&storage, root.id, t0);
     let lease = Duration::minutes(5);
 
     let first = outbox::claim_next(&storage, t0, lease).unwrap().unwrap();
@@ -65,22 +55,7 @@ fn a_claimed_message_is_one_servers_until_its_lease_runs_out() {
     );
 
     // A failed attempt waits for its back-off before anyone claims it again.
-    let id = storage
-        .write(|w| {
-            outbox::enqueue(
-                w,
-                &outbox::NewMail {
-                    plugin: "reporting",
-                    group: root.id,
-                    source: "scheduled-report/1",
-                    recipients: &to,
-                    subject: "Usage",
-                    content: r#"{"html": "<p>hi</p>"}"#,
-                },
-                t0,
-            )
-        })
-        .unwrap();
+    let id = enqueue(&storage, root.id, t0);
     let claim = outbox::claim_next(&storage, t0, lease).unwrap().unwrap();
     let retry = t0 + Duration::minutes(2);
     assert!(outbox::attempt_failed(&storage, &claim, "451 later", Some(retry)).unwrap());

@@ -1,35 +1,19 @@
 //! The daily roll-up behind charts, at the storage layer where time can be given: today is
 //! rolled up on every run, yesterday once more after it ended, and the numbers are the subtree's.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use tenantry_domain::{
     GroupName, GroupState, Level, NewGroup, ServiceType, SessionReport, SessionStatus, StoredState,
 };
 use tenantry_storage::{devices, groups, stats};
 use tenantry_tests::TestDatabase;
-
-fn at(day: u32, hour: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
-}
-
-fn date(day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 3, day).unwrap()
-}
+use tenantry_tests::clock::{march as at, march_date as date, root_group};
 
 #[test]
 fn today_always_yesterday_until_rolled_up_after_its_end() {
     let database = TestDatabase::fresh();
     let storage = database.storage();
-    let root = storage
-        .write(|w| {
-            groups::create_root(
-                w,
-                &GroupName::parse("Root").unwrap(),
-                Level::Distributor,
-                at(1, 0),
-            )
-        })
-        .unwrap();
+    let root = root_group(&storage, at(1, 0));
     let reseller = storage
         .write(|w| {
             groups::create(

@@ -2,33 +2,17 @@
 //! where time can be given: the largest size of the period, and what a device that did not
 //! report during it is counted with.
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use tenantry_domain::{DeviceId, GroupName, Level, SessionReport, SessionStatus};
-use tenantry_storage::{devices, groups};
+use chrono::{DateTime, Utc};
+use tenantry_domain::{DeviceId, SessionReport, SessionStatus};
+use tenantry_storage::devices;
 use tenantry_tests::TestDatabase;
-
-fn at(day: u32, hour: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 3, day, hour, 0, 0).unwrap()
-}
-
-fn date(day: u32) -> NaiveDate {
-    NaiveDate::from_ymd_opt(2026, 3, day).unwrap()
-}
+use tenantry_tests::clock::{march as at, march_date as date, root_group};
 
 #[test]
 fn each_device_counts_its_largest_size_of_the_period_or_what_it_held() {
     let database = TestDatabase::fresh();
     let storage = database.storage();
-    let root = storage
-        .write(|w| {
-            groups::create_root(
-                w,
-                &GroupName::parse("Root").unwrap(),
-                Level::Distributor,
-                at(1, 0),
-            )
-        })
-        .unwrap();
+    let root = root_group(&storage, at(1, 0));
     let add = |name: &str| {
         storage
             .write(|w| devices::add(w, &root.path, root.id, name, "Linux", at(1, 0)))

@@ -169,6 +169,26 @@ pub struct HttpRequest {
     pub actor: Actor,
 }
 
+impl HttpRequest {
+    /// `?cursor=` and `?limit=` (1–500, 50 by default), as every listing of the API takes them.
+    pub fn paging(&self) -> Result<(Option<String>, i64), PluginError> {
+        let limit = match self.query.get("limit").and_then(Value::as_str) {
+            None => 50,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=500).contains(n))
+                .ok_or_else(|| PluginError::invalid("limit", "must be between 1 and 500"))?,
+        };
+        let cursor = self
+            .query
+            .get("cursor")
+            .and_then(Value::as_str)
+            .map(str::to_owned);
+        Ok((cursor, limit))
+    }
+}
+
 /// A plugin's answer to an HTTP request.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HttpAnswer {

@@ -86,15 +86,12 @@ pub fn roll_up(storage: &Storage, day: NaiveDate, now: DateTime<Utc>) -> StoreRe
         let tree: Vec<(i64, String)> = groups::table
             .select((groups::id, groups::path))
             .load(conn)?;
+        let query = diesel::sql_query(OWN)
+            .bind::<Date, _>(day)
+            .bind::<Timestamp, _>(day_end);
         let own = match conn {
-            DbConnection::Sqlite(c) => diesel::sql_query(OWN)
-                .bind::<Date, _>(day)
-                .bind::<Timestamp, _>(day_end)
-                .load::<Own>(c)?,
-            DbConnection::Pg(c) => diesel::sql_query(OWN)
-                .bind::<Date, _>(day)
-                .bind::<Timestamp, _>(day_end)
-                .load::<Own>(c)?,
+            DbConnection::Sqlite(c) => query.load::<Own>(c)?,
+            DbConnection::Pg(c) => query.load::<Own>(c)?,
         };
         let before: Vec<GroupDay> = group_daily::table
             .filter(group_daily::day.eq(day))

@@ -306,25 +306,14 @@ fn listing(
     from: Option<String>,
     to: Option<String>,
 ) -> Result<ListRecords, PluginError> {
-    let limit = match request.query.get("limit").and_then(Value::as_str) {
-        None => 50,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| PluginError::invalid("limit", "must be between 1 and 500"))?,
-    };
+    let (cursor, limit) = request.paging()?;
     Ok(ListRecords {
         group_id: request.group.id,
         collection: collection.to_owned(),
         descending,
         from,
         to,
-        cursor: request
-            .query
-            .get("cursor")
-            .and_then(Value::as_str)
-            .map(str::to_owned),
+        cursor,
         limit,
     })
 }

@@ -86,7 +86,7 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
     };
     match (request.method.as_str(), request.route.as_str()) {
         ("GET", LIST) => {
-            let (cursor, limit) = paging(request)?;
+            let (cursor, limit) = request.paging()?;
             let page = host.list_records(ListRecords {
                 group_id: group,
                 collection: COLLECTION.to_owned(),
@@ -143,7 +143,7 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
         }
         ("GET", RUNS) => {
             let record = existing()?;
-            let (cursor, limit) = paging(request)?;
+            let (cursor, limit) = request.paging()?;
             let page = host.mail_history(group, &delivery::source(record.id), cursor, limit)?;
             Ok(HttpAnswer::json(
                 200,
@@ -155,24 +155,6 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
         }
         _ => Err(PluginError::not_found("route")),
     }
-}
-
-/// `?cursor=` and `?limit=` (1–500, 50 by default), as every listing of the API.
-fn paging(request: &HttpRequest) -> Result<(Option<String>, i64), PluginError> {
-    let limit = match request.query.get("limit").and_then(Value::as_str) {
-        None => 50,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|n| (1..=500).contains(n))
-            .ok_or_else(|| PluginError::invalid("limit", "must be between 1 and 500"))?,
-    };
-    let cursor = request
-        .query
-        .get("cursor")
-        .and_then(Value::as_str)
-        .map(str::to_owned);
-    Ok((cursor, limit))
 }
 
 /// A page as every listing of the API shows it.

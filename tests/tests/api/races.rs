@@ -141,15 +141,10 @@ fn a_move_against_a_create_inside_the_moved_subtree() {
             .expect(200);
         assert_eq!(ancestors.body["items"][1]["id"], target, "round {round}");
     }
-    let below: Vec<i64> = server
+    let below = server
         .get(&format!("/api/v1/groups/{customer}/children?limit=500"))
         .expect(200)
-        .body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|g| g["id"].as_i64().unwrap())
-        .collect();
+        .ids();
     assert_eq!(below.len(), ROUNDS);
 }
 

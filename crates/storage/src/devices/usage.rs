@@ -74,24 +74,16 @@ pub fn usage(
 ) -> StoreResult<Vec<DeviceUsage>> {
     let period_start = from.and_hms_opt(0, 0, 0).unwrap_or_default();
     let end = top.subtree_end();
+    let query = diesel::sql_query(USAGE)
+        .bind::<Date, _>(from)
+        .bind::<Timestamp, _>(period_start)
+        .bind::<Date, _>(from)
+        .bind::<Date, _>(to)
+        .bind::<Text, _>(top.as_str())
+        .bind::<Text, _>(&end)
+        .bind::<BigInt, _>(limit);
     Ok(match conn {
-        DbConnection::Sqlite(c) => diesel::sql_query(USAGE)
-            .bind::<Date, _>(from)
-            .bind::<Timestamp, _>(period_start)
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(to)
-            .bind::<Text, _>(top.as_str())
-            .bind::<Text, _>(&end)
-            .bind::<BigInt, _>(limit)
-            .load(c)?,
-        DbConnection::Pg(c) => diesel::sql_query(USAGE)
-            .bind::<Date, _>(from)
-            .bind::<Timestamp, _>(period_start)
-            .bind::<Date, _>(from)
-            .bind::<Date, _>(to)
-            .bind::<Text, _>(top.as_str())
-            .bind::<Text, _>(&end)
-            .bind::<BigInt, _>(limit)
-            .load(c)?,
+        DbConnection::Sqlite(c) => query.load(c)?,
+        DbConnection::Pg(c) => query.load(c)?,
     })
 }

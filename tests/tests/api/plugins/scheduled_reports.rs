@@ -293,49 +293,40 @@ fn a_refused_message_is_retried_with_back_off_and_its_history_shows_it() {
     // The first attempt gets a temporary refusal: the second, a second later, goes through.
     let sink = SmtpSink::start_refusing(1, 451);
     let server = mailing(TestDatabase::fresh(), &sink);
-    let group = server.create_group("Retry MSP", 1, "reseller");
-    let id = server
-        .post(
-            &format!("/api/v1/groups/{group}/scheduled-reports"),
-            definition("Daily summary", "device_summary", &["ops@retry.example"]),
-        )
-        .expect(201)
-        .id();
-    server
-        .post(
-            &format!("/api/v1/groups/{group}/scheduled-reports/{id}/run"),
-            json!(null),
-        )
-        .expect(202);
+    let runs = run_once(&server, "Retry MSP");
     sink.wait_for(1, WAIT);
-    let runs = runs_when_settled(&server, group, id);
-    assert_eq!(runs[0]["status"], "sent", "{runs:?}");
-    assert_eq!(runs[0]["attempts"], 2);
+    assert_eq!(runs()[0]["status"], "sent");
+    assert_eq!(runs()[0]["attempts"], 2);
 
     // A permanent refusal is not retried: the history says why.
     let refusing = SmtpSink::start_refusing(10, 550);
     let server = mailing(TestDatabase::fresh(), &refusing);
-    let group = server.create_group("Refused MSP", 1, "reseller");
-    let id = server
-        .post(
-            &format!("/api/v1/groups/{group}/scheduled-reports"),
-            definition("Daily summary", "device_summary", &["ops@refused.example"]),
-        )
-        .expect(201)
-        .id();
-    server
-        .post(
-            &format!("/api/v1/groups/{group}/scheduled-reports/{id}/run"),
-            json!(null),
-        )
-        .expect(202);
-    let runs = runs_when_settled(&server, group, id);
+    let runs = run_once(&server, "Refused MSP")();
     assert_eq!(runs[0]["status"], "failed", "{runs:?}");
     assert_eq!(runs[0]["attempts"], 1);
     assert!(
         runs[0]["last_error"].as_str().unwrap().contains("550"),
         "{runs:?}"
     );
+}
+
+/// A new group with a daily summary report, run now; answers a reader of its settled history.
+fn run_once<'a>(server: &'a TestServer, group_name: &str) -> impl Fn() -> Vec<Value> + 'a {
+    let group = server.create_group(group_name, 1, "reseller");
+    let id = server
+        .post(
+            &format!("/api/v1/groups/{group}/scheduled-reports"),
+            definition("Daily summary", "device_summary", &["ops@msp.example"]),
+        )
+        .expect(201)
+        .id();
+    server
+        .post(
+            &format!("/api/v1/groups/{group}/scheduled-reports/{id}/run"),
+            json!(null),
+        )
+        .expect(202);
+    move || runs_when_settled(server, group, id)
 }
 
 #[test]
