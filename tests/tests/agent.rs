@@ -202,12 +202,7 @@ fn an_admin_builds_moves_and_prunes_a_customer_tree_with_the_agent() {
         server
             .get(&format!("/api/v1/groups/{site}/ancestors"))
             .expect(200)
-            .body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|g| g["id"].as_i64().unwrap())
-            .collect::<Vec<_>>(),
+            .ids(),
         [1, sub, other, customer]
     );
 
@@ -235,6 +230,57 @@ fn an_admin_builds_moves_and_prunes_a_customer_tree_with_the_agent() {
         ])
         .json();
     assert_eq!(listed["items"][0]["id"], site);
+
+    // The company profile: the fields given change, the others stay, an empty one clears.
+    let sub_id = sub.to_string();
+    agent
+        .run(&[
+            "groups",
+            "company",
+            "set",
+            &sub_id,
+            "--legal-name",
+            "Agent Sub Ltd",
+            "--city",
+            "Utrecht",
+        ])
+        .ok();
+    let profile = agent
+        .run(&[
+            "groups",
+            "company",
+            "set",
+            &sub_id,
+            "--city",
+            "",
+            "--vat-number",
+            "NL1",
+            "-o",
+            "json",
+        ])
+        .json();
+    assert_eq!(
+        (
+            &profile["legal_name"],
+            &profile["city"],
+            &profile["vat_number"]
+        ),
+        (&json!("Agent Sub Ltd"), &Value::Null, &json!("NL1"))
+    );
+    let shown = agent
+        .run(&["groups", "company", "get", &sub_id, "-o", "csv"])
+        .ok()
+        .stdout;
+    assert!(shown.contains("legal_name,Agent Sub Ltd"), "{shown}");
+    let nothing = agent.run(&["groups", "company", "set", &sub_id]);
+    assert_eq!(nothing.code, 2, "{nothing:?}");
+
+    // Completions come from the same definitions.
+    let bash = agent.run(&["completions", "bash"]).ok().stdout;
+    assert!(
+        bash.contains("tenantry") && bash.contains("complete"),
+        "{bash}"
+    );
 
     // Logged out: the session ends on the server too.
     agent.run(&["logout"]).ok();

@@ -50,6 +50,11 @@ pub enum Command {
     /// What a protected machine runs: join with a deployment token, then report sessions.
     #[command(subcommand)]
     Device(Device),
+    /// A completion script for your shell.
+    #[command(
+        after_help = "Examples:\n  tenantry completions bash > /etc/bash_completion.d/tenantry\n  tenantry completions zsh > \"${fpath[1]}/_tenantry\"\n  tenantry completions fish > ~/.config/fish/completions/tenantry.fish"
+    )]
+    Completions { shell: clap_complete::Shell },
 }
 
 #[derive(Debug, Args)]
@@ -121,6 +126,9 @@ pub enum Groups {
     /// Remove an empty group (no children, no devices).
     #[command(after_help = "Example:\n  tenantry groups rm 112")]
     Rm { id: i64 },
+    /// A group's company profile.
+    #[command(subcommand)]
+    Company(Company),
     /// The console modules a group's level may use.
     #[command(after_help = "Example:\n  tenantry groups modules 12")]
     Modules { id: i64 },
@@ -134,17 +142,8 @@ pub struct AddGroup {
     /// distributor, sub_distributor, reseller, end_customer or site (below the parent's).
     #[arg(long)]
     pub level: String,
-    /// all_inclusive (default), …
-    #[arg(long)]
-    pub service_type: Option<String>,
-    /// trial (default), production, suspended, …
-    #[arg(long)]
-    pub state: Option<String>,
-    #[arg(long)]
-    pub customer_reference: Option<String>,
-    /// Quick Installation (Reseller and below).
-    #[arg(long)]
-    pub automatic_deployment: Option<bool>,
+    #[command(flatten)]
+    pub properties: GroupProperties,
 }
 
 #[derive(Debug, Args)]
@@ -152,15 +151,100 @@ pub struct EditGroup {
     pub id: i64,
     #[arg(long)]
     pub name: Option<String>,
+    /// A new level (checked against the parent and the children).
     #[arg(long)]
     pub level: Option<String>,
+    #[command(flatten)]
+    pub properties: GroupProperties,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Company {
+    /// Show it.
+    #[command(after_help = "Example:\n  tenantry groups company get 12 -o json")]
+    Get { id: i64 },
+    /// Change the fields given; the others keep their values, an empty value clears one. Refused
+    /// (exit 4) if someone else changed the profile meanwhile.
+    #[command(
+        after_help = "Example:\n  tenantry groups company set 12 --legal-name \"Acme Ltd\" --vat-number NL123 --fax \"\""
+    )]
+    Set(Box<SetCompany>),
+}
+
+#[derive(Debug, Args)]
+pub struct SetCompany {
+    pub id: i64,
     #[arg(long)]
-    pub service_type: Option<String>,
+    pub legal_name: Option<String>,
+    #[arg(long)]
+    pub website: Option<String>,
+    #[arg(long)]
+    pub phone: Option<String>,
+    #[arg(long)]
+    pub fax: Option<String>,
+    #[arg(long)]
+    pub vat_number: Option<String>,
+    #[arg(long)]
+    pub chamber_of_commerce_number: Option<String>,
+    #[arg(long)]
+    pub bank_account: Option<String>,
+    #[arg(long)]
+    pub street: Option<String>,
+    #[arg(long)]
+    pub city: Option<String>,
+    #[arg(long)]
+    pub district: Option<String>,
     #[arg(long)]
     pub state: Option<String>,
-    /// An empty value clears it.
+    #[arg(long)]
+    pub zip: Option<String>,
+    #[arg(long)]
+    pub country: Option<String>,
+    #[arg(long)]
+    pub billing_contact: Option<String>,
+}
+
+impl SetCompany {
+    /// The fields given, by their API names.
+    pub fn given(&self) -> Vec<(&'static str, &str)> {
+        [
+            ("legal_name", &self.legal_name),
+            ("website", &self.website),
+            ("phone", &self.phone),
+            ("fax", &self.fax),
+            ("vat_number", &self.vat_number),
+            (
+                "chamber_of_commerce_number",
+                &self.chamber_of_commerce_number,
+            ),
+            ("bank_account", &self.bank_account),
+            ("street", &self.street),
+            ("city", &self.city),
+            ("district", &self.district),
+            ("state", &self.state),
+            ("zip", &self.zip),
+            ("country", &self.country),
+            ("billing_contact", &self.billing_contact),
+        ]
+        .into_iter()
+        .filter_map(|(name, value)| value.as_deref().map(|v| (name, v)))
+        .collect()
+    }
+}
+
+/// A group's properties, as `add` sets them and `edit` changes them.
+#[derive(Debug, Args)]
+pub struct GroupProperties {
+    /// all_inclusive (the default for a new group), …
+    #[arg(long)]
+    pub service_type: Option<String>,
+    /// trial (the default for a new group), production, suspended, …
+    #[arg(long)]
+    pub state: Option<String>,
+    /// Your reference for the customer (`edit`: an empty value clears it).
     #[arg(long)]
     pub customer_reference: Option<String>,
+    /// Quick Installation (Reseller and below).
     #[arg(long)]
     pub automatic_deployment: Option<bool>,
 }

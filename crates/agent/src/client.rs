@@ -41,10 +41,26 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Value, AgentError> {
+        self.exchange(method, path, body, None)
+            .map(|(answer, _)| answer)
+    }
+
+    /// As [`Client::call`], conditional on `if_match` (an `ETag`); answers the JSON and the
+    /// answer's `ETag`.
+    pub fn exchange(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<&Value>,
+        if_match: Option<&str>,
+    ) -> Result<(Value, Option<String>), AgentError> {
         let url = format!("{}/api/v1{path}", self.base);
         let mut request = self.agent.request(method, &url);
         if let Some(token) = &self.token {
             request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        if let Some(etag) = if_match {
+            request = request.set("If-Match", etag);
         }
         if self.verbose {
             eprintln!("> {method} {url}");
@@ -56,9 +72,11 @@ impl Client {
             Some(body) => request.send_json(body),
             None => request.call(),
         };
-        let (status, text) = match result {
-            Ok(response) => (response.status(), read(response)?),
-            Err(ureq::Error::Status(status, response)) => (status, read(response)?),
+        let (status, etag, text) = match result {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => {
+                let etag = response.header("ETag").map(str::to_owned);
+                (response.status(), etag, read(response)?)
+            }
             Err(ureq::Error::Transport(e)) => return Err(AgentError::Transport(e.to_string())),
         };
         if self.verbose {
@@ -71,10 +89,11 @@ impl Client {
             return Err(AgentError::from_body(status, &text));
         }
         if text.is_empty() {
-            return Ok(Value::Null);
+            return Ok((Value::Null, etag));
         }
-        serde_json::from_str(&text)
-            .map_err(|e| AgentError::Transport(format!("the answer is not JSON: {e}")))
+        let answer = serde_json::from_str(&text)
+            .map_err(|e| AgentError::Transport(format!("the answer is not JSON: {e}")))?;
+        Ok((answer, etag))
     }
 
     pub fn get(&self, path: &str) -> Result<Value, AgentError> {

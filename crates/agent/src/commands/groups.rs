@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
-use crate::cli::{Cli, EditGroup, Groups};
+use crate::cli::{Cli, EditGroup, GroupProperties, Groups};
 use crate::client::Client;
 use crate::error::AgentError;
 use crate::output::{self, Column, Format};
@@ -53,12 +53,7 @@ pub fn run(cli: &Cli, command: &Groups) -> Result<(), AgentError> {
             body.insert("name".into(), json!(add.name));
             body.insert("parent_id".into(), json!(add.parent));
             body.insert("level".into(), json!(add.level));
-            optional(&mut body, "service_type", &add.service_type);
-            optional(&mut body, "state", &add.state);
-            optional(&mut body, "customer_reference", &add.customer_reference);
-            if let Some(on) = add.automatic_deployment {
-                body.insert("automatic_deployment".into(), json!(on));
-            }
+            properties(&mut body, &add.properties);
             show(&client.call("POST", "/groups", Some(&Value::Object(body)))?);
             Ok(())
         }
@@ -93,6 +88,7 @@ pub fn run(cli: &Cli, command: &Groups) -> Result<(), AgentError> {
             }
             Ok(())
         }
+        Groups::Company(command) => super::company::run(cli, &client, command),
         Groups::Modules { id } => {
             let answer = client.get(&format!("/groups/{id}/modules"))?;
             match cli.output {
@@ -126,10 +122,15 @@ fn edit_body(edit: &EditGroup) -> Map<String, Value> {
     let mut body = Map::new();
     optional(&mut body, "name", &edit.name);
     optional(&mut body, "level", &edit.level);
-    optional(&mut body, "service_type", &edit.service_type);
-    optional(&mut body, "state", &edit.state);
-    if let Some(reference) = &edit.customer_reference {
-        // An empty value clears it.
+    properties(&mut body, &edit.properties);
+    body
+}
+
+/// The properties given, into a body (an empty customer reference clears it).
+fn properties(body: &mut Map<String, Value>, given: &GroupProperties) {
+    optional(body, "service_type", &given.service_type);
+    optional(body, "state", &given.state);
+    if let Some(reference) = &given.customer_reference {
         let value = if reference.is_empty() {
             Value::Null
         } else {
@@ -137,10 +138,9 @@ fn edit_body(edit: &EditGroup) -> Map<String, Value> {
         };
         body.insert("customer_reference".into(), value);
     }
-    if let Some(on) = edit.automatic_deployment {
+    if let Some(on) = given.automatic_deployment {
         body.insert("automatic_deployment".into(), json!(on));
     }
-    body
 }
 
 /// The group a command starts from: the one given, else the caller's own.

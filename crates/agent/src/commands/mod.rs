@@ -1,6 +1,7 @@
 //! One module per noun; this one dispatches and finds the server and the credentials.
 
 mod auth;
+mod company;
 mod device;
 mod groups;
 
@@ -15,6 +16,12 @@ pub fn run(cli: &Cli) -> Result<(), AgentError> {
         Command::Logout => auth::logout(cli),
         Command::Groups(command) => groups::run(cli, command),
         Command::Device(command) => device::run(cli, command),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            let mut command = Cli::command();
+            clap_complete::generate(*shell, &mut command, "tenantry", &mut std::io::stdout());
+            Ok(())
+        }
     }
 }
 
