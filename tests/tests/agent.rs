@@ -383,3 +383,160 @@ fn a_machine_enrols_and_reports_with_the_agent() {
         .collect();
     assert_eq!(devices, [1, 1], "the reseller's subtree and the customer");
 }
+
+#[test]
+fn every_operation_of_the_api_has_a_command_and_every_command_an_operation() {
+    let server = TestServer::start();
+    let document = server.get("/api/v1/openapi.json").expect(200).body;
+    let mut api: Vec<String> = Vec::new();
+    for (path, operations) in document["paths"].as_object().unwrap() {
+        for method in operations.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                api.push(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    api.sort();
+    api.dedup();
+    let listed = Agent::new().run(&["operations"]).ok().stdout;
+    let mut agent: Vec<String> = listed
+        .lines()
+        .map(|line| line.splitn(3, ' ').take(2).collect::<Vec<_>>().join(" "))
+        .collect();
+    agent.sort();
+    agent.dedup();
+    let missing: Vec<&String> = api.iter().filter(|op| !agent.contains(op)).collect();
+    let stale: Vec<&String> = agent.iter().filter(|op| !api.contains(op)).collect();
+    assert!(
+        missing.is_empty(),
+        "operations without an agent command: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "agent commands for operations the server lacks: {stale:?}"
+    );
+}
+
+#[test]
+fn table_driven_commands_reach_every_kind_of_endpoint() {
+    let server = TestServer::start();
+    let agent = Agent::new();
+    agent.login(&server);
+    let group = agent.add("Table MSP", 1, "reseller").to_string();
+
+    // A body from --set, nested and typed.
+    let report = agent
+        .run(&[
+            "reports",
+            "add",
+            &group,
+            "--set",
+            "title=Weekly usage",
+            "--set",
+            "kind=usage",
+            "--set",
+            "schedule.frequency=weekly",
+            "--set",
+            "schedule.weekday=friday",
+            "--set",
+            "schedule.at=07:30",
+            "--set",
+            "schedule.time_zone=Europe/Paris",
+            "--set",
+            r#"recipients.emails=["ops@table.example"]"#,
+            "--set",
+            "enabled=false",
+            "-o",
+            "json",
+        ])
+        .json();
+    assert_eq!(report["schedule"]["weekday"], "friday");
+    assert_eq!(report["enabled"], false);
+    let listed = agent
+        .run(&["reports", "list", &group, "-o", "csv"])
+        .ok()
+        .stdout;
+    assert!(listed.contains("Weekly usage"), "{listed}");
+    // The server's validation error, its field, and exit code 4.
+    let invalid = agent.run(&["contacts", "add", &group, "--set", "type=billing"]);
+    assert_eq!(invalid.code, 4, "{invalid:?}");
+    assert!(invalid.stderr.contains("validation_failed"), "{invalid:?}");
+    let contact = agent
+        .run(&[
+            "contacts",
+            "add",
+            &group,
+            "--set",
+            "name=Bill",
+            "--set",
+            "type=billing",
+            "-o",
+            "json",
+        ])
+        .json();
+    let cid = contact["id"].to_string();
+    agent.run(&["contacts", "rm", &group, &cid]).ok();
+    assert_eq!(agent.run(&["contacts", "get", &group, &cid]).code, 3);
+
+    // Bytes both ways: a logo up, a chart and an installer down.
+    let png = agent.home.join("logo.png");
+    let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];
+    bytes.extend_from_slice(b"IHDR");
+    bytes.extend_from_slice(&64u32.to_be_bytes());
+    bytes.extend_from_slice(&64u32.to_be_bytes());
+    bytes.extend_from_slice(&[8, 6, 0, 0, 0, 0, 0, 0, 0]);
+    std::fs::write(&png, &bytes).unwrap();
+    agent
+        .run(&[
+            "branding",
+            "set-logo",
+            &group,
+            "--image",
+            png.to_str().unwrap(),
+        ])
+        .ok();
+    let saved = agent.home.join("saved.png");
+    agent
+        .run(&[
+            "branding",
+            "get-logo",
+            &group,
+            "--out",
+            saved.to_str().unwrap(),
+        ])
+        .ok();
+    assert_eq!(std::fs::read(&saved).unwrap(), bytes);
+    let svg = agent.home.join("chart.svg");
+    agent
+        .run(&[
+            "charts",
+            "svg",
+            &group,
+            "devices.svg",
+            "--out",
+            svg.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
+    let installer = agent.home.join("installer");
+    agent
+        .run(&[
+            "downloads",
+            "get",
+            &group,
+            "linux",
+            "tenantry-2.4.1-x86_64",
+            "--out",
+            installer.to_str().unwrap(),
+        ])
+        .ok();
+    assert!(!std::fs::read(&installer).unwrap().is_empty());
+
+    // Outside /api/v1, and the caller.
+    assert_eq!(
+        agent.run(&["server", "health", "-o", "json"]).json()["status"],
+        "ok"
+    );
+    let me = agent.run(&["me", "show", "-o", "json"]).json();
+    assert_eq!(me["user"]["username"], ADMIN_EMAIL);
+}

@@ -50,6 +50,9 @@ pub enum Command {
     /// What a protected machine runs: join with a deployment token, then report sessions.
     #[command(subcommand)]
     Device(Device),
+    /// Every API operation and the command that makes it (for the coverage test and the curious).
+    #[command(hide = true)]
+    Operations,
     /// A completion script for your shell.
     #[command(
         after_help = "Examples:\n  tenantry completions bash > /etc/bash_completion.d/tenantry\n  tenantry completions zsh > \"${fpath[1]}/_tenantry\"\n  tenantry completions fish > ~/.config/fish/completions/tenantry.fish"
@@ -102,6 +105,17 @@ pub enum Groups {
         #[arg(long)]
         limit: Option<usize>,
     },
+    /// A group's direct children.
+    #[command(after_help = "Example:\n  tenantry groups children 12")]
+    Children {
+        id: i64,
+        /// At most this many (default: all).
+        #[arg(long)]
+        limit: Option<usize>,
+    },
+    /// A group's ancestors, the root first (as far up as you may see).
+    #[command(after_help = "Example:\n  tenantry groups ancestors 1112")]
+    Ancestors { id: i64 },
     /// One group.
     #[command(after_help = "Example:\n  tenantry groups get 12 -o json")]
     Get { id: i64 },

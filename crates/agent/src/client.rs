@@ -96,6 +96,84 @@ impl Client {
         Ok((answer, etag))
     }
 
+    /// A path outside `/api/v1` (`/healthz`), without credentials.
+    pub fn call_outside_api(&self, method: &str, path: &str) -> Result<Value, AgentError> {
+        let url = format!("{}{path}", self.base);
+        if self.verbose {
+            eprintln!("> {method} {url}");
+        }
+        let (status, text) = match self.agent.request(method, &url).call() {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => {
+                (response.status(), read(response)?)
+            }
+            Err(ureq::Error::Transport(e)) => return Err(AgentError::Transport(e.to_string())),
+        };
+        if !(200..300).contains(&status) {
+            return Err(AgentError::from_body(status, &text));
+        }
+        serde_json::from_str(&text)
+            .map_err(|e| AgentError::Transport(format!("the answer is not JSON: {e}")))
+    }
+
+    /// A `GET` whose answer is bytes (an installer, an image, a chart), kept as they came.
+    pub fn bytes(&self, path: &str) -> Result<Vec<u8>, AgentError> {
+        let url = format!("{}/api/v1{path}", self.base);
+        if self.verbose {
+            eprintln!("> GET {url}");
+        }
+        let mut request = self.agent.get(&url);
+        if let Some(token) = &self.token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        match request.call() {
+            Ok(response) => {
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes)
+                    .map_err(|e| AgentError::Transport(format!("cannot read the answer: {e}")))?;
+                Ok(bytes)
+            }
+            Err(ureq::Error::Status(status, response)) => {
+                Err(AgentError::from_body(status, &read(response)?))
+            }
+            Err(ureq::Error::Transport(e)) => Err(AgentError::Transport(e.to_string())),
+        }
+    }
+
+    /// Sends raw bytes (an image) with their content type; answers the JSON.
+    pub fn upload(
+        &self,
+        method: &str,
+        path: &str,
+        content_type: &str,
+        bytes: &[u8],
+    ) -> Result<Value, AgentError> {
+        let url = format!("{}/api/v1{path}", self.base);
+        if self.verbose {
+            eprintln!("> {method} {url} ({content_type}, {} bytes)", bytes.len());
+        }
+        let mut request = self
+            .agent
+            .request(method, &url)
+            .set("Content-Type", content_type);
+        if let Some(token) = &self.token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        let (status, text) = match request.send_bytes(bytes) {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => {
+                (response.status(), read(response)?)
+            }
+            Err(ureq::Error::Transport(e)) => return Err(AgentError::Transport(e.to_string())),
+        };
+        if !(200..300).contains(&status) {
+            return Err(AgentError::from_body(status, &text));
+        }
+        if text.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_str(&text)
+            .map_err(|e| AgentError::Transport(format!("the answer is not JSON: {e}")))
+    }
+
     pub fn get(&self, path: &str) -> Result<Value, AgentError> {
         self.call("GET", path, None)
     }

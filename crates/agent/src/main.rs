@@ -6,16 +6,29 @@ mod cli;
 mod client;
 mod commands;
 mod error;
+mod operations;
 mod output;
 mod profiles;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
-    match commands::run(&cli) {
+    // The hand-written commands (derived), then a noun per group of table-driven operations.
+    let matches = cli::Cli::command()
+        .subcommands(operations::commands())
+        .get_matches();
+    let outcome = match matches.subcommand() {
+        Some((noun, verbs)) if operations::is_noun(noun) => {
+            commands::run_operation(&matches, noun, verbs)
+        }
+        _ => match cli::Cli::from_arg_matches(&matches) {
+            Ok(cli) => commands::run(&cli),
+            Err(error) => error.exit(),
+        },
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("{error}");

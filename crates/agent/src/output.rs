@@ -12,6 +12,20 @@ pub enum Format {
     Csv,
 }
 
+/// Writes to standard output. A reader that went away (`tenantry … | head`) ends the program
+/// quietly, as a pipe's end should, rather than with a panic.
+pub fn emit(text: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    if let Err(error) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        if error.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write the output: {error}");
+        std::process::exit(i32::from(crate::error::EXIT_OTHER));
+    }
+}
+
 /// A column: its heading and the field it shows.
 pub type Column = (&'static str, &'static str);
 
@@ -27,10 +41,10 @@ fn cell(item: &Value, field: &str) -> String {
 /// Prints an answer: the JSON itself, or its `items` (or the one object) as rows.
 pub fn print(format: Format, answer: &Value, columns: &[Column]) {
     match format {
-        Format::Json => println!(
-            "{}",
+        Format::Json => emit(&format!(
+            "{}\n",
             serde_json::to_string_pretty(answer).unwrap_or_default()
-        ),
+        )),
         Format::Table | Format::Csv => {
             let rows: Vec<&Value> = match answer.get("items").and_then(Value::as_array) {
                 Some(items) => items.iter().collect(),
@@ -42,9 +56,9 @@ pub fn print(format: Format, answer: &Value, columns: &[Column]) {
                 .collect();
             let headings: Vec<String> = columns.iter().map(|(h, _)| (*h).to_owned()).collect();
             if format == Format::Csv {
-                print!("{}", csv(&headings, &cells));
+                emit(&csv(&headings, &cells));
             } else {
-                print!("{}", table(&headings, &cells));
+                emit(&table(&headings, &cells));
             }
         }
     }

@@ -7,6 +7,7 @@ use serde_json::{Map, Value, json};
 use crate::cli::{Cli, EditGroup, GroupProperties, Groups};
 use crate::client::Client;
 use crate::error::AgentError;
+use crate::operations::encode;
 use crate::output::{self, Column, Format};
 
 const GROUP_COLUMNS: [Column; 6] = [
@@ -42,6 +43,14 @@ pub fn run(cli: &Cli, command: &Groups) -> Result<(), AgentError> {
                 path = format!("{path}?{}", filters.join("&"));
             }
             show(&client.list(&path, *limit)?);
+            Ok(())
+        }
+        Groups::Children { id, limit } => {
+            show(&client.list(&format!("/groups/{id}/children"), *limit)?);
+            Ok(())
+        }
+        Groups::Ancestors { id } => {
+            show(&client.get(&format!("/groups/{id}/ancestors"))?);
             Ok(())
         }
         Groups::Get { id } => {
@@ -155,19 +164,6 @@ fn top_of(client: &Client, id: Option<i64>) -> Result<i64, AgentError> {
         .ok_or_else(|| AgentError::Transport("`/me` names no group".to_owned()))
 }
 
-/// Percent-encodes a query value.
-fn encode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// The tree below a group: each group with its depth and the devices of its whole subtree.
 fn tree(
     cli: &Cli,
@@ -234,16 +230,18 @@ fn tree(
         .collect();
     match cli.output {
         Format::Table => {
+            let mut text = String::new();
             for row in &rows {
                 let indent = "  ".repeat(row["depth"].as_u64().unwrap_or(0) as usize);
-                println!(
-                    "{indent}{}  ({}, {} devices)  #{}",
+                text.push_str(&format!(
+                    "{indent}{}  ({}, {} devices)  #{}\n",
                     row["name"].as_str().unwrap_or_default(),
                     row["level"].as_str().unwrap_or_default(),
                     row["devices"],
                     row["id"]
-                );
+                ));
             }
+            output::emit(&text);
         }
         format => output::print(
             format,

@@ -5,9 +5,13 @@ mod company;
 mod device;
 mod groups;
 
+use clap::ArgMatches;
+
 use crate::cli::{Cli, Command};
 use crate::client::Client;
 use crate::error::AgentError;
+use crate::operations;
+use crate::output::Format;
 use crate::profiles::Store;
 
 pub fn run(cli: &Cli) -> Result<(), AgentError> {
@@ -16,10 +20,18 @@ pub fn run(cli: &Cli) -> Result<(), AgentError> {
         Command::Logout => auth::logout(cli),
         Command::Groups(command) => groups::run(cli, command),
         Command::Device(command) => device::run(cli, command),
+        Command::Operations => {
+            let mut text = operations::coverage().join("\n");
+            text.push('\n');
+            crate::output::emit(&text);
+            Ok(())
+        }
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            let mut command = Cli::command();
-            clap_complete::generate(*shell, &mut command, "tenantry", &mut std::io::stdout());
+            let mut command = Cli::command().subcommands(operations::commands());
+            let mut script = Vec::new();
+            clap_complete::generate(*shell, &mut command, "tenantry", &mut script);
+            crate::output::emit(&String::from_utf8_lossy(&script));
             Ok(())
         }
     }
@@ -29,18 +41,41 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// `tenantry <noun> <verb>` of the operations table, with the global options given.
+pub fn run_operation(
+    matches: &ArgMatches,
+    noun: &str,
+    verbs: &ArgMatches,
+) -> Result<(), AgentError> {
+    let profile = matches
+        .get_one::<String>("profile")
+        .cloned()
+        .unwrap_or_else(|| "default".to_owned());
+    let verbose = matches.get_flag("verbose");
+    let format = matches
+        .get_one::<Format>("output")
+        .copied()
+        .unwrap_or_default();
+    let client = admin_of(&profile, verbose)?;
+    operations::run(&client, format, noun, verbs)
+}
+
 /// A client for an admin command: `TENANTRY_SERVER`/`TENANTRY_TOKEN` where set (scripts, API
 /// tokens), else the profile's login.
 fn admin(cli: &Cli) -> Result<Client, AgentError> {
+    admin_of(&cli.profile, cli.verbose)
+}
+
+fn admin_of(profile_name: &str, verbose: bool) -> Result<Client, AgentError> {
+    let cli_profile = profile_name;
     let store = Store::load()?;
-    let profile = store.profiles.get(&cli.profile);
+    let profile = store.profiles.get(cli_profile);
     let server = env("TENANTRY_SERVER").or_else(|| profile.map(|p| p.server.clone()));
     let token = env("TENANTRY_TOKEN").or_else(|| profile.map(|p| p.token.clone()));
     match (server, token) {
-        (Some(server), Some(token)) => Ok(Client::new(&server, Some(token), cli.verbose)),
+        (Some(server), Some(token)) => Ok(Client::new(&server, Some(token), verbose)),
         _ => Err(AgentError::Usage(format!(
-            "not logged in (profile {:?}): run `tenantry login`, or set TENANTRY_SERVER and TENANTRY_TOKEN",
-            cli.profile
+            "not logged in (profile {cli_profile:?}): run `tenantry login`, or set TENANTRY_SERVER and TENANTRY_TOKEN"
         ))),
     }
 }
