@@ -575,6 +575,7 @@ pub const HANDWRITTEN: &[(&str, &str, &str)] = &[
         "GET",
         "/groups/{id}/descendants",
     ),
+    ("groups tree", "GET", "/groups/{id}/device-counts"),
     ("groups children", "GET", "/groups/{id}/children"),
     ("groups ancestors", "GET", "/groups/{id}/ancestors"),
     ("groups modules", "GET", "/groups/{id}/modules"),

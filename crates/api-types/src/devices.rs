@@ -50,6 +50,20 @@ pub struct DevicePage {
     pub has_more: bool,
 }
 
+/// `GET /api/v1/groups/{id}/device-counts`: how many devices each group of the subtree holds
+/// itself (groups without devices are left out), in tree order.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct DeviceCounts {
+    pub items: Vec<DeviceCount>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeviceCount {
+    pub group_id: i64,
+    /// The group's own devices (not its descendants').
+    pub devices: i64,
+}
+
 /// `POST /api/v1/groups/{id}/devices`.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -12,8 +12,9 @@ mod users;
 
 pub use devices::{
     CreateDeploymentToken, CreateDevice, CreatedDeploymentToken, CreatedDevice,
-    DeploymentTokenBody, DeploymentTokenList, DeviceBody, DevicePage, DevicesQuery, EnrollRequest,
-    HistoryBody, HistoryDayBody, PassphraseBody, SessionReportBody, UpdateDevice,
+    DeploymentTokenBody, DeploymentTokenList, DeviceBody, DeviceCount, DeviceCounts, DevicePage,
+    DevicesQuery, EnrollRequest, HistoryBody, HistoryDayBody, PassphraseBody, SessionReportBody,
+    UpdateDevice,
 };
 pub use downloads::{DownloadBody, DownloadList};
 pub use error::{ErrorBody, ErrorCode, FieldErrorBody};

@@ -148,6 +148,27 @@ fn listings_cover_a_group_or_its_subtree_with_filters_and_pages() {
 }
 
 #[test]
+fn device_counts_are_each_groups_own_within_the_subtree() {
+    let server = TestServer::start();
+    let reseller = server.create_group("Count Reseller", 1, "reseller");
+    let customer = server.create_group("Count Customer", reseller, "end_customer");
+    let empty = server.create_group("Count Empty", reseller, "end_customer");
+    let sibling = server.create_group("Count Sibling", 1, "reseller");
+    add(&server, reseller, "r1", "Linux");
+    add(&server, reseller, "r2", "Linux");
+    add(&server, customer, "c1", "Linux");
+    add(&server, sibling, "s1", "Linux");
+    let counts = server
+        .get(&format!("/api/v1/groups/{reseller}/device-counts"))
+        .expect(200);
+    assert_eq!(
+        counts.body["items"],
+        json!([{"group_id": reseller, "devices": 2}, {"group_id": customer, "devices": 1}]),
+        "the empty customer ({empty}) and the sibling are left out"
+    );
+}
+
+#[test]
 fn superusers_add_superusers_and_managers_manage_everyone_reads() {
     let server = TestServer::start();
     let home = server.create_group("Home", 1, "sub_distributor");

@@ -64,6 +64,7 @@ fn the_openapi_document_lists_every_endpoint() {
             "get /api/v1/groups/{id}/company",
             "get /api/v1/groups/{id}/deployment-tokens",
             "get /api/v1/groups/{id}/descendants",
+            "get /api/v1/groups/{id}/device-counts",
             "get /api/v1/groups/{id}/devices",
             "get /api/v1/groups/{id}/downloads",
             "get /api/v1/groups/{id}/downloads/{os}/{file}",

@@ -174,7 +174,8 @@ fn tree(
     let top = client.get(&format!("/groups/{}", top_of(client, id)?))?;
     let top_id = top.get("id").and_then(Value::as_i64).unwrap_or_default();
     let below = client.list(&format!("/groups/{top_id}/descendants"), None)?;
-    let devices = client.list(&format!("/groups/{top_id}/devices?descendants=true"), None)?;
+    // Each group's own devices, in one request however many there are.
+    let own = client.get(&format!("/groups/{top_id}/device-counts"))?;
     let mut groups: Vec<Value> = vec![top];
     groups.extend(
         below
@@ -196,16 +197,17 @@ fn tree(
     let parents: HashMap<i64, Option<i64>> =
         groups.iter().map(|g| (id_of(g), parent_of(g))).collect();
     let mut counts: HashMap<i64, i64> = HashMap::new();
-    for device in devices
+    for count in own
         .get("items")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
     {
-        // Each device counts for its group and every group above it, up to the top.
-        let mut at = device.get("group_id").and_then(Value::as_i64);
+        // A group's devices count for it and every group above it, up to the top.
+        let devices = count.get("devices").and_then(Value::as_i64).unwrap_or(0);
+        let mut at = count.get("group_id").and_then(Value::as_i64);
         while let Some(group) = at {
-            *counts.entry(group).or_default() += 1;
+            *counts.entry(group).or_default() += devices;
             at = if group == top_id {
                 None
             } else {

@@ -4,8 +4,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use chrono::SubsecRound;
 use tenantry_api_types::{
-    CreateDevice, CreatedDevice, DeviceBody, DevicePage, DevicesQuery, ErrorBody, HistoryBody,
-    HistoryDayBody, PassphraseBody, SessionReportBody, UpdateDevice,
+    CreateDevice, CreatedDevice, DeviceBody, DeviceCount, DeviceCounts, DevicePage, DevicesQuery,
+    ErrorBody, HistoryBody, HistoryDayBody, PassphraseBody, SessionReportBody, UpdateDevice,
 };
 use tenantry_domain::{
     Action, Device, DeviceId, DomainError, GroupId, SessionReport, SessionStatus,
@@ -63,6 +63,39 @@ fn device_target(
     let group = groups::get(c, &caller.scope, device.group_id)?;
     caller.authorize(action, &group)?;
     Ok(device)
+}
+
+/// How many devices each group of the subtree holds itself: for a tree view with counts, in
+/// one request whatever the subtree's size.
+#[utoipa::path(
+    tag = "devices",
+    params(("id" = i64, Path, description = "Group id")),
+    responses(
+        (status = 200, description = "Each group with devices, and how many", body = DeviceCounts),
+        (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/groups/{id}/device-counts")]
+pub async fn device_counts(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let counts = state
+        .read(move |c| {
+            let group = groups::get(c, &caller.scope, id)?;
+            caller.authorize(Action::ViewDevices, &group)?;
+            devices::counts(c, &group)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(DeviceCounts {
+        items: counts
+            .into_iter()
+            .map(|(group_id, devices)| DeviceCount { group_id, devices })
+            .collect(),
+    }))
 }
 
 /// The devices of a group, or of its whole subtree: filtered, sorted, a page at a time.

@@ -62,6 +62,7 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
         .service(tokens::create_token)
         .service(tokens::revoke_token)
         .service(devices::list_devices)
+        .service(devices::device_counts)
         .service(devices::create_device)
         .service(devices::get_device)
         .service(devices::update_device)

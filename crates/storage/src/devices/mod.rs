@@ -1,6 +1,7 @@
 //! Devices: the protected machines of a group, scoped like groups (a device is in a caller's
 //! scope when its group is).
 
+mod counts;
 pub mod deployment;
 mod listing;
 mod read;
@@ -9,6 +10,7 @@ mod sessions;
 mod usage;
 mod write;
 
+pub use counts::counts;
 pub use listing::{DeviceFilter, DeviceSort, list};
 pub use read::get;
 pub use sessions::{HistoryDay, by_credential, history, report};
