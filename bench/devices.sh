@@ -5,7 +5,9 @@
 #  2. listings: 1,000,000 devices, the first page (50) of subtree device listings, one request at
 #     a time (the latency a console user sees), for groups from the root down to a site; and
 #     90-day charts over them (90 days rolled up by the seed);
-#  3. mailed reports: 100,000 devices with 31 days of history, a monthly usage report run now
+#  3. device counts (what `tenantry groups tree` asks): LIST_DEVICES devices, no history,
+#     `GET /groups/{id}/device-counts` for groups from the root down, median of REPORT_RUNS by curl;
+#  4. mailed reports: 100,000 devices with 31 days of history, a monthly usage report run now
 #     (`POST …/scheduled-reports/{rid}/run`: the report built and queued in one write
 #     transaction) for groups from a site up to the root; median of REPORT_RUNS runs by curl.
 # Prints markdown rows like run.sh (median of ROUNDS runs) and the seed times.
@@ -15,6 +17,7 @@
 #   INGEST_DEVICES=100000 LIST_DEVICES=1000000 DURATION=10s ROUNDS=3 bench/devices.sh
 #   STAGES=list bench/devices.sh            # one stage only
 #   STAGES=report REPORT_DEVICES=100000 REPORT_RUNS=5 bench/devices.sh
+#   STAGES=counts bench/devices.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,7 +25,7 @@ INGEST_DEVICES=${INGEST_DEVICES:-100000}
 LIST_DEVICES=${LIST_DEVICES:-1000000}
 REPORT_DEVICES=${REPORT_DEVICES:-100000}
 REPORT_RUNS=${REPORT_RUNS:-5}
-STAGES=${STAGES:-ingest list report}
+STAGES=${STAGES:-ingest list counts report}
 source bench/lib.sh
 ensure_wrk
 build_release
@@ -84,7 +87,37 @@ list "chart: a site's devices, 90 days, SVG" "1112/charts/devices.svg?from=$from
 stop_servers
 fi
 
-# 3. Mailed reports. No SMTP server: the message waits in the outbox; what is timed is the
+# timed NAME PATH: median and slowest of REPORT_RUNS requests by curl, as a markdown row.
+timed() {
+    local times median slowest
+    times=$(for _ in $(seq "$REPORT_RUNS"); do
+        curl -sf -o /dev/null -w '%{time_total}\n' "$base$2" -H "Authorization: Bearer $token"
+    done | sort -n)
+    median=$(sed -n "$(( (REPORT_RUNS + 1) / 2 ))p" <<<"$times")
+    slowest=$(tail -1 <<<"$times")
+    printf '| %s | %.1f ms | %.1f ms |\n' "$1" "$(bc -l <<<"$median * 1000")" \
+        "$(bc -l <<<"$slowest * 1000")"
+}
+
+# 3. Device counts.
+if [[ " $STAGES " == *" counts "* ]]; then
+fresh_database counts
+echo
+"$server" seed --shape 10,10,10,110 --devices "$LIST_DEVICES" --history-days 0 --rollup-days 0 \
+    | tail -1 | sed 's/^/seed: /'
+start_server counts
+base=$base_counts token=$token_counts
+echo
+echo "| device counts of | median of $REPORT_RUNS | slowest |"
+echo "|---|---|---|"
+timed "the root (111,110 groups, $LIST_DEVICES devices)" /api/v1/groups/1/device-counts
+timed "a sub-distributor (11,111 groups)" /api/v1/groups/2/device-counts
+timed "a reseller (1,111 groups)" /api/v1/groups/12/device-counts
+timed "an end-customer (111 groups)" /api/v1/groups/112/device-counts
+stop_servers
+fi
+
+# 4. Mailed reports. No SMTP server: the message waits in the outbox; what is timed is the
 # request, which reads the subtree's devices with their month of history, writes the CSV and
 # queues the message, holding the write transaction throughout.
 [[ " $STAGES " == *" report "* ]] || exit 0
