@@ -87,16 +87,20 @@ list "chart: a site's devices, 90 days, SVG" "1112/charts/devices.svg?from=$from
 stop_servers
 fi
 
-# timed NAME PATH: median and slowest of REPORT_RUNS requests by curl, as a markdown row.
-timed() {
-    local times median slowest
+# measure METHOD URL: REPORT_RUNS requests by curl with $token; sets $median and $slowest (ms).
+measure() {
+    local times
     times=$(for _ in $(seq "$REPORT_RUNS"); do
-        curl -sf -o /dev/null -w '%{time_total}\n' "$base$2" -H "Authorization: Bearer $token"
+        curl -sf -o /dev/null -w '%{time_total}\n' -X "$1" "$2" -H "Authorization: Bearer $token"
     done | sort -n)
-    median=$(sed -n "$(( (REPORT_RUNS + 1) / 2 ))p" <<<"$times")
-    slowest=$(tail -1 <<<"$times")
-    printf '| %s | %.1f ms | %.1f ms |\n' "$1" "$(bc -l <<<"$median * 1000")" \
-        "$(bc -l <<<"$slowest * 1000")"
+    median=$(bc -l <<<"$(sed -n "$(( (REPORT_RUNS + 1) / 2 ))p" <<<"$times") * 1000")
+    slowest=$(bc -l <<<"$(tail -1 <<<"$times") * 1000")
+}
+
+# timed NAME PATH: a GET measured, as a markdown row.
+timed() {
+    measure GET "$base$2"
+    printf '| %s | %.1f ms | %.1f ms |\n' "$1" "$median" "$slowest"
 }
 
 # 3. Device counts.
@@ -126,30 +130,24 @@ echo
 "$server" seed --shape 10,10,10,110 --devices "$REPORT_DEVICES" --history-days 31 \
     | tail -1 | sed 's/^/seed: /'
 start_server report
+token=$token_report
 echo
 echo "| usage report of | devices | run now, median of $REPORT_RUNS | slowest |"
 echo "|---|---|---|---|"
 report() { # report NAME GROUP
-    local rid times median slowest
+    local rid
     rid=$(curl -sf "$base_report/api/v1/groups/$2/scheduled-reports" \
         -H "Authorization: Bearer $token_report" -H 'Content-Type: application/json' \
         -d '{"title": "Usage", "kind": "usage", "recipients": {"emails": ["ops@bench.example"]},
              "schedule": {"frequency": "monthly", "day": 1, "at": "06:00", "time_zone": "UTC"}}' \
         | sed -n 's/.*"id":\([0-9]*\).*/\1/p')
     [ -n "$rid" ] || { echo "cannot create a report on group $2" >&2; exit 1; }
-    times=$(for _ in $(seq "$REPORT_RUNS"); do
-        curl -sf -o /dev/null -w '%{time_total}\n' -X POST \
-            "$base_report/api/v1/groups/$2/scheduled-reports/$rid/run" \
-            -H "Authorization: Bearer $token_report"
-    done | sort -n)
-    median=$(sed -n "$(( (REPORT_RUNS + 1) / 2 ))p" <<<"$times")
-    slowest=$(tail -1 <<<"$times")
+    measure POST "$base_report/api/v1/groups/$2/scheduled-reports/$rid/run"
     local devices
     # The subtree's devices: the last day of its chart (rolled up by the seed).
     devices=$(curl -sf "$base_report/api/v1/groups/$2/charts/devices.csv" \
         -H "Authorization: Bearer $token_report" | tr -d '\r' | awk -F, 'NF == 2 && $2 != "" {n = $2} END {print n}')
-    printf '| %s | %s | %.0f ms | %.0f ms |\n' "$1" "${devices:-?}" \
-        "$(bc -l <<<"$median * 1000")" "$(bc -l <<<"$slowest * 1000")"
+    printf '| %s | %s | %.0f ms | %.0f ms |\n' "$1" "${devices:-?}" "$median" "$slowest"
 }
 # Ids as above: 1112 a site, 112 an end-customer, 12 a reseller, 2 a sub-distributor, 1 the root.
 report "a site" 1112
