@@ -54,89 +54,23 @@ impl Client {
         body: Option<&Value>,
         if_match: Option<&str>,
     ) -> Result<(Value, Option<String>), AgentError> {
-        let url = format!("{}/api/v1{path}", self.base);
-        let mut request = self.agent.request(method, &url);
-        if let Some(token) = &self.token {
-            request = request.set("Authorization", &format!("Bearer {token}"));
-        }
-        if let Some(etag) = if_match {
-            request = request.set("If-Match", etag);
-        }
-        if self.verbose {
-            eprintln!("> {method} {url}");
-            if let Some(body) = body {
-                eprintln!("> {body}");
-            }
-        }
-        let result = match body {
-            Some(body) => request.send_json(body),
-            None => request.call(),
+        let payload = match body {
+            Some(body) => Payload::Json(body),
+            None => Payload::None,
         };
-        let (status, etag, text) = match result {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => {
-                let etag = response.header("ETag").map(str::to_owned);
-                (response.status(), etag, read(response)?)
-            }
-            Err(ureq::Error::Transport(e)) => return Err(AgentError::Transport(e.to_string())),
-        };
-        if self.verbose {
-            eprintln!("< {status}");
-            if !text.is_empty() {
-                eprintln!("< {text}");
-            }
-        }
-        if !(200..300).contains(&status) {
-            return Err(AgentError::from_body(status, &text));
-        }
-        if text.is_empty() {
-            return Ok((Value::Null, etag));
-        }
-        let answer = serde_json::from_str(&text)
-            .map_err(|e| AgentError::Transport(format!("the answer is not JSON: {e}")))?;
-        Ok((answer, etag))
+        let answer = self.send(method, &self.api(path), payload, if_match)?;
+        Ok((answer.json()?, answer.etag))
     }
 
-    /// A path outside `/api/v1` (`/healthz`), without credentials.
+    /// A path outside `/api/v1` (`/healthz`).
     pub fn call_outside_api(&self, method: &str, path: &str) -> Result<Value, AgentError> {
         let url = format!("{}{path}", self.base);
-        if self.verbose {
-            eprintln!("> {method} {url}");
-        }
-        let (status, text) = match self.agent.request(method, &url).call() {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => {
-                (response.status(), read(response)?)
-            }
-            Err(ureq::Error::Transport(e)) => return Err(AgentError::Transport(e.to_string())),
-        };
-        if !(200..300).contains(&status) {
-            return Err(AgentError::from_body(status, &text));
-        }
-        serde_json::from_str(&text)
-            .map_err(|e| AgentError::Transport(format!("the answer is not JSON: {e}")))
+        self.send(method, &url, Payload::None, None)?.json()
     }
 
     /// A `GET` whose answer is bytes (an installer, an image, a chart), kept as they came.
     pub fn bytes(&self, path: &str) -> Result<Vec<u8>, AgentError> {
-        let url = format!("{}/api/v1{path}", self.base);
-        if self.verbose {
-            eprintln!("> GET {url}");
-        }
-        let mut request = self.agent.get(&url);
-        if let Some(token) = &self.token {
-            request = request.set("Authorization", &format!("Bearer {token}"));
-        }
-        match request.call() {
-            Ok(response) => {
-                let mut bytes = Vec::new();
-                std::io::Read::read_to_end(&mut response.into_reader(), &mut bytes)
-                    .map_err(|e| AgentError::Transport(format!("cannot read the answer: {e}")))?;
-                Ok(bytes)
-            }
-            Err(ureq::Error::Status(status, response)) => {
-                Err(AgentError::from_body(status, &read(response)?))
-            }
-            Err(ureq::Error::Transport(e)) => Err(AgentError::Transport(e.to_string())),
-        }
+        Ok(self.send("GET", &self.api(path), Payload::None, None)?.body)
     }
 
     /// Sends raw bytes (an image) with their content type; answers the JSON.
@@ -147,31 +81,67 @@ impl Client {
         content_type: &str,
         bytes: &[u8],
     ) -> Result<Value, AgentError> {
-        let url = format!("{}/api/v1{path}", self.base);
-        if self.verbose {
-            eprintln!("> {method} {url} ({content_type}, {} bytes)", bytes.len());
-        }
-        let mut request = self
-            .agent
-            .request(method, &url)
-            .set("Content-Type", content_type);
+        let payload = Payload::Bytes(content_type, bytes);
+        self.send(method, &self.api(path), payload, None)?.json()
+    }
+
+    fn api(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base)
+    }
+
+    /// The one exchange every request goes through: the bearer token, `If-Match`, the body,
+    /// `--verbose`, and error bodies turned into errors.
+    fn send(
+        &self,
+        method: &str,
+        url: &str,
+        payload: Payload<'_>,
+        if_match: Option<&str>,
+    ) -> Result<Answer, AgentError> {
+        let mut request = self.agent.request(method, url);
         if let Some(token) = &self.token {
             request = request.set("Authorization", &format!("Bearer {token}"));
         }
-        let (status, text) = match request.send_bytes(bytes) {
-            Ok(response) | Err(ureq::Error::Status(_, response)) => {
-                (response.status(), read(response)?)
+        if let Some(etag) = if_match {
+            request = request.set("If-Match", etag);
+        }
+        if self.verbose {
+            eprintln!("> {method} {url}");
+            match payload {
+                Payload::Json(body) => eprintln!("> {body}"),
+                Payload::Bytes(kind, bytes) => eprintln!("> ({kind}, {} bytes)", bytes.len()),
+                Payload::None => {}
             }
+        }
+        let result = match payload {
+            Payload::None => request.call(),
+            Payload::Json(body) => request.send_json(body),
+            Payload::Bytes(kind, bytes) => request.set("Content-Type", kind).send_bytes(bytes),
+        };
+        let response = match result {
+            Ok(response) | Err(ureq::Error::Status(_, response)) => response,
             Err(ureq::Error::Transport(e)) => return Err(AgentError::Transport(e.to_string())),
         };
+        let status = response.status();
+        let etag = response.header("ETag").map(str::to_owned);
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut response.into_reader(), &mut body)
+            .map_err(|e| AgentError::Transport(format!("cannot read the answer: {e}")))?;
+        if self.verbose {
+            eprintln!("< {status}");
+            match std::str::from_utf8(&body) {
+                Ok("") => {}
+                Ok(text) => eprintln!("< {text}"),
+                Err(_) => eprintln!("< ({} bytes)", body.len()),
+            }
+        }
         if !(200..300).contains(&status) {
-            return Err(AgentError::from_body(status, &text));
+            return Err(AgentError::from_body(
+                status,
+                &String::from_utf8_lossy(&body),
+            ));
         }
-        if text.is_empty() {
-            return Ok(Value::Null);
-        }
-        serde_json::from_str(&text)
-            .map_err(|e| AgentError::Transport(format!("the answer is not JSON: {e}")))
+        Ok(Answer { etag, body })
     }
 
     pub fn get(&self, path: &str) -> Result<Value, AgentError> {
@@ -210,8 +180,28 @@ impl Client {
     }
 }
 
-fn read(response: ureq::Response) -> Result<String, AgentError> {
-    response
-        .into_string()
-        .map_err(|e| AgentError::Transport(format!("cannot read the answer: {e}")))
+/// What a request carries.
+#[derive(Clone, Copy)]
+enum Payload<'a> {
+    None,
+    Json(&'a Value),
+    /// Raw bytes and their content type.
+    Bytes(&'a str, &'a [u8]),
+}
+
+/// A successful answer.
+struct Answer {
+    etag: Option<String>,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    /// The body as JSON; `null` for none (204).
+    fn json(&self) -> Result<Value, AgentError> {
+        if self.body.is_empty() {
+            return Ok(Value::Null);
+        }
+        serde_json::from_slice(&self.body)
+            .map_err(|e| AgentError::Transport(format!("the answer is not JSON: {e}")))
+    }
 }

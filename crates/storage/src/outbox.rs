@@ -150,58 +150,44 @@ pub fn claim_next(
     now: DateTime<Utc>,
     lease: Duration,
 ) -> StoreResult<Option<Mail>> {
-    Ok(claim(storage, now, lease, 1)?.pop())
-}
-
-fn claim(
-    storage: &Storage,
-    now: DateTime<Utc>,
-    lease: Duration,
-    limit: i64,
-) -> StoreResult<Vec<Mail>> {
     let now = now.naive_utc();
     let free = || {
         mail_outbox::lease_until
             .is_null()
             .or(mail_outbox::lease_until.lt(now))
     };
-    let due: Vec<i64> = storage.read(|conn| {
+    let due = || {
+        mail_outbox::status
+            .eq(PENDING)
+            .and(mail_outbox::next_attempt_at.le(now))
+    };
+    let Some(id) = storage.read(|conn| {
         Ok(mail_outbox::table
-            .filter(mail_outbox::status.eq(PENDING))
-            .filter(mail_outbox::next_attempt_at.le(now))
+            .filter(due())
             .filter(free())
             .order(mail_outbox::next_attempt_at)
             .select(mail_outbox::id)
-            .limit(limit)
-            .load(conn)?)
-    })?;
-    if due.is_empty() {
-        return Ok(Vec::new());
-    }
+            .first::<i64>(conn)
+            .optional()?)
+    })?
+    else {
+        return Ok(None);
+    };
     storage.write(|w| {
-        let conn = w.conn();
-        let mut claimed = Vec::new();
-        for id in due {
-            // Compare-and-set: on PostgreSQL a rival's claim of the same row blocks this update
-            // until it commits, and the re-checked condition then no longer holds.
-            let won = diesel::update(
-                mail_outbox::table
-                    .filter(mail_outbox::id.eq(id))
-                    .filter(mail_outbox::status.eq(PENDING))
-                    .filter(mail_outbox::next_attempt_at.le(now))
-                    .filter(free()),
-            )
-            .set(mail_outbox::lease_until.eq(now + lease))
-            .execute(conn)?;
-            if won == 1 {
-                claimed.push(id);
-            }
+        // Compare-and-set: on PostgreSQL a rival's claim of the same row blocks this update
+        // until it commits, and the re-checked condition then no longer holds.
+        let won = diesel::update(
+            mail_outbox::table
+                .filter(mail_outbox::id.eq(id))
+                .filter(due())
+                .filter(free()),
+        )
+        .set(mail_outbox::lease_until.eq(now + lease))
+        .execute(w.conn())?;
+        if won == 0 {
+            return Ok(None);
         }
-        Ok(mail_outbox::table
-            .filter(mail_outbox::id.eq_any(claimed))
-            .order(mail_outbox::id)
-            .select(Mail::as_select())
-            .load(conn)?)
+        get(w.conn(), id)
     })
 }
 

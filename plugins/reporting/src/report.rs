@@ -315,19 +315,13 @@ fn escape(text: &str) -> String {
     out
 }
 
-/// Decimal units, as storage is sold.
+/// Decimal units, as storage is sold (the unit the charts use for the same size).
 fn human_bytes(bytes: i64) -> String {
-    let units = ["B", "KB", "MB", "GB", "TB", "PB"];
-    let mut value = bytes as f64;
-    let mut unit = 0;
-    while value >= 1000.0 && unit + 1 < units.len() {
-        value /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
+    let (size, unit) = crate::chart::byte_unit(bytes);
+    if unit == "B" {
         format!("{bytes} B")
     } else {
-        format!("{value:.2} {}", units[unit])
+        format!("{:.2} {unit}", bytes as f64 / size)
     }
 }
 

@@ -171,7 +171,11 @@ fn tree(
     id: Option<i64>,
     depth: Option<usize>,
 ) -> Result<(), AgentError> {
-    let top = client.get(&format!("/groups/{}", top_of(client, id)?))?;
+    // Your own group comes with `/me`: no second request for it.
+    let top = match id {
+        Some(id) => client.get(&format!("/groups/{id}"))?,
+        None => client.get("/me")?.get("group").cloned().unwrap_or_default(),
+    };
     let top_id = top.get("id").and_then(Value::as_i64).unwrap_or_default();
     let below = client.list(&format!("/groups/{top_id}/descendants"), None)?;
     // Each group's own devices, in one request however many there are.

@@ -139,15 +139,22 @@ impl<'a, 'w> Services<'a, 'w> {
         found.map_err(|e| self.store_error(e))
     }
 
+    /// The group, if it lies in the call's subtree (the call's group or below it): what
+    /// statistics, device data, mail history and tick writes are limited to.
+    fn check_subtree(&mut self, group: GroupId) -> Result<Group, PluginError> {
+        let found = self.check_read(group)?;
+        if !self.target()?.path.contains(&found.path) {
+            return Err(out_of_reach());
+        }
+        Ok(found)
+    }
+
     fn check_write(&mut self, group: GroupId) -> Result<&mut Writer<'w>, PluginError> {
         if group != self.target_id {
             if !self.writes_subtree {
                 return Err(out_of_reach());
             }
-            let found = self.check_read(group)?;
-            if !self.target()?.path.contains(&found.path) {
-                return Err(out_of_reach());
-            }
+            self.check_subtree(group)?;
         }
         match &mut self.access {
             Access::Write(w) => Ok(w),
@@ -347,11 +354,8 @@ impl HostServices for Services<'_, '_> {
                 to_value(found.iter().map(group_info).collect::<Vec<_>>())
             }
             HostRequest::Subtree { id, after, limit } => {
-                let group = self.check_read(GroupId(id))?;
+                let group = self.check_subtree(GroupId(id))?;
                 let target = self.target()?;
-                if !target.path.contains(&group.path) {
-                    return Err(out_of_reach());
-                }
                 let after = after
                     .as_deref()
                     .map(Cursor::parse)
@@ -374,10 +378,7 @@ impl HostServices for Services<'_, '_> {
                 }))
             }
             HostRequest::DailyStats { id, from, to } => {
-                let group = self.check_read(GroupId(id))?;
-                if !self.target()?.path.contains(&group.path) {
-                    return Err(out_of_reach());
-                }
+                let group = self.check_subtree(GroupId(id))?;
                 let (from, to) = (date("from", &from)?, date("to", &to)?);
                 let found = stats::days(self.access.conn(), group.id, from, to);
                 let days = found.map_err(|e| self.store_error(e))?;
@@ -410,10 +411,7 @@ impl HostServices for Services<'_, '_> {
                 to,
                 limit,
             } => {
-                let group = self.check_read(GroupId(id))?;
-                if !self.target()?.path.contains(&group.path) {
-                    return Err(out_of_reach());
-                }
+                let group = self.check_subtree(GroupId(id))?;
                 if !(1..=MAX_USAGE_ROWS).contains(&limit) {
                     return Err(PluginError::invalid(
                         "limit",
@@ -456,10 +454,7 @@ impl HostServices for Services<'_, '_> {
                 limit,
             } => {
                 // A group's messages are its own business and its ancestors': a subtree's only.
-                let group = self.check_read(GroupId(group_id))?;
-                if !self.target()?.path.contains(&group.path) {
-                    return Err(out_of_reach());
-                }
+                self.check_subtree(GroupId(group_id))?;
                 let after = cursor
                     .as_deref()
                     .map(Cursor::parse)
