@@ -144,6 +144,9 @@ impl ErrorCode {
 pub struct FieldErrorBody {
     pub field: String,
     pub message: String,
+    /// For an uploaded file (a group import): the line the problem is on; the header is line 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 /// The one error body of the API: RFC 9457 problem details (`application/problem+json`) with a

@@ -203,3 +203,35 @@ mod tests {
         );
     }
 }
+
+/// The query of `POST /api/v1/groups/{id}/import`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ImportQuery {
+    /// Check every row as a real import would, then write nothing.
+    #[serde(default)]
+    pub dry_run: bool,
+}
+
+/// What an import created (or, in a dry run, would create), in file order.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    /// How many groups were (or would be) created: one per row.
+    pub created: usize,
+    pub groups: Vec<ImportedGroup>,
+}
+
+/// One row of an import and the group it made.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct ImportedGroup {
+    /// The row's line in the file (the header is line 1).
+    pub line: u64,
+    /// `null` in a dry run: nothing was kept.
+    pub id: Option<i64>,
+    pub name: String,
+    pub level: Level,
+    /// `null` in a dry run.
+    pub parent_id: Option<i64>,
+}

@@ -19,8 +19,8 @@ pub use devices::{
 pub use downloads::{DownloadBody, DownloadList};
 pub use error::{ErrorBody, ErrorCode, FieldErrorBody};
 pub use groups::{
-    CreateGroup, DescendantsQuery, GroupBody, GroupPage, ListQuery, ModuleBody, ModulesBody,
-    UpdateGroup,
+    CreateGroup, DescendantsQuery, GroupBody, GroupPage, ImportQuery, ImportReport, ImportedGroup,
+    ListQuery, ModuleBody, ModulesBody, UpdateGroup,
 };
 pub use health::{HealthBody, ReadinessBody};
 pub use settings::{

@@ -27,6 +27,24 @@ pub struct CompanyProfile {
 const MAX_FIELD_CHARS: usize = 200;
 
 impl CompanyProfile {
+    /// The fields' names, in the order a form (or a file's columns) shows them.
+    pub const FIELDS: [&str; 14] = [
+        "legal_name",
+        "website",
+        "phone",
+        "fax",
+        "vat_number",
+        "chamber_of_commerce_number",
+        "bank_account",
+        "street",
+        "city",
+        "district",
+        "state",
+        "zip",
+        "country",
+        "billing_contact",
+    ];
+
     /// Trims every field, turns blanks into `None`, and reports every field at fault at once.
     pub fn validated(self) -> Result<CompanyProfile, DomainError> {
         let mut errors: Vec<FieldError> = Vec::new();
@@ -81,6 +99,21 @@ mod tests {
         .unwrap();
         assert_eq!(profile.city.as_deref(), Some("Utrecht"));
         assert_eq!(profile.zip, None);
+    }
+
+    #[test]
+    fn the_field_list_names_every_field() {
+        let json = serde_json::to_value(CompanyProfile::default()).unwrap();
+        let mut serialized: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let mut listed = CompanyProfile::FIELDS.to_vec();
+        serialized.sort_unstable();
+        listed.sort_unstable();
+        assert_eq!(serialized, listed);
     }
 
     #[test]

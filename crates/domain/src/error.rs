@@ -7,6 +7,9 @@ use crate::{Level, Module};
 pub struct FieldError {
     pub field: String,
     pub message: String,
+    /// The line of an uploaded file the field is on (bulk imports); `None` for a JSON body.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<u64>,
 }
 
 impl FieldError {
@@ -14,7 +17,60 @@ impl FieldError {
         FieldError {
             field: field.into(),
             message: message.into(),
+            line: None,
         }
+    }
+
+    pub fn at_line(self, line: u64) -> Self {
+        FieldError {
+            line: Some(line),
+            ..self
+        }
+    }
+}
+
+/// Collects every field at fault while a request is parsed, so that one answer names them all.
+#[derive(Debug, Default)]
+pub struct Problems(Vec<FieldError>);
+
+impl Problems {
+    /// The value, or `None` with its problems noted. A rule other than validation that fails
+    /// is noted against `body`.
+    pub fn take<T>(&mut self, result: Result<T, DomainError>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(DomainError::Validation(fields)) => {
+                self.0.extend(fields);
+                None
+            }
+            Err(other) => {
+                self.0.push(FieldError::new("body", other.to_string()));
+                None
+            }
+        }
+    }
+
+    pub fn push(&mut self, error: FieldError) {
+        self.0.push(error);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// Moves every problem noted so far into `other`, marked with `line`.
+    pub fn move_to_line(&mut self, line: u64, other: &mut Problems) {
+        other
+            .0
+            .extend(self.0.drain(..).map(|error| error.at_line(line)));
+    }
+
+    /// `value()` when nothing was noted; otherwise every problem at once.
+    pub fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, DomainError> {
+        if !self.0.is_empty() {
+            return Err(DomainError::Validation(self.0));
+        }
+        value().ok_or_else(|| DomainError::invalid("body", "is invalid"))
     }
 }
 

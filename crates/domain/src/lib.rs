@@ -9,6 +9,7 @@ mod download;
 mod error;
 mod event;
 mod group;
+mod import;
 mod level;
 mod login;
 mod module;
@@ -23,11 +24,15 @@ mod user;
 pub use company::CompanyProfile;
 pub use device::{Device, DeviceId, SessionReport, SessionStatus, parse_device_name, parse_os};
 pub use download::{InstallerOs, install_command, installer_version, is_offerable_name};
-pub use error::{DomainError, FieldError};
+pub use error::{DomainError, FieldError, Problems};
 pub use event::{GroupChange, GroupCreated, GroupDeleted, GroupEvent, GroupMoved, GroupUpdated};
 pub use group::{
     Group, GroupChanges, GroupId, NewGroup, ServiceType, check_automatic_deployment,
     check_child_level,
+};
+pub use import::{
+    Existing, ImportRow, MAX_IMPORT_ROWS, PlannedGroup, PlannedParent, names_to_look_up,
+    plan as plan_import,
 };
 pub use level::Level;
 pub use login::{Failures, LockoutPolicy, SessionPolicy};

@@ -7,8 +7,8 @@ use tenantry_api_types::{
 };
 use tenantry_domain::{
     Authority, CustomerReference, DomainError, FieldError, Group, GroupChanges, GroupId, GroupName,
-    NewGroup, ServiceType, StateChange, StoredState, User, UserKind, Username, check_password,
-    parse_display_name,
+    NewGroup, Problems, ServiceType, StateChange, StoredState, User, UserKind, Username,
+    check_password, parse_display_name,
 };
 use tenantry_storage::Page;
 use tenantry_storage::users::ApiToken;
@@ -41,33 +41,6 @@ pub fn group_page(page: Page<Group>, viewer: GroupId, now: DateTime<Utc>) -> Gro
             .into_iter()
             .map(|g| group_body(g, viewer, now))
             .collect(),
-    }
-}
-
-/// Collects every field error of a body, so one response lists them all.
-#[derive(Default)]
-struct Problems(Vec<FieldError>);
-
-impl Problems {
-    fn take<T>(&mut self, result: Result<T, DomainError>) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(DomainError::Validation(fields)) => {
-                self.0.extend(fields);
-                None
-            }
-            Err(other) => {
-                self.0.push(FieldError::new("body", other.to_string()));
-                None
-            }
-        }
-    }
-
-    fn finish<T>(self, value: impl FnOnce() -> Option<T>) -> Result<T, DomainError> {
-        if !self.0.is_empty() {
-            return Err(DomainError::Validation(self.0));
-        }
-        value().ok_or_else(|| DomainError::invalid("body", "is invalid"))
     }
 }
 
@@ -180,14 +153,14 @@ pub fn user_draft(body: CreateUser) -> Result<UserDraft, DomainError> {
     let authority = problems.take(Authority::new(body.role, body.security_officer));
     let kind = body.kind.unwrap_or(UserKind::Interactive);
     match (kind, &body.password, &username) {
-        (UserKind::Interactive, None, _) => problems.0.push(FieldError::new(
+        (UserKind::Interactive, None, _) => problems.push(FieldError::new(
             "password",
             "is required for interactive users",
         )),
         (UserKind::Interactive, Some(password), Some(username)) => {
             problems.take(check_password("password", password, username));
         }
-        (UserKind::Api, Some(_), _) => problems.0.push(FieldError::new(
+        (UserKind::Api, Some(_), _) => problems.push(FieldError::new(
             "password",
             "API users have no password: they use tokens (POST /api/v1/users/{id}/tokens)",
         )),

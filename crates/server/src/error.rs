@@ -21,6 +21,7 @@ impl ApiError {
         body.errors.push(FieldErrorBody {
             field: field.into(),
             message: message.into(),
+            line: None,
         });
         ApiError(Box::new(body))
     }
@@ -75,6 +76,7 @@ impl From<DomainError> for ApiError {
                     .map(|f| FieldErrorBody {
                         field: f.field,
                         message: f.message,
+                        line: f.line,
                     })
                     .collect();
                 ApiError(Box::new(body))
@@ -133,6 +135,7 @@ fn plugin_error(plugin: &str, code: &str, message: String, field: Option<String>
             body.errors = vec![FieldErrorBody {
                 field: field.unwrap_or_else(|| "body".to_owned()),
                 message,
+                line: None,
             }];
             ApiError(Box::new(body))
         }

@@ -23,17 +23,10 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<JsonBody<T>, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|mime| {
-                let mime = mime.trim().to_ascii_lowercase();
-                mime == "application/json"
-                    || (mime.starts_with("application/") && mime.ends_with("+json"))
-            })
-            .unwrap_or(false);
+        let is_json = media_type(req).is_some_and(|mime| {
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        });
         let limit = req
             .app_data::<web::Data<AppState>>()
             .map_or(65_536, |s| s.max_body_bytes);
@@ -62,6 +55,58 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
                 return Err(too_large());
             }
             parse_json(&bytes).map(JsonBody)
+        })
+    }
+}
+
+/// The request's media type, lower-cased, without parameters.
+fn media_type(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| mime.trim().to_ascii_lowercase())
+}
+
+/// A CSV file sent as the body (`text/csv`): an uploaded customer tree. Files are far larger
+/// than JSON bodies, so they get their own limit.
+#[derive(Debug)]
+pub struct CsvBody(pub web::Bytes);
+
+/// Room for the largest import (10,000 rows with every company field filled in).
+pub const CSV_BODY_LIMIT: usize = 16 * 1024 * 1024;
+
+impl FromRequest for CsvBody {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<CsvBody, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let is_csv = media_type(req).is_some_and(|mime| mime == "text/csv");
+        let body = web::Payload::from_request(req, payload);
+        Box::pin(async move {
+            if !is_csv {
+                return Err(ApiError::new(
+                    ErrorCode::UnsupportedMediaType,
+                    "send the file as text/csv",
+                ));
+            }
+            let body = body.await.map_err(|e| {
+                ApiError::new(
+                    ErrorCode::MalformedRequest,
+                    format!("cannot read the body: {e}"),
+                )
+            })?;
+            match body.to_bytes_limited(CSV_BODY_LIMIT).await {
+                Ok(Ok(bytes)) => Ok(CsvBody(bytes)),
+                Ok(Err(e)) => Err(ApiError::new(
+                    ErrorCode::MalformedRequest,
+                    format!("cannot read the body: {e}"),
+                )),
+                Err(_) => Err(ApiError::new(
+                    ErrorCode::PayloadTooLarge,
+                    format!("the file is larger than {CSV_BODY_LIMIT} bytes"),
+                )),
+            }
         })
     }
 }

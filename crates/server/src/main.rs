@@ -10,6 +10,7 @@ mod error;
 mod etag;
 mod events;
 mod extract;
+mod group_csv;
 mod mailer;
 mod plugins;
 mod rollup;

@@ -147,6 +147,15 @@ impl AppState {
         blocking(move || storage.write(work)).await
     }
 
+    /// Runs `work` exactly as [`AppState::write`] would, then rolls it back (dry runs).
+    pub async fn rehearse<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, ApiError> {
+        let storage = self.storage.clone();
+        blocking(move || storage.rehearse(work)).await
+    }
+
     /// Runs plugins' `after_*` hooks for a committed change, off the async workers. Never fails
     /// the request: a plugin's error is logged.
     pub async fn after_hooks(&self, hook: Hook, events: &[GroupEvent], caller: &Caller) {

@@ -153,6 +153,23 @@ impl Storage {
     /// On SQLite the transaction is `BEGIN IMMEDIATE`, so it holds the write lock from its first
     /// statement and a check followed by a write can never be overtaken by another writer.
     pub fn write<T>(&self, work: impl FnOnce(&mut Writer<'_>) -> StoreResult<T>) -> StoreResult<T> {
+        self.transaction(work, Ending::CommitOnSuccess)
+    }
+
+    /// Runs `work` exactly as [`Storage::write`] would, then rolls everything back: a dry run
+    /// that meets every rule, lock and trigger a real run would, and leaves nothing behind.
+    pub fn rehearse<T>(
+        &self,
+        work: impl FnOnce(&mut Writer<'_>) -> StoreResult<T>,
+    ) -> StoreResult<T> {
+        self.transaction(work, Ending::RollBack)
+    }
+
+    fn transaction<T>(
+        &self,
+        work: impl FnOnce(&mut Writer<'_>) -> StoreResult<T>,
+        ending: Ending,
+    ) -> StoreResult<T> {
         let mut pooled = self.writes.get()?;
         let conn: &mut DbConnection = &mut pooled;
         match conn {
@@ -168,15 +185,19 @@ impl Storage {
         }
         // Commit and rollback go through the multi-connection's manager, which hands them to
         // the inner connection whose transaction was just opened.
-        match work(&mut Writer { conn: &mut *conn }) {
-            Ok(value) => {
+        match (work(&mut Writer { conn: &mut *conn }), ending) {
+            (Ok(value), Ending::CommitOnSuccess) => {
                 if let Err(error) = DbConnection::commit_transaction(conn) {
                     let _ = DbConnection::rollback_transaction(conn);
                     return Err(error.into());
                 }
                 Ok(value)
             }
-            Err(error) => {
+            (Ok(value), Ending::RollBack) => {
+                DbConnection::rollback_transaction(conn)?;
+                Ok(value)
+            }
+            (Err(error), _) => {
                 if let Err(rollback) = DbConnection::rollback_transaction(conn) {
                     log::warn!("rollback failed after {error}: {rollback}");
                 }
@@ -184,6 +205,13 @@ impl Storage {
             }
         }
     }
+}
+
+/// How a write transaction ends when its work succeeds.
+#[derive(Clone, Copy, Debug)]
+enum Ending {
+    CommitOnSuccess,
+    RollBack,
 }
 
 /// Opens connections of exactly the backend the URL's scheme names. (diesel's derived

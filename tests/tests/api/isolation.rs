@@ -69,6 +69,12 @@ fn policy_body() -> Value {
 enum Sample {
     Json(Value),
     Image(Vec<u8>),
+    Csv(String),
+}
+
+/// A valid import file, aimed at `group` (named `name`).
+fn import_file(name: &str) -> String {
+    format!("name,parent,level\nIntruder import,{name},site\n")
 }
 
 /// The header of a 64 × 64 PNG: all an image check reads.
@@ -158,6 +164,7 @@ enum BodyKind {
     None,
     Json,
     Image,
+    Csv,
 }
 
 /// Every operation of the route table, as `method path`, with the body it takes and whether a
@@ -173,6 +180,7 @@ fn operations(server: &TestServer) -> Vec<(String, BodyKind, bool)> {
             let body = match operation.get("requestBody") {
                 None => BodyKind::None,
                 Some(body) if body["content"].get("image/png").is_some() => BodyKind::Image,
+                Some(body) if body["content"].get("text/csv").is_some() => BodyKind::Csv,
                 Some(_) => BodyKind::Json,
             };
             // Routes a device calls with its own credential are attacked with other devices'.
@@ -371,6 +379,8 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         let sample = |group: i64| match body_kind {
             BodyKind::None => None,
             BodyKind::Image => Some(Sample::Image(png())),
+            // The parent named is the target itself: the caller's own subtree is no way in.
+            BodyKind::Csv => Some(Sample::Csv(import_file("T"))),
             BodyKind::Json => Some(Sample::Json(sample_body(&operation, group).unwrap_or_else(
                 || panic!("{operation}: give it a sample body in `sample_body`"),
             ))),
@@ -388,6 +398,7 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
                 None => caller.request(&method, &path, None),
                 Some(Sample::Json(json)) => caller.request(&method, &path, Some(&json)),
                 Some(Sample::Image(bytes)) => caller.raw(&method, &path, "image/png", &bytes),
+                Some(Sample::Csv(text)) => caller.raw(&method, &path, "text/csv", text.as_bytes()),
             };
             let reply = send(aim(&operation, &target, false), sample(target.group));
             let inherited = INHERITED.iter().any(|p| operation.ends_with(p));

@@ -45,6 +45,7 @@ fn each_account_type_on_each_endpoint() {
         format!("/api/v1/groups/{target}/modules"),
         format!("/api/v1/groups/{target}/company"),
         format!("/api/v1/groups/{target}/users"),
+        format!("/api/v1/groups/{target}/export"),
         "/api/v1/me".to_owned(),
     ] {
         check(&server, &callers, "GET", &path, READ);
@@ -52,8 +53,9 @@ fn each_account_type_on_each_endpoint() {
 
     // Writes: each role gets its own fresh target so that one role's success does not change
     // what the next one sees.
-    let writes: [Row; 5] = [
+    let writes: [Row; 6] = [
         ("create a customer", CUSTOMER_MANAGERS_CREATED),
+        ("import customers", CUSTOMER_MANAGERS_CREATED),
         ("rename a customer", CUSTOMER_MANAGERS_OK),
         ("edit its company profile", CUSTOMER_MANAGERS_OK),
         ("remove a customer", CUSTOMER_MANAGERS_REMOVED),
@@ -67,6 +69,12 @@ fn each_account_type_on_each_endpoint() {
                 "create a customer" => caller.post(
                     "/api/v1/groups",
                     json!({"name": format!("new {i}"), "parent_id": fresh, "level": "site"}),
+                ),
+                "import customers" => caller.raw(
+                    "POST",
+                    &format!("/api/v1/groups/{fresh}/import"),
+                    "text/csv",
+                    format!("name,parent,level\nimported {i},{what} {i},site\n").as_bytes(),
                 ),
                 "rename a customer" => caller.patch(
                     &format!("/api/v1/groups/{fresh}"),

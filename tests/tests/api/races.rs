@@ -288,3 +288,56 @@ fn a_child_created_while_its_parent_is_removed() {
         }
     }
 }
+
+#[test]
+fn two_imports_with_a_name_in_common() {
+    let server = Arc::new(TestServer::start());
+    for round in 0..ROUNDS {
+        let top = server.create_group(&format!("Top {round}"), 1, "sub_distributor");
+        // Each file is valid on its own; together they would create "Shared {round}" twice.
+        let contenders: Vec<Contender<Reply>> = ["left", "right"]
+            .into_iter()
+            .map(|side| {
+                let server = Arc::clone(&server);
+                let file = format!(
+                    "name,parent,level\n\
+                     {side} {round},Top {round},reseller\n\
+                     {side} {round} customer,{side} {round},end_customer\n\
+                     Shared {round},Top {round},reseller\n"
+                );
+                Box::new(move || {
+                    server.with_token(&server.token).raw(
+                        "POST",
+                        &format!("/api/v1/groups/{top}/import"),
+                        "text/csv",
+                        file.as_bytes(),
+                    )
+                }) as Contender<Reply>
+            })
+            .collect();
+        let replies = race(contenders);
+        one_winner(&replies, &["name_taken", "validation_failed"]);
+        // All or nothing: the loser's own groups are not there either.
+        let winner = replies.iter().position(|r| r.status < 300).unwrap();
+        let names: Vec<String> = server
+            .get(&format!("/api/v1/groups/{top}/descendants?limit=500"))
+            .expect(200)
+            .body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|g| g["name"].as_str().unwrap().to_owned())
+            .collect();
+        let side = ["left", "right"][winner];
+        assert_eq!(
+            names,
+            [
+                format!("{side} {round}"),
+                format!("{side} {round} customer"),
+                format!("Shared {round}"),
+            ],
+            "round {round}: {:?}",
+            texts(&replies)
+        );
+    }
+}

@@ -9,6 +9,7 @@ mod company;
 mod deployment;
 mod devices;
 mod downloads;
+mod group_file;
 mod groups;
 mod health;
 mod me;
@@ -51,6 +52,8 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
         .service(groups::list_descendants)
         .service(groups::list_ancestors)
         .service(groups::group_modules)
+        .service(group_file::import_groups)
+        .service(group_file::export_groups)
         .service(company::get_company)
         .service(company::put_company)
         .service(users::list_users)

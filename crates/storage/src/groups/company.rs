@@ -1,13 +1,15 @@
 use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use tenantry_domain::{CompanyProfile, DomainError, GroupId};
+use std::collections::HashMap;
+
+use tenantry_domain::{CompanyProfile, DomainError, GroupId, TreePath};
 
 use super::Scope;
-use super::read::get;
+use super::read::{get, in_subtree};
 use crate::db::{DbConnection, Writer};
 use crate::dialect::{RowLock, lock_group};
 use crate::error::StoreResult;
-use crate::schema::company_profiles;
+use crate::schema::{company_profiles, groups};
 
 #[derive(Debug, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = company_profiles, treat_none_as_null = true)]
@@ -121,4 +123,20 @@ pub fn put_company(
             .execute(conn)?;
     }
     Ok((profile, version + 1))
+}
+
+/// The saved company profiles of every group in the subtree at `top`, in one read.
+pub(crate) fn companies_in_subtree(
+    conn: &mut DbConnection,
+    top: &TreePath,
+) -> StoreResult<HashMap<GroupId, CompanyProfile>> {
+    let rows = company_profiles::table
+        .inner_join(groups::table)
+        .filter(in_subtree(top))
+        .select(CompanyRow::as_select())
+        .load::<CompanyRow>(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (GroupId(row.group_id), row.into_profile()))
+        .collect())
 }

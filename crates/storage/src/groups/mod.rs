@@ -2,11 +2,13 @@
 //! rule true under concurrency.
 
 mod company;
+mod import;
 mod read;
 pub(crate) mod row;
 mod write;
 
 pub use company::{get_company, put_company};
+pub use import::{Exported, Imported, export, import};
 pub(crate) use read::in_subtree;
 pub use read::{DescendantFilter, StateFilter, ancestors, children, descendants, get, root};
 pub use write::{create, create_root, delete, parent_not_found, update};

@@ -5,6 +5,7 @@ mod create;
 pub mod delete;
 mod descendants;
 mod get;
+mod import;
 mod modules;
 mod moves;
 mod update;

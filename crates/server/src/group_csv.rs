@@ -1,0 +1,330 @@
+//! The customer-tree file of `groups import` and `groups export`: CSV with a header row, one
+//! group per row, parents before their children. The export writes exactly what the import
+//! reads, so a file round-trips.
+//!
+//! Columns: `name`, `parent` and `level` are required; `service_type`, `state`,
+//! `trial_expires_at`, `customer_reference`, `automatic_deployment` and the company profile's
+//! fields as `company.<field>` are optional, in any order. Files saved by spreadsheets work too:
+//! a UTF-8 byte order mark is skipped, `;` is accepted as the separator, and rows left blank
+//! are ignored.
+
+use chrono::SecondsFormat;
+use serde_json::{Map, Value};
+use tenantry_domain::{CompanyProfile, DomainError, FieldError, ImportRow, Problems};
+use tenantry_storage::groups::Exported;
+
+/// The group's own columns, in the order the export writes them.
+const GROUP_COLUMNS: [&str; 8] = [
+    "name",
+    "parent",
+    "level",
+    "service_type",
+    "state",
+    "trial_expires_at",
+    "customer_reference",
+    "automatic_deployment",
+];
+
+const REQUIRED: [&str; 3] = ["name", "parent", "level"];
+
+const COMPANY_PREFIX: &str = "company.";
+
+/// Every column, in the export's order.
+pub fn columns() -> Vec<String> {
+    GROUP_COLUMNS
+        .iter()
+        .map(|c| (*c).to_owned())
+        .chain(
+            CompanyProfile::FIELDS
+                .iter()
+                .map(|f| format!("{COMPANY_PREFIX}{f}")),
+        )
+        .collect()
+}
+
+/// What reading a file gave: its rows, and the problems found in the file itself (bad lines),
+/// which are reported together with the problems the rows' checks find.
+#[derive(Debug, Default)]
+pub struct Read {
+    pub rows: Vec<ImportRow>,
+    pub problems: Vec<FieldError>,
+}
+
+/// Reads an import file. A header that cannot be used is an error at once (no row can be read
+/// without it); problems with single lines are collected and the line's cells kept.
+pub fn read(bytes: &[u8]) -> Result<Read, DomainError> {
+    let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator(bytes))
+        .flexible(true)
+        .from_reader(bytes);
+    let header = reader
+        .headers()
+        .map_err(|e| on_line(1, "header", describe(&e)))?
+        .clone();
+    let columns = header_columns(&header)?;
+    let mut read = Read::default();
+    for record in reader.records() {
+        let record = match record {
+            Ok(record) => record,
+            Err(error) => {
+                let line = error.position().map_or(0, |p| p.line());
+                read.problems
+                    .push(FieldError::new("row", describe(&error)).at_line(line));
+                continue;
+            }
+        };
+        let line = record.position().map_or(0, |p| p.line());
+        if record.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        if record.len() != header.len() {
+            read.problems.push(
+                FieldError::new(
+                    "row",
+                    format!(
+                        "has {} cells; the header has {}",
+                        record.len(),
+                        header.len()
+                    ),
+                )
+                .at_line(line),
+            );
+        }
+        let mut row = ImportRow {
+            line,
+            ..ImportRow::default()
+        };
+        let mut company = Map::new();
+        for (column, cell) in columns.iter().zip(record.iter()) {
+            let cell = undefuse(cell).to_owned();
+            match column.as_str() {
+                "name" => row.name = cell,
+                "parent" => row.parent = cell,
+                "level" => row.level = cell,
+                "service_type" => row.service_type = cell,
+                "state" => row.state = cell,
+                "trial_expires_at" => row.trial_expires_at = cell,
+                "customer_reference" => row.customer_reference = cell,
+                "automatic_deployment" => row.automatic_deployment = cell,
+                field => {
+                    if let Some(field) = field.strip_prefix(COMPANY_PREFIX) {
+                        company.insert(field.to_owned(), Value::String(cell));
+                    }
+                }
+            }
+        }
+        // The header check admitted only the profile's own fields, all text.
+        row.company = serde_json::from_value(Value::Object(company))
+            .map_err(|e| on_line(line, "company", format!("cannot be read: {e}")))?;
+        read.rows.push(row);
+    }
+    Ok(read)
+}
+
+/// The header's columns, lower-cased and trimmed; every unknown, repeated or missing column
+/// is named at once.
+fn header_columns(header: &csv::StringRecord) -> Result<Vec<String>, DomainError> {
+    let known = columns();
+    let mut problems = Problems::default();
+    let mut seen: Vec<String> = Vec::new();
+    for cell in header {
+        let column = cell.trim().to_ascii_lowercase();
+        if !known.contains(&column) {
+            problems.push(
+                FieldError::new(
+                    "header",
+                    format!(
+                        "{cell:?} is not a column; the columns are {}",
+                        known.join(", ")
+                    ),
+                )
+                .at_line(1),
+            );
+        } else if seen.contains(&column) {
+            problems
+                .push(FieldError::new("header", format!("{column:?} appears twice")).at_line(1));
+        }
+        seen.push(column);
+    }
+    for required in REQUIRED {
+        if !seen.iter().any(|c| c == required) {
+            problems.push(
+                FieldError::new("header", format!("the {required:?} column is missing")).at_line(1),
+            );
+        }
+    }
+    problems.finish(|| Some(seen))
+}
+
+/// `;` when the first line uses it more than `,` (spreadsheets in many locales save that way).
+fn separator(bytes: &[u8]) -> u8 {
+    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let count = |c: u8| first.iter().filter(|b| **b == c).count();
+    if count(b';') > count(b',') {
+        b';'
+    } else {
+        b','
+    }
+}
+
+fn on_line(line: u64, field: &str, message: String) -> DomainError {
+    DomainError::Validation(vec![FieldError::new(field, message).at_line(line)])
+}
+
+/// A CSV error without the position the problem's `line` already gives.
+fn describe(error: &csv::Error) -> String {
+    match error.kind() {
+        csv::ErrorKind::Utf8 { .. } => "is not UTF-8 text; save the file as UTF-8".to_owned(),
+        csv::ErrorKind::Io(error) => format!("cannot be read: {error}"),
+        _ => format!("cannot be read: {error}"),
+    }
+}
+
+/// Writes an export: every group below the exported one, in tree order.
+pub fn write(groups: &[Exported]) -> Result<Vec<u8>, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    writer.write_record(columns())?;
+    for exported in groups {
+        let group = &exported.group;
+        let company = serde_json::to_value(&exported.company).unwrap_or_default();
+        let mut record: Vec<String> = vec![
+            group.name.clone(),
+            exported.parent_name.clone(),
+            group.level.as_str().to_owned(),
+            group.service_type.as_str().to_owned(),
+            // As stored: a trial past its expiry stays a trial with that expiry, and reads
+            // `expired` again after an import.
+            group.state.state.as_str().to_owned(),
+            group
+                .state
+                .trial_expires_at
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+                .unwrap_or_default(),
+            group.customer_reference.clone().unwrap_or_default(),
+            group.automatic_deployment.to_string(),
+        ];
+        record.extend(CompanyProfile::FIELDS.iter().map(|field| {
+            company
+                .get(field)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        }));
+        writer.write_record(record.iter().map(|cell| defuse(cell)))?;
+    }
+    writer
+        .into_inner()
+        .map_err(|e| csv::Error::from(e.into_error()))
+}
+
+/// Text a spreadsheet would run as a formula (a customer named `=HYPERLINK(…)`) gets a leading
+/// `'`, which spreadsheets show as plain text. So that the file still round-trips, text that
+/// already starts with `'` and a formula character gets one more, and [`undefuse`] takes
+/// exactly one away.
+fn defuse(cell: &str) -> String {
+    if is_formula(cell) || cell.strip_prefix('\'').is_some_and(is_formula_start) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+fn undefuse(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if is_formula_start(rest) => rest,
+        _ => cell,
+    }
+}
+
+fn is_formula(cell: &str) -> bool {
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+}
+
+/// Text that is a formula, or a defused formula (one that starts with `'` and then one).
+fn is_formula_start(rest: &str) -> bool {
+    is_formula(rest) || rest.strip_prefix('\'').is_some_and(is_formula_start)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(error: DomainError) -> Vec<(u64, String)> {
+        match error {
+            DomainError::Validation(fields) => fields
+                .into_iter()
+                .map(|f| (f.line.unwrap_or(0), f.message))
+                .collect(),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn rows_keep_their_lines_and_blank_rows_are_skipped() {
+        let file = "name,parent,level,company.city\n\
+                    A,Top,reseller,Utrecht\n\
+                    ,,,\n\
+                    \"B\nwith a newline\",A,site,\n\
+                    C,A,site,x\n";
+        let read = read(file.as_bytes()).unwrap();
+        let lines: Vec<u64> = read.rows.iter().map(|r| r.line).collect();
+        assert_eq!(
+            lines,
+            [2, 4, 6],
+            "a quoted newline moves the next row down a line"
+        );
+        assert_eq!(read.rows[0].company.city.as_deref(), Some("Utrecht"));
+        assert!(read.problems.is_empty());
+    }
+
+    #[test]
+    fn a_bad_header_names_every_column_at_fault() {
+        let found = fields(read(b"name,Name,levle,colour\nA,B,C,D\n").unwrap_err());
+        assert_eq!(found.len(), 5, "{found:?}");
+        assert!(found.iter().all(|(line, _)| *line == 1));
+        assert!(found[0].1.contains("appears twice"), "{found:?}");
+        assert!(
+            found[1].1.contains("\"levle\" is not a column"),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn short_rows_and_bad_bytes_are_problems_of_their_line() {
+        let mut file = b"name,parent,level\nA,Top\nB,Top,site\n".to_vec();
+        file.extend_from_slice(b"C\xff,Top,site\n");
+        let read = read(&file).unwrap();
+        let lines: Vec<u64> = read.problems.iter().map(|p| p.line.unwrap_or(0)).collect();
+        assert_eq!(lines, [2, 4], "{:?}", read.problems);
+        assert!(read.problems[1].message.contains("UTF-8"));
+        assert_eq!(
+            read.rows.len(),
+            2,
+            "the short row is still read (for its name)"
+        );
+    }
+
+    #[test]
+    fn spreadsheet_files_are_read() {
+        let file = "\u{feff}Name ; Parent ; LEVEL\nA;Top;reseller\n";
+        let read = read(file.as_bytes()).unwrap();
+        assert_eq!(read.rows[0].name, "A");
+        assert_eq!(read.rows[0].level, "reseller");
+    }
+
+    #[test]
+    fn formulas_are_defused_and_come_back_unchanged() {
+        for text in [
+            "=HYPERLINK(\"x\")",
+            "'=already quoted",
+            "+31 20 123",
+            "plain",
+            "'plain",
+        ] {
+            assert_eq!(undefuse(&defuse(text)), text);
+        }
+        assert_eq!(defuse("=1+1"), "'=1+1");
+        assert_eq!(defuse("'plain"), "'plain");
+    }
+}

@@ -1,0 +1,155 @@
+//! A customer tree in bulk: an import planned against the tree and written in one transaction,
+//! and the export that writes the same rows back out.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use tenantry_domain::{
+    Action, CompanyProfile, DomainError, Existing, Group, GroupCreated, GroupId, ImportRow, Level,
+    PlannedParent, TreePath, names_to_look_up, plan_import,
+};
+
+use super::Scope;
+use super::company::{companies_in_subtree, put_company};
+use super::read::get;
+use super::row::{GroupRow, into_groups};
+use super::write::create;
+use crate::db::{DbConnection, Writer};
+use crate::error::{StoreError, StoreResult};
+use crate::schema::groups;
+
+/// A group an import created, with the line it came from.
+#[derive(Clone, Debug)]
+pub struct Imported {
+    pub line: u64,
+    pub group: Group,
+    pub event: GroupCreated,
+}
+
+/// Imports `rows` below the group `top_id`: parents are named groups of `top_id`'s subtree or
+/// rows above. Every row is checked before the first is written, and every problem comes back
+/// at once with its line; then the groups are created in file order, each through the same
+/// checks as a single create. `authorize` is asked, as for single requests, before a child goes
+/// under a parent and before a company profile is saved.
+pub fn import(
+    w: &mut Writer<'_>,
+    scope: &Scope,
+    top_id: GroupId,
+    rows: &[ImportRow],
+    now: DateTime<Utc>,
+    trial_days: i64,
+    authorize: impl Fn(Action, &Group) -> Result<(), DomainError>,
+) -> StoreResult<Vec<Imported>> {
+    let top = get(w.conn(), scope, top_id)?;
+    authorize(Action::CreateCustomer, &top)?;
+    let existing = existing_names(w.conn(), &top.path, &names_to_look_up(rows))?;
+    let plan = plan_import(rows, &existing, now, trial_days)?;
+    let mut made: Vec<Imported> = Vec::with_capacity(plan.len());
+    let mut parents: HashMap<GroupId, Group> = HashMap::new();
+    for step in &plan {
+        let parent = match step.parent {
+            PlannedParent::Row(index) => made
+                .get(index)
+                .map(|earlier| earlier.group.clone())
+                .ok_or_else(|| StoreError::Corrupt("an import row's parent is missing".into()))?,
+            PlannedParent::Existing(id) => match parents.get(&id) {
+                Some(parent) => parent.clone(),
+                None => {
+                    let parent = get(w.conn(), scope, id)?;
+                    authorize(Action::CreateCustomer, &parent)?;
+                    parents.insert(id, parent.clone());
+                    parent
+                }
+            },
+        };
+        if matches!(step.parent, PlannedParent::Row(_)) {
+            authorize(Action::CreateCustomer, &parent)?;
+        }
+        let (group, event) = create(w, scope, step.new_group(parent.id), now)?;
+        if step.company != CompanyProfile::default() {
+            authorize(Action::EditCompanyProfile, &group)?;
+            put_company(w, scope, group.id, step.company.clone(), None, now)?;
+        }
+        made.push(Imported {
+            line: step.line,
+            group,
+            event,
+        });
+    }
+    Ok(made)
+}
+
+/// What the tree holds under each name key: a possible parent when it lies in `top`'s subtree,
+/// a taken name otherwise. (Names are unique across the installation.)
+fn existing_names(
+    conn: &mut DbConnection,
+    top: &TreePath,
+    keys: &[String],
+) -> StoreResult<HashMap<String, Existing>> {
+    let mut found = HashMap::new();
+    // Well under the bound-parameter limits of both databases.
+    for chunk in keys.chunks(1_000) {
+        let rows: Vec<(String, i64, String, i32)> = groups::table
+            .filter(groups::name_key.eq_any(chunk))
+            .select((groups::name_key, groups::id, groups::path, groups::level))
+            .load(conn)?;
+        for (key, id, path, rank) in rows {
+            let level = Level::from_rank(rank)
+                .ok_or_else(|| StoreError::Corrupt(format!("group {id}: bad level")))?;
+            let known = if top.contains(&TreePath::from_stored(path)) {
+                Existing::InScope {
+                    id: GroupId(id),
+                    level,
+                }
+            } else {
+                Existing::Elsewhere
+            };
+            found.insert(key, known);
+        }
+    }
+    Ok(found)
+}
+
+/// One group of an export, with what a row of the import format needs.
+#[derive(Clone, Debug)]
+pub struct Exported {
+    pub group: Group,
+    pub parent_name: String,
+    pub company: CompanyProfile,
+}
+
+/// Every group below `top_id` (not itself) in tree order, so that parents come before their
+/// children, exactly as an import wants them. Two reads, whatever the size of the subtree.
+pub fn export(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    top_id: GroupId,
+) -> StoreResult<Vec<Exported>> {
+    let top = get(conn, scope, top_id)?;
+    let below = groups::table
+        .filter(groups::path.gt(top.path.as_str().to_owned()))
+        .filter(groups::path.lt(top.path.subtree_end()))
+        .select(GroupRow::as_select())
+        .order(groups::path.asc())
+        .load(conn)?;
+    let below = into_groups(below)?;
+    let mut companies = companies_in_subtree(conn, &top.path)?;
+    let mut names: HashMap<GroupId, String> = HashMap::from([(top.id, top.name.clone())]);
+    let mut out = Vec::with_capacity(below.len());
+    for group in below {
+        let parent_name = group
+            .parent_id
+            .and_then(|parent| names.get(&parent).cloned())
+            .ok_or_else(|| {
+                StoreError::Corrupt(format!("group {}: parent not above it", group.id))
+            })?;
+        names.insert(group.id, group.name.clone());
+        out.push(Exported {
+            company: companies.remove(&group.id).unwrap_or_default(),
+            parent_name,
+            group,
+        });
+    }
+    Ok(out)
+}
