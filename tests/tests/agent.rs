@@ -540,3 +540,124 @@ fn table_driven_commands_reach_every_kind_of_endpoint() {
     let me = agent.run(&["me", "show", "-o", "json"]).json();
     assert_eq!(me["user"]["username"], ADMIN_EMAIL);
 }
+
+/// A 1,000-row customer tree in the export's own format (every column, tree order): 10
+/// resellers, each with 9 end-customers of 10 sites.
+fn thousand_row_file(top: &str) -> String {
+    let mut file = String::from(
+        "name,parent,level,service_type,state,trial_expires_at,customer_reference,\
+         automatic_deployment,company.legal_name,company.website,company.phone,company.fax,\
+         company.vat_number,company.chamber_of_commerce_number,company.bank_account,\
+         company.street,company.city,company.district,company.state,company.zip,\
+         company.country,company.billing_contact\n",
+    );
+    let empty_company = ",".repeat(13);
+    for r in 0..10 {
+        let reseller = format!("Reseller {r:02}");
+        file.push_str(&format!(
+            "{reseller},{top},reseller,all_inclusive,production,,R-{r:02},false,\
+             \"{reseller}, Ltd.\",https://r{r}.example,'+31 20 555 01{r:02},,NL{r:04},,,,Utrecht,,,,NL,\n"
+        ));
+        for c in 0..9 {
+            let customer = format!("Customer {r:02}-{c}");
+            file.push_str(&format!(
+                "{customer},{reseller},end_customer,software_only,trial,2027-03-01T00:00:00Z,,\
+                 true,{empty_company}\n"
+            ));
+            for s in 0..10 {
+                file.push_str(&format!(
+                    "Site {r:02}-{c}-{s},{customer},site,all_inclusive,not_active,,,false,\
+                     {empty_company}\n"
+                ));
+            }
+        }
+    }
+    assert_eq!(file.lines().count(), 1_001, "a header and 1,000 rows");
+    file
+}
+
+#[test]
+fn an_admin_imports_a_thousand_customers_and_exports_them_back() {
+    let server = TestServer::start();
+    let agent = Agent::new();
+    agent.login(&server);
+    let top = agent.add("Import Top", 1, "sub_distributor");
+    let top_arg = top.to_string();
+    let good = thousand_row_file("Import Top");
+
+    // Three broken lines: a misspelt level, an unknown parent, a name used twice.
+    let mut lines: Vec<String> = good.lines().map(str::to_owned).collect();
+    lines[4] = lines[4].replacen(",site,", ",sitee,", 1);
+    lines[299] = lines[299].replacen("Customer", "Nobody", 1);
+    lines[799] = lines[799].replacen(&lines[799][..13], &lines[798][..13], 1);
+    let broken = lines.join("\n") + "\n";
+    let dir = agent.home.join("files");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (broken_path, good_path) = (dir.join("broken.csv"), dir.join("good.csv"));
+    std::fs::write(&broken_path, &broken).unwrap();
+    std::fs::write(&good_path, &good).unwrap();
+    let import = |path: &PathBuf, extra: &[&str]| {
+        let mut args = vec![
+            "groups",
+            "import",
+            path.to_str().unwrap(),
+            "--into",
+            &top_arg,
+        ];
+        args.extend_from_slice(extra);
+        agent.run(&args)
+    };
+
+    let refused = import(&broken_path, &["--dry-run"]);
+    assert_eq!(refused.code, 4, "{refused:?}");
+    assert!(refused.stderr.contains("validation_failed"), "{refused:?}");
+    let named: Vec<&str> = refused
+        .stderr
+        .lines()
+        .filter(|l| l.trim_start().starts_with("line "))
+        .collect();
+    assert_eq!(named.len(), 3, "{named:?}");
+    assert!(named[0].contains("line 5: level"), "{named:?}");
+    assert!(named[1].contains("line 300: parent"), "{named:?}");
+    assert!(named[2].contains("line 800: name"), "{named:?}");
+    // The real run of the broken file is refused the same way, and writes nothing.
+    assert_eq!(import(&broken_path, &[]).code, 4);
+    let empty = agent.run(&["groups", "export", &top_arg]).ok();
+    assert_eq!(
+        empty.stdout.lines().count(),
+        1,
+        "only the header: {empty:?}"
+    );
+
+    let rehearsed = import(&good_path, &["--dry-run"]).ok();
+    assert!(
+        rehearsed.stderr.contains("1000 groups would be created"),
+        "{rehearsed:?}"
+    );
+    let report =
+        serde_json::from_str::<Value>(&import(&good_path, &["-o", "json"]).ok().stdout).unwrap();
+    assert_eq!(report["created"], 1000);
+    assert_eq!(report["groups"][999]["line"], 1001);
+
+    // The export is the file imported, byte for byte, to a file and to stdout alike.
+    let exported = dir.join("exported.csv");
+    agent
+        .run(&[
+            "groups",
+            "export",
+            &top_arg,
+            "--out",
+            exported.to_str().unwrap(),
+        ])
+        .ok();
+    assert_eq!(std::fs::read_to_string(&exported).unwrap(), good);
+    assert_eq!(agent.run(&["groups", "export", &top_arg]).ok().stdout, good);
+    let tree = agent
+        .run(&["groups", "tree", &top_arg, "--depth", "1", "-o", "json"])
+        .json();
+    assert_eq!(
+        tree["items"].as_array().unwrap().len(),
+        11,
+        "the top and 10 resellers"
+    );
+}

@@ -146,6 +146,36 @@ pub enum Groups {
     /// The console modules a group's level may use.
     #[command(after_help = "Example:\n  tenantry groups modules 12")]
     Modules { id: i64 },
+    /// Create a whole customer tree from a CSV file, all or nothing. Every row is checked
+    /// first; each problem is shown with its line and nothing is created.
+    ///
+    /// Columns (header row; any order): name, parent, level, and optionally service_type,
+    /// state, trial_expires_at, customer_reference, automatic_deployment, company.<field>.
+    /// `parent` names a group below the one imported into, or a row above. `groups export`
+    /// writes the same format.
+    #[command(
+        after_help = "Examples:\n  tenantry groups import customers.csv --dry-run\n  tenantry groups import customers.csv --into 12\n  tenantry groups export 12 > customers.csv"
+    )]
+    Import {
+        /// The CSV file (`-` reads stdin).
+        file: String,
+        /// The group the tree goes under (default: your own).
+        #[arg(long)]
+        into: Option<i64>,
+        /// Check every row as a real import would, and create nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Every group below a group (default: yours) as the CSV file `groups import` reads.
+    #[command(
+        after_help = "Examples:\n  tenantry groups export > tree.csv\n  tenantry groups export 12 --out tree.csv"
+    )]
+    Export {
+        id: Option<i64>,
+        /// Write the file here (default: stdout).
+        #[arg(long, default_value = "-")]
+        out: String,
+    },
 }
 
 #[derive(Debug, Args)]

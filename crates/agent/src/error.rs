@@ -21,7 +21,7 @@ pub enum AgentError {
         status: u16,
         code: String,
         message: String,
-        /// `field: message` for each field at fault.
+        /// `field: message` for each field at fault (`line 7: parent` in an uploaded file).
         fields: Vec<(String, String)>,
     },
     /// The server could not be reached, or answered something that is not the API.
@@ -62,10 +62,12 @@ impl AgentError {
                         errors
                             .iter()
                             .map(|e| {
-                                (
-                                    text(e, "field").unwrap_or_default(),
-                                    text(e, "message").unwrap_or_default(),
-                                )
+                                let field = text(e, "field").unwrap_or_default();
+                                let field = match e.get("line").and_then(Value::as_u64) {
+                                    Some(line) => format!("line {line}: {field}"),
+                                    None => field,
+                                };
+                                (field, text(e, "message").unwrap_or_default())
                             })
                             .collect()
                     })

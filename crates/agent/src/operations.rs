@@ -581,6 +581,8 @@ pub const HANDWRITTEN: &[(&str, &str, &str)] = &[
     ("groups modules", "GET", "/groups/{id}/modules"),
     ("groups company get", "GET", "/groups/{id}/company"),
     ("groups company set", "PUT", "/groups/{id}/company"),
+    ("groups import", "POST", "/groups/{id}/import"),
+    ("groups export", "GET", "/groups/{id}/export"),
     ("device enroll", "POST", "/enroll"),
     ("device report", "POST", "/devices/{id}/sessions"),
 ];
@@ -886,12 +888,11 @@ fn set(body: &mut Value, key: &str, value: Value) -> Result<(), AgentError> {
     Ok(())
 }
 
-fn save(out: &str, bytes: &[u8]) -> Result<(), AgentError> {
-    use std::io::Write;
+/// Saves bytes the server sent to a file, or to stdout for `-`.
+pub fn save(out: &str, bytes: &[u8]) -> Result<(), AgentError> {
     if out == "-" {
-        return std::io::stdout()
-            .write_all(bytes)
-            .map_err(|e| AgentError::Local(format!("cannot write: {e}")));
+        crate::output::emit_bytes(bytes);
+        return Ok(());
     }
     std::fs::write(out, bytes)
         .map_err(|e| AgentError::Local(format!("cannot write {out}: {e}")))?;

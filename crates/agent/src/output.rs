@@ -15,9 +15,14 @@ pub enum Format {
 /// Writes to standard output. A reader that went away (`tenantry … | head`) ends the program
 /// quietly, as a pipe's end should, rather than with a panic.
 pub fn emit(text: &str) {
+    emit_bytes(text.as_bytes());
+}
+
+/// Writes bytes to stdout as they are (a file the server sent); a closed pipe ends quietly.
+pub fn emit_bytes(bytes: &[u8]) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
-    if let Err(error) = out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+    if let Err(error) = out.write_all(bytes).and_then(|()| out.flush()) {
         if error.kind() == std::io::ErrorKind::BrokenPipe {
             std::process::exit(0);
         }

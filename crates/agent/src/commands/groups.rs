@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 use crate::cli::{Cli, EditGroup, GroupProperties, Groups};
 use crate::client::Client;
 use crate::error::AgentError;
-use crate::operations::encode;
+use crate::operations::{encode, save};
 use crate::output::{self, Column, Format};
 
 const GROUP_COLUMNS: [Column; 6] = [
@@ -98,6 +98,15 @@ pub fn run(cli: &Cli, command: &Groups) -> Result<(), AgentError> {
             Ok(())
         }
         Groups::Company(command) => super::company::run(cli, &client, command),
+        Groups::Import {
+            file,
+            into,
+            dry_run,
+        } => import(cli, &client, file, *into, *dry_run),
+        Groups::Export { id, out } => {
+            let top = top_of(&client, *id)?;
+            save(out, &client.bytes(&format!("/groups/{top}/export"))?)
+        }
         Groups::Modules { id } => {
             let answer = client.get(&format!("/groups/{id}/modules"))?;
             match cli.output {
@@ -150,6 +159,52 @@ fn properties(body: &mut Map<String, Value>, given: &GroupProperties) {
     if let Some(on) = given.automatic_deployment {
         body.insert("automatic_deployment".into(), json!(on));
     }
+}
+
+/// Sends a customer-tree file; the server checks every row and answers every problem at once.
+fn import(
+    cli: &Cli,
+    client: &Client,
+    file: &str,
+    into: Option<i64>,
+    dry_run: bool,
+) -> Result<(), AgentError> {
+    let bytes = if file == "-" {
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut std::io::stdin(), &mut bytes)
+            .map_err(|e| AgentError::Local(format!("cannot read stdin: {e}")))?;
+        bytes
+    } else {
+        std::fs::read(file).map_err(|e| AgentError::Local(format!("cannot read {file}: {e}")))?
+    };
+    let top = top_of(client, into)?;
+    let path = format!("/groups/{top}/import?dry_run={dry_run}");
+    let answer = client.upload("POST", &path, "text/csv", &bytes)?;
+    let created = answer.get("created").and_then(Value::as_u64).unwrap_or(0);
+    let groups = json!({"items": answer.get("groups").cloned().unwrap_or_default()});
+    output::print(
+        cli.output,
+        if cli.output == Format::Json {
+            &answer
+        } else {
+            &groups
+        },
+        &[
+            ("LINE", "line"),
+            ("ID", "id"),
+            ("PARENT", "parent_id"),
+            ("NAME", "name"),
+            ("LEVEL", "level"),
+        ],
+    );
+    if cli.output != Format::Json {
+        if dry_run {
+            eprintln!("dry run: every row is fine; {created} groups would be created");
+        } else {
+            eprintln!("created {created} groups");
+        }
+    }
+    Ok(())
 }
 
 /// The group a command starts from: the one given, else the caller's own.
