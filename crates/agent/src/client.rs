@@ -68,6 +68,12 @@ impl Client {
         self.send(method, &url, Payload::None, None)?.json()
     }
 
+    /// A `GET` outside `/api/v1` whose answer is bytes (`/metrics`).
+    pub fn bytes_outside_api(&self, path: &str) -> Result<Vec<u8>, AgentError> {
+        let url = format!("{}{path}", self.base);
+        Ok(self.send("GET", &url, Payload::None, None)?.body)
+    }
+
     /// A `GET` whose answer is bytes (an installer, an image, a chart), kept as they came.
     pub fn bytes(&self, path: &str) -> Result<Vec<u8>, AgentError> {
         Ok(self.send("GET", &self.api(path), Payload::None, None)?.body)

@@ -532,12 +532,20 @@ pub const OPERATIONS: &[Operation] = &[
         "GET",
         "/readyz",
         One,
-        "Whether the server can serve (database reachable)",
+        "Whether the server can serve (database reachable, plugins loaded)",
+    ),
+    op(
+        "server",
+        "metrics",
+        "GET",
+        "/metrics",
+        Download,
+        "Prometheus metrics: --out FILE (- for the terminal)",
     ),
 ];
 
 /// Paths served outside `/api/v1`.
-pub const OUTSIDE_API: [&str; 2] = ["/healthz", "/readyz"];
+pub const OUTSIDE_API: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
 /// Every operation the agent makes, as `METHOD PATH` (full paths) with its command: what
 /// `tenantry operations` prints and the coverage test compares with the OpenAPI document.
@@ -762,7 +770,11 @@ pub fn run(
             show(format, &answer);
         }
         Download => {
-            let bytes = client.bytes(&path)?;
+            let bytes = if OUTSIDE_API.contains(&operation.path) {
+                client.bytes_outside_api(&path)?
+            } else {
+                client.bytes(&path)?
+            };
             let out = args.get_one::<String>("out").cloned().unwrap_or_default();
             save(&out, &bytes)?;
         }

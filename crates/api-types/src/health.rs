@@ -14,4 +14,8 @@ pub struct ReadinessBody {
     pub status: String,
     /// `ok`, or why the database is not reachable.
     pub database: String,
+    /// The plugins this server loaded (a server that could not load one it was configured
+    /// with does not start).
+    #[serde(default)]
+    pub plugins: Vec<String>,
 }

@@ -32,6 +32,18 @@ impl Hook {
         Hook::AfterDelete,
     ];
 
+    /// The hook's name as manifests and the API write it (`before_create`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Hook::BeforeCreate => "before_create",
+            Hook::BeforeUpdate => "before_update",
+            Hook::BeforeDelete => "before_delete",
+            Hook::AfterCreate => "after_create",
+            Hook::AfterUpdate => "after_update",
+            Hook::AfterDelete => "after_delete",
+        }
+    }
+
     pub fn may_refuse(self) -> bool {
         matches!(
             self,
@@ -267,3 +279,15 @@ impl std::fmt::Display for PluginError {
 }
 
 impl std::error::Error for PluginError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hook_names_are_their_serialized_names() {
+        for hook in Hook::ALL {
+            assert_eq!(serde_json::to_value(hook).unwrap(), hook.as_str());
+        }
+    }
+}

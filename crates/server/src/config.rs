@@ -1,13 +1,13 @@
 //! The server's configuration: `config/default.toml` (compiled in), then the file named by
 //! `TENANTRY_CONFIG`, then `TENANTRY__SECTION__KEY` environment variables.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tenantry_domain::Level;
 
 /// The defaults, from the one file that documents every key.
 const DEFAULTS: &str = include_str!("../../../config/default.toml");
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
     pub server: ServerSettings,
@@ -23,7 +23,7 @@ pub struct Settings {
     pub log: LogSettings,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServerSettings {
     pub host: String,
@@ -34,28 +34,30 @@ pub struct ServerSettings {
     pub public_url: String,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub url: String,
+    /// A file holding the database password (a container secret), put into `url`'s user part.
+    pub password_file: String,
     pub pool_size: u32,
     pub connection_timeout_secs: u64,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RootSettings {
     pub name: String,
     pub level: Level,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct GroupSettings {
     pub trial_days: i64,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AuthSettings {
     pub session_idle_minutes: i64,
@@ -68,7 +70,7 @@ pub struct AuthSettings {
     pub session_cache_seconds: u64,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PluginSettings {
     /// A list in a file; `branding,crm` (or `""` for none) from the environment.
@@ -80,16 +82,18 @@ pub struct PluginSettings {
     pub sha256: std::collections::BTreeMap<String, String>,
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct StatsSettings {
     pub rollup_seconds: u64,
 }
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct MailSettings {
     pub smtp_url: String,
+    /// A file holding `smtp_url` (a container secret); wins over `smtp_url` when set.
+    pub smtp_url_file: String,
     pub from: String,
     pub max_attempts: i64,
     pub retry_base_seconds: u64,
@@ -100,12 +104,9 @@ pub struct MailSettings {
 impl std::fmt::Debug for MailSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // The URL may carry the SMTP password.
-        let url = match self.smtp_url.split_once('@') {
-            Some((_, host)) => format!("***@{host}"),
-            None => self.smtp_url.clone(),
-        };
         f.debug_struct("MailSettings")
-            .field("smtp_url", &url)
+            .field("smtp_url", &mask_url(&self.smtp_url))
+            .field("smtp_url_file", &self.smtp_url_file)
             .field("from", &self.from)
             .field("max_attempts", &self.max_attempts)
             .field("retry_base_seconds", &self.retry_base_seconds)
@@ -115,17 +116,19 @@ impl std::fmt::Debug for MailSettings {
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DownloadSettings {
     pub dir: String,
 }
 
-#[derive(Clone, Deserialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct BootstrapSettings {
     pub admin_email: String,
     pub admin_password: String,
+    /// A file holding `admin_password` (a container secret); wins over it when set.
+    pub admin_password_file: String,
 }
 
 impl std::fmt::Debug for BootstrapSettings {
@@ -133,14 +136,53 @@ impl std::fmt::Debug for BootstrapSettings {
         f.debug_struct("BootstrapSettings")
             .field("admin_email", &self.admin_email)
             .field("admin_password", &"***")
+            .field("admin_password_file", &self.admin_password_file)
             .finish()
     }
 }
 
-#[derive(Clone, Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogSettings {
     pub level: String,
+}
+
+/// A secret kept in a file. Such files usually end in a newline the secret does not have.
+fn read_secret(key: &str, file: &str) -> anyhow::Result<String> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("{key}: cannot read {file}: {e}"))?;
+    Ok(text.trim_end_matches(['\n', '\r']).to_owned())
+}
+
+/// `scheme://user@host…` with `password` added to the user part, percent-encoded.
+fn with_password(url: &str, password: &str) -> anyhow::Result<String> {
+    let (scheme, rest) = url
+        .split_once("://")
+        .ok_or_else(|| anyhow::anyhow!("is not a URL"))?;
+    let (user, host) = rest.split_once('@').ok_or_else(|| {
+        anyhow::anyhow!("needs a user (postgres://USER@HOST/DB) for database.password_file")
+    })?;
+    anyhow::ensure!(
+        !user.contains(':'),
+        "has a password already; with database.password_file give only the user"
+    );
+    let encoded =
+        percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC);
+    Ok(format!("{scheme}://{user}:{encoded}@{host}"))
+}
+
+/// A URL with the password of its user part (`user:password@`) replaced by `***`.
+fn mask_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.rsplit_once('@') {
+        Some((user, host)) => {
+            let user = user.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}:***@{host}")
+        }
+        None => url.to_owned(),
+    }
 }
 
 /// A list of names, or the same as one comma-separated string (what environment variables can
@@ -182,12 +224,52 @@ impl Settings {
             )
             .build()?
             .try_deserialize()?;
+        let settings = settings.with_secret_files()?;
         settings.validate()?;
         Ok(settings)
     }
 
+    /// Reads the secrets kept in files (`*_file` keys), as container secrets are mounted.
+    fn with_secret_files(mut self) -> anyhow::Result<Settings> {
+        if !self.database.password_file.is_empty() {
+            let password = read_secret("database.password_file", &self.database.password_file)?;
+            self.database.url = with_password(&self.database.url, &password)
+                .map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
+        }
+        for (key, file, value) in [
+            (
+                "mail.smtp_url_file",
+                &self.mail.smtp_url_file,
+                &mut self.mail.smtp_url,
+            ),
+            (
+                "bootstrap.admin_password_file",
+                &self.bootstrap.admin_password_file,
+                &mut self.bootstrap.admin_password,
+            ),
+        ] {
+            if !file.is_empty() {
+                *value = read_secret(key, file)?;
+            }
+        }
+        Ok(self)
+    }
+
+    /// The settings as `config check` prints them: passwords in URLs and the bootstrap
+    /// password masked.
+    pub fn masked(&self) -> Settings {
+        let mut shown = self.clone();
+        shown.database.url = mask_url(&self.database.url);
+        shown.mail.smtp_url = mask_url(&self.mail.smtp_url);
+        if !shown.bootstrap.admin_password.is_empty() {
+            shown.bootstrap.admin_password = "***".to_owned();
+        }
+        shown
+    }
+
     fn validate(&self) -> anyhow::Result<()> {
-        tenantry_storage::Backend::of_url(&self.database.url)?;
+        tenantry_storage::Backend::of_url(&self.database.url)
+            .map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
         tenantry_domain::GroupName::parse(&self.root.name)
             .map_err(|e| anyhow::anyhow!("root.name is not a valid group name: {e:?}"))?;
         anyhow::ensure!(
@@ -299,6 +381,29 @@ mod tests {
         settings.validate().unwrap();
         assert_eq!(settings.database.url, "sqlite://data/tenantry.db");
         assert_eq!(settings.root.level, Level::Distributor);
+    }
+
+    #[test]
+    fn a_password_file_goes_into_the_url_encoded() {
+        assert_eq!(
+            with_password("postgres://tenantry@db:5432/tenantry", "p@ss:w/rd").unwrap(),
+            "postgres://tenantry:p%40ss%3Aw%2Frd@db:5432/tenantry"
+        );
+        assert!(with_password("postgres://db:5432/tenantry", "x").is_err());
+        assert!(with_password("postgres://u:old@db/t", "x").is_err());
+    }
+
+    #[test]
+    fn passwords_are_masked_and_nothing_else() {
+        assert_eq!(
+            mask_url("postgres://tenantry:s3cr:et@db:5432/tenantry"),
+            "postgres://tenantry:***@db:5432/tenantry"
+        );
+        assert_eq!(
+            mask_url("sqlite://data/tenantry.db"),
+            "sqlite://data/tenantry.db"
+        );
+        assert_eq!(mask_url("smtp://relay:25"), "smtp://relay:25");
     }
 
     #[test]

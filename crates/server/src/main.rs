@@ -12,7 +12,9 @@ mod events;
 mod extract;
 mod group_csv;
 mod mailer;
+mod metrics;
 mod plugins;
+mod request_id;
 mod rollup;
 mod routes;
 mod startup;
@@ -38,6 +40,9 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API (what runs when no command is given).
     Serve,
+    /// The configuration.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Create a large group tree under the root, in bulk (for benchmarks and trials at scale).
     ///
     /// Example: `tenantry-server seed --shape 10,10,10,110` creates 10 sub-distributors under a
@@ -69,6 +74,15 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Validate the configuration (defaults, TENANTRY_CONFIG, TENANTRY__… variables, secret
+    /// files) and print the effective values, passwords masked. Exit code 2 when it is invalid.
+    ///
+    /// Example: `TENANTRY_CONFIG=config/docker.toml tenantry-server config check`
+    Check,
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let settings = match config::Settings::load() {
@@ -78,9 +92,22 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if let Some(Command::Config(ConfigCommand::Check)) = cli.command {
+        return match toml::to_string(&settings.masked()) {
+            Ok(text) => {
+                println!("# the configuration is valid; effective values:\n\n{text}");
+                ExitCode::SUCCESS
+            }
+            Err(error) => {
+                eprintln!("tenantry-server: cannot print the configuration: {error}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     init_logging(&settings.log.level);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => startup::serve(settings),
+        Command::Config(_) => Ok(()),
         Command::Seed {
             shape,
             prefix,

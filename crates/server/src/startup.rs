@@ -4,7 +4,7 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::middleware::{Condition, Logger};
+use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use tenantry_api_types::ErrorCode;
@@ -20,10 +20,11 @@ use crate::auth::{password, token};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::extract::{path_error, query_error};
+use crate::metrics::Metrics;
 use crate::plugins::{self, Plugins};
-use crate::routes::{self, healthz, openapi::ApiDoc, readyz};
+use crate::routes::{self, healthz, metrics, openapi::ApiDoc, readyz};
 use crate::state::AppState;
-use crate::{mailer, rollup, ticker};
+use crate::{mailer, request_id, rollup, ticker};
 
 fn open_storage(settings: &Settings) -> anyhow::Result<Storage> {
     let pool = PoolSettings {
@@ -150,7 +151,10 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let root = ensure_root(&storage, &settings)?;
     ensure_first_superuser(&storage, &settings, &root)?;
     ensure_default_policy(&storage, &root)?;
-    let plugins = Arc::new(Plugins::load(&settings.plugins)?);
+    let plugins = Arc::new(Plugins::load(
+        &settings.plugins,
+        Arc::new(Metrics::default()),
+    )?);
     let rollups = storage.clone();
     let ticking = Arc::clone(&plugins);
     let state = web::Data::new(AppState::new(storage, &settings, Arc::clone(&plugins)));
@@ -163,6 +167,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         .openapi(ApiDoc::openapi())
         .service(healthz)
         .service(readyz)
+        .service(metrics)
         .service(scope("/api/v1").configure(routes::api))
         .split_for_parts();
     plugins::openapi_paths(&mut openapi, &plugins);
@@ -181,13 +186,17 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             // rather than formatting lines nobody will see.
             .wrap(Condition::new(
                 log_requests,
-                Logger::new("%a \"%r\" %s %b %Dms"),
+                Logger::new("%{x-request-id}i %a \"%r\" %s %b %Dms"),
             ))
+            // Outside the logger, so that the id is on the request before the line is written.
+            .wrap(from_fn(request_id::propagate))
+            .wrap(from_fn(crate::metrics::track))
             .route("/api/v1/openapi.json", web::get().to(openapi_json))
             .configure(|cfg| baseline(cfg, &root))
             .into_utoipa_app()
             .service(healthz)
             .service(readyz)
+            .service(metrics)
             .service(
                 scope("/api/v1")
                     .configure(routes::api)

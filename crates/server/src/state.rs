@@ -11,6 +11,7 @@ use crate::caller::Caller;
 use crate::config::Settings;
 use crate::downloads::Catalog;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
 use crate::plugins::Plugins;
 use tenantry_api_types::ErrorCode;
 use tenantry_domain::GroupEvent;
@@ -28,6 +29,7 @@ pub struct AppState {
     pub trial_days: i64,
     pub max_body_bytes: usize,
     pub plugins: Arc<Plugins>,
+    pub metrics: Arc<Metrics>,
     /// The installers of the Downloads module.
     pub downloads: Arc<Catalog>,
     /// `server.public_url`, without a trailing slash; empty: each request's own address.
@@ -95,6 +97,7 @@ impl AppState {
             },
             trial_days: settings.groups.trial_days,
             max_body_bytes: settings.server.max_body_bytes,
+            metrics: Arc::clone(&plugins.metrics),
             plugins,
             downloads: Arc::new(Catalog::new(&settings.downloads.dir)),
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
@@ -169,6 +172,11 @@ impl AppState {
         {
             log::error!("plugins' {hook:?} hooks did not run: {error}");
         }
+    }
+
+    /// How the database pools stand (for `/metrics`).
+    pub fn pool_usage(&self) -> Vec<tenantry_storage::PoolUsage> {
+        self.storage.pool_usage()
     }
 
     /// Whether the database answers (for `/readyz`).

@@ -66,6 +66,15 @@ pub struct Storage {
     writes: Pool<Connector>,
 }
 
+/// One pool's connections at a moment.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolUsage {
+    pub pool: &'static str,
+    pub open: u32,
+    pub idle: u32,
+    pub max: u32,
+}
+
 /// A connection inside a write transaction. Only [`Storage::write`] makes one.
 #[derive(Debug)]
 pub struct Writer<'c> {
@@ -133,6 +142,24 @@ impl Storage {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// How the pools stand right now (for metrics). On PostgreSQL reads and writes share one
+    /// pool, reported once.
+    pub fn pool_usage(&self) -> Vec<PoolUsage> {
+        let usage = |pool: &'static str, p: &Pool<Connector>| {
+            let state = p.state();
+            PoolUsage {
+                pool,
+                open: state.connections,
+                idle: state.idle_connections,
+                max: p.max_size(),
+            }
+        };
+        match self.backend {
+            Backend::Sqlite => vec![usage("reads", &self.reads), usage("writes", &self.writes)],
+            Backend::Postgres => vec![usage("shared", &self.reads)],
+        }
     }
 
     fn migrate(&self) -> StoreResult<()> {

@@ -80,6 +80,7 @@ fn the_openapi_document_lists_every_endpoint() {
             "get /api/v1/users/{id}",
             "get /api/v1/users/{id}/tokens",
             "get /healthz",
+            "get /metrics",
             "get /readyz",
             "patch /api/v1/devices/{id}",
             "patch /api/v1/groups/{id}",

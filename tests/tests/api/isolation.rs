@@ -24,6 +24,7 @@ const PUBLIC: &[&str] = &[
     "post /api/v1/auth/login",
     "post /api/v1/enroll",
     "get /healthz",
+    "get /metrics",
     "get /readyz",
 ];
 

@@ -8,6 +8,7 @@ mod downloads;
 mod groups;
 mod health;
 mod isolation;
+mod observability;
 mod permissions;
 mod plugins;
 mod races;

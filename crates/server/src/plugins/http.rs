@@ -28,6 +28,7 @@ use super::{KNOWN, Plugins, actor_of, failed};
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
+use crate::metrics::plugin_call;
 use crate::state::AppState;
 
 /// Image bodies (logos) may be larger than JSON ones; the plugin checks its own limit below it.
@@ -187,6 +188,7 @@ async fn serve(
     let plugin = Arc::clone(&target.plugin);
     let action = target.action;
     let mail_queued = Arc::clone(&state.plugins.mail_queued);
+    let (metrics, metrics_too) = (Arc::clone(&state.metrics), Arc::clone(&state.metrics));
     let answer = if reads_only {
         state
             .read(move |c| {
@@ -195,7 +197,9 @@ async fn serve(
                 let request = build(&group);
                 let name = plugin.manifest.name.clone();
                 let mut services = Services::reading(c, &name, group);
-                let outcome = plugin.invoke(&request, &mut services);
+                let outcome = plugin_call(&metrics, &name, "http", || {
+                    plugin.invoke(&request, &mut services)
+                });
                 Ok(prepare(&name, answer_of(&name, outcome, &services)?)?)
             })
             .await?
@@ -207,7 +211,9 @@ async fn serve(
                 let request = build(&group);
                 let name = plugin.manifest.name.clone();
                 let mut services = Services::writing(w, &name, group.id)?;
-                let outcome = plugin.invoke(&request, &mut services);
+                let outcome = plugin_call(&metrics_too, &name, "http", || {
+                    plugin.invoke(&request, &mut services)
+                });
                 // Checked before commit: an answer the host cannot send rolls the writes back.
                 let answer = prepare(&name, answer_of(&name, outcome, &services)?)?;
                 Ok((answer, services.queued_mail()))

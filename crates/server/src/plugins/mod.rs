@@ -17,6 +17,7 @@ use services::Services;
 
 use crate::caller::Caller;
 use crate::config::PluginSettings;
+use crate::metrics::{Metrics, plugin_call};
 
 /// First-party plugins and the path segments (below `/api/v1/groups/{id}/`) they serve: when
 /// one is not enabled, its paths answer `plugin_not_enabled` rather than a bare 404.
@@ -33,11 +34,12 @@ pub struct Plugins {
     /// Woken after a commit that queued mail, so that the mailer sends it now, not at its next
     /// poll.
     pub mail_queued: Arc<tokio::sync::Notify>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Plugins {
     /// Loads every enabled plugin; any failure stops start-up with a message naming the file.
-    pub fn load(settings: &PluginSettings) -> anyhow::Result<Plugins> {
+    pub fn load(settings: &PluginSettings, metrics: Arc<Metrics>) -> anyhow::Result<Plugins> {
         let specs: Vec<PluginSpec> = settings
             .enabled
             .iter()
@@ -60,6 +62,7 @@ impl Plugins {
         Ok(Plugins {
             loaded: loaded.into_iter().map(Arc::new).collect(),
             mail_queued: Arc::default(),
+            metrics,
         })
     }
 
@@ -78,7 +81,9 @@ impl Plugins {
                     let root = groups::root(w.conn())?
                         .ok_or_else(|| StoreError::Corrupt("no root group".to_owned()))?;
                     let mut services = Services::ticking(w, name, root.id);
-                    let outcome = plugin.invoke(&call, &mut services);
+                    let outcome = plugin_call(&self.metrics, name, "tick", || {
+                        plugin.invoke(&call, &mut services)
+                    });
                     if let Some(storage) = services.failure() {
                         return Err(failed(name, &Failure::Host(storage.to_owned())).into());
                     }
@@ -142,7 +147,9 @@ impl Plugins {
         for plugin in self.with_hook(hook) {
             let name = &plugin.manifest.name;
             let mut services = Services::writing(w, name, target)?;
-            let outcome = plugin.invoke_encoded(&call, &mut services);
+            let outcome = plugin_call(&self.metrics, name, hook.as_str(), || {
+                plugin.invoke_encoded(&call, &mut services)
+            });
             if let Some(storage) = services.failure() {
                 return Err(failed(name, &Failure::Host(storage.to_owned())).into());
             }
@@ -186,7 +193,9 @@ impl Plugins {
             let name = &plugin.manifest.name;
             let outcome = storage.write(|w| {
                 let mut services = Services::writing(w, name, target)?;
-                let outcome = plugin.invoke_encoded(&call, &mut services);
+                let outcome = plugin_call(&self.metrics, name, hook.as_str(), || {
+                    plugin.invoke_encoded(&call, &mut services)
+                });
                 if let Some(storage) = services.failure() {
                     return Err(failed(name, &Failure::Host(storage.to_owned())).into());
                 }

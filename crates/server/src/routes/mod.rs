@@ -35,7 +35,7 @@ pub(crate) fn page_request(
     Ok(PageRequest::new(limit, after)?)
 }
 
-pub use health::{healthz, readyz};
+pub use health::{healthz, metrics, readyz};
 
 /// Every endpoint under `/api/v1`. All but login need a caller (the OpenAPI document marks
 /// them with the `bearer` security requirement).

@@ -26,8 +26,7 @@ pub async fn list_plugins(state: web::Data<AppState>, _caller: Caller) -> HttpRe
             hooks: manifest
                 .hooks
                 .iter()
-                .filter_map(|hook| serde_json::to_value(hook).ok())
-                .filter_map(|value| value.as_str().map(str::to_owned))
+                .map(|hook| hook.as_str().to_owned())
                 .collect(),
             routes: manifest
                 .routes

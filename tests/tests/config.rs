@@ -1,0 +1,113 @@
+//! `tenantry-server config check`: a configuration validated before it is deployed.
+
+use std::path::Path;
+use std::process::Command;
+
+use tenantry_tests::server_binary as binary;
+
+struct Checked {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// `config check` with a configuration file (TOML text) and environment variables.
+fn check(file: Option<&str>, env: &[(&str, &str)]) -> Checked {
+    let dir = std::env::temp_dir().join(format!(
+        "tenantry-config-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut command = Command::new(binary());
+    command.args(["config", "check"]).current_dir(&dir);
+    for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("TENANTRY")) {
+        command.env_remove(key);
+    }
+    if let Some(text) = file {
+        let path = dir.join("tenantry.toml");
+        std::fs::write(&path, text).unwrap();
+        command.env("TENANTRY_CONFIG", &path);
+    }
+    command.envs(env.iter().copied());
+    let output = command.output().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    Checked {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_misspelt_key_is_an_error_that_names_it() {
+    let checked = check(Some("[server]\nprot = 8080\n"), &[]);
+    assert_eq!(checked.code, 2, "{}", checked.stderr);
+    assert!(
+        checked.stderr.contains("`prot`") && checked.stderr.contains("`server`"),
+        "{}",
+        checked.stderr
+    );
+    let from_env = check(None, &[("TENANTRY__DATABASE__ULR", "postgres://x")]);
+    assert_eq!(from_env.code, 2);
+    assert!(from_env.stderr.contains("`ulr`"), "{}", from_env.stderr);
+}
+
+#[test]
+fn a_bad_url_is_an_error_that_names_its_key() {
+    let checked = check(None, &[("TENANTRY__DATABASE__URL", "mysql://db/tenantry")]);
+    assert_eq!(checked.code, 2);
+    assert!(
+        checked.stderr.contains("database.url"),
+        "{}",
+        checked.stderr
+    );
+    let mail = check(None, &[("TENANTRY__MAIL__SMTP_URL", "http://mail")]);
+    assert_eq!(mail.code, 2);
+    assert!(mail.stderr.contains("mail.smtp_url"), "{}", mail.stderr);
+}
+
+#[test]
+fn the_docker_configuration_is_valid_and_secrets_are_masked() {
+    let docker = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/docker.toml");
+    let text = std::fs::read_to_string(docker).unwrap();
+    let secret = std::env::temp_dir().join(format!("tenantry-secret-{}", std::process::id()));
+    std::fs::write(&secret, "hunter2-secret\n").unwrap();
+    let admin = secret.with_extension("admin");
+    std::fs::write(&admin, "a long enough password\n").unwrap();
+    // The compose file mounts the secrets at /run/secrets; here they are temporary files.
+    let checked = check(
+        Some(&text),
+        &[
+            (
+                "TENANTRY__DATABASE__PASSWORD_FILE",
+                secret.to_str().unwrap(),
+            ),
+            (
+                "TENANTRY__BOOTSTRAP__ADMIN_PASSWORD_FILE",
+                admin.to_str().unwrap(),
+            ),
+        ],
+    );
+    let _ = std::fs::remove_file(&secret);
+    let _ = std::fs::remove_file(&admin);
+    assert_eq!(checked.code, 0, "{}", checked.stderr);
+    assert!(
+        checked
+            .stdout
+            .contains("url = \"postgres://tenantry:***@db:5432/tenantry\""),
+        "{}",
+        checked.stdout
+    );
+    assert!(checked.stdout.contains("admin_password = \"***\""));
+    assert!(!checked.stdout.contains("hunter2"), "{}", checked.stdout);
+    assert!(!checked.stdout.contains("a long enough password"));
+    assert!(
+        checked.stdout.contains("host = \"0.0.0.0\""),
+        "{}",
+        checked.stdout
+    );
+}
