@@ -27,23 +27,49 @@ pub struct CompanyProfile {
 const MAX_FIELD_CHARS: usize = 200;
 
 impl CompanyProfile {
-    /// The fields' names, in the order a form (or a file's columns) shows them.
-    pub const FIELDS: [&str; 14] = [
-        "legal_name",
-        "website",
-        "phone",
-        "fax",
-        "vat_number",
-        "chamber_of_commerce_number",
-        "bank_account",
-        "street",
-        "city",
-        "district",
-        "state",
-        "zip",
-        "country",
-        "billing_contact",
-    ];
+    /// Every field by name, in the order a form (or a file's columns) shows them.
+    pub fn fields(&self) -> [(&'static str, Option<&str>); 14] {
+        [
+            ("legal_name", self.legal_name.as_deref()),
+            ("website", self.website.as_deref()),
+            ("phone", self.phone.as_deref()),
+            ("fax", self.fax.as_deref()),
+            ("vat_number", self.vat_number.as_deref()),
+            (
+                "chamber_of_commerce_number",
+                self.chamber_of_commerce_number.as_deref(),
+            ),
+            ("bank_account", self.bank_account.as_deref()),
+            ("street", self.street.as_deref()),
+            ("city", self.city.as_deref()),
+            ("district", self.district.as_deref()),
+            ("state", self.state.as_deref()),
+            ("zip", self.zip.as_deref()),
+            ("country", self.country.as_deref()),
+            ("billing_contact", self.billing_contact.as_deref()),
+        ]
+    }
+
+    /// The field called `name`, to set it; `None` for a name that is no field.
+    pub fn field_mut(&mut self, name: &str) -> Option<&mut Option<String>> {
+        Some(match name {
+            "legal_name" => &mut self.legal_name,
+            "website" => &mut self.website,
+            "phone" => &mut self.phone,
+            "fax" => &mut self.fax,
+            "vat_number" => &mut self.vat_number,
+            "chamber_of_commerce_number" => &mut self.chamber_of_commerce_number,
+            "bank_account" => &mut self.bank_account,
+            "street" => &mut self.street,
+            "city" => &mut self.city,
+            "district" => &mut self.district,
+            "state" => &mut self.state,
+            "zip" => &mut self.zip,
+            "country" => &mut self.country,
+            "billing_contact" => &mut self.billing_contact,
+            _ => return None,
+        })
+    }
 
     /// Trims every field, turns blanks into `None`, and reports every field at fault at once.
     pub fn validated(self) -> Result<CompanyProfile, DomainError> {
@@ -102,18 +128,21 @@ mod tests {
     }
 
     #[test]
-    fn the_field_list_names_every_field() {
-        let json = serde_json::to_value(CompanyProfile::default()).unwrap();
-        let mut serialized: Vec<&str> = json
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(String::as_str)
-            .collect();
-        let mut listed = CompanyProfile::FIELDS.to_vec();
-        serialized.sort_unstable();
-        listed.sort_unstable();
-        assert_eq!(serialized, listed);
+    fn fields_by_name_reach_every_field() {
+        let mut profile = CompanyProfile::default();
+        let names: Vec<&str> = profile.fields().iter().map(|(name, _)| *name).collect();
+        for name in &names {
+            *profile.field_mut(name).unwrap() = Some(format!("{name}!"));
+        }
+        // Every field set through its name, and each name is the field's API (JSON) name.
+        let json = serde_json::to_value(&profile).unwrap();
+        let object = json.as_object().unwrap();
+        assert_eq!(object.len(), names.len());
+        for (name, value) in profile.fields() {
+            assert_eq!(value, Some(format!("{name}!").as_str()));
+            assert_eq!(object[name], format!("{name}!"));
+        }
+        assert!(profile.field_mut("colour").is_none());
     }
 
     #[test]

@@ -125,51 +125,9 @@ pub fn plan(
     let mut all = Problems::default();
     for row in rows {
         let mut problems = Problems::default();
-        let name = problems.take(GroupName::parse(&row.name));
-        let level = problems.take(required_choice("level", &row.level, Level::parse, &LEVELS));
-        let service_type = problems.take(optional_choice(
-            "service_type",
-            &row.service_type,
-            ServiceType::parse,
-            &SERVICE_TYPES,
-        ));
-        let state = problems.take(optional_choice(
-            "state",
-            &row.state,
-            GroupState::parse,
-            &STATES,
-        ));
-        let expiry = problems.take(parse_expiry(&row.trial_expires_at));
-        let stored = match (state, expiry) {
-            (Some(state), Some(expiry)) => {
-                problems.take(StoredState::for_new_group(state, expiry, now, trial_days))
-            }
-            _ => None,
-        };
-        let reference = problems.take(CustomerReference::parse(&row.customer_reference));
-        let automatic = problems.take(parse_flag(
-            "automatic_deployment",
-            &row.automatic_deployment,
-        ));
-        let company = problems.take(
-            row.company
-                .clone()
-                .validated()
-                .map_err(|error| prefixed("company.", error)),
-        );
+        let (name, level, own) = parse_row(row, now, trial_days, &mut problems);
         if let Some(name) = &name {
-            let key = name.key();
-            if let Some(seen) = earlier.get(&key) {
-                problems.push(FieldError::new(
-                    "name",
-                    format!("{:?} is on line {} already", name.as_str(), seen.line),
-                ));
-            } else if existing.contains_key(&key) {
-                let taken = DomainError::NameTaken {
-                    name: name.as_str().to_owned(),
-                };
-                problems.push(FieldError::new("name", taken.to_string()));
-            }
+            check_name_free(name, &earlier, existing, &mut problems);
         }
         let parent = problems.take(find_parent(
             row,
@@ -181,52 +139,30 @@ pub fn plan(
         if let (Some((_, Some(parent_level))), Some(level)) = (parent, level) {
             problems.take(check_child_level(parent_level, level).map_err(|e| on_field("level", e)));
         }
-        if let (Some(level), Some(automatic)) = (level, automatic) {
+        if let (Some(level), Some(own)) = (level, &own) {
             problems.take(
-                check_automatic_deployment(level, automatic)
+                check_automatic_deployment(level, own.automatic_deployment)
                     .map_err(|e| on_field("automatic_deployment", e)),
             );
         }
-        let index = if problems.is_empty() {
-            match (
-                name.clone(),
-                parent,
-                level,
-                service_type,
-                stored,
-                reference,
-                automatic,
-                company,
-            ) {
-                (
-                    Some(name),
-                    Some((Some(parent), _)),
-                    Some(level),
-                    Some(service_type),
-                    Some(state),
-                    Some(customer_reference),
-                    Some(automatic_deployment),
-                    Some(company),
-                ) => {
-                    planned.push(PlannedGroup {
-                        line: row.line,
-                        parent,
-                        name,
-                        level,
-                        service_type: service_type.unwrap_or(ServiceType::AllInclusive),
-                        state,
-                        customer_reference,
-                        automatic_deployment,
-                        company,
-                    });
-                    Some(planned.len() - 1)
-                }
-                // A parent row that failed: this row's own fields are fine, but it cannot be
-                // placed; the parent's line says why.
-                _ => None,
+        let index = match (problems.is_empty(), name.clone(), parent, level, own) {
+            (true, Some(name), Some((Some(parent), _)), Some(level), Some(own)) => {
+                planned.push(PlannedGroup {
+                    line: row.line,
+                    parent,
+                    name,
+                    level,
+                    service_type: own.service_type,
+                    state: own.state,
+                    customer_reference: own.customer_reference,
+                    automatic_deployment: own.automatic_deployment,
+                    company: own.company,
+                });
+                Some(planned.len() - 1)
             }
-        } else {
-            None
+            // A row with problems, or whose parent row failed: this row's own fields may be
+            // fine, but it cannot be placed (the parent's line says why).
+            _ => None,
         };
         if let Some(name) = name {
             earlier.entry(name.key()).or_insert(Seen {
@@ -239,6 +175,101 @@ pub fn plan(
         problems.move_to_line(row.line, &mut all);
     }
     all.finish(|| Some(planned))
+}
+
+/// A row's fields other than its name, level and parent, all parsed.
+struct Own {
+    service_type: ServiceType,
+    state: StoredState,
+    customer_reference: Option<CustomerReference>,
+    automatic_deployment: bool,
+    company: CompanyProfile,
+}
+
+/// A row's own fields, each problem noted: the name and level (which later rows and checks
+/// need even when another field failed), and the rest when all of it parsed.
+fn parse_row(
+    row: &ImportRow,
+    now: DateTime<Utc>,
+    trial_days: i64,
+    problems: &mut Problems,
+) -> (Option<GroupName>, Option<Level>, Option<Own>) {
+    let name = problems.take(GroupName::parse(&row.name));
+    let level = problems.take(required_choice("level", &row.level, Level::parse, &LEVELS));
+    let service_type = problems.take(optional_choice(
+        "service_type",
+        &row.service_type,
+        ServiceType::parse,
+        &SERVICE_TYPES,
+    ));
+    let state = problems.take(optional_choice(
+        "state",
+        &row.state,
+        GroupState::parse,
+        &STATES,
+    ));
+    let expiry = problems.take(parse_expiry(&row.trial_expires_at));
+    let state = match (state, expiry) {
+        (Some(state), Some(expiry)) => {
+            problems.take(StoredState::for_new_group(state, expiry, now, trial_days))
+        }
+        _ => None,
+    };
+    let customer_reference = problems.take(CustomerReference::parse(&row.customer_reference));
+    let automatic_deployment = problems.take(parse_flag(
+        "automatic_deployment",
+        &row.automatic_deployment,
+    ));
+    let company = problems.take(
+        row.company
+            .clone()
+            .validated()
+            .map_err(|error| renamed(error, |field| format!("company.{field}"))),
+    );
+    let own = match (
+        service_type,
+        state,
+        customer_reference,
+        automatic_deployment,
+        company,
+    ) {
+        (
+            Some(service_type),
+            Some(state),
+            Some(customer_reference),
+            Some(automatic),
+            Some(company),
+        ) => Some(Own {
+            service_type: service_type.unwrap_or(ServiceType::AllInclusive),
+            state,
+            customer_reference,
+            automatic_deployment: automatic,
+            company,
+        }),
+        _ => None,
+    };
+    (name, level, own)
+}
+
+/// Names are unique across the installation and within the file.
+fn check_name_free(
+    name: &GroupName,
+    earlier: &HashMap<String, Seen>,
+    existing: &HashMap<String, Existing>,
+    problems: &mut Problems,
+) {
+    let key = name.key();
+    if let Some(seen) = earlier.get(&key) {
+        problems.push(FieldError::new(
+            "name",
+            format!("{:?} is on line {} already", name.as_str(), seen.line),
+        ));
+    } else if existing.contains_key(&key) {
+        let taken = DomainError::NameTaken {
+            name: name.as_str().to_owned(),
+        };
+        problems.push(FieldError::new("name", taken.to_string()));
+    }
 }
 
 /// A row already read, by its name.
@@ -374,37 +405,30 @@ fn parse_flag(field: &str, text: &str) -> Result<bool, DomainError> {
     }
 }
 
-/// A nested value's field errors, named as the import's columns name them.
-fn prefixed(prefix: &str, error: DomainError) -> DomainError {
-    match error {
-        DomainError::Validation(fields) => DomainError::Validation(
-            fields
-                .into_iter()
-                .map(|f| FieldError {
-                    field: format!("{prefix}{}", f.field),
-                    ..f
-                })
-                .collect(),
-        ),
-        other => other,
-    }
-}
-
 /// A refusal as a problem with one field of a row: a bulk import reports every problem of
 /// every row, so rules that usually answer with their own code (a level violation) become
 /// fields, and a name's errors are reported against the column that holds it (`parent`).
 fn on_field(field: &str, error: DomainError) -> DomainError {
     match error {
+        DomainError::Validation(_) => renamed(error, |_| field.to_owned()),
+        other => DomainError::invalid(field, other.to_string()),
+    }
+}
+
+/// Validation errors with their fields renamed (a nested value's fields as the import's columns
+/// name them: `company.city`).
+fn renamed(error: DomainError, rename: impl Fn(&str) -> String) -> DomainError {
+    match error {
         DomainError::Validation(fields) => DomainError::Validation(
             fields
                 .into_iter()
                 .map(|f| FieldError {
-                    field: field.to_owned(),
+                    field: rename(&f.field),
                     ..f
                 })
                 .collect(),
         ),
-        other => DomainError::invalid(field, other.to_string()),
+        other => other,
     }
 }
 

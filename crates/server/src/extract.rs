@@ -68,46 +68,30 @@ fn media_type(req: &HttpRequest) -> Option<String> {
         .map(|mime| mime.trim().to_ascii_lowercase())
 }
 
-/// A CSV file sent as the body (`text/csv`): an uploaded customer tree. Files are far larger
-/// than JSON bodies, so they get their own limit.
-#[derive(Debug)]
-pub struct CsvBody(pub web::Bytes);
+/// Room for the largest import: 10,000 rows with every field at its longest (about 3.3 KB a
+/// row).
+pub const CSV_BODY_LIMIT: usize = 40 * 1024 * 1024;
 
-/// Room for the largest import (10,000 rows with every company field filled in).
-pub const CSV_BODY_LIMIT: usize = 16 * 1024 * 1024;
-
-impl FromRequest for CsvBody {
-    type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<CsvBody, ApiError>>>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_csv = media_type(req).is_some_and(|mime| mime == "text/csv");
-        let body = web::Payload::from_request(req, payload);
-        Box::pin(async move {
-            if !is_csv {
-                return Err(ApiError::new(
-                    ErrorCode::UnsupportedMediaType,
-                    "send the file as text/csv",
-                ));
-            }
-            let body = body.await.map_err(|e| {
-                ApiError::new(
-                    ErrorCode::MalformedRequest,
-                    format!("cannot read the body: {e}"),
-                )
-            })?;
-            match body.to_bytes_limited(CSV_BODY_LIMIT).await {
-                Ok(Ok(bytes)) => Ok(CsvBody(bytes)),
-                Ok(Err(e)) => Err(ApiError::new(
-                    ErrorCode::MalformedRequest,
-                    format!("cannot read the body: {e}"),
-                )),
-                Err(_) => Err(ApiError::new(
-                    ErrorCode::PayloadTooLarge,
-                    format!("the file is larger than {CSV_BODY_LIMIT} bytes"),
-                )),
-            }
-        })
+/// A CSV file sent as the body (`text/csv`): an uploaded customer tree. Read by the handler
+/// once it knows the caller may import there (so nobody else makes the server read a large
+/// body), with a limit of its own: files are far larger than JSON bodies.
+pub async fn csv_body(req: &HttpRequest, body: web::Payload) -> Result<web::Bytes, ApiError> {
+    if media_type(req).is_none_or(|mime| mime != "text/csv") {
+        return Err(ApiError::new(
+            ErrorCode::UnsupportedMediaType,
+            "send the file as text/csv",
+        ));
+    }
+    match body.to_bytes_limited(CSV_BODY_LIMIT).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => Err(ApiError::new(
+            ErrorCode::MalformedRequest,
+            format!("cannot read the body: {e}"),
+        )),
+        Err(_) => Err(ApiError::new(
+            ErrorCode::PayloadTooLarge,
+            format!("the file is larger than {CSV_BODY_LIMIT} bytes"),
+        )),
     }
 }
 

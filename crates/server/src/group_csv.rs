@@ -9,8 +9,9 @@
 //! are ignored.
 
 use chrono::SecondsFormat;
-use serde_json::{Map, Value};
-use tenantry_domain::{CompanyProfile, DomainError, FieldError, ImportRow, Problems};
+use tenantry_domain::{
+    CompanyProfile, DomainError, FieldError, ImportRow, MAX_IMPORT_ROWS, Problems,
+};
 use tenantry_storage::groups::Exported;
 
 /// The group's own columns, in the order the export writes them.
@@ -35,9 +36,10 @@ pub fn columns() -> Vec<String> {
         .iter()
         .map(|c| (*c).to_owned())
         .chain(
-            CompanyProfile::FIELDS
+            CompanyProfile::default()
+                .fields()
                 .iter()
-                .map(|f| format!("{COMPANY_PREFIX}{f}")),
+                .map(|(field, _)| format!("{COMPANY_PREFIX}{field}")),
         )
         .collect()
 }
@@ -51,7 +53,9 @@ pub struct Read {
 }
 
 /// Reads an import file. A header that cannot be used is an error at once (no row can be read
-/// without it); problems with single lines are collected and the line's cells kept.
+/// without it); problems with single lines are collected, and the line is still read as well as
+/// it can be, so that rows naming it as their parent are not blamed for it. Reading stops at
+/// the first row over the import's limit, whatever the size of the file.
 pub fn read(bytes: &[u8]) -> Result<Read, DomainError> {
     let bytes = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(bytes);
     let mut reader = csv::ReaderBuilder::new()
@@ -59,12 +63,12 @@ pub fn read(bytes: &[u8]) -> Result<Read, DomainError> {
         .flexible(true)
         .from_reader(bytes);
     let header = reader
-        .headers()
+        .byte_headers()
         .map_err(|e| on_line(1, "header", describe(&e)))?
         .clone();
     let columns = header_columns(&header)?;
     let mut read = Read::default();
-    for record in reader.records() {
+    for record in reader.byte_records() {
         let record = match record {
             Ok(record) => record,
             Err(error) => {
@@ -75,80 +79,111 @@ pub fn read(bytes: &[u8]) -> Result<Read, DomainError> {
             }
         };
         let line = record.position().map_or(0, |p| p.line());
-        if record.iter().all(|cell| cell.trim().is_empty()) {
+        if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
             continue;
         }
+        if read.rows.len() == MAX_IMPORT_ROWS {
+            return Err(on_line(
+                line,
+                "file",
+                format!("has more than {MAX_IMPORT_ROWS} rows, the most one import takes"),
+            ));
+        }
         if record.len() != header.len() {
+            let message = format!(
+                "has {} cells; the header has {}",
+                record.len(),
+                header.len()
+            );
+            read.problems
+                .push(FieldError::new("row", message).at_line(line));
+        }
+        if std::str::from_utf8(record.as_slice()).is_err() {
             read.problems.push(
-                FieldError::new(
-                    "row",
-                    format!(
-                        "has {} cells; the header has {}",
-                        record.len(),
-                        header.len()
-                    ),
-                )
-                .at_line(line),
+                FieldError::new("row", "is not UTF-8 text; save the file as UTF-8").at_line(line),
             );
         }
-        let mut row = ImportRow {
-            line,
-            ..ImportRow::default()
-        };
-        let mut company = Map::new();
-        for (column, cell) in columns.iter().zip(record.iter()) {
-            let cell = undefuse(cell).to_owned();
-            match column.as_str() {
-                "name" => row.name = cell,
-                "parent" => row.parent = cell,
-                "level" => row.level = cell,
-                "service_type" => row.service_type = cell,
-                "state" => row.state = cell,
-                "trial_expires_at" => row.trial_expires_at = cell,
-                "customer_reference" => row.customer_reference = cell,
-                "automatic_deployment" => row.automatic_deployment = cell,
-                field => {
-                    if let Some(field) = field.strip_prefix(COMPANY_PREFIX) {
-                        company.insert(field.to_owned(), Value::String(cell));
-                    }
-                }
-            }
-        }
-        // The header check admitted only the profile's own fields, all text.
-        row.company = serde_json::from_value(Value::Object(company))
-            .map_err(|e| on_line(line, "company", format!("cannot be read: {e}")))?;
-        read.rows.push(row);
+        read.rows.push(row_of(line, &columns, &record));
     }
     Ok(read)
 }
 
-/// The header's columns, lower-cased and trimmed; every unknown, repeated or missing column
-/// is named at once.
-fn header_columns(header: &csv::StringRecord) -> Result<Vec<String>, DomainError> {
+/// One record as a row: each cell under its column, formula quotes taken off.
+fn row_of(line: u64, columns: &[Option<String>], record: &csv::ByteRecord) -> ImportRow {
+    let mut row = ImportRow {
+        line,
+        ..ImportRow::default()
+    };
+    for (column, cell) in columns.iter().zip(record.iter()) {
+        let Some(column) = column else { continue };
+        let cell = undefuse(&String::from_utf8_lossy(cell)).to_owned();
+        match column.as_str() {
+            "name" => row.name = cell,
+            "parent" => row.parent = cell,
+            "level" => row.level = cell,
+            "service_type" => row.service_type = cell,
+            "state" => row.state = cell,
+            "trial_expires_at" => row.trial_expires_at = cell,
+            "customer_reference" => row.customer_reference = cell,
+            "automatic_deployment" => row.automatic_deployment = cell,
+            other => {
+                // The header check admitted only the profile's own fields.
+                if let Some(field) = other
+                    .strip_prefix(COMPANY_PREFIX)
+                    .and_then(|f| row.company.field_mut(f))
+                {
+                    *field = Some(cell);
+                }
+            }
+        }
+    }
+    row
+}
+
+/// The header's columns, lower-cased and trimmed (`None` for a blank cell: spreadsheets leave
+/// a trailing separator); every unknown, repeated or missing column is named at once.
+fn header_columns(header: &csv::ByteRecord) -> Result<Vec<Option<String>>, DomainError> {
     let known = columns();
+    // Each known column once, and room for the blank cells of a trailing separator: a longer
+    // header is not a file of ours, and is refused before anything else is read.
+    if header.len() > 2 * known.len() {
+        return Err(on_line(
+            1,
+            "header",
+            format!(
+                "has {} cells; there are only {} columns",
+                header.len(),
+                known.len()
+            ),
+        ));
+    }
     let mut problems = Problems::default();
-    let mut seen: Vec<String> = Vec::new();
+    let mut seen: Vec<Option<String>> = Vec::new();
     for cell in header {
-        let column = cell.trim().to_ascii_lowercase();
+        let column = String::from_utf8_lossy(cell).trim().to_ascii_lowercase();
+        if column.is_empty() {
+            seen.push(None);
+            continue;
+        }
         if !known.contains(&column) {
             problems.push(
                 FieldError::new(
                     "header",
                     format!(
-                        "{cell:?} is not a column; the columns are {}",
+                        "{column:?} is not a column; the columns are {}",
                         known.join(", ")
                     ),
                 )
                 .at_line(1),
             );
-        } else if seen.contains(&column) {
+        } else if seen.iter().flatten().any(|c| *c == column) {
             problems
                 .push(FieldError::new("header", format!("{column:?} appears twice")).at_line(1));
         }
-        seen.push(column);
+        seen.push(Some(column));
     }
     for required in REQUIRED {
-        if !seen.iter().any(|c| c == required) {
+        if !seen.iter().flatten().any(|c| c == required) {
             problems.push(
                 FieldError::new("header", format!("the {required:?} column is missing")).at_line(1),
             );
@@ -157,9 +192,12 @@ fn header_columns(header: &csv::StringRecord) -> Result<Vec<String>, DomainError
     problems.finish(|| Some(seen))
 }
 
-/// `;` when the first line uses it more than `,` (spreadsheets in many locales save that way).
+/// `;` when the header uses it more than `,` (spreadsheets in many locales save that way).
 fn separator(bytes: &[u8]) -> u8 {
-    let first = bytes.split(|b| *b == b'\n').next().unwrap_or_default();
+    let first = bytes
+        .split(|b| *b == b'\n')
+        .find(|line| !line.trim_ascii().is_empty())
+        .unwrap_or_default();
     let count = |c: u8| first.iter().filter(|b| **b == c).count();
     if count(b';') > count(b',') {
         b';'
@@ -172,13 +210,9 @@ fn on_line(line: u64, field: &str, message: String) -> DomainError {
     DomainError::Validation(vec![FieldError::new(field, message).at_line(line)])
 }
 
-/// A CSV error without the position the problem's `line` already gives.
+/// A CSV error, said of the line the problem's `line` names.
 fn describe(error: &csv::Error) -> String {
-    match error.kind() {
-        csv::ErrorKind::Utf8 { .. } => "is not UTF-8 text; save the file as UTF-8".to_owned(),
-        csv::ErrorKind::Io(error) => format!("cannot be read: {error}"),
-        _ => format!("cannot be read: {error}"),
-    }
+    format!("cannot be read: {error}")
 }
 
 /// Writes an export: every group below the exported one, in tree order.
@@ -187,7 +221,6 @@ pub fn write(groups: &[Exported]) -> Result<Vec<u8>, csv::Error> {
     writer.write_record(columns())?;
     for exported in groups {
         let group = &exported.group;
-        let company = serde_json::to_value(&exported.company).unwrap_or_default();
         let mut record: Vec<String> = vec![
             group.name.clone(),
             exported.parent_name.clone(),
@@ -199,18 +232,18 @@ pub fn write(groups: &[Exported]) -> Result<Vec<u8>, csv::Error> {
             group
                 .state
                 .trial_expires_at
-                .map(|t| t.to_rfc3339_opts(SecondsFormat::Secs, true))
+                .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
                 .unwrap_or_default(),
             group.customer_reference.clone().unwrap_or_default(),
             group.automatic_deployment.to_string(),
         ];
-        record.extend(CompanyProfile::FIELDS.iter().map(|field| {
-            company
-                .get(field)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        }));
+        record.extend(
+            exported
+                .company
+                .fields()
+                .iter()
+                .map(|(_, value)| value.unwrap_or_default().to_owned()),
+        );
         writer.write_record(record.iter().map(|cell| defuse(cell)))?;
     }
     writer
@@ -219,7 +252,8 @@ pub fn write(groups: &[Exported]) -> Result<Vec<u8>, csv::Error> {
 }
 
 /// Text a spreadsheet would run as a formula (a customer named `=HYPERLINK(…)`) gets a leading
-/// `'`, which spreadsheets show as plain text. So that the file still round-trips, text that
+/// `'`, which spreadsheets show as plain text; numbers (`-5`) are left alone, as the reporting
+/// plugin's CSV leaves them. So that the file still round-trips, text that
 /// already starts with `'` and a formula character gets one more, and [`undefuse`] takes
 /// exactly one away.
 fn defuse(cell: &str) -> String {
@@ -238,7 +272,7 @@ fn undefuse(cell: &str) -> &str {
 }
 
 fn is_formula(cell: &str) -> bool {
-    cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err()
 }
 
 /// Text that is a formula, or a defused formula (one that starts with `'` and then one).
@@ -300,17 +334,35 @@ mod tests {
         assert!(read.problems[1].message.contains("UTF-8"));
         assert_eq!(
             read.rows.len(),
-            2,
-            "the short row is still read (for its name)"
+            3,
+            "bad lines are still read, so that their children are not blamed for them"
         );
+        assert_eq!(read.rows[2].name, "C\u{fffd}");
+    }
+
+    #[test]
+    fn files_far_beyond_an_import_stop_being_read() {
+        let header = ",".repeat(60);
+        let found = fields(read(header.as_bytes()).unwrap_err());
+        assert_eq!(found.len(), 1, "one problem, not one per cell: {found:?}");
+        let mut file = String::from("name,parent,level\n");
+        for i in 0..=MAX_IMPORT_ROWS {
+            file.push_str(&format!("G{i},Top,site\n"));
+        }
+        let found = fields(read(file.as_bytes()).unwrap_err());
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, 10_002, "{found:?}");
+        assert!(found[0].1.contains("more than 10000 rows"), "{found:?}");
     }
 
     #[test]
     fn spreadsheet_files_are_read() {
-        let file = "\u{feff}Name ; Parent ; LEVEL\nA;Top;reseller\n";
+        let file = "\u{feff}\nName ; Parent ; LEVEL;\nA;Top;reseller;\n";
         let read = read(file.as_bytes()).unwrap();
+        assert!(read.problems.is_empty(), "{:?}", read.problems);
         assert_eq!(read.rows[0].name, "A");
         assert_eq!(read.rows[0].level, "reseller");
+        assert_eq!(read.rows[0].line, 3);
     }
 
     #[test]
@@ -326,5 +378,6 @@ mod tests {
         }
         assert_eq!(defuse("=1+1"), "'=1+1");
         assert_eq!(defuse("'plain"), "'plain");
+        assert_eq!(defuse("-5"), "-5", "numbers are no formulas");
     }
 }

@@ -29,9 +29,12 @@ impl From<diesel::result::Error> for StoreError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 StoreError::Busy(info.message().to_owned())
             }
+            // PostgreSQL's deadlock detector picks one of the transactions to abort (two bulk
+            // imports that meet on two names in opposite orders): retrying it succeeds.
             Error::DatabaseError(_, info)
                 if info.message().contains("database is locked")
-                    || info.message().contains("lock timeout") =>
+                    || info.message().contains("lock timeout")
+                    || info.message().contains("deadlock detected") =>
             {
                 StoreError::Busy(info.message().to_owned())
             }

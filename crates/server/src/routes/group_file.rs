@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use tenantry_api_types::{ErrorBody, ImportQuery, ImportReport, ImportedGroup};
 use tenantry_domain::{Action, DomainError, FieldError, GroupEvent, GroupId};
 use tenantry_plugin_host::api::Hook;
@@ -14,7 +14,7 @@ use tenantry_storage::groups::{self, Imported};
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::events;
-use crate::extract::CsvBody;
+use crate::extract::csv_body;
 use crate::group_csv;
 use crate::state::AppState;
 
@@ -45,12 +45,25 @@ use crate::state::AppState;
 pub async fn import_groups(
     state: web::Data<AppState>,
     caller: Caller,
+    req: HttpRequest,
     id: web::Path<i64>,
     query: web::Query<ImportQuery>,
-    body: CsvBody,
+    body: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
-    let file = group_csv::read(&body.0)?;
+    // Settled before the file is read: nobody who may not import here makes the server read
+    // (and parse) a large body.
+    let who = caller.clone();
+    state
+        .read(move |c| {
+            let top = groups::get(c, &who.scope, id)?;
+            Ok(who.authorize(Action::CreateCustomer, &top)?)
+        })
+        .await?;
+    let bytes = csv_body(&req, body).await?;
+    let file = web::block(move || group_csv::read(&bytes))
+        .await
+        .map_err(ApiError::internal)??;
     // Lines the file itself spoiled are reported with whatever the other rows' checks find;
     // such an import is only ever rehearsed.
     let dry_run = query.dry_run || !file.problems.is_empty();
@@ -68,12 +81,16 @@ pub async fn import_groups(
             trial_days,
             |action, g| who.authorize(action, g),
         );
-        let made = with_file_problems(made, file.problems)?;
+        let made = reported(made, file.problems)?;
         let events: Vec<GroupEvent> = made
             .iter()
             .map(|m| GroupEvent::GroupCreated(m.event.clone()))
             .collect();
-        plugins.before(w, Hook::BeforeCreate, &events, &who)?;
+        // One call per group, as for single creates: a plugin's reach in a call is the group
+        // the call is about.
+        for event in &events {
+            plugins.before(w, Hook::BeforeCreate, std::slice::from_ref(event), &who)?;
+        }
         Ok((made, events))
     };
     let (made, events) = if dry_run {
@@ -99,24 +116,38 @@ pub async fn import_groups(
         return Ok(HttpResponse::Ok().json(report));
     }
     events::publish(&caller, &events);
-    state.after_hooks(Hook::AfterCreate, &events, &caller).await;
+    for event in &events {
+        state
+            .after_hooks(Hook::AfterCreate, std::slice::from_ref(event), &caller)
+            .await;
+    }
     Ok(HttpResponse::Created().json(report))
 }
 
-/// The import's result with the problems of the file's own lines added, in line order.
-fn with_file_problems(
+/// The most problems one answer lists: enough to fix a file in a few rounds, never megabytes.
+const MAX_REPORTED: usize = 200;
+
+/// The import's result with the problems of the file's own lines added, in line order, and at
+/// most [`MAX_REPORTED`] of them.
+fn reported(
     made: Result<Vec<Imported>, StoreError>,
     mut problems: Vec<FieldError>,
 ) -> Result<Vec<Imported>, StoreError> {
-    if problems.is_empty() {
-        return made;
-    }
     match made {
+        Ok(made) if problems.is_empty() => return Ok(made),
         Ok(_) => {}
         Err(StoreError::Domain(DomainError::Validation(more))) => problems.extend(more),
         Err(other) => return Err(other),
     }
     problems.sort_by_key(|p| p.line);
+    if problems.len() > MAX_REPORTED {
+        let hidden = problems.len() - MAX_REPORTED;
+        problems.truncate(MAX_REPORTED);
+        problems.push(FieldError::new(
+            "file",
+            format!("and {hidden} more problems; fix these and try again"),
+        ));
+    }
     Err(DomainError::Validation(problems).into())
 }
 

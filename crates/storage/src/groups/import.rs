@@ -6,16 +6,17 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use tenantry_domain::{
-    Action, CompanyProfile, DomainError, Existing, Group, GroupCreated, GroupId, ImportRow, Level,
-    PlannedParent, TreePath, names_to_look_up, plan_import,
+    Action, CompanyProfile, DomainError, Existing, FieldError, Group, GroupCreated, GroupId,
+    ImportRow, Level, PlannedParent, TreePath, names_to_look_up, plan_import,
 };
 
 use super::Scope;
 use super::company::{companies_in_subtree, put_company};
-use super::read::get;
+use super::read::{get, in_subtree};
 use super::row::{GroupRow, into_groups};
 use super::write::create;
 use crate::db::{DbConnection, Writer};
+use crate::dialect::{RowLock, TreeLock, lock_group, lock_tree};
 use crate::error::{StoreError, StoreResult};
 use crate::schema::groups;
 
@@ -41,6 +42,10 @@ pub fn import(
     trial_days: i64,
     authorize: impl Fn(Action, &Group) -> Result<(), DomainError>,
 ) -> StoreResult<Vec<Imported>> {
+    // Held to the end: no move can change the subtree between the plan and the writes (moves
+    // take the tree exclusively), and the top cannot go away under the import.
+    lock_tree(w.conn(), TreeLock::Shared)?;
+    lock_group(w.conn(), top_id.0, RowLock::Share)?;
     let top = get(w.conn(), scope, top_id)?;
     authorize(Action::CreateCustomer, &top)?;
     let existing = existing_names(w.conn(), &top.path, &names_to_look_up(rows))?;
@@ -66,7 +71,10 @@ pub fn import(
         if matches!(step.parent, PlannedParent::Row(_)) {
             authorize(Action::CreateCustomer, &parent)?;
         }
-        let (group, event) = create(w, scope, step.new_group(parent.id), now)?;
+        // The plan checked every rule; what still fails here is a change another request
+        // committed meanwhile (the same name, say), reported on the row it hit.
+        let (group, event) =
+            create(w, scope, step.new_group(parent.id), now).map_err(|e| on_line(step.line, e))?;
         if step.company != CompanyProfile::default() {
             authorize(Action::EditCompanyProfile, &group)?;
             put_company(w, scope, group.id, step.company.clone(), None, now)?;
@@ -78,6 +86,21 @@ pub fn import(
         });
     }
     Ok(made)
+}
+
+/// A rule a row broke at creation, as a problem of that row's field.
+fn on_line(line: u64, error: StoreError) -> StoreError {
+    let field = match &error {
+        StoreError::Domain(DomainError::NameTaken { .. }) => "name",
+        StoreError::Domain(DomainError::LevelViolation { .. }) => "level",
+        StoreError::Domain(DomainError::InvalidParent { .. } | DomainError::NotFound { .. }) => {
+            "parent"
+        }
+        _ => return error,
+    };
+    StoreError::Domain(DomainError::Validation(vec![
+        FieldError::new(field, error.to_string()).at_line(line),
+    ]))
 }
 
 /// What the tree holds under each name key: a possible parent when it lies in `top`'s subtree,
@@ -128,8 +151,8 @@ pub fn export(
 ) -> StoreResult<Vec<Exported>> {
     let top = get(conn, scope, top_id)?;
     let below = groups::table
-        .filter(groups::path.gt(top.path.as_str().to_owned()))
-        .filter(groups::path.lt(top.path.subtree_end()))
+        .filter(in_subtree(&top.path))
+        .filter(groups::id.ne(top.id.0))
         .select(GroupRow::as_select())
         .order(groups::path.asc())
         .load(conn)?;

@@ -1,6 +1,6 @@
-//! For the tests: a plugin that writes a record of its own and then refuses every removal and
-//! every rename to a name starting with "Forbidden" — so that a test can check that neither the
-//! change nor the plugin's own record survives the refusal.
+//! For the tests: a plugin that writes a record of its own for every group it hears of, and
+//! then refuses every removal and every new group or rename named "Forbidden…" — so that a test
+//! can check that neither the change nor the plugin's own record survives the refusal.
 
 use tenantry_plugin_api::{
     Event, Hook, HookCall, Host, Manifest, Plugin, PluginError, export_plugin, json,
@@ -15,7 +15,7 @@ impl Plugin for Refusing {
             name: "refusing".to_owned(),
             ticks: false,
             version: "0.0.0".to_owned(),
-            hooks: vec![Hook::BeforeUpdate, Hook::BeforeDelete],
+            hooks: vec![Hook::BeforeCreate, Hook::BeforeUpdate, Hook::BeforeDelete],
             routes: Vec::new(),
         }
     }
@@ -30,6 +30,9 @@ impl Plugin for Refusing {
                 Event::GroupDeleted { .. } => {
                     log::warn!("refusing the removal of group {group}");
                     return Err(PluginError::refused("removals are frozen"));
+                }
+                Event::GroupCreated { name, .. } if name.starts_with("Forbidden") => {
+                    return Err(PluginError::refused("that name is not allowed"));
                 }
                 Event::GroupUpdated { changes, .. }
                     if changes.iter().any(|c| {

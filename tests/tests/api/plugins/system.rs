@@ -164,13 +164,44 @@ fn a_refusing_hook_leaves_nothing_written() {
             .body["name"],
         "Acme"
     );
-    // The plugin's own record, written before it refused, went with the refusal.
-    assert_eq!(records(&server, "refusing", acme, "seen"), 0);
+    // The plugin's own records, written before it refused, went with the refusals: only the
+    // one of the create is left.
+    assert_eq!(records(&server, "refusing", acme, "seen"), 1);
     server
         .patch(
             &format!("/api/v1/groups/{acme}"),
             json!({"name": "Acme Two"}),
         )
         .expect(200);
-    assert_eq!(records(&server, "refusing", acme, "seen"), 1);
+    assert_eq!(records(&server, "refusing", acme, "seen"), 2);
+}
+
+#[test]
+fn an_import_calls_the_hooks_of_each_group_and_a_refusal_undoes_it_all() {
+    let server = with_plugins("refusing");
+    let top = server.create_group("Top", 1, "sub_distributor");
+    let import = |file: &str| {
+        server.with_token(&server.token).raw(
+            "POST",
+            &format!("/api/v1/groups/{top}/import"),
+            "text/csv",
+            file.as_bytes(),
+        )
+    };
+    let before = group_count(&server);
+    let refused = import("name,parent,level\nFine,Top,reseller\nForbidden Fruit,Fine,site\n")
+        .expect_error(409, "plugin_refused");
+    assert!(refused.text.contains("not allowed"), "{}", refused.text);
+    assert_eq!(
+        group_count(&server),
+        before,
+        "nothing of the import is left"
+    );
+    // Each new group's hook reaches that group (not only the first of the file).
+    let made =
+        import("name,parent,level\nA,Top,reseller\nB,A,end_customer\nC,B,site\n").expect(201);
+    for group in made.body["groups"].as_array().unwrap() {
+        let id = group["id"].as_i64().unwrap();
+        assert_eq!(records(&server, "refusing", id, "seen"), 1, "{group}");
+    }
 }
