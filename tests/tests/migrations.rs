@@ -44,3 +44,65 @@ fn migrations_run_up_down_and_up_again() {
         "up again builds the same schema"
     );
 }
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// Two replicas started at the same moment on an empty database: one applies the migrations,
+/// the other waits for it; both come up, and the history lists each migration once.
+#[test]
+fn replicas_starting_at_once_share_one_migration_history() {
+    use std::sync::{Arc, Barrier};
+    use tenantry_tests::TestServer;
+
+    let migrations = std::fs::read_dir(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../crates/storage/migrations/sqlite"),
+    )
+    .unwrap()
+    .count();
+    for _ in 0..3 {
+        let database = TestDatabase::fresh();
+        let barrier = Arc::new(Barrier::new(2));
+        let starting: Vec<_> = [database.share(), database.share()]
+            .into_iter()
+            .map(|db| {
+                let barrier = Arc::clone(&barrier);
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    TestServer::start_with(db, &[])
+                })
+            })
+            .collect();
+        let servers: Vec<TestServer> = starting.into_iter().map(|s| s.join().unwrap()).collect();
+        for server in &servers {
+            server
+                .request("GET", "/readyz", None, &[("Authorization", "")])
+                .expect(200);
+        }
+        let storage = Storage::open(
+            database.url(),
+            PoolSettings {
+                size: 1,
+                connection_timeout: Duration::from_secs(10),
+            },
+        )
+        .unwrap();
+        let history = storage
+            .read(|c| {
+                use diesel::RunQueryDsl;
+                Ok(
+                    diesel::sql_query("SELECT COUNT(*) AS n FROM __diesel_schema_migrations")
+                        .get_result::<Count>(c)?,
+                )
+            })
+            .unwrap();
+        assert_eq!(
+            history.n as usize, migrations,
+            "each migration recorded once"
+        );
+    }
+}

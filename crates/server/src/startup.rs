@@ -75,13 +75,9 @@ fn ensure_first_superuser(
         password_hash: Some(password::hash(&password).map_err(anyhow::Error::msg)?),
     };
     let scope = root.path.clone();
-    let created = storage.write(|w| {
-        // Another replica starting at the same moment may have won; then there is nothing to do.
-        if users::has_users(w.conn(), root.id)? {
-            return Ok(false);
-        }
-        users::create(w, &scope, new, tenantry_storage::now()).map(|_| true)
-    })?;
+    // Another replica starting at the same moment may win; then there is nothing to do.
+    let created =
+        storage.write(|w| users::create_first(w, &scope, new, tenantry_storage::now()))?;
     if created && generated {
         log::warn!(
             "created the first SuperUser: group {:?}, username {:?}, password {password} \

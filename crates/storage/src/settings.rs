@@ -41,6 +41,9 @@ pub fn ensure_default_policy(
     now: DateTime<Utc>,
 ) -> StoreResult<i64> {
     let conn = w.conn();
+    // Replicas starting together on an empty database take turns here (the root's row lock):
+    // one creates the default, the others find it.
+    crate::dialect::lock_group(conn, root.0, crate::dialect::RowLock::Update)?;
     let existing = backup_settings::table
         .filter(backup_settings::kind.eq(SettingKind::RetentionPolicy.as_str()))
         .filter(backup_settings::is_default.eq(true))

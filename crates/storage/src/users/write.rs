@@ -53,6 +53,22 @@ pub fn create(
     get(conn, scope, UserId(id))
 }
 
+/// Adds the group's first user, unless it has one already: for the first SuperUser, whom every
+/// replica starting on an empty database would otherwise create at once. The group's row lock
+/// makes them take turns; the later ones find the user and do nothing (`false`).
+pub fn create_first(
+    w: &mut Writer<'_>,
+    scope: &Scope,
+    new: NewUser,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    lock_group(w.conn(), new.group_id.0, RowLock::Update)?;
+    if super::read::has_users(w.conn(), new.group_id)? {
+        return Ok(false);
+    }
+    create(w, scope, new, now).map(|_| true)
+}
+
 /// The unique index on (group, username_key) decides when two creates race.
 fn username_conflict(error: DieselError, username: &str) -> StoreError {
     match &error {
