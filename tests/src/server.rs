@@ -173,6 +173,29 @@ impl TestServer {
         self.database.take().unwrap()
     }
 
+    /// Asks the server to stop as `docker stop` does (SIGTERM): it stops accepting connections
+    /// and lets the requests in flight finish.
+    pub fn stop_gracefully(&self) {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -TERM failed");
+    }
+
+    /// Waits up to `limit` for the server to exit, and answers how it exited (`None`: still
+    /// running).
+    pub fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {
+        let started = std::time::Instant::now();
+        while started.elapsed() < limit {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        None
+    }
+
     /// The root group's id (the first group of a fresh database).
     pub fn root(&self) -> i64 {
         1

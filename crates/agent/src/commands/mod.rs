@@ -61,7 +61,7 @@ pub fn run_operation(
 }
 
 /// A client for an admin command: `TENANTRY_SERVER`/`TENANTRY_TOKEN` where set (scripts, API
-/// tokens), else the profile's login.
+/// tokens), else the profile's login; `TENANTRY_SERVER` alone for the unauthenticated endpoints.
 fn admin(cli: &Cli) -> Result<Client, AgentError> {
     admin_of(&cli.profile, cli.verbose)
 }
@@ -74,6 +74,9 @@ fn admin_of(profile_name: &str, verbose: bool) -> Result<Client, AgentError> {
     let token = env("TENANTRY_TOKEN").or_else(|| profile.map(|p| p.token.clone()));
     match (server, token) {
         (Some(server), Some(token)) => Ok(Client::new(&server, Some(token), verbose)),
+        // A server without a login: enough for what needs none (`server ready` as a container's
+        // health check); anything else gets the server's own 401.
+        (Some(server), None) => Ok(Client::new(&server, None, verbose)),
         _ => Err(AgentError::Usage(format!(
             "not logged in (profile {cli_profile:?}): run `tenantry login`, or set TENANTRY_SERVER and TENANTRY_TOKEN"
         ))),
