@@ -4,6 +4,10 @@
 
 # Build stage: the whole workspace in release mode, with the lock file as committed.
 FROM rust:1-bookworm AS build
+# libpq: diesel's PostgreSQL backend links it (SQLite is bundled).
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpq-dev \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 COPY . .
 RUN cargo build --release --locked \
@@ -11,11 +15,12 @@ RUN cargo build --release --locked \
         -p tenantry-plugin-branding -p tenantry-plugin-crm -p tenantry-plugin-reporting
 
 # Runtime stage: the binaries, the plugins and the container configuration, run as a user
-# without privileges. SQLite is bundled and TLS is rustls, so no system libraries are needed
-# beyond the C library and CA certificates.
+# without privileges. SQLite is bundled and TLS is rustls: the libraries needed beyond the C
+# library are libpq's (tests/tests/deployment.rs checks this list against what the binaries
+# link) and CA certificates for SMTP over TLS.
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates \
+    && apt-get install -y --no-install-recommends ca-certificates libpq5 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /var/lib/tenantry tenantry \
     && mkdir -p /var/lib/tenantry/downloads /opt/tenantry/plugins /etc/tenantry \

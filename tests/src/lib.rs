@@ -8,11 +8,13 @@
 pub mod clock;
 mod database;
 mod http;
+mod scratch;
 mod server;
 mod smtp;
 
 pub use database::TestDatabase;
 pub use http::Reply;
+pub use scratch::Scratch;
 pub use server::{
     ADMIN_EMAIL, ADMIN_PASSWORD, As, ROOT_NAME, TestServer, USER_PASSWORD, agent_binary,
     binary as server_binary, downloads_dir, plugins_dir,

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 
 use serde_json::{Value, json};
-use tenantry_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, ROOT_NAME, TestServer, agent_binary};
+use tenantry_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, ROOT_NAME, Scratch, TestServer, agent_binary};
 
 /// An agent with a home of its own (where it keeps its logins).
 struct Agent {
-    home: PathBuf,
+    home: Scratch,
 }
 
 #[derive(Debug)]
@@ -35,22 +35,15 @@ impl Ran {
 
 impl Agent {
     fn new() -> Agent {
-        let home = std::env::temp_dir().join(format!(
-            "tenantry-agent-{}-{}",
-            std::process::id(),
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos()
-        ));
-        std::fs::create_dir_all(&home).unwrap();
-        Agent { home }
+        Agent {
+            home: Scratch::new("agent"),
+        }
     }
 
     fn run_with_input(&self, args: &[&str], input: &str) -> Ran {
         let mut child = Command::new(agent_binary())
             .args(args)
-            .env("TENANTRY_AGENT_HOME", &self.home)
+            .env("TENANTRY_AGENT_HOME", self.home.path())
             .env_remove("TENANTRY_SERVER")
             .env_remove("TENANTRY_TOKEN")
             .stdin(Stdio::piped())
@@ -106,12 +99,6 @@ impl Agent {
     }
 }
 
-impl Drop for Agent {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.home);
-    }
-}
-
 #[test]
 fn an_admin_builds_moves_and_prunes_a_customer_tree_with_the_agent() {
     let server = TestServer::start();
@@ -139,7 +126,7 @@ fn an_admin_builds_moves_and_prunes_a_customer_tree_with_the_agent() {
     assert!(wrong.stderr.contains("unauthenticated"), "{wrong:?}");
 
     agent.login(&server);
-    let credentials = agent.home.join("credentials.json");
+    let credentials = agent.home.path().join("credentials.json");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -479,7 +466,7 @@ fn table_driven_commands_reach_every_kind_of_endpoint() {
     assert_eq!(agent.run(&["contacts", "get", &group, &cid]).code, 3);
 
     // Bytes both ways: a logo up, a chart and an installer down.
-    let png = agent.home.join("logo.png");
+    let png = agent.home.path().join("logo.png");
     let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];
     bytes.extend_from_slice(b"IHDR");
     bytes.extend_from_slice(&64u32.to_be_bytes());
@@ -495,7 +482,7 @@ fn table_driven_commands_reach_every_kind_of_endpoint() {
             png.to_str().unwrap(),
         ])
         .ok();
-    let saved = agent.home.join("saved.png");
+    let saved = agent.home.path().join("saved.png");
     agent
         .run(&[
             "branding",
@@ -506,7 +493,7 @@ fn table_driven_commands_reach_every_kind_of_endpoint() {
         ])
         .ok();
     assert_eq!(std::fs::read(&saved).unwrap(), bytes);
-    let svg = agent.home.join("chart.svg");
+    let svg = agent.home.path().join("chart.svg");
     agent
         .run(&[
             "charts",
@@ -518,7 +505,7 @@ fn table_driven_commands_reach_every_kind_of_endpoint() {
         ])
         .ok();
     assert!(std::fs::read_to_string(&svg).unwrap().contains("<svg"));
-    let installer = agent.home.join("installer");
+    let installer = agent.home.path().join("installer");
     agent
         .run(&[
             "downloads",
@@ -591,7 +578,7 @@ fn an_admin_imports_a_thousand_customers_and_exports_them_back() {
     lines[299] = lines[299].replacen("Customer", "Nobody", 1);
     lines[799] = lines[799].replacen(&lines[799][..13], &lines[798][..13], 1);
     let broken = lines.join("\n") + "\n";
-    let dir = agent.home.join("files");
+    let dir = agent.home.path().join("files");
     std::fs::create_dir_all(&dir).unwrap();
     let (broken_path, good_path) = (dir.join("broken.csv"), dir.join("good.csv"));
     std::fs::write(&broken_path, &broken).unwrap();

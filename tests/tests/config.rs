@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::Command;
 
-use tenantry_tests::server_binary as binary;
+use tenantry_tests::{Scratch, server_binary as binary};
 
 struct Checked {
     code: i32,
@@ -13,28 +13,17 @@ struct Checked {
 
 /// `config check` with a configuration file (TOML text) and environment variables.
 fn check(file: Option<&str>, env: &[(&str, &str)]) -> Checked {
-    let dir = std::env::temp_dir().join(format!(
-        "tenantry-config-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = Scratch::new("config");
     let mut command = Command::new(binary());
-    command.args(["config", "check"]).current_dir(&dir);
+    command.args(["config", "check"]).current_dir(dir.path());
     for (key, _) in std::env::vars().filter(|(k, _)| k.starts_with("TENANTRY")) {
         command.env_remove(key);
     }
     if let Some(text) = file {
-        let path = dir.join("tenantry.toml");
-        std::fs::write(&path, text).unwrap();
-        command.env("TENANTRY_CONFIG", &path);
+        command.env("TENANTRY_CONFIG", dir.write("tenantry.toml", text));
     }
     command.envs(env.iter().copied());
     let output = command.output().unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
     Checked {
         code: output.status.code().unwrap_or(-1),
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -74,10 +63,9 @@ fn a_bad_url_is_an_error_that_names_its_key() {
 fn the_docker_configuration_is_valid_and_secrets_are_masked() {
     let docker = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/docker.toml");
     let text = std::fs::read_to_string(docker).unwrap();
-    let secret = std::env::temp_dir().join(format!("tenantry-secret-{}", std::process::id()));
-    std::fs::write(&secret, "hunter2-secret\n").unwrap();
-    let admin = secret.with_extension("admin");
-    std::fs::write(&admin, "a long enough password\n").unwrap();
+    let secrets = Scratch::new("secrets");
+    let secret = secrets.write("db_password", "hunter2-secret\n");
+    let admin = secrets.write("admin_password", "a long enough password\n");
     // The compose file mounts the secrets at /run/secrets; here they are temporary files.
     let checked = check(
         Some(&text),
@@ -92,8 +80,6 @@ fn the_docker_configuration_is_valid_and_secrets_are_masked() {
             ),
         ],
     );
-    let _ = std::fs::remove_file(&secret);
-    let _ = std::fs::remove_file(&admin);
     assert_eq!(checked.code, 0, "{}", checked.stderr);
     assert!(
         checked

@@ -5,17 +5,22 @@ use std::time::Duration;
 use tenantry_storage::{PoolSettings, Storage, migrations};
 use tenantry_tests::TestDatabase;
 
-#[test]
-fn migrations_run_up_down_and_up_again() {
-    let database = TestDatabase::fresh();
-    let storage = Storage::open(
+/// The database, opened as the server opens it (which brings the schema up to date).
+fn open(database: &TestDatabase) -> Storage {
+    Storage::open(
         database.url(),
         PoolSettings {
             size: 1,
             connection_timeout: Duration::from_secs(10),
         },
     )
-    .unwrap();
+    .unwrap()
+}
+
+#[test]
+fn migrations_run_up_down_and_up_again() {
+    let database = TestDatabase::fresh();
+    let storage = open(&database);
     let first = storage.read(migrations::describe_schema).unwrap();
     assert!(
         first.iter().any(|line| line.contains("groups")),
@@ -83,14 +88,7 @@ fn replicas_starting_at_once_share_one_migration_history() {
                 .request("GET", "/readyz", None, &[("Authorization", "")])
                 .expect(200);
         }
-        let storage = Storage::open(
-            database.url(),
-            PoolSettings {
-                size: 1,
-                connection_timeout: Duration::from_secs(10),
-            },
-        )
-        .unwrap();
+        let storage = open(&database);
         let history = storage
             .read(|c| {
                 use diesel::RunQueryDsl;

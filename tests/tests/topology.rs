@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use tenantry_tests::{TestDatabase, TestServer, agent_binary};
+use tenantry_tests::{Scratch, TestDatabase, TestServer, agent_binary};
 
 fn docker_toml() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/docker.toml")
@@ -40,11 +40,11 @@ const SECOND: &[(&str, &str)] = &[("TENANTRY__STATS__ROLLUP_SECONDS", "0")];
 /// `tenantry ARGS -o json` against `server`, as a script runs it (server and token from the
 /// environment).
 fn agent(server: &TestServer, args: &[&str]) -> Value {
-    let home = std::env::temp_dir().join(format!("tenantry-topology-{}", std::process::id()));
+    let home = Scratch::new("topology-agent");
     let output = Command::new(agent_binary())
         .args(args)
         .args(["-o", "json"])
-        .env("TENANTRY_AGENT_HOME", &home)
+        .env("TENANTRY_AGENT_HOME", home.path())
         .env("TENANTRY_SERVER", server.url(""))
         .env("TENANTRY_TOKEN", &server.token)
         .output()
@@ -100,14 +100,12 @@ fn a_plugin_disabled_in_the_configuration_is_gone_after_a_restart() {
     let text = std::fs::read_to_string(docker_toml()).unwrap();
     let line = "enabled = [\"branding\", \"crm\", \"reporting\"]";
     assert!(text.contains(line), "config/docker.toml has no {line:?}");
-    let edited = std::env::temp_dir().join(format!("tenantry-docker-{}.toml", std::process::id()));
-    std::fs::write(
-        &edited,
-        text.replace(line, "enabled = [\"branding\", \"crm\"]"),
-    )
-    .unwrap();
+    let scratch = Scratch::new("topology-config");
+    let edited = scratch.write(
+        "docker.toml",
+        &text.replace(line, "enabled = [\"branding\", \"crm\"]"),
+    );
     let restarted = replica(database.share(), &edited, &[]);
-    let _ = std::fs::remove_file(&edited);
     assert_eq!(names(&restarted), ["branding", "crm"]);
     restarted
         .get("/api/v1/groups/1/scheduled-reports")
