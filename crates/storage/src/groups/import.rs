@@ -14,7 +14,7 @@ use super::Scope;
 use super::company::{companies_in_subtree, put_company};
 use super::read::{get, in_subtree};
 use super::row::{GroupRow, into_groups};
-use super::write::create;
+use super::write::create_below;
 use crate::db::{DbConnection, Writer};
 use crate::dialect::{RowLock, TreeLock, lock_group, lock_tree};
 use crate::error::{StoreError, StoreResult};
@@ -31,8 +31,9 @@ pub struct Imported {
 /// Imports `rows` below the group `top_id`: parents are named groups of `top_id`'s subtree or
 /// rows above. Every row is checked before the first is written, and every problem comes back
 /// at once with its line; then the groups are created in file order, each through the same
-/// checks as a single create. `authorize` is asked, as for single requests, before a child goes
-/// under a parent and before a company profile is saved.
+/// checks as a single create, under locks taken once for the whole import. `authorize` is
+/// asked, as for single requests, before a child goes under a parent and before a company
+/// profile is saved.
 pub fn import(
     w: &mut Writer<'_>,
     scope: &Scope,
@@ -61,6 +62,9 @@ pub fn import(
             PlannedParent::Existing(id) => match parents.get(&id) {
                 Some(parent) => parent.clone(),
                 None => {
+                    // Locked once, as a single create locks its parent: no level change or
+                    // removal of it can slip in before the commit.
+                    lock_group(w.conn(), id.0, RowLock::Share)?;
                     let parent = get(w.conn(), scope, id)?;
                     authorize(Action::CreateCustomer, &parent)?;
                     parents.insert(id, parent.clone());
@@ -73,8 +77,8 @@ pub fn import(
         }
         // The plan checked every rule; what still fails here is a change another request
         // committed meanwhile (the same name, say), reported on the row it hit.
-        let (group, event) =
-            create(w, scope, step.new_group(parent.id), now).map_err(|e| on_line(step.line, e))?;
+        let (group, event) = create_below(w.conn(), &parent, step.new_group(parent.id), now)
+            .map_err(|e| on_line(step.line, e))?;
         if step.company != CompanyProfile::default() {
             authorize(Action::EditCompanyProfile, &group)?;
             put_company(w, scope, group.id, step.company.clone(), None, now)?;
