@@ -88,6 +88,11 @@ fn replicas_starting_at_once_share_one_migration_history() {
                 .request("GET", "/readyz", None, &[("Authorization", "")])
                 .expect(200);
         }
+        let migrated = servers
+            .iter()
+            .filter(|s| s.log().contains("database migration(s)"))
+            .count();
+        assert_eq!(migrated, 1, "exactly one of the two applied the migrations");
         let storage = open(&database);
         let history = storage
             .read(|c| {

@@ -12,30 +12,72 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use tenantry_tests::{Scratch, TestDatabase, TestServer, agent_binary};
+use tenantry_tests::{ADMIN_PASSWORD, Scratch, TestDatabase, TestServer, agent_binary};
 
 fn docker_toml() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/docker.toml")
 }
 
-/// A replica as docker-compose starts it, with `config` as its configuration file and the
-/// compose file's environment for that replica (`extra`).
-fn replica(database: TestDatabase, config: &Path, extra: &[(&str, &str)]) -> TestServer {
-    let config = config.to_str().unwrap();
-    let mut env = vec![
-        ("TENANTRY_CONFIG", config),
-        // docker-compose.yml's environment for every replica.
-        ("TENANTRY__LOG__LEVEL", "info"),
-        // In place of the secret files compose mounts at /run/secrets.
-        ("TENANTRY__DATABASE__PASSWORD_FILE", ""),
-        ("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD_FILE", ""),
-    ];
-    env.extend_from_slice(extra);
-    TestServer::start_with(database, &env)
+/// The `TENANTRY…` environment docker-compose.yml gives `service`: the shared
+/// `x-tenantry-environment` block and the service's own lines. (A line reader, not a YAML
+/// parser: enough for the file's own layout, which this test holds it to.)
+fn compose_environment(service: &str) -> Vec<(String, String)> {
+    let compose = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docker-compose.yml"),
+    )
+    .unwrap();
+    let block = |header: &str| -> Vec<(String, String)> {
+        let indent = header.len() - header.trim_start().len();
+        compose
+            .lines()
+            .skip_while(|l| *l != header)
+            .skip(1)
+            .take_while(|l| l.trim().is_empty() || l.len() - l.trim_start().len() > indent)
+            .filter_map(|l| l.trim().split_once(": "))
+            .filter(|(key, _)| key.starts_with("TENANTRY"))
+            .map(|(key, value)| (key.to_owned(), value.trim_matches('"').to_owned()))
+            .collect()
+    };
+    let mut env = block("x-tenantry-environment: &tenantry-environment");
+    assert!(
+        !env.is_empty(),
+        "docker-compose.yml has no shared environment block"
+    );
+    env.extend(block(&format!("  {service}:")));
+    env
 }
 
-/// The second replica's own line of docker-compose.yml.
-const SECOND: &[(&str, &str)] = &[("TENANTRY__STATS__ROLLUP_SECONDS", "0")];
+/// A replica as docker-compose starts `service`: `config` as its configuration file (compose
+/// mounts config/docker.toml), the compose file's environment, and secrets from files. Only the
+/// paths differ from a container's: the configuration and the secret files are this machine's,
+/// and on SQLite (no user, no password) the database password file is left out.
+fn replica(database: TestDatabase, config: &Path, service: &str) -> TestServer {
+    let secrets = Scratch::new("topology-secrets");
+    let admin = secrets.write("admin_password", &format!("{ADMIN_PASSWORD}\n"));
+    // PostgreSQL's local trust authentication takes any password: what is tested is that the
+    // server puts it into the URL and connects with it.
+    let database_password = match database.url().starts_with("postgres") {
+        true => secrets.write("db_password", "p@ss:word\n"),
+        false => PathBuf::new(),
+    };
+    let mut env: Vec<(String, String)> = compose_environment(service)
+        .into_iter()
+        .filter(|(key, _)| key != "TENANTRY_CONFIG")
+        .collect();
+    env.extend([
+        ("TENANTRY_CONFIG".to_owned(), config.display().to_string()),
+        (
+            "TENANTRY__DATABASE__PASSWORD_FILE".to_owned(),
+            database_password.display().to_string(),
+        ),
+        (
+            "TENANTRY__BOOTSTRAP__ADMIN_PASSWORD_FILE".to_owned(),
+            admin.display().to_string(),
+        ),
+    ]);
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    TestServer::start_with(database, &env)
+}
 
 /// `tenantry ARGS -o json` against `server`, as a script runs it (server and token from the
 /// environment).
@@ -60,8 +102,8 @@ fn agent(server: &TestServer, args: &[&str]) -> Value {
 #[test]
 fn what_one_replica_writes_the_other_reads() {
     let database = TestDatabase::fresh();
-    let first = replica(database.share(), &docker_toml(), &[]);
-    let second = replica(database.share(), &docker_toml(), SECOND);
+    let first = replica(database.share(), &docker_toml(), "tenantry-1");
+    let second = replica(database.share(), &docker_toml(), "tenantry-2");
     let created = agent(
         &first,
         &[
@@ -75,6 +117,23 @@ fn what_one_replica_writes_the_other_reads() {
         agent(&first, &["groups", "get", &id])["name"],
         "Contoso Ltd"
     );
+    // The compose file's own lines reached the replicas: the second leaves roll-ups to the first.
+    assert!(
+        compose_environment("tenantry-2")
+            .iter()
+            .any(|(k, v)| k == "TENANTRY__STATS__ROLLUP_SECONDS" && v == "0")
+    );
+    // The image's health check: `tenantry server ready` with only the server's address.
+    let health = Command::new(agent_binary())
+        .args(["server", "ready", "-o", "json"])
+        .env("TENANTRY_AGENT_HOME", Scratch::new("health").path())
+        .env("TENANTRY_SERVER", second.url(""))
+        .env_remove("TENANTRY_TOKEN")
+        .output()
+        .unwrap();
+    assert!(health.status.success(), "{health:?}");
+    let ready: Value = serde_json::from_slice(&health.stdout).unwrap();
+    assert_eq!(ready["status"], "ready");
     // A login made through one replica holds on the other (sessions are in the database).
     assert_eq!(
         agent(&second, &["me", "show"])["user"]["id"],
@@ -85,7 +144,7 @@ fn what_one_replica_writes_the_other_reads() {
 #[test]
 fn a_plugin_disabled_in_the_configuration_is_gone_after_a_restart() {
     let database = TestDatabase::fresh();
-    let running = replica(database.share(), &docker_toml(), &[]);
+    let running = replica(database.share(), &docker_toml(), "tenantry-1");
     let names = |server: &TestServer| -> Vec<String> {
         agent(server, &["plugins", "list"])["items"]
             .as_array()
@@ -105,7 +164,7 @@ fn a_plugin_disabled_in_the_configuration_is_gone_after_a_restart() {
         "docker.toml",
         &text.replace(line, "enabled = [\"branding\", \"crm\"]"),
     );
-    let restarted = replica(database.share(), &edited, &[]);
+    let restarted = replica(database.share(), &edited, "tenantry-1");
     assert_eq!(names(&restarted), ["branding", "crm"]);
     restarted
         .get("/api/v1/groups/1/scheduled-reports")
@@ -122,8 +181,8 @@ fn a_plugin_disabled_in_the_configuration_is_gone_after_a_restart() {
 #[test]
 fn killing_a_replica_loses_nothing_it_acknowledged() {
     let database = TestDatabase::fresh();
-    let doomed = replica(database.share(), &docker_toml(), &[]);
-    let survivor = replica(database.share(), &docker_toml(), SECOND);
+    let doomed = replica(database.share(), &docker_toml(), "tenantry-1");
+    let survivor = replica(database.share(), &docker_toml(), "tenantry-2");
     // A client creating customers through one replica, one after another, as fast as it can.
     let acknowledged = Arc::new(Mutex::new(Vec::<i64>::new()));
     let sent = Arc::new(AtomicUsize::new(0));
@@ -187,7 +246,7 @@ fn killing_a_replica_loses_nothing_it_acknowledged() {
 
 #[test]
 fn a_replica_stopping_finishes_the_requests_in_flight() {
-    let mut server = replica(TestDatabase::fresh(), &docker_toml(), &[]);
+    let mut server = replica(TestDatabase::fresh(), &docker_toml(), "tenantry-1");
     // A request that takes a while: a dry run of a 10,000-row import.
     let mut file = String::from("name,parent,level\n");
     for i in 0..10_000 {

@@ -107,6 +107,7 @@ fn main() -> ExitCode {
     init_logging(&settings.log.level);
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => startup::serve(settings),
+        // Answered above, before logging starts (its output is the configuration only).
         Command::Config(_) => Ok(()),
         Command::Seed {
             shape,

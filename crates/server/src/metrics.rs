@@ -15,6 +15,7 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::Histogram;
 use prometheus_client::registry::Registry;
+use tenantry_plugin_host::Failure;
 use tenantry_storage::PoolUsage;
 
 use crate::state::AppState;
@@ -81,7 +82,8 @@ impl Default for Metrics {
         );
         registry.register(
             "plugin_call_failures",
-            "Plugin calls that failed (an error, a refusal or a panic)",
+            "Plugin calls that failed (a panic, an unreadable answer, a failed host service; \
+             not a plugin's refusal)",
             plugin_failures.clone(),
         );
         registry.register(
@@ -161,16 +163,19 @@ impl Metrics {
     }
 }
 
-/// Runs a call into a plugin, timing it and counting it as failed when it answers an error.
-pub fn plugin_call<T, E>(
+/// Runs a call into a plugin, timing it and counting it as failed when the plugin failed (a
+/// panic, an answer the host cannot read, a host service that failed). A plugin's own error
+/// answer (a refusal, a caller's bad input) is the plugin working, not failing.
+pub fn plugin_call<T>(
     metrics: &Metrics,
     plugin: &str,
     call: &str,
-    work: impl FnOnce() -> Result<T, E>,
-) -> Result<T, E> {
+    work: impl FnOnce() -> Result<T, Failure>,
+) -> Result<T, Failure> {
     let started = std::time::Instant::now();
     let outcome = work();
-    metrics.observe_plugin(plugin, call, started.elapsed(), outcome.is_err());
+    let failed = matches!(&outcome, Err(failure) if !matches!(failure, Failure::Error(_)));
+    metrics.observe_plugin(plugin, call, started.elapsed(), failed);
     outcome
 }
 

@@ -147,13 +147,16 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     let root = ensure_root(&storage, &settings)?;
     ensure_first_superuser(&storage, &settings, &root)?;
     ensure_default_policy(&storage, &root)?;
-    let plugins = Arc::new(Plugins::load(
-        &settings.plugins,
-        Arc::new(Metrics::default()),
-    )?);
+    let registry = Arc::new(Metrics::default());
+    let plugins = Arc::new(Plugins::load(&settings.plugins, Arc::clone(&registry))?);
     let rollups = storage.clone();
     let ticking = Arc::clone(&plugins);
-    let state = web::Data::new(AppState::new(storage, &settings, Arc::clone(&plugins)));
+    let state = web::Data::new(AppState::new(
+        storage,
+        &settings,
+        Arc::clone(&plugins),
+        registry,
+    ));
     #[cfg(feature = "bench-baseline")]
     log::warn!(
         "built with bench-baseline: GET /bench/groups/{{id}} answers without authentication"
@@ -182,7 +185,8 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             // rather than formatting lines nobody will see.
             .wrap(Condition::new(
                 log_requests,
-                Logger::new("%{x-request-id}i %a \"%r\" %s %b %Dms"),
+                // The client's address as the proxy passed it on (X-Forwarded-For), else the peer's.
+                Logger::new("%{x-request-id}i %{r}a \"%r\" %s %b %Dms"),
             ))
             // Outside the logger, so that the id is on the request before the line is written.
             .wrap(from_fn(request_id::propagate))

@@ -77,7 +77,12 @@ pub struct ApiTokenPolicy {
 }
 
 impl AppState {
-    pub fn new(storage: Storage, settings: &Settings, plugins: Arc<Plugins>) -> AppState {
+    pub fn new(
+        storage: Storage,
+        settings: &Settings,
+        plugins: Arc<Plugins>,
+        metrics: Arc<Metrics>,
+    ) -> AppState {
         let auth = &settings.auth;
         AppState {
             storage,
@@ -97,7 +102,7 @@ impl AppState {
             },
             trial_days: settings.groups.trial_days,
             max_body_bytes: settings.server.max_body_bytes,
-            metrics: Arc::clone(&plugins.metrics),
+            metrics,
             plugins,
             downloads: Arc::new(Catalog::new(&settings.downloads.dir)),
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),

@@ -301,10 +301,12 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SessionSetup {
             // in SQLite and our removal rules rely on them. Checkpoints every 10,000 WAL pages
             // (40 MB) instead of SQLite's 1,000: each checkpoint copies hot index pages back once
             // per window; creates ran 3-33 % faster in four A/B rounds, reads unchanged. The size
-            // limit gives the disk back after a checkpoint.
+            // limit gives the disk back after a checkpoint. The busy timeout comes first, so that
+            // switching a fresh file to WAL waits for another server's connection (two replicas
+            // starting together) instead of failing.
             DbConnection::Sqlite(c) => c.batch_execute(
-                "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; \
+                "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
+                 PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
                  PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864;",
             ),
             // A lock wait this long means something is stuck: answer 503 rather than hang.

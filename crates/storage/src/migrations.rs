@@ -1,6 +1,9 @@
 //! Embedded migrations, one folder per backend with the same names for the same change.
 
-use diesel::connection::{AnsiTransactionManager, SimpleConnection, TransactionManager};
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::pg::PgConnection;
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
@@ -15,17 +18,12 @@ const POSTGRES: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 const MIGRATION_LOCK: i64 = 0x7465_6e61_6e74;
 
 /// Applies every migration not yet applied. Run at start-up. Replicas that start together take
-/// turns: one applies the migrations, the others wait for it and then find nothing to do.
+/// turns: one applies the migrations, the others wait for it (however long it takes) and then
+/// find nothing to do.
 pub fn run_pending(conn: &mut DbConnection) -> StoreResult<()> {
     let applied = match conn {
         DbConnection::Sqlite(c) => migrate_sqlite(c)?,
-        DbConnection::Pg(c) => {
-            c.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
-            let applied = c.run_pending_migrations(POSTGRES).map(|v| v.len());
-            // A session lock: released here, or with the connection if this fails.
-            c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
-            applied.map_err(|e| StoreError::Migration(e.to_string()))?
-        }
+        DbConnection::Pg(c) => migrate_postgres(c)?,
     };
     if applied > 0 {
         log::info!("applied {applied} database migration(s)");
@@ -33,18 +31,37 @@ pub fn run_pending(conn: &mut DbConnection) -> StoreResult<()> {
     Ok(())
 }
 
-/// SQLite's write lock is the turn: the list of applied migrations is read, and every missing
-/// one applied (each in a savepoint), in one `BEGIN IMMEDIATE` transaction.
+/// Under a session-level advisory lock, waited for without the connection's usual lock timeout
+/// (a large migration may take minutes).
+fn migrate_postgres(c: &mut PgConnection) -> StoreResult<usize> {
+    c.batch_execute(&format!(
+        "SET lock_timeout = 0; SELECT pg_advisory_lock({MIGRATION_LOCK}); SET lock_timeout = '10s'"
+    ))?;
+    let applied = c.run_pending_migrations(POSTGRES).map(|v| v.len());
+    // Released here, or with the connection if this fails; the migration's own error matters
+    // more than the release's.
+    let released = c.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"));
+    let applied = applied.map_err(|e| StoreError::Migration(e.to_string()))?;
+    released?;
+    Ok(applied)
+}
+
+/// SQLite's write lock is the turn: the applied migrations are read, and every missing one
+/// applied (each in a savepoint), in one `BEGIN IMMEDIATE` transaction. A replica whose turn
+/// has not come after the connection's busy timeout tries again.
 fn migrate_sqlite(c: &mut SqliteConnection) -> StoreResult<usize> {
-    AnsiTransactionManager::begin_transaction_sql(c, "BEGIN IMMEDIATE")?;
-    match c.run_pending_migrations(SQLITE).map(|v| v.len()) {
-        Ok(applied) => {
-            AnsiTransactionManager::commit_transaction(c)?;
-            Ok(applied)
-        }
-        Err(error) => {
-            let _ = AnsiTransactionManager::rollback_transaction(c);
-            Err(StoreError::Migration(error.to_string()))
+    let started = std::time::Instant::now();
+    loop {
+        let outcome = c.immediate_transaction(|c| {
+            c.run_pending_migrations(SQLITE)
+                .map(|v| v.len())
+                .map_err(|e| StoreError::Migration(e.to_string()))
+        });
+        match outcome {
+            Err(StoreError::Busy(_)) if started.elapsed() < Duration::from_secs(600) => {
+                log::info!("waiting for another server's database migrations");
+            }
+            other => return other,
         }
     }
 }

@@ -98,6 +98,14 @@ fn every_answer_carries_a_request_id() {
     );
     assert_eq!(kept.status, 404);
     assert_eq!(id(&kept), "edge-7f3a.1", "errors carry it too");
+    assert!(
+        server
+            .log()
+            .lines()
+            .any(|l| l.contains("edge-7f3a.1") && l.contains("/api/v1/groups/987654")),
+        "the access log line carries the id:\n{}",
+        server.log()
+    );
     let replaced = server.request("GET", "/healthz", None, &[("X-Request-Id", "a b")]);
     assert_eq!(id(&replaced).len(), 32);
 }

@@ -188,7 +188,7 @@ async fn serve(
     let plugin = Arc::clone(&target.plugin);
     let action = target.action;
     let mail_queued = Arc::clone(&state.plugins.mail_queued);
-    let (metrics, metrics_too) = (Arc::clone(&state.metrics), Arc::clone(&state.metrics));
+    let metrics = Arc::clone(&state.metrics);
     let answer = if reads_only {
         state
             .read(move |c| {
@@ -211,7 +211,7 @@ async fn serve(
                 let request = build(&group);
                 let name = plugin.manifest.name.clone();
                 let mut services = Services::writing(w, &name, group.id)?;
-                let outcome = plugin_call(&metrics_too, &name, "http", || {
+                let outcome = plugin_call(&metrics, &name, "http", || {
                     plugin.invoke(&request, &mut services)
                 });
                 // Checked before commit: an answer the host cannot send rolls the writes back.

@@ -1,11 +1,16 @@
 //! The server's configuration: `config/default.toml` (compiled in), then the file named by
-//! `TENANTRY_CONFIG`, then `TENANTRY__SECTION__KEY` environment variables.
+//! `TENANTRY_CONFIG`, then `TENANTRY__SECTION__KEY` environment variables, then the secrets
+//! kept in files (`secrets.rs`).
+
+mod secrets;
+
+use secrets::mask_url;
 
 use serde::{Deserialize, Serialize};
 use tenantry_domain::Level;
 
 /// The defaults, from the one file that documents every key.
-const DEFAULTS: &str = include_str!("../../../config/default.toml");
+const DEFAULTS: &str = include_str!("../../../../config/default.toml");
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -34,7 +39,7 @@ pub struct ServerSettings {
     pub public_url: String,
 }
 
-#[derive(Clone, Debug, Deserialize, Serialize)]
+#[derive(Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatabaseSettings {
     pub url: String,
@@ -42,6 +47,18 @@ pub struct DatabaseSettings {
     pub password_file: String,
     pub pool_size: u32,
     pub connection_timeout_secs: u64,
+}
+
+impl std::fmt::Debug for DatabaseSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The URL carries the password (given, or put there from `password_file`).
+        f.debug_struct("DatabaseSettings")
+            .field("url", &mask_url(&self.url))
+            .field("password_file", &self.password_file)
+            .field("pool_size", &self.pool_size)
+            .field("connection_timeout_secs", &self.connection_timeout_secs)
+            .finish()
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, Serialize)]
@@ -147,44 +164,6 @@ pub struct LogSettings {
     pub level: String,
 }
 
-/// A secret kept in a file. Such files usually end in a newline the secret does not have.
-fn read_secret(key: &str, file: &str) -> anyhow::Result<String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|e| anyhow::anyhow!("{key}: cannot read {file}: {e}"))?;
-    Ok(text.trim_end_matches(['\n', '\r']).to_owned())
-}
-
-/// `scheme://user@host…` with `password` added to the user part, percent-encoded.
-fn with_password(url: &str, password: &str) -> anyhow::Result<String> {
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| anyhow::anyhow!("is not a URL"))?;
-    let (user, host) = rest.split_once('@').ok_or_else(|| {
-        anyhow::anyhow!("needs a user (postgres://USER@HOST/DB) for database.password_file")
-    })?;
-    anyhow::ensure!(
-        !user.contains(':'),
-        "has a password already; with database.password_file give only the user"
-    );
-    let encoded =
-        percent_encoding::utf8_percent_encode(password, percent_encoding::NON_ALPHANUMERIC);
-    Ok(format!("{scheme}://{user}:{encoded}@{host}"))
-}
-
-/// A URL with the password of its user part (`user:password@`) replaced by `***`.
-fn mask_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
-    };
-    match rest.rsplit_once('@') {
-        Some((user, host)) => {
-            let user = user.split(':').next().unwrap_or_default();
-            format!("{scheme}://{user}:***@{host}")
-        }
-        None => url.to_owned(),
-    }
-}
-
 /// A list of names, or the same as one comma-separated string (what environment variables can
 /// carry). Blank names are dropped.
 fn names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
@@ -227,44 +206,6 @@ impl Settings {
         let settings = settings.with_secret_files()?;
         settings.validate()?;
         Ok(settings)
-    }
-
-    /// Reads the secrets kept in files (`*_file` keys), as container secrets are mounted.
-    fn with_secret_files(mut self) -> anyhow::Result<Settings> {
-        if !self.database.password_file.is_empty() {
-            let password = read_secret("database.password_file", &self.database.password_file)?;
-            self.database.url = with_password(&self.database.url, &password)
-                .map_err(|e| anyhow::anyhow!("database.url: {e}"))?;
-        }
-        for (key, file, value) in [
-            (
-                "mail.smtp_url_file",
-                &self.mail.smtp_url_file,
-                &mut self.mail.smtp_url,
-            ),
-            (
-                "bootstrap.admin_password_file",
-                &self.bootstrap.admin_password_file,
-                &mut self.bootstrap.admin_password,
-            ),
-        ] {
-            if !file.is_empty() {
-                *value = read_secret(key, file)?;
-            }
-        }
-        Ok(self)
-    }
-
-    /// The settings as `config check` prints them: passwords in URLs and the bootstrap
-    /// password masked.
-    pub fn masked(&self) -> Settings {
-        let mut shown = self.clone();
-        shown.database.url = mask_url(&self.database.url);
-        shown.mail.smtp_url = mask_url(&self.mail.smtp_url);
-        if !shown.bootstrap.admin_password.is_empty() {
-            shown.bootstrap.admin_password = "***".to_owned();
-        }
-        shown
     }
 
     fn validate(&self) -> anyhow::Result<()> {
@@ -381,29 +322,6 @@ mod tests {
         settings.validate().unwrap();
         assert_eq!(settings.database.url, "sqlite://data/tenantry.db");
         assert_eq!(settings.root.level, Level::Distributor);
-    }
-
-    #[test]
-    fn a_password_file_goes_into_the_url_encoded() {
-        assert_eq!(
-            with_password("postgres://tenantry@db:5432/tenantry", "p@ss:w/rd").unwrap(),
-            "postgres://tenantry:p%40ss%3Aw%2Frd@db:5432/tenantry"
-        );
-        assert!(with_password("postgres://db:5432/tenantry", "x").is_err());
-        assert!(with_password("postgres://u:old@db/t", "x").is_err());
-    }
-
-    #[test]
-    fn passwords_are_masked_and_nothing_else() {
-        assert_eq!(
-            mask_url("postgres://tenantry:s3cr:et@db:5432/tenantry"),
-            "postgres://tenantry:***@db:5432/tenantry"
-        );
-        assert_eq!(
-            mask_url("sqlite://data/tenantry.db"),
-            "sqlite://data/tenantry.db"
-        );
-        assert_eq!(mask_url("smtp://relay:25"), "smtp://relay:25");
     }
 
     #[test]
