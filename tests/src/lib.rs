@@ -25,3 +25,17 @@ pub use smtp::{SmtpSink, attachment};
 pub fn on_postgres() -> bool {
     std::env::var_os("TENANTRY_TEST_POSTGRES_URL").is_some()
 }
+
+/// A file or folder of the repository, by its path from the repository's root (the deployment
+/// files the tests hold the code to).
+pub fn repository_path(relative: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative)
+}
+
+/// The text of a repository file (see [`repository_path`]).
+pub fn repository_file(relative: &str) -> String {
+    let path = repository_path(relative);
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}

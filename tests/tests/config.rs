@@ -1,9 +1,8 @@
 //! `tenantry-server config check`: a configuration validated before it is deployed.
 
-use std::path::Path;
 use std::process::Command;
 
-use tenantry_tests::{Scratch, server_binary as binary};
+use tenantry_tests::{Scratch, repository_file, server_binary as binary};
 
 struct Checked {
     code: i32,
@@ -61,8 +60,7 @@ fn a_bad_url_is_an_error_that_names_its_key() {
 
 #[test]
 fn the_docker_configuration_is_valid_and_secrets_are_masked() {
-    let docker = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/docker.toml");
-    let text = std::fs::read_to_string(docker).unwrap();
+    let text = repository_file("config/docker.toml");
     let secrets = Scratch::new("secrets");
     let secret = secrets.write("db_password", "hunter2-secret\n");
     let admin = secrets.write("admin_password", "a long enough password\n");

@@ -5,12 +5,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use tenantry_tests::{agent_binary, plugins_dir, server_binary};
-
-fn file(path: &str) -> String {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
+use tenantry_tests::{agent_binary, plugins_dir, repository_file, server_binary};
 
 /// The Debian packages of the libraries a binary links directly (its `NEEDED` entries, found
 /// where the loader finds them).
@@ -77,7 +72,7 @@ fn runtime_packages(dockerfile: &str) -> BTreeSet<String> {
 
 #[test]
 fn the_runtime_image_has_every_library_the_binaries_link() {
-    let dockerfile = file("Dockerfile");
+    let dockerfile = repository_file("Dockerfile");
     let installed = runtime_packages(&dockerfile);
     // What debian:bookworm-slim has already.
     let base: BTreeSet<String> = ["libc6", "libgcc-s1"].map(str::to_owned).into();
@@ -99,8 +94,8 @@ fn the_runtime_image_has_every_library_the_binaries_link() {
 
 #[test]
 fn the_image_carries_every_plugin_the_container_configuration_enables() {
-    let dockerfile = file("Dockerfile");
-    let docker_toml = file("config/docker.toml");
+    let dockerfile = repository_file("Dockerfile");
+    let docker_toml = repository_file("config/docker.toml");
     let enabled = docker_toml
         .lines()
         .find(|l| l.trim_start().starts_with("enabled"))
@@ -123,9 +118,9 @@ fn the_image_carries_every_plugin_the_container_configuration_enables() {
 
 #[test]
 fn the_compose_file_mounts_what_the_image_reads() {
-    let dockerfile = file("Dockerfile");
-    let compose = file("docker-compose.yml");
-    let docker_toml = file("config/docker.toml");
+    let dockerfile = repository_file("Dockerfile");
+    let compose = repository_file("docker-compose.yml");
+    let docker_toml = repository_file("config/docker.toml");
     assert!(dockerfile.contains("TENANTRY_CONFIG=/etc/tenantry/tenantry.toml"));
     assert!(compose.contains("./config/docker.toml:/etc/tenantry/tenantry.toml:ro"));
     // Every secret file the configuration reads is a secret compose mounts.
@@ -145,5 +140,5 @@ fn the_compose_file_mounts_what_the_image_reads() {
     }
     // The proxy and the replicas agree on the port.
     assert!(docker_toml.contains("port = 8080"));
-    assert!(file("config/nginx.conf").contains("server tenantry-1:8080"));
+    assert!(repository_file("config/nginx.conf").contains("server tenantry-1:8080"));
 }

@@ -61,14 +61,11 @@ struct Count {
 #[test]
 fn replicas_starting_at_once_share_one_migration_history() {
     use std::sync::{Arc, Barrier};
-    use tenantry_tests::TestServer;
+    use tenantry_tests::{TestServer, repository_path};
 
-    let migrations = std::fs::read_dir(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../crates/storage/migrations/sqlite"),
-    )
-    .unwrap()
-    .count();
+    let migrations = std::fs::read_dir(repository_path("crates/storage/migrations/sqlite"))
+        .unwrap()
+        .count();
     for _ in 0..3 {
         let database = TestDatabase::fresh();
         let barrier = Arc::new(Barrier::new(2));

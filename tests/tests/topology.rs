@@ -12,20 +12,20 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde_json::Value;
-use tenantry_tests::{ADMIN_PASSWORD, Scratch, TestDatabase, TestServer, agent_binary};
+use tenantry_tests::{
+    ADMIN_PASSWORD, Scratch, TestDatabase, TestServer, agent_binary, repository_file,
+    repository_path,
+};
 
 fn docker_toml() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/docker.toml")
+    repository_path("config/docker.toml")
 }
 
 /// The `TENANTRY…` environment docker-compose.yml gives `service`: the shared
 /// `x-tenantry-environment` block and the service's own lines. (A line reader, not a YAML
 /// parser: enough for the file's own layout, which this test holds it to.)
 fn compose_environment(service: &str) -> Vec<(String, String)> {
-    let compose = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../docker-compose.yml"),
-    )
-    .unwrap();
+    let compose = repository_file("docker-compose.yml");
     let block = |header: &str| -> Vec<(String, String)> {
         let indent = header.len() - header.trim_start().len();
         compose
