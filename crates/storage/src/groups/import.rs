@@ -65,7 +65,8 @@ pub fn import(
                     // Locked once, as a single create locks its parent: no level change or
                     // removal of it can slip in before the commit.
                     lock_group(w.conn(), id.0, RowLock::Share)?;
-                    let parent = get(w.conn(), scope, id)?;
+                    // Gone since the plan read it: removed meanwhile by another request.
+                    let parent = get(w.conn(), scope, id).map_err(|e| on_line(step.line, e))?;
                     authorize(Action::CreateCustomer, &parent)?;
                     parents.insert(id, parent.clone());
                     parent
