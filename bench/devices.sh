@@ -34,10 +34,8 @@ echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; backend
 
 # 1. Session ingestion.
 if [[ " $STAGES " == *" ingest "* ]]; then
-fresh_database ingest
 echo
-echo "seed: $("$server" seed --shape 10,10,10,110 --devices "$INGEST_DEVICES" --history-days 90 \
-    --credentials "$work/credentials" | tail -1)"
+seed_tree ingest 1 --devices "$INGEST_DEVICES" --history-days 90 --credentials "$work/credentials"
 start_server ingest
 base=$base_ingest
 export TENANTRY_BENCH_TOKEN=$token_ingest TENANTRY_BENCH_CREDENTIALS=$work/credentials
@@ -52,10 +50,8 @@ fi
 
 # 2. Listings.
 if [[ " $STAGES " == *" list "* ]]; then
-fresh_database list
 echo
-"$server" seed --shape 10,10,10,110 --devices "$LIST_DEVICES" --history-days 0 --rollup-days 90 \
-    | tail -2 | sed 's/^/seed: /'
+seed_tree list 2 --devices "$LIST_DEVICES" --history-days 0 --rollup-days 90
 start_server list
 base=$base_list
 export TENANTRY_BENCH_TOKEN=$token_list
@@ -105,10 +101,8 @@ timed() {
 
 # 3. Device counts.
 if [[ " $STAGES " == *" counts "* ]]; then
-fresh_database counts
 echo
-"$server" seed --shape 10,10,10,110 --devices "$LIST_DEVICES" --history-days 0 --rollup-days 0 \
-    | tail -1 | sed 's/^/seed: /'
+seed_tree counts 1 --devices "$LIST_DEVICES" --history-days 0 --rollup-days 0
 start_server counts
 base=$base_counts token=$token_counts
 echo
@@ -125,10 +119,8 @@ fi
 # request, which reads the subtree's devices with their month of history, writes the CSV and
 # queues the message, holding the write transaction throughout.
 [[ " $STAGES " == *" report "* ]] || exit 0
-fresh_database report
 echo
-"$server" seed --shape 10,10,10,110 --devices "$REPORT_DEVICES" --history-days 31 \
-    | tail -1 | sed 's/^/seed: /'
+seed_tree report 1 --devices "$REPORT_DEVICES" --history-days 31
 start_server report
 token=$token_report
 echo

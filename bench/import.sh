@@ -16,8 +16,7 @@ ensure_wrk
 build_release
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; backend: $DATABASE"
-fresh_database import
-echo "seed: $("$server" seed --shape 10,10,10,110 | tail -1)"
+seed_tree import 1
 start_server import
 base=$base_import token=$token_import
 # Group 12 is a reseller of the seed tree; the file's top rows name it as their parent.

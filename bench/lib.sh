@@ -36,6 +36,15 @@ fresh_database() {
     esac
 }
 
+# seed_tree NAME LINES [SEED ARGS...]: a fresh database NAME with the 111,110-group tree and
+# whatever the arguments add (devices, history), printing the seed's last LINES lines.
+seed_tree() {
+    local name=$1 lines=$2
+    shift 2
+    fresh_database "$name"
+    "$server" seed --shape 10,10,10,110 "$@" | tail -"$lines" | sed 's/^/seed: /'
+}
+
 ADMIN_PASSWORD="bench admin password"
 
 # wrk from Debian's packages, installed when missing and we may.

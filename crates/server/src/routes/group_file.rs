@@ -174,7 +174,7 @@ pub async fn export_groups(
         .read(move |c| {
             let top = groups::get(c, &caller.scope, id)?;
             caller.authorize(Action::ListCustomers, &top)?;
-            groups::export(c, &caller.scope, id)
+            groups::export(c, &top)
         })
         .await?;
     let file = group_csv::write(&found).map_err(ApiError::internal)?;

@@ -147,14 +147,10 @@ pub struct Exported {
     pub company: CompanyProfile,
 }
 
-/// Every group below `top_id` (not itself) in tree order, so that parents come before their
-/// children, exactly as an import wants them. Two reads, whatever the size of the subtree.
-pub fn export(
-    conn: &mut DbConnection,
-    scope: &Scope,
-    top_id: GroupId,
-) -> StoreResult<Vec<Exported>> {
-    let top = get(conn, scope, top_id)?;
+/// Every group below `top` (a group the caller may see, from [`get`]; not `top` itself) in tree
+/// order, so that parents come before their children, exactly as an import wants them. Two
+/// reads, whatever the size of the subtree.
+pub fn export(conn: &mut DbConnection, top: &Group) -> StoreResult<Vec<Exported>> {
     let below = groups::table
         .filter(in_subtree(&top.path))
         .filter(groups::id.ne(top.id.0))
