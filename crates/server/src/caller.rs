@@ -91,6 +91,12 @@ fn bearer_token(req: &HttpRequest) -> Result<&str, ApiError> {
         .ok_or_else(|| unauthenticated("send Authorization: Bearer <token>"))
 }
 
+/// The caller a session or API token stands for (the bearer header's and the console cookie's
+/// token alike), or `unauthenticated`.
+pub(crate) async fn from_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    authenticate(state, token::hash(token)).await
+}
+
 async fn authenticate(state: &AppState, token_hash: String) -> Result<Caller, ApiError> {
     let now = tenantry_storage::now();
     if let Some(session) = state.sessions.get(&token_hash, now) {

@@ -42,6 +42,11 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         self.0.code
     }
+
+    /// The body the client would see (the console shows it as a page or beside a form).
+    pub fn body(&self) -> &ErrorBody {
+        &self.0
+    }
 }
 
 impl std::fmt::Display for ApiError {

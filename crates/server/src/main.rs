@@ -3,6 +3,7 @@
 mod auth;
 mod caller;
 mod config;
+mod console;
 mod convert;
 mod device_caller;
 mod downloads;

@@ -179,6 +179,8 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             .app_data(state.clone())
             .app_data(openapi.clone())
             .app_data(web::PayloadConfig::new(max_body_bytes))
+            // The console's forms; the customer-tree import posts a whole file as one field.
+            .app_data(web::FormConfig::default().limit(crate::extract::CSV_BODY_LIMIT))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::QueryConfig::default().error_handler(query_error))
             // Request lines are logged at info; below that the middleware is left out entirely
@@ -191,6 +193,8 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             // Outside the logger, so that the id is on the request before the line is written.
             .wrap(from_fn(request_id::propagate))
             .wrap(from_fn(crate::metrics::track))
+            // CSP, no framing, no sniffing: on every answer, console pages and API alike.
+            .wrap(crate::console::security_headers())
             .route("/api/v1/openapi.json", web::get().to(openapi_json))
             .configure(|cfg| baseline(cfg, &root))
             .into_utoipa_app()
@@ -210,6 +214,8 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
                     }),
             )
             .into_app()
+            // The web console, outside /api/v1: another client of the same operations.
+            .configure(crate::console::configure)
             .default_service(web::to(no_route))
     })
     .shutdown_timeout(settings.server.shutdown_timeout_secs);

@@ -53,6 +53,23 @@ pub async fn login(
         username,
         password,
     } = body.0;
+    let (token, session) = sign_in(&state, group, username, password).await?;
+    Ok(HttpResponse::Ok().json(LoginResponse {
+        token,
+        idle_expires_at: session.idle_expires_at.unwrap_or(session.expires_at),
+        expires_at: session.expires_at,
+        user: user_body(session.user),
+    }))
+}
+
+/// Checks a login (group name, username, password) and starts a session: the one way in, for the
+/// API's token and the console's cookie alike, with the same lockout and the same answers.
+pub(crate) async fn sign_in(
+    state: &AppState,
+    group: String,
+    username: String,
+    password: String,
+) -> Result<(String, users::AuthSession), ApiError> {
     let now = tenantry_storage::now();
     let record = state
         .read(move |c| users::for_login(c, &group, &username))
@@ -100,12 +117,7 @@ pub async fn login(
         .write(move |w| users::start_session(w, user_id, &token_hash, now, &session_policy))
         .await
         .map_err(gone_is_rejected)?;
-    Ok(HttpResponse::Ok().json(LoginResponse {
-        token,
-        idle_expires_at: session.idle_expires_at.unwrap_or(session.expires_at),
-        expires_at: session.expires_at,
-        user: user_body(session.user),
-    }))
+    Ok((token, session))
 }
 
 /// Ends the session (or revokes the API token) this request is made with.
@@ -119,8 +131,14 @@ pub async fn login(
 )]
 #[post("/auth/logout")]
 pub async fn logout(state: web::Data<AppState>, caller: Caller) -> Result<HttpResponse, ApiError> {
+    sign_out(&state, &caller).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Ends the caller's session (API and console alike).
+pub(crate) async fn sign_out(state: &AppState, caller: &Caller) -> Result<(), ApiError> {
     let id = caller.session_id();
     state.write(move |w| users::revoke_session(w, id)).await?;
     state.sessions.clear();
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }

@@ -61,12 +61,29 @@ pub async fn import_groups(
         })
         .await?;
     let bytes = csv_body(&req, body).await?;
+    let report = import(&state, &caller, id, bytes, query.dry_run).await?;
+    Ok(if report.dry_run {
+        HttpResponse::Ok().json(report)
+    } else {
+        HttpResponse::Created().json(report)
+    })
+}
+
+/// Imports a customer-tree file below a group, all or nothing (or rehearses it): the one way,
+/// for the API and the console alike. A file with problems of its own is only ever rehearsed.
+pub(crate) async fn import(
+    state: &AppState,
+    caller: &Caller,
+    id: GroupId,
+    bytes: web::Bytes,
+    dry_run: bool,
+) -> Result<ImportReport, ApiError> {
     let file = web::block(move || group_csv::read(&bytes))
         .await
         .map_err(ApiError::internal)??;
     // Lines the file itself spoiled are reported with whatever the other rows' checks find;
     // such an import is only ever rehearsed.
-    let dry_run = query.dry_run || !file.problems.is_empty();
+    let dry_run = dry_run || !file.problems.is_empty();
     let now = tenantry_storage::now();
     let trial_days = state.trial_days;
     let who = caller.clone();
@@ -113,15 +130,15 @@ pub async fn import_groups(
             .collect(),
     };
     if dry_run {
-        return Ok(HttpResponse::Ok().json(report));
+        return Ok(report);
     }
-    events::publish(&caller, &events);
+    events::publish(caller, &events);
     for event in &events {
         state
-            .after_hooks(Hook::AfterCreate, std::slice::from_ref(event), &caller)
+            .after_hooks(Hook::AfterCreate, std::slice::from_ref(event), caller)
             .await;
     }
-    Ok(HttpResponse::Created().json(report))
+    Ok(report)
 }
 
 /// The most problems one answer lists: enough to fix a file in a few rounds, never megabytes.
@@ -170,14 +187,7 @@ pub async fn export_groups(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
-    let found = state
-        .read(move |c| {
-            let top = groups::get(c, &caller.scope, id)?;
-            caller.authorize(Action::ListCustomers, &top)?;
-            groups::export(c, &top)
-        })
-        .await?;
-    let file = group_csv::write(&found).map_err(ApiError::internal)?;
+    let file = export(&state, &caller, id).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -185,4 +195,21 @@ pub async fn export_groups(
             format!("attachment; filename=\"groups-{id}.csv\""),
         ))
         .body(file))
+}
+
+/// Every group below a group as the import file (API and console alike).
+pub(crate) async fn export(
+    state: &AppState,
+    caller: &Caller,
+    id: GroupId,
+) -> Result<Vec<u8>, ApiError> {
+    let who = caller.clone();
+    let found = state
+        .read(move |c| {
+            let top = groups::get(c, &who.scope, id)?;
+            who.authorize(Action::ListCustomers, &top)?;
+            groups::export(c, &top)
+        })
+        .await?;
+    group_csv::write(&found).map_err(ApiError::internal)
 }

@@ -50,8 +50,22 @@ pub async fn create_group(
     caller: Caller,
     body: JsonBody<CreateGroup>,
 ) -> Result<HttpResponse, ApiError> {
+    let group = create(&state, &caller, body.0).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/groups/{}", group.id)))
+        .insert_header((header::ETAG, etag(KIND, group.id.0, group.version)))
+        .json(group_body(group, caller.group_id(), tenantry_storage::now())))
+}
+
+/// Creates a group under a parent the caller can see, with the plugins' hooks: the one way in,
+/// for the API and the console alike.
+pub(crate) async fn create(
+    state: &AppState,
+    caller: &Caller,
+    body: CreateGroup,
+) -> Result<Group, ApiError> {
     let now = tenantry_storage::now();
-    let new = new_group(body.0, now, state.trial_days)?;
+    let new = new_group(body, now, state.trial_days)?;
     let who = caller.clone();
     let plugins = Arc::clone(&state.plugins);
     let (group, event) = state
@@ -66,12 +80,9 @@ pub async fn create_group(
         })
         .await?;
     let events = [event];
-    events::publish(&caller, &events);
-    state.after_hooks(Hook::AfterCreate, &events, &caller).await;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/groups/{}", group.id)))
-        .insert_header((header::ETAG, etag(KIND, group.id.0, group.version)))
-        .json(group_body(group, caller.group_id(), now)))
+    events::publish(caller, &events);
+    state.after_hooks(Hook::AfterCreate, &events, caller).await;
+    Ok(group)
 }
 
 /// One group.
@@ -130,7 +141,20 @@ pub async fn update_group(
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
     let if_match = required_version(&req, KIND, id.0);
-    let changes = group_changes(body.0, state.trial_days)?;
+    let group = update(&state, &caller, id, body.0, if_match).await?;
+    Ok(ok_with_etag(group, &caller))
+}
+
+/// Changes a group (rename, properties, a move with its subtree), with the plugins' hooks: the
+/// one way, for the API and the console alike.
+pub(crate) async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: GroupId,
+    body: UpdateGroup,
+    if_match: Option<i64>,
+) -> Result<Group, ApiError> {
+    let changes = group_changes(body, state.trial_days)?;
     let now = tenantry_storage::now();
     let who = caller.clone();
     let plugins = Arc::clone(&state.plugins);
@@ -152,11 +176,9 @@ pub async fn update_group(
         // Users below a moved group now have another scope path.
         state.sessions.clear();
     }
-    events::publish(&caller, &changed);
-    state
-        .after_hooks(Hook::AfterUpdate, &changed, &caller)
-        .await;
-    Ok(ok_with_etag(group, &caller))
+    events::publish(caller, &changed);
+    state.after_hooks(Hook::AfterUpdate, &changed, caller).await;
+    Ok(group)
 }
 
 /// Removes a group that has no child groups and no devices. Cannot be undone.
@@ -184,6 +206,17 @@ pub async fn delete_group(
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
     let if_match = required_version(&req, KIND, id.0);
+    delete(&state, &caller, id, if_match).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes an empty group, with the plugins' hooks: the one way, for the API and the console.
+pub(crate) async fn delete(
+    state: &AppState,
+    caller: &Caller,
+    id: GroupId,
+    if_match: Option<i64>,
+) -> Result<(), ApiError> {
     let now = tenantry_storage::now();
     let who = caller.clone();
     let plugins = Arc::clone(&state.plugins);
@@ -207,9 +240,9 @@ pub async fn delete_group(
     // The group's users went with it.
     state.sessions.clear();
     let events = [GroupEvent::GroupDeleted(event)];
-    events::publish(&caller, &events);
-    state.after_hooks(Hook::AfterDelete, &events, &caller).await;
-    Ok(HttpResponse::NoContent().finish())
+    events::publish(caller, &events);
+    state.after_hooks(Hook::AfterDelete, &events, caller).await;
+    Ok(())
 }
 
 /// The direct children of a group, by id.

@@ -2,22 +2,22 @@
 //! the OpenAPI document is generated from exactly these, so the two cannot drift (and tests that
 //! must cover "every endpoint" can read the document).
 
-mod auth;
+pub(crate) mod auth;
 #[cfg(feature = "bench-baseline")]
 pub mod baseline;
-mod company;
-mod deployment;
-mod devices;
+pub(crate) mod company;
+pub(crate) mod deployment;
+pub(crate) mod devices;
 mod downloads;
-mod group_file;
-mod groups;
+pub(crate) mod group_file;
+pub(crate) mod groups;
 mod health;
 mod me;
 pub mod openapi;
 mod plugins;
-mod settings;
-mod tokens;
-mod users;
+pub(crate) mod settings;
+pub(crate) mod tokens;
+pub(crate) mod users;
 
 use actix_web::HttpResponse;
 use actix_web::http::header::ContentType;

@@ -65,9 +65,26 @@ pub async fn create_token(
     body: JsonBody<CreateApiToken>,
 ) -> Result<HttpResponse, ApiError> {
     let id = UserId(id.into_inner());
+    let created = create(&state, &caller, id, body.0).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!("/api/v1/users/{}/tokens/{}", id, created.details.id),
+        ))
+        .json(created))
+}
+
+/// Revokes an API user's token: it stops working at once.
+/// Creates an API user's token, shown once: the one way, for the API and the console alike.
+pub(crate) async fn create(
+    state: &AppState,
+    caller: &Caller,
+    id: UserId,
+    body: CreateApiToken,
+) -> Result<CreatedApiToken, ApiError> {
     let now = tenantry_storage::now();
     let policy = state.api_tokens;
-    let expires_at = body.0.expires_at.unwrap_or(now + policy.default_lifetime);
+    let expires_at = body.expires_at.unwrap_or(now + policy.default_lifetime);
     if expires_at <= now || expires_at > now + policy.max_lifetime {
         return Err(DomainError::invalid(
             "expires_at",
@@ -78,14 +95,15 @@ pub async fn create_token(
         )
         .into());
     }
-    let name = match &body.0.name {
+    let name = match &body.name {
         Some(raw) => parse_display_name(raw)?,
         None => None,
     };
     let (token, token_hash) = token::generate().map_err(ApiError::internal)?;
+    let who = caller.clone();
     let created = state
         .write(move |w| {
-            let caller = caller.refreshed(w.conn())?;
+            let caller = who.refreshed(w.conn())?;
             let (user, _) = user_target(w.conn(), &caller, id, Action::ManageApiTokens)?;
             check_reach(&caller.actor, &user)?;
             if user.kind != UserKind::Api {
@@ -97,18 +115,12 @@ pub async fn create_token(
             users::create_api_token(w, id, &token_hash, name.as_deref(), expires_at, now)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/users/{}/tokens/{}", id, created.id),
-        ))
-        .json(CreatedApiToken {
-            token,
-            details: token_body(created),
-        }))
+    Ok(CreatedApiToken {
+        token,
+        details: token_body(created),
+    })
 }
 
-/// Revokes an API user's token: it stops working at once.
 #[utoipa::path(
     tag = "users",
     params(
@@ -128,15 +140,26 @@ pub async fn revoke_token(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, token_id) = path.into_inner();
-    let id = UserId(id);
+    revoke(&state, &caller, UserId(id), token_id).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes an API user's token: the one way, for the API and the console alike.
+pub(crate) async fn revoke(
+    state: &AppState,
+    caller: &Caller,
+    id: UserId,
+    token_id: i64,
+) -> Result<(), ApiError> {
+    let who = caller.clone();
     state
         .write(move |w| {
-            let caller = caller.refreshed(w.conn())?;
+            let caller = who.refreshed(w.conn())?;
             let (user, _) = user_target(w.conn(), &caller, id, Action::ManageApiTokens)?;
             check_reach(&caller.actor, &user)?;
             users::revoke_api_token(w, id, token_id)
         })
         .await?;
     state.sessions.clear();
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }

@@ -94,8 +94,23 @@ pub async fn create_user(
     id: web::Path<i64>,
     body: JsonBody<CreateUser>,
 ) -> Result<HttpResponse, ApiError> {
-    let group_id = GroupId(id.into_inner());
-    let draft = user_draft(body.0)?;
+    let user = create(&state, &caller, GroupId(id.into_inner()), body.0).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
+        .insert_header((header::ETAG, etag(KIND, user.id.0, user.version)))
+        .json(user_body(user)))
+}
+
+/// One user.
+/// Adds a user to a group (the password hashed off the async workers): the one way, for the
+/// API and the console alike.
+pub(crate) async fn create(
+    state: &AppState,
+    caller: &Caller,
+    group_id: GroupId,
+    body: CreateUser,
+) -> Result<User, ApiError> {
+    let draft = user_draft(body)?;
     let authority = draft.authority;
     let check = move |c: &mut DbConnection, caller: &Caller| -> Result<(), StoreError> {
         let caller = caller.refreshed(c)?;
@@ -127,13 +142,9 @@ pub async fn create_user(
             users::create(w, &who.scope, new, now)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/users/{}", user.id)))
-        .insert_header((header::ETAG, etag(KIND, user.id.0, user.version)))
-        .json(user_body(user)))
+    Ok(user)
 }
 
-/// One user.
 #[utoipa::path(
     tag = "users",
     params(("id" = i64, Path, description = "User id")),
@@ -213,7 +224,19 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     let id = UserId(id.into_inner());
     let if_match = required_version(&req, KIND, id.0);
-    let body = body.0;
+    let user = update(&state, &caller, id, body.0, if_match).await?;
+    Ok(ok_with_etag(user))
+}
+
+/// Changes a user (name, account type, Security Officer flag, password): the one way, for the
+/// API and the console alike. Every session of the installation is checked again afterwards.
+pub(crate) async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: UserId,
+    body: UpdateUser,
+    if_match: Option<i64>,
+) -> Result<User, ApiError> {
     let mut changes = UserChanges {
         name: display_name_change(body.name)?,
         role: body.role,
@@ -282,7 +305,7 @@ pub async fn update_user(
         })
         .await?;
     state.sessions.clear();
-    Ok(ok_with_etag(user))
+    Ok(user)
 }
 
 /// Removes a user, with its sessions and tokens. The root group's last SuperUser stays.
@@ -309,6 +332,17 @@ pub async fn delete_user(
 ) -> Result<HttpResponse, ApiError> {
     let id = UserId(id.into_inner());
     let if_match = required_version(&req, KIND, id.0);
+    delete(&state, &caller, id, if_match).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes a user: the one way, for the API and the console alike.
+pub(crate) async fn delete(
+    state: &AppState,
+    caller: &Caller,
+    id: UserId,
+    if_match: Option<i64>,
+) -> Result<(), ApiError> {
     let who = caller.clone();
     state
         .write(move |w| {
@@ -320,5 +354,5 @@ pub async fn delete_user(
         })
         .await?;
     state.sessions.clear();
-    Ok(HttpResponse::NoContent().finish())
+    Ok(())
 }

@@ -7,12 +7,14 @@ mod listing;
 mod read;
 mod row;
 mod sessions;
+mod summary;
 mod usage;
 mod write;
 
 pub use counts::counts;
 pub use listing::{DeviceFilter, DeviceSort, list};
 pub use read::get;
+pub use summary::{RecentDay, StatusCounts, recent_days, status_counts};
 pub use sessions::{HistoryDay, by_credential, history, report};
 pub use usage::{DeviceUsage, usage};
 pub use write::{DeviceChanges, NewDevice, add, create, delete, set_passphrase, update};

@@ -82,7 +82,7 @@ pub fn children(
 }
 
 /// Listings take a group the caller found with [`get`]; this holds them to it all the same.
-fn in_scope(scope: &Scope, group: &Group) -> StoreResult<()> {
+pub(super) fn in_scope(scope: &Scope, group: &Group) -> StoreResult<()> {
     if scope.contains(&group.path) {
         Ok(())
     } else {
