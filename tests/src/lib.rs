@@ -6,6 +6,7 @@
 //! `postgres://root@127.0.0.1:5432/postgres`).
 
 pub mod clock;
+pub mod console;
 mod database;
 mod http;
 mod scratch;

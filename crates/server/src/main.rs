@@ -41,6 +41,9 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API (what runs when no command is given).
     Serve,
+    /// List the web console's routes (method and path), one a line: what the isolation tests
+    /// walk, beside the API's OpenAPI document.
+    Routes,
     /// The configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -86,6 +89,12 @@ enum ConfigCommand {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Routes) = cli.command {
+        for (method, path) in console::ROUTES {
+            println!("{} {path}", method.to_uppercase());
+        }
+        return ExitCode::SUCCESS;
+    }
     let settings = match config::Settings::load() {
         Ok(settings) => settings,
         Err(error) => {
@@ -109,7 +118,7 @@ fn main() -> ExitCode {
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => startup::serve(settings),
         // Answered above, before logging starts (its output is the configuration only).
-        Command::Config(_) => Ok(()),
+        Command::Config(_) | Command::Routes => Ok(()),
         Command::Seed {
             shape,
             prefix,

@@ -15,7 +15,7 @@ use tenantry_storage::groups::{self, DescendantFilter, StateFilter};
 use tenantry_storage::{Page, PageRequest};
 
 use super::format;
-use super::page::{self, Chrome, Choice, ConsoleError, Problems, choices};
+use super::page::{self, Choice, Chrome, ConsoleError, Problems, choices};
 use super::viewer::{Permit, Viewer};
 use crate::error::ApiError;
 use crate::routes::{group_file, groups as group_ops};
@@ -48,7 +48,11 @@ fn row(group: &Group, devices: i64, path: String, now: DateTime<Utc>) -> Row {
         level: group.level.label(),
         service_type: format::service_type(group.service_type),
         state: format::state(group.effective_state(now)),
-        trial_expires: group.state.trial_expires_at.map(format::date).unwrap_or_default(),
+        trial_expires: group
+            .state
+            .trial_expires_at
+            .map(format::date)
+            .unwrap_or_default(),
         reference: group.customer_reference.clone().unwrap_or_default(),
         devices,
         path,
@@ -91,7 +95,6 @@ struct CustomersPage {
     root_children: String,
     group: Row,
     crumbs: Vec<(i64, String)>,
-    is_root_of_view: bool,
     customers_available: bool,
     add: Permit,
     edit: Permit,
@@ -171,7 +174,9 @@ pub async fn page(
         .map(|l| Level::parse(l).ok_or_else(|| DomainError::invalid("level", "is not a level")))
         .transpose()?;
     let group_state = non_empty(params.state.as_deref())
-        .map(|s| GroupState::parse(s).ok_or_else(|| DomainError::invalid("state", "is not a state")))
+        .map(|s| {
+            GroupState::parse(s).ok_or_else(|| DomainError::invalid("state", "is not a state"))
+        })
         .transpose()?;
     let filtered = level.is_some() || group_state.is_some();
     let list_page = page_of(params.cursor.as_deref(), PAGE)?;
@@ -229,7 +234,6 @@ pub async fn page(
             .map(|g| (g.id.0, g.name.clone()))
             .chain(std::iter::once((group.id.0, group.name.clone())))
             .collect(),
-        is_root_of_view: group.id == viewer.group.id,
         customers_available,
         add: viewer.may(Action::CreateCustomer, &group),
         edit: viewer.may(Action::EditCustomer, &group),
@@ -463,7 +467,11 @@ pub async fn new_form(
     let parent = selected(&state, &viewer, params.parent).await?;
     viewer.caller.authorize(Action::CreateCustomer, &parent)?;
     let form = GroupForm {
-        level: parent.level.next_lower().map(|l| l.as_str().to_owned()).unwrap_or_default(),
+        level: parent
+            .level
+            .next_lower()
+            .map(|l| l.as_str().to_owned())
+            .unwrap_or_default(),
         service_type: ServiceType::AllInclusive.as_str().to_owned(),
         state: GroupState::Trial.as_str().to_owned(),
         ..GroupForm::default()
@@ -482,7 +490,11 @@ fn parse_level(text: &str) -> Result<Level, DomainError> {
     Level::parse(text).ok_or_else(|| DomainError::invalid("level", "choose a level"))
 }
 
-fn parse_choice<T>(field: &str, text: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, DomainError> {
+fn parse_choice<T>(
+    field: &str,
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<Option<T>, DomainError> {
     match non_empty(Some(text)) {
         None => Ok(None),
         Some(text) => parse(text)
@@ -556,7 +568,11 @@ fn form_of(group: &Group) -> GroupForm {
         level: group.level.as_str().to_owned(),
         service_type: group.service_type.as_str().to_owned(),
         state: group.state.state.as_str().to_owned(),
-        trial_expires_at: group.state.trial_expires_at.map(format::date).unwrap_or_default(),
+        trial_expires_at: group
+            .state
+            .trial_expires_at
+            .map(format::date)
+            .unwrap_or_default(),
         customer_reference: group.customer_reference.clone().unwrap_or_default(),
         automatic_deployment: group.automatic_deployment.then(|| "on".to_owned()),
         version: Some(group.version),
@@ -587,9 +603,19 @@ pub async fn edit_form(
     let group = group_in_scope(&state, &viewer, id.into_inner()).await?;
     viewer.caller.authorize(Action::EditCustomer, &group)?;
     let parent = parent_for_form(&state, &viewer, &group).await?;
-    let form = CustomerForm::new(Some(group.id.0), &parent, form_of(&group), Problems::default());
+    let form = CustomerForm::new(
+        Some(group.id.0),
+        &parent,
+        form_of(&group),
+        Problems::default(),
+    );
     page::html(&FormPage {
-        chrome: Chrome::new(&viewer, format!("Edit {}", group.name), "customers", &viewer.group),
+        chrome: Chrome::new(
+            &viewer,
+            format!("Edit {}", group.name),
+            "customers",
+            &viewer.group,
+        ),
         heading: format!("Edit {}", group.name),
         intro: String::new(),
         form: page::fragment(&form)?,
@@ -707,7 +733,12 @@ pub async fn company_form(
         problems: Problems::default(),
     };
     page::html(&FormPage {
-        chrome: Chrome::new(&viewer, format!("{}: company profile", group.name), "customers", &viewer.group),
+        chrome: Chrome::new(
+            &viewer,
+            format!("{}: company profile", group.name),
+            "customers",
+            &viewer.group,
+        ),
         heading: format!("Company profile of {}", group.name),
         intro: "Address, website and billing details.".to_owned(),
         form: page::fragment(&form)?,
@@ -799,7 +830,12 @@ pub async fn move_form(
         problems: Problems::default(),
     };
     page::html(&FormPage {
-        chrome: Chrome::new(&viewer, format!("Move {}", group.name), "customers", &viewer.group),
+        chrome: Chrome::new(
+            &viewer,
+            format!("Move {}", group.name),
+            "customers",
+            &viewer.group,
+        ),
         heading: format!("Move {}", group.name),
         intro: "The customer moves with everything below it. Levels are checked again for the \
                 whole subtree: a move that would break a level rule is refused and nothing changes."
@@ -824,7 +860,10 @@ pub async fn move_group(
         None => Err(ApiError::invalid_field("parent_id", "name the new parent")),
         Some(name) => {
             let name = name.to_owned();
-            match state.read(move |c| groups::by_name(c, &who.scope, &name)).await {
+            match state
+                .read(move |c| groups::by_name(c, &who.scope, &name))
+                .await
+            {
                 Err(e) if e.code() == tenantry_api_types::ErrorCode::NotFound => Err(
                     ApiError::invalid_field("parent_id", "no customer of that name in your tree"),
                 ),
@@ -902,7 +941,12 @@ async fn remove_page(
     page::html_with(
         status,
         &RemovePage {
-            chrome: Chrome::new(viewer, format!("Remove {}", group.name), "customers", &viewer.group),
+            chrome: Chrome::new(
+                viewer,
+                format!("Remove {}", group.name),
+                "customers",
+                &viewer.group,
+            ),
             group_id: group.id.0,
             name: group.name.clone(),
             version: group.version,
@@ -972,7 +1016,12 @@ pub async fn import_form(
         problems: Problems::default(),
     };
     page::html(&ImportPage {
-        chrome: Chrome::new(&viewer, format!("Import into {}", group.name), "customers", &viewer.group),
+        chrome: Chrome::new(
+            &viewer,
+            format!("Import into {}", group.name),
+            "customers",
+            &viewer.group,
+        ),
         group_id: group.id.0,
         name: group.name.clone(),
         form: page::fragment(&form)?,
@@ -1038,4 +1087,3 @@ pub async fn export(
         ))
         .body(file))
 }
-

@@ -74,8 +74,8 @@ pub async fn submit(
                 .finish())
         }
         Err(error) => {
-            let status = StatusCode::from_u16(error.body().status)
-                .unwrap_or(StatusCode::UNAUTHORIZED);
+            let status =
+                StatusCode::from_u16(error.body().status).unwrap_or(StatusCode::UNAUTHORIZED);
             let problem = match error.code() {
                 ErrorCode::Unauthenticated => {
                     "The group name, username or password is wrong.".to_owned()

@@ -9,6 +9,7 @@
 
 mod assets;
 mod customers;
+mod devices;
 mod format;
 mod login;
 mod modules;
@@ -69,19 +70,13 @@ console_routes! {
     post "/users/{id}/remove" => users::remove,
     post "/users/{id}/tokens" => users::create_token,
     post "/users/{id}/tokens/{token}/revoke" => users::revoke_token,
-    // TEMP get "/devices" => devices::page,
-    // TEMP get "/devices/{id}" => devices::detail,
-    // TEMP post "/devices/{id}/passphrase" => devices::passphrase,
-    // TEMP post "/devices/{id}/settings" => devices::assign,
-    // TEMP get "/quick-installation" => devices::deployment_page,
-    // TEMP post "/quick-installation" => devices::create_deployment_token,
-    // TEMP post "/quick-installation/{token}/revoke" => devices::revoke_deployment_token,
-    // TEMP get "/settings" => settings::page,
-    // TEMP get "/settings/new" => settings::new_form,
-    // TEMP post "/settings/new" => settings::create,
-    // TEMP get "/settings/{id}/edit" => settings::edit_form,
-    // TEMP post "/settings/{id}/edit" => settings::edit,
-    // TEMP post "/settings/{id}/remove" => settings::remove,
+    get "/devices" => devices::page,
+    get "/devices/{id}" => devices::detail,
+    post "/devices/{id}/passphrase" => devices::passphrase,
+    post "/devices/{id}/settings" => devices::assign,
+    get "/quick-installation" => devices::deployment_page,
+    post "/quick-installation" => devices::create_deployment_token,
+    post "/quick-installation/{token}/revoke" => devices::revoke_deployment_token,
 }
 
 /// `/`: the overview for a signed-in user, the login page for anyone else.

@@ -49,7 +49,12 @@ pub async fn page(
         })
         .collect();
     page::html(&ModulesPage {
-        chrome: Chrome::new(&viewer, format!("{}: modules", group.name), "customers", &group),
+        chrome: Chrome::new(
+            &viewer,
+            format!("{}: modules", group.name),
+            "customers",
+            &group,
+        ),
         group_id: group.id.0,
         name: group.name.clone(),
         level: group.level.label(),

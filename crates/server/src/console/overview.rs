@@ -33,7 +33,6 @@ struct Line {
 #[template(path = "overview.html")]
 struct OverviewPage {
     chrome: Chrome,
-    group_id: i64,
     name: String,
     lines: Vec<Line>,
     next: Option<String>,
@@ -92,7 +91,6 @@ pub async fn page(
     lines.extend(children.iter().map(|(g, counts)| line(g, *counts, false)));
     page::html(&OverviewPage {
         chrome: Chrome::new(&viewer, "Overview", "overview", &group),
-        group_id: group.id.0,
         name: group.name.clone(),
         next: next.map(|cursor| format!("/overview?group={}&cursor={cursor}", group.id)),
         has_customers,

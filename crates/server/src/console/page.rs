@@ -50,7 +50,7 @@ pub struct Chrome {
 }
 
 /// The menu's sections: label, path, the module whose availability shows it, and the page key.
-const MENU: [(&str, &str, Module, &str); 6] = [
+const MENU: [(&str, &str, Module, &str); 5] = [
     ("Overview", "/overview", Module::Dashboard, "overview"),
     ("Customers", "/customers", Module::Customers, "customers"),
     ("Backup dashboard", "/devices", Module::Dashboard, "devices"),
@@ -60,13 +60,12 @@ const MENU: [(&str, &str, Module, &str); 6] = [
         Module::QuickInstallation,
         "quick-installation",
     ),
-    ("Profiles & policies", "/settings", Module::Profiles, "settings"),
     ("Users", "/users", Module::Users, "users"),
 ];
 
 /// What a finished change says on the page it leads to (`?notice=…`): fixed texts, so that no
 /// address can put words of its own on a page.
-const NOTICES: [(&str, &str); 12] = [
+const NOTICES: [(&str, &str); 9] = [
     ("added", "The customer was added."),
     ("saved", "Your changes were saved."),
     ("moved", "The customer was moved, with everything below it."),
@@ -75,10 +74,10 @@ const NOTICES: [(&str, &str); 12] = [
     ("user-added", "The user was added."),
     ("user-saved", "The user was saved."),
     ("user-removed", "The user was removed."),
-    ("password", "The password was changed; the user's sessions have ended."),
-    ("setting-added", "Added."),
-    ("setting-saved", "Saved."),
-    ("setting-removed", "Removed."),
+    (
+        "password",
+        "The password was changed; the user's sessions have ended.",
+    ),
 ];
 
 impl Chrome {
@@ -140,7 +139,10 @@ pub fn html(template: &impl Template) -> Result<HttpResponse, ConsoleError> {
     html_with(StatusCode::OK, template)
 }
 
-pub fn html_with(status: StatusCode, template: &impl Template) -> Result<HttpResponse, ConsoleError> {
+pub fn html_with(
+    status: StatusCode,
+    template: &impl Template,
+) -> Result<HttpResponse, ConsoleError> {
     let body = template.render().map_err(ApiError::internal)?;
     Ok(HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -212,16 +214,27 @@ impl Problems {
                         plural(devices)
                     );
                 }
+                let mut fields = body.errors.clone();
+                // Conflicts the API reports for the request as a whole belong beside a field.
+                let field = match body.code {
+                    ErrorCode::NameTaken => Some("name"),
+                    ErrorCode::LevelViolation => Some("level"),
+                    ErrorCode::InvalidParent => Some("parent_id"),
+                    _ => None,
+                };
+                if let Some(field) = field.filter(|_| fields.is_empty()) {
+                    fields.push(FieldErrorBody {
+                        field: field.to_owned(),
+                        message: capitalise(&body.detail),
+                        line: None,
+                    });
+                }
                 Ok(Problems {
                     message: Some(capitalise(&message)),
-                    fields: body.errors.clone(),
+                    fields,
                 })
             }
         }
-    }
-
-    pub fn any(&self) -> bool {
-        self.message.is_some() || !self.fields.is_empty()
     }
 
     /// The problem with one field, for the template to show beside it.
@@ -251,7 +264,9 @@ fn capitalise(text: &str) -> String {
 #[derive(Debug)]
 pub enum ConsoleError {
     /// No session, or it ended: to the login page.
-    SignedOut { htmx: bool },
+    SignedOut {
+        htmx: bool,
+    },
     /// A state-changing request without the session's CSRF token (or from another origin).
     Csrf,
     Api(ApiError),

@@ -12,7 +12,7 @@ use tenantry_storage::users;
 
 use super::customers::group_in_scope;
 use super::format;
-use super::page::{self, Chrome, Choice, ConsoleError, Problems, choices};
+use super::page::{self, Choice, Chrome, ConsoleError, Problems, choices};
 use super::viewer::{Permit, Viewer};
 use crate::routes::{tokens as token_ops, users as user_ops};
 use crate::state::AppState;
@@ -195,8 +195,9 @@ struct FormPageView {
 }
 
 fn parse_role(text: &str) -> Result<Role, ConsoleError> {
-    Role::parse(text)
-        .ok_or_else(|| tenantry_domain::DomainError::invalid("role", "choose an account type").into())
+    Role::parse(text).ok_or_else(|| {
+        tenantry_domain::DomainError::invalid("role", "choose an account type").into()
+    })
 }
 
 /// `POST /users/new?group=`.
@@ -221,7 +222,11 @@ pub async fn create(
                 name: Some(form.name.clone()).filter(|n| !n.trim().is_empty()),
                 role,
                 security_officer: form.security_officer.is_some(),
-                kind: Some(if api { UserKind::Api } else { UserKind::Interactive }),
+                kind: Some(if api {
+                    UserKind::Api
+                } else {
+                    UserKind::Interactive
+                }),
                 password: (!api).then(|| form.password.clone()),
             };
             user_ops::create(&state, &viewer.caller, group.id, body).await
@@ -253,11 +258,7 @@ pub async fn create(
 }
 
 /// A user in the caller's scope, with its group.
-async fn target(
-    state: &AppState,
-    viewer: &Viewer,
-    id: i64,
-) -> Result<(User, Group), ConsoleError> {
+async fn target(state: &AppState, viewer: &Viewer, id: i64) -> Result<(User, Group), ConsoleError> {
     let who = viewer.caller.clone();
     let id = UserId(id);
     let found = state
@@ -350,7 +351,17 @@ pub async fn edit_form(
         password: String::new(),
         version: Some(user.version),
     };
-    edit_page(&state, &viewer, user, group, form, Problems::default(), params.notice.as_deref(), StatusCode::OK).await
+    edit_page(
+        &state,
+        &viewer,
+        user,
+        group,
+        form,
+        Problems::default(),
+        params.notice.as_deref(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -509,7 +520,12 @@ pub async fn remove_form(
     let (user, group) = target(&state, &viewer, id.into_inner()).await?;
     viewer.caller.authorize(Action::ManageUsers, &group)?;
     page::html(&RemovePage {
-        chrome: Chrome::new(&viewer, format!("Remove {}", user.username), "users", &group),
+        chrome: Chrome::new(
+            &viewer,
+            format!("Remove {}", user.username),
+            "users",
+            &group,
+        ),
         version: user.version,
         group_id: group.id.0,
         user: user_row(&user, viewer.user.id),
@@ -538,7 +554,12 @@ pub async fn remove(
         Err(error) => page::html_with(
             StatusCode::CONFLICT,
             &RemovePage {
-                chrome: Chrome::new(&viewer, format!("Remove {}", user.username), "users", &group),
+                chrome: Chrome::new(
+                    &viewer,
+                    format!("Remove {}", user.username),
+                    "users",
+                    &group,
+                ),
                 version: user.version,
                 group_id: group.id.0,
                 user: user_row(&user, viewer.user.id),
@@ -566,8 +587,7 @@ pub async fn create_token(
         name: Some(form.into_inner().name).filter(|n| !n.trim().is_empty()),
         expires_at: None,
     };
-    let (created, problems) = match token_ops::create(&state, &viewer.caller, user.id, body).await
-    {
+    let (created, problems) = match token_ops::create(&state, &viewer.caller, user.id, body).await {
         Ok(created) => (Some(created.token), Problems::default()),
         Err(error) => (None, Problems::from_error(error)?),
     };

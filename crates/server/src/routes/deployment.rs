@@ -79,8 +79,27 @@ pub async fn create_token(
     body: JsonBody<CreateDeploymentToken>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
+    let created = create(&state, &caller, id, body.0).await?;
+    Ok(HttpResponse::Created()
+        .insert_header((
+            header::LOCATION,
+            format!(
+                "/api/v1/groups/{}/deployment-tokens/{}",
+                id, created.details.id
+            ),
+        ))
+        .json(created))
+}
+
+/// A group's deployment tokens, newest first (never the tokens themselves).
+/// Creates a Quick Installation token, shown once: the one way, for the API and the console.
+pub(crate) async fn create(
+    state: &AppState,
+    caller: &Caller,
+    id: GroupId,
+    body: CreateDeploymentToken,
+) -> Result<CreatedDeploymentToken, ApiError> {
     let now = tenantry_storage::now();
-    let body = body.0;
     let expires_at = body.expires_at.unwrap_or(now + DEFAULT_LIFETIME);
     if expires_at <= now || expires_at > now + MAX_LIFETIME {
         return Err(DomainError::invalid(
@@ -102,6 +121,7 @@ pub async fn create_token(
     let (secret, hash) = token::generate_with_prefix("tdp_").map_err(ApiError::internal)?;
     let created_by = caller.actor.user_id;
     let max_uses = body.max_uses;
+    let caller = caller.clone();
     let created = state
         .write(move |w| {
             let group = deploying_group(w.conn(), &caller, id)?;
@@ -123,18 +143,12 @@ pub async fn create_token(
             deployment::create(w, &new, now)
         })
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/groups/{}/deployment-tokens/{}", id, created.id),
-        ))
-        .json(CreatedDeploymentToken {
-            token: secret,
-            details: token_body(created),
-        }))
+    Ok(CreatedDeploymentToken {
+        token: secret,
+        details: token_body(created),
+    })
 }
 
-/// A group's deployment tokens, newest first (never the tokens themselves).
 #[utoipa::path(
     tag = "devices",
     params(("id" = i64, Path, description = "Group id")),
@@ -150,16 +164,24 @@ pub async fn list_tokens(
     caller: Caller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = GroupId(id.into_inner());
+    let items = list(&state, &caller, GroupId(id.into_inner())).await?;
+    Ok(HttpResponse::Ok().json(DeploymentTokenList { items }))
+}
+
+/// A group's Quick Installation tokens (API and console).
+pub(crate) async fn list(
+    state: &AppState,
+    caller: &Caller,
+    id: GroupId,
+) -> Result<Vec<DeploymentTokenBody>, ApiError> {
+    let caller = caller.clone();
     let tokens = state
         .read(move |c| {
             deploying_group(c, &caller, id)?;
             deployment::list(c, id)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(DeploymentTokenList {
-        items: tokens.into_iter().map(token_body).collect(),
-    }))
+    Ok(tokens.into_iter().map(token_body).collect())
 }
 
 /// Revokes a deployment token: no machine enrols with it any more.
@@ -182,15 +204,25 @@ pub async fn revoke_token(
     path: web::Path<(i64, i64)>,
 ) -> Result<HttpResponse, ApiError> {
     let (id, tid) = path.into_inner();
-    let id = GroupId(id);
+    revoke(&state, &caller, GroupId(id), tid).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Revokes a Quick Installation token (API and console).
+pub(crate) async fn revoke(
+    state: &AppState,
+    caller: &Caller,
+    id: GroupId,
+    tid: i64,
+) -> Result<(), ApiError> {
     let now = tenantry_storage::now();
+    let caller = caller.clone();
     state
         .write(move |w| {
             deploying_group(w.conn(), &caller, id)?;
             deployment::revoke(w, id, tid, now)
         })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+        .await
 }
 
 /// A machine enrols itself with a deployment token and gets its own credential (shown once).

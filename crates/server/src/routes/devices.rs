@@ -119,6 +119,23 @@ pub async fn list_devices(
     let id = GroupId(id.into_inner());
     let query = query.into_inner();
     let page = page_request(query.limit, query.cursor.as_deref())?;
+    let filter = device_filter(query)?;
+    let found = state
+        .read(move |c| {
+            let group = groups::get(c, &caller.scope, id)?;
+            caller.authorize(Action::ViewDevices, &group)?;
+            devices::list(c, &group, &filter, &page)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(DevicePage {
+        has_more: found.next.is_some(),
+        next_cursor: found.next.map(|c| c.token().to_owned()),
+        items: found.items.into_iter().map(device_body).collect(),
+    }))
+}
+
+/// A listing's query as the storage layer's filter, every value checked (API and console).
+pub(crate) fn device_filter(query: DevicesQuery) -> Result<DeviceFilter, ApiError> {
     let status = match query.status.as_deref() {
         None => None,
         Some("none") => Some(None),
@@ -168,18 +185,7 @@ pub async fn list_devices(
     if let Some(name) = &filter.name {
         parse_device_name(name)?;
     }
-    let found = state
-        .read(move |c| {
-            let group = groups::get(c, &caller.scope, id)?;
-            caller.authorize(Action::ViewDevices, &group)?;
-            devices::list(c, &group, &filter, &page)
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(DevicePage {
-        has_more: found.next.is_some(),
-        next_cursor: found.next.map(|c| c.token().to_owned()),
-        items: found.items.into_iter().map(device_body).collect(),
-    }))
+    Ok(filter)
 }
 
 /// Adds a device to a group by hand (SuperUsers; devices that install themselves come through
@@ -286,7 +292,19 @@ pub async fn update_device(
 ) -> Result<HttpResponse, ApiError> {
     let id = DeviceId(id.into_inner());
     let if_match = required_version(&req, KIND, id.0);
-    let body = body.0;
+    let device = update(&state, &caller, id, body.0, if_match).await?;
+    Ok(ok_with_etag(device))
+}
+
+/// Changes a device (name, OS, group, profile, retention policy): the one way, for the API and
+/// the console alike.
+pub(crate) async fn update(
+    state: &AppState,
+    caller: &Caller,
+    id: DeviceId,
+    body: UpdateDevice,
+    if_match: Option<i64>,
+) -> Result<Device, ApiError> {
     let changes = DeviceChanges {
         name: body.name.as_deref().map(parse_device_name).transpose()?,
         os: body.os.as_deref().map(parse_os).transpose()?,
@@ -295,6 +313,7 @@ pub async fn update_device(
         retention_policy_id: body.retention_policy_id,
     };
     let now = tenantry_storage::now();
+    let caller = caller.clone();
     let device = state
         .write(move |w| {
             device_target(w.conn(), &caller, id, Action::ManageDevices)?;
@@ -308,7 +327,7 @@ pub async fn update_device(
             devices::update(w, &caller.scope, id, changes, if_match, now)
         })
         .await?;
-    Ok(ok_with_etag(device))
+    Ok(device)
 }
 
 /// Removes a device (SuperUsers and Managers).
@@ -447,7 +466,17 @@ pub async fn generate_passphrase(
     caller: Caller,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = DeviceId(id.into_inner());
+    let passphrase = passphrase(&state, &caller, DeviceId(id.into_inner())).await?;
+    Ok(HttpResponse::Created().json(passphrase))
+}
+
+/// Generates a device's passphrase, shown once (Security Officers): the one way, for the API and
+/// the console alike.
+pub(crate) async fn passphrase(
+    state: &AppState,
+    caller: &Caller,
+    id: DeviceId,
+) -> Result<PassphraseBody, ApiError> {
     // Allowed before the (deliberately slow) hashing, and checked again when it is written.
     let who = caller.clone();
     state
@@ -458,6 +487,7 @@ pub async fn generate_passphrase(
     let hash = state.compute(move || password::hash(&secret)).await?;
     let now = tenantry_storage::now();
     let by = caller.actor.user_id;
+    let caller = caller.clone();
     let device = state
         .write(move |w| {
             let caller = caller.refreshed(w.conn())?;
@@ -465,10 +495,10 @@ pub async fn generate_passphrase(
             devices::set_passphrase(w, &caller.scope, id, &hash, by, now)
         })
         .await?;
-    Ok(HttpResponse::Created().json(PassphraseBody {
+    Ok(PassphraseBody {
         device_id: device.id.0,
         passphrase,
         generated_by: by.0,
         generated_at: now,
-    }))
+    })
 }

@@ -54,7 +54,11 @@ pub async fn create_group(
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, format!("/api/v1/groups/{}", group.id)))
         .insert_header((header::ETAG, etag(KIND, group.id.0, group.version)))
-        .json(group_body(group, caller.group_id(), tenantry_storage::now())))
+        .json(group_body(
+            group,
+            caller.group_id(),
+            tenantry_storage::now(),
+        )))
 }
 
 /// Creates a group under a parent the caller can see, with the plugins' hooks: the one way in,

@@ -14,7 +14,7 @@ mod write;
 pub use counts::counts;
 pub use listing::{DeviceFilter, DeviceSort, list};
 pub use read::get;
-pub use summary::{RecentDay, StatusCounts, recent_days, status_counts};
 pub use sessions::{HistoryDay, by_credential, history, report};
+pub use summary::{RecentDay, StatusCounts, recent_days, status_counts};
 pub use usage::{DeviceUsage, usage};
 pub use write::{DeviceChanges, NewDevice, add, create, delete, set_passphrase, update};

@@ -10,8 +10,8 @@ mod write;
 
 pub use company::{get_company, put_company};
 pub use import::{Exported, Imported, export, import};
-pub(crate) use read::in_subtree;
 pub use lookup::{Contents, by_name, contents, names, subtree_device_counts};
+pub(crate) use read::in_subtree;
 pub use read::{DescendantFilter, StateFilter, ancestors, children, descendants, get, root};
 pub use write::{create, create_root, delete, parent_not_found, update};
 

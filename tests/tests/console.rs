@@ -1,0 +1,309 @@
+//! The web console over plain HTTP: the security it promises (cookie flags, CSRF, CSP, escaping)
+//! and tenant isolation on every console route, driven by the server's own route table
+//! (`tenantry-server routes`), so a new page cannot slip past. The flows a person clicks
+//! through are in the browser suite (`tests/browser/`).
+
+use serde_json::json;
+use tenantry_tests::console::{Console, login_form, routes};
+use tenantry_tests::{
+    ADMIN_EMAIL, ADMIN_PASSWORD, ROOT_NAME, TestDatabase, TestServer, USER_PASSWORD,
+};
+
+fn admin(server: &TestServer) -> Console<'_> {
+    Console::login(server, ROOT_NAME, ADMIN_EMAIL, ADMIN_PASSWORD)
+}
+
+#[test]
+fn login_sets_a_strict_http_only_session_cookie() {
+    let server = TestServer::start();
+    let answer = login_form(&server, ROOT_NAME, ADMIN_EMAIL, ADMIN_PASSWORD);
+    assert_eq!(answer.status, 303);
+    assert_eq!(answer.header("location"), Some("/overview"));
+    let cookie = answer.header("set-cookie").unwrap().to_owned();
+    assert!(cookie.starts_with("tenantry_session=tnt_"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(cookie.contains("Path=/"), "{cookie}");
+    assert!(!cookie.contains("Secure"), "plain http: {cookie}");
+
+    let wrong = login_form(&server, ROOT_NAME, ADMIN_EMAIL, "not the password");
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.header("set-cookie").is_none());
+    assert!(
+        wrong
+            .text
+            .contains("The group name, username or password is wrong")
+    );
+}
+
+#[test]
+fn behind_https_the_cookie_is_secure() {
+    let server = TestServer::start_with(
+        TestDatabase::fresh(),
+        &[(
+            "TENANTRY__SERVER__PUBLIC_URL",
+            "https://backup.example.test",
+        )],
+    );
+    let answer = login_form(&server, ROOT_NAME, ADMIN_EMAIL, ADMIN_PASSWORD);
+    let cookie = answer.header("set-cookie").unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+}
+
+#[test]
+fn pages_forbid_inline_script_and_framing() {
+    let server = TestServer::start();
+    let console = admin(&server);
+    for path in ["/login", "/overview", "/customers", "/api/v1/groups/1"] {
+        let page = console.get(path);
+        let csp = page.header("content-security-policy").unwrap_or_default();
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(
+            !csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"),
+            "{csp}"
+        );
+        assert_eq!(page.header("x-frame-options"), Some("DENY"), "{path}");
+    }
+    let page = console.get("/customers");
+    assert!(!page.text.contains("<script>"), "no inline script");
+    assert!(!page.text.contains(" style="), "no inline style");
+}
+
+#[test]
+fn a_change_without_the_csrf_token_changes_nothing() {
+    let server = TestServer::start();
+    let console = admin(&server);
+    let fields = [("name", "Forged Reseller"), ("level", "reseller")];
+    let none = console.post_with("/customers/new?parent=1", &fields, "");
+    assert_eq!(none.status, 403, "{}", none.text);
+    let wrong = console.post_with("/customers/new?parent=1", &fields, &"0".repeat(64));
+    assert_eq!(wrong.status, 403);
+    let children = server.get("/api/v1/groups/1/children").expect(200);
+    assert_eq!(children.body["items"].as_array().unwrap().len(), 0);
+
+    let made = console.post("/customers/new?parent=1", &fields);
+    assert_eq!(made.status, 200, "{}", made.text);
+    assert!(made.header("hx-redirect").unwrap().contains("notice=added"));
+    let children = server.get("/api/v1/groups/1/children").expect(200);
+    assert_eq!(children.body["items"][0]["name"], "Forged Reseller");
+}
+
+#[test]
+fn without_a_session_pages_lead_to_the_login() {
+    let server = TestServer::start();
+    let console = admin(&server);
+    let answer = console.post("/logout", &[]);
+    assert_eq!(answer.header("hx-redirect"), Some("/login"));
+    let after = console.get("/customers");
+    assert_eq!(after.status, 303);
+    assert_eq!(after.header("location"), Some("/login"));
+}
+
+#[test]
+fn markup_in_names_is_shown_as_text() {
+    let server = TestServer::start();
+    let evil = "<script>alert(1)</script> & <b>Co</b>";
+    let id = server.create_group(evil, 1, "reseller");
+    let console = admin(&server);
+    for path in [
+        "/customers".to_owned(),
+        format!("/customers?group={id}"),
+        format!("/customers/{id}/edit"),
+        "/overview".to_owned(),
+        "/customers/search?q=script".to_owned(),
+    ] {
+        let page = console.get(&path);
+        assert_eq!(page.status, 200, "{path}");
+        assert!(
+            !page.text.contains("<script>alert"),
+            "{path} renders markup"
+        );
+        assert!(!page.text.contains("<b>Co</b>"), "{path} renders markup");
+        assert!(
+            page.text.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn a_form_shows_the_apis_error_beside_its_field() {
+    let server = TestServer::start();
+    server.create_group("Acme", 1, "reseller");
+    let console = admin(&server);
+    let answer = console.post(
+        "/customers/new?parent=1",
+        &[("name", "ACME"), ("level", "reseller")],
+    );
+    assert_eq!(answer.status, 422);
+    assert!(answer.text.contains("field-error"), "{}", answer.text);
+    let children = server.get("/api/v1/groups/1/children").expect(200);
+    assert_eq!(children.body["items"].as_array().unwrap().len(), 1);
+}
+
+/// Two sibling resellers, each with a user, a device, an API user with a token and a deployment
+/// token: everything the console's routes can aim at.
+struct Sibling {
+    group: i64,
+    user: i64,
+    api_user: i64,
+    api_token: i64,
+    device: i64,
+    deployment_token: i64,
+}
+
+fn sibling(server: &TestServer, name: &str) -> Sibling {
+    let group = server
+        .post(
+            "/api/v1/groups",
+            json!({"name": name, "parent_id": 1, "level": "reseller", "automatic_deployment": true}),
+        )
+        .expect(201)
+        .id();
+    let user = server
+        .post(
+            &format!("/api/v1/groups/{group}/users"),
+            json!({"username": format!("admin@{}.test", name.to_lowercase()), "role": "superuser", "password": USER_PASSWORD}),
+        )
+        .expect(201)
+        .id();
+    let api_user = server
+        .post(
+            &format!("/api/v1/groups/{group}/users"),
+            json!({"username": format!("robot@{}.test", name.to_lowercase()), "role": "administrator", "kind": "api"}),
+        )
+        .expect(201)
+        .id();
+    let api_token = server
+        .post(&format!("/api/v1/users/{api_user}/tokens"), json!({}))
+        .expect(201)
+        .id();
+    let device = server
+        .post(
+            &format!("/api/v1/groups/{group}/devices"),
+            json!({"name": "pc-1", "os": "windows"}),
+        )
+        .expect(201)
+        .id();
+    let deployment_token = server
+        .post(
+            &format!("/api/v1/groups/{group}/deployment-tokens"),
+            json!({}),
+        )
+        .expect(201)
+        .id();
+    Sibling {
+        group,
+        user,
+        api_user,
+        api_token,
+        device,
+        deployment_token,
+    }
+}
+
+/// Routes that aim at nothing of anyone's: assets, the login and the caller's own session.
+/// (Search is checked on its own: it takes a name, not an id.)
+const UNTARGETED: &[&str] = &[
+    "GET /",
+    "GET /assets/{name}",
+    "GET /login",
+    "POST /login",
+    "POST /logout",
+    "GET /customers/search",
+];
+
+/// The console route with its parameters aimed at `target`, or `None` for an untargeted one.
+fn aimed(method: &str, path: &str, target: &Sibling) -> Option<String> {
+    if UNTARGETED.contains(&format!("{method} {path}").as_str()) {
+        return None;
+    }
+    let id = if path.starts_with("/users/") && path.contains("/tokens/") {
+        target.api_user
+    } else if path.starts_with("/users/") {
+        target.user
+    } else if path.starts_with("/devices/") {
+        target.device
+    } else {
+        target.group
+    };
+    let token = if path.starts_with("/users/") {
+        target.api_token
+    } else {
+        target.deployment_token
+    };
+    let aimed = path
+        .replace("{id}", &id.to_string())
+        .replace("{token}", &token.to_string());
+    assert!(
+        !aimed.contains('{'),
+        "the isolation test cannot aim {method} {path}: add it here"
+    );
+    // Every page that takes its group from the query is aimed there too.
+    let g = target.group;
+    Some(format!("{aimed}?group={g}&parent={g}"))
+}
+
+#[test]
+fn no_console_route_reaches_outside_the_callers_subtree() {
+    let server = TestServer::start();
+    let mine = sibling(&server, "Alpha");
+    let theirs = sibling(&server, "Beta");
+    let _ = mine;
+    let attacker = Console::login(&server, "Alpha", "admin@alpha.test", USER_PASSWORD);
+    let before = server
+        .get(&format!("/api/v1/groups/{}/export", theirs.group))
+        .text;
+    let table = routes();
+    assert!(table.len() > 30, "the route table: {table:?}");
+    let mut probed = 0;
+    for (method, path) in &table {
+        let Some(url) = aimed(method, path, &theirs) else {
+            continue;
+        };
+        let fields = [
+            ("name", "Hijacked"),
+            ("level", "end_customer"),
+            ("parent", "Alpha"),
+            ("csv", "name,parent,level\nX,Beta,site\n"),
+            ("action", "import"),
+            ("password", "a brand new long password"),
+            ("role", "supporter"),
+        ];
+        let answer = match method.as_str() {
+            "GET" => attacker.get(&url),
+            _ => attacker.post(&url, &fields),
+        };
+        assert_eq!(
+            answer.status, 404,
+            "{method} {url} answered {}: {}",
+            answer.status, answer.text
+        );
+        assert!(
+            !answer.text.contains("Beta"),
+            "{method} {url} shows the other tenant's name"
+        );
+        probed += 1;
+    }
+    assert!(probed > 25, "probed {probed} routes");
+    // Search across the subtree finds nothing of the sibling's.
+    let found = attacker.get("/customers/search?q=Beta");
+    assert_eq!(found.status, 200);
+    assert!(!found.text.contains("/customers?group="), "{}", found.text);
+    // And nothing of theirs changed.
+    let after = server
+        .get(&format!("/api/v1/groups/{}/export", theirs.group))
+        .text;
+    assert_eq!(before, after);
+    server
+        .get(&format!("/api/v1/groups/{}", theirs.group))
+        .expect(200);
+    let beta = server
+        .get(&format!("/api/v1/users/{}", theirs.user))
+        .expect(200);
+    assert_eq!(beta.body["role"], "superuser");
+    server
+        .get(&format!("/api/v1/users/{}/tokens", theirs.api_user))
+        .expect(200);
+}
