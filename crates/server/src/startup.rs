@@ -234,6 +234,9 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     for address in server.addrs() {
         println!("tenantry-server listening on http://{address}");
     }
+    if let Some(address) = server.addrs().first() {
+        println!("open the web console at http://{address}/");
+    }
     std::io::stdout().flush()?;
     mailer::spawn(
         rollups.clone(),

@@ -1,0 +1,632 @@
+// The web console as a provider uses it, clicked through in a real browser against the real
+// server: log in, build a five-level customer tree with the Add customer form, meet a name
+// already taken and a refused removal, remove, rename, move, search, add a user who then sees
+// only their own subtree, names with markup shown as text, the Modules page, the backup
+// dashboard, Quick Installation and a device's passphrase.
+//
+// One server (a fresh database) and one browser for the whole file; the tests run in order and
+// each builds on the state the earlier ones left (the tree, the second user, …). A screenshot
+// of every screen visited lands in target/browser-screenshots/console/; a failing step also
+// leaves console/failed-<step>.png and puts the page's text in the error.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ROOT_NAME, launchBrowser, screenshot, startServer } from './harness.mjs';
+
+const STEP_TIMEOUT_MS = 10_000;
+const TEST_TIMEOUT_MS = 90_000;
+
+const ACME_USER = 'jane@acme.test';
+const ACME_PASSWORD = 'janes long password';
+const MARKUP_NAME = '<b>Bold & Co</b>';
+
+let server;
+let browser;
+/** The SuperUser's page: one context (one session) for the whole file. */
+let admin;
+/** Group ids by name, as the tests learn them from the console's addresses. */
+const ids = {};
+/** The Acme Reseller user's page (test 7), in a second context. */
+let jane;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+  admin = await browser.newPage();
+  admin.setDefaultTimeout(STEP_TIMEOUT_MS);
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers: what a person does, and, when it goes wrong, what the page said.
+
+/** Screenshots of this file go to target/browser-screenshots/console/. */
+const shot = (page, name) => screenshot(page, `console/${name}`);
+
+/** The visible text of the page, squeezed, for assertions and error messages. */
+async function textOf(page, locator = page.locator('body')) {
+  return (await locator.innerText()).replace(/[ \t]+/g, ' ').replace(/\n\s*\n+/g, '\n').trim();
+}
+
+/**
+ * Runs `fn`; if it throws, takes a screenshot console/failed-<name> and adds the page's address
+ * and text to the error, so that the report says what the user saw.
+ */
+async function step(page, name, fn) {
+  try {
+    return await fn();
+  } catch (error) {
+    let seen = '';
+    try {
+      await shot(page, `failed-${name}`);
+      seen = (await textOf(page)).slice(0, 1500);
+    } catch {
+      // the page may be gone
+    }
+    error.message = `${name}: ${error.message}\n--- at ${page.url()} the page says:\n${seen}\n---`;
+    throw error;
+  }
+}
+
+/** Fails the test with a clear word when an earlier test did not leave what this one needs. */
+function need(...names) {
+  for (const name of names) {
+    if (!ids[name]) {
+      throw new Error(`needs "${name}", which an earlier test of this file creates (it failed?)`);
+    }
+  }
+}
+
+/** The `group` parameter of the page's address. */
+function groupOf(page) {
+  return Number(new URL(page.url()).searchParams.get('group'));
+}
+
+async function logIn(page, group, username, password) {
+  await page.goto(`${server.base}/login`);
+  await page.getByLabel('Group', { exact: true }).fill(group);
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  return page;
+}
+
+async function submitLogin(page) {
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/overview');
+}
+
+/** The Customers page's own heading: "<name> <level>". */
+function customerHeading(page, name) {
+  return page.getByRole('heading', { level: 1, name: new RegExp(`^${escapeRegExp(name)}(?:\\s|$)`) });
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Opens a customer by clicking its name in the Customers table of the page shown. */
+async function openFromTable(page, name) {
+  await page.getByRole('table', { name: 'Customers' }).getByRole('link', { name, exact: true }).click();
+  await customerHeading(page, name).waitFor();
+  ids[name] = groupOf(page);
+  return ids[name];
+}
+
+/** The tree on the left of the Customers page. */
+function tree(page) {
+  return page.getByRole('complementary', { name: 'Customer tree' });
+}
+
+/**
+ * Adds a customer under the group shown: "Add customer", Name, Level, Save. The form posts with
+ * htmx; the server answers HX-Redirect to the parent's page with `notice=added`.
+ */
+async function addCustomer(page, name, level, screenshotName) {
+  await page.getByRole('link', { name: 'Add customer', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/customers/new');
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('Level', { exact: true }).selectOption({ label: level });
+  if (screenshotName) {
+    await shot(page, screenshotName);
+  }
+  const posted = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/customers/new',
+  );
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const answer = await posted;
+  const redirect = answer.headers()['hx-redirect'];
+  assert.ok(redirect, `POST /customers/new answered ${answer.status()} without HX-Redirect`);
+  assert.match(redirect, /^\/customers\?group=\d+&notice=added$/);
+  await page.waitForURL((url) => url.searchParams.get('notice') === 'added');
+  await page.getByRole('status').filter({ hasText: 'The customer was added.' }).waitFor();
+  await page.getByRole('table', { name: 'Customers' }).getByRole('link', { name, exact: true }).waitFor();
+}
+
+/**
+ * The error shown for a form field: the element(s) its `aria-describedby` names when the field
+ * has one (what a screen reader announces), else the first `.field-error` after the field.
+ */
+async function fieldError(page, label) {
+  const field = page.getByLabel(label, { exact: true });
+  const describedBy = await field.getAttribute('aria-describedby');
+  if (describedBy) {
+    const texts = [];
+    for (const id of describedBy.split(/\s+/).filter(Boolean)) {
+      const described = page.locator(`[id="${id}"]`);
+      if ((await described.count()) > 0) {
+        texts.push(await described.innerText());
+      }
+    }
+    return { text: texts.join(' '), announced: true };
+  }
+  // Not tied to the field for assistive technology (see the report): what a sighted user reads.
+  const beside = field.locator('xpath=following-sibling::*[contains(concat(" ", @class, " "), " field-error ")][1]');
+  return { text: (await beside.count()) > 0 ? await beside.innerText() : '', announced: false };
+}
+
+async function apiLogin(group, username, password) {
+  const answer = await fetch(`${server.base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ group, username, password }),
+  });
+  assert.equal(answer.status, 200, `API login answered ${answer.status}: ${await answer.clone().text()}`);
+  return (await answer.json()).token;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Login
+
+test('1. the SuperUser logs in with the login form and sees the Overview', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await step(admin, 'login', async () => {
+    await logIn(admin, ROOT_NAME, ADMIN_EMAIL, ADMIN_PASSWORD);
+    assert.equal(await admin.getByLabel('Password', { exact: true }).getAttribute('type'), 'password');
+    await shot(admin, 'login');
+    await submitLogin(admin);
+    await admin.getByRole('heading', { level: 1, name: `Overview of ${ROOT_NAME}` }).waitFor();
+    await shot(admin, 'overview');
+    // The menu of a Distributor.
+    const menu = admin.getByRole('navigation', { name: 'Main menu' });
+    for (const entry of ['Overview', 'Customers', 'Backup dashboard', 'Users']) {
+      await menu.getByRole('link', { name: entry, exact: true }).waitFor();
+    }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 2. A five-level tree
+
+test('2. a five-level customer tree is built with the Add customer form', { timeout: TEST_TIMEOUT_MS }, async () => {
+  await step(admin, 'build-tree', async () => {
+    await admin.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Customers', exact: true }).click();
+    await customerHeading(admin, ROOT_NAME).waitFor();
+    ids[ROOT_NAME] = Number(
+      new URL(await admin.getByRole('link', { name: 'Add customer' }).getAttribute('href'), server.base).searchParams.get('parent'),
+    );
+    await admin.getByText(`${ROOT_NAME} has no customers yet.`).waitFor();
+    await shot(admin, 'customers-empty');
+
+    // A Distributor offers the levels below it only.
+    await admin.getByRole('link', { name: 'Add customer', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: `Add a customer to ${ROOT_NAME}` }).waitFor();
+    const offered = await admin.getByLabel('Level', { exact: true }).locator('option').allInnerTexts();
+    assert.deepEqual(offered, ['Sub-distributor', 'Reseller', 'End-customer', 'Site']);
+    await admin.goBack();
+
+    await addCustomer(admin, 'North Sub', 'Sub-distributor', 'customer-add');
+    await shot(admin, 'customers-added');
+    await openFromTable(admin, 'North Sub');
+    await addCustomer(admin, 'Acme Reseller', 'Reseller');
+    await openFromTable(admin, 'Acme Reseller');
+    await addCustomer(admin, 'Bolt Ltd', 'End-customer');
+    await openFromTable(admin, 'Bolt Ltd');
+    await addCustomer(admin, 'Bolt HQ', 'Site');
+    await openFromTable(admin, 'Bolt HQ');
+
+    // Five levels: the crumbs say so, and a Site has no customers of its own.
+    const crumbs = await textOf(admin, admin.getByRole('navigation', { name: 'Where' }));
+    assert.equal(crumbs, `${ROOT_NAME} › North Sub › Acme Reseller › Bolt Ltd › Bolt HQ`);
+    await admin.getByText('has no customers of its own').waitFor();
+    assert.equal(await admin.getByRole('link', { name: 'Add customer' }).count(), 0, 'no Add customer at a Site');
+    await shot(admin, 'customers-site');
+
+    // Back up through the crumbs, then down through the tree, unfolding it.
+    await admin.getByRole('navigation', { name: 'Where' }).getByRole('link', { name: ROOT_NAME, exact: true }).click();
+    await customerHeading(admin, ROOT_NAME).waitFor();
+    await tree(admin).getByRole('button', { name: 'Show the customers of North Sub' }).click();
+    await tree(admin).getByRole('button', { name: 'Show the customers of Acme Reseller' }).click();
+    await tree(admin).getByRole('link', { name: 'Acme Reseller', exact: true }).click();
+    await customerHeading(admin, 'Acme Reseller').waitFor();
+    assert.equal(groupOf(admin), ids['Acme Reseller']);
+    await shot(admin, 'customers');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 3. A validation error beside its field
+
+test('3. a name already taken (in another case) is refused beside the Name field, and nothing is added', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  need('North Sub', 'Acme Reseller');
+  await step(admin, 'name-taken', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids['North Sub']}`);
+    await admin.getByRole('link', { name: 'Add customer', exact: true }).click();
+    await admin.getByLabel('Name', { exact: true }).fill('ACME reseller');
+    await admin.getByLabel('Level', { exact: true }).selectOption({ label: 'Reseller' });
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+
+    await admin.getByRole('alert').waitFor();
+    const error = await fieldError(admin, 'Name');
+    assert.match(error.text, /name/i, `the error beside Name says: "${error.text}"`);
+    assert.match(error.text, /ACME reseller|already|taken|in use|exists/i, `the error beside Name says: "${error.text}"`);
+    if (!error.announced) {
+      t.diagnostic('the error beside Name is not tied to the field (no aria-describedby/aria-invalid): a screen reader does not announce it');
+    }
+    // The form keeps what was typed, and the page did not move.
+    assert.equal(await admin.getByLabel('Name', { exact: true }).inputValue(), 'ACME reseller');
+    assert.equal(new URL(admin.url()).pathname, '/customers/new');
+    await shot(admin, 'customer-add-refused');
+
+    await admin.goto(`${server.base}/customers?group=${ids['North Sub']}`);
+    const customers = admin.getByRole('table', { name: 'Customers' });
+    assert.equal(await customers.getByRole('link', { name: /^acme reseller$/i }).count(), 1, 'nothing was added');
+    assert.equal(await customers.getByRole('row').count(), 2, 'a header and Acme Reseller only');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 4. Removal: refused with the counts, then done after a confirmation
+
+test('4. a customer with customers cannot be removed; an empty one is, after a confirmation', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need(ROOT_NAME, 'North Sub', 'Bolt Ltd', 'Bolt HQ');
+  await step(admin, 'remove', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids[ROOT_NAME]}`);
+    await admin.getByRole('table', { name: 'Customers' }).getByRole('link', { name: 'Remove North Sub' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Remove North Sub' }).waitFor();
+    await admin.getByText('North Sub cannot be removed: it has 1 customer and 0 devices of its own').waitFor();
+    assert.equal(await admin.getByRole('button', { name: /^Remove/ }).count(), 0, 'no Remove button for a customer that is not empty');
+    await shot(admin, 'customer-remove-refused');
+
+    await admin.goto(`${server.base}/customers?group=${ids['Bolt Ltd']}`);
+    await admin.getByRole('table', { name: 'Customers' }).getByRole('link', { name: 'Remove Bolt HQ' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Remove Bolt HQ' }).waitFor();
+    await admin.getByText('This cannot be undone').waitFor();
+    await shot(admin, 'customer-remove-confirm');
+    await admin.getByRole('button', { name: 'Remove Bolt HQ', exact: true }).click();
+    await admin.waitForURL((url) => url.searchParams.get('notice') === 'removed');
+    assert.equal(groupOf(admin), ids['Bolt Ltd'], 'back on the parent');
+    await admin.getByRole('status').filter({ hasText: 'The customer was removed.' }).waitFor();
+    await admin.getByText('Bolt Ltd has no customers yet.').waitFor();
+    assert.equal(await admin.getByRole('link', { name: 'Bolt HQ', exact: true }).count(), 0, 'Bolt HQ is gone from the page');
+    await shot(admin, 'customer-removed');
+
+    const gone = await admin.goto(`${server.base}/customers?group=${ids['Bolt HQ']}`);
+    assert.equal(gone.status(), 404, 'Bolt HQ\'s page is gone');
+    delete ids['Bolt HQ'];
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 5. Rename and move
+
+test('5a. a customer is renamed on its edit form, which warns about logins', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Bolt Ltd', 'Acme Reseller');
+  await step(admin, 'rename', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids['Acme Reseller']}`);
+    await admin.getByRole('table', { name: 'Customers' }).getByRole('link', { name: 'Edit Bolt Ltd' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Edit Bolt Ltd' }).waitFor();
+    await admin.getByText('Users of this customer log in with its name').waitFor();
+    assert.equal(await admin.getByLabel('Name', { exact: true }).inputValue(), 'Bolt Ltd');
+    assert.equal(await admin.getByLabel('Level', { exact: true }).inputValue(), 'end_customer', 'the level is kept');
+    await admin.getByLabel('Name', { exact: true }).fill('Bolt Limited');
+    await shot(admin, 'customer-edit');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.waitForURL((url) => url.searchParams.get('notice') === 'saved');
+    await admin.getByRole('status').filter({ hasText: 'Your changes were saved.' }).waitFor();
+    await customerHeading(admin, 'Bolt Limited').waitFor();
+    assert.equal(groupOf(admin), ids['Bolt Ltd']);
+    ids['Bolt Limited'] = ids['Bolt Ltd'];
+    delete ids['Bolt Ltd'];
+    await shot(admin, 'customer-renamed');
+  });
+});
+
+test('5b. a customer is moved by typing its new parent\'s exact name', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Bolt Limited', 'North Sub');
+  await step(admin, 'move', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids['Bolt Limited']}`);
+    await admin.getByRole('main').getByRole('link', { name: 'Move', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Move Bolt Limited' }).waitFor();
+    await admin.getByLabel('New parent (its exact name)').fill('North Sub');
+    const level = admin.getByLabel('Level of Bolt Limited after the move');
+    assert.equal(await level.inputValue(), 'end_customer', 'the current level is chosen');
+    await level.selectOption({ label: 'End-customer' });
+    await shot(admin, 'customer-move');
+    await admin.getByRole('button', { name: 'Move', exact: true }).click();
+    await admin.waitForURL((url) => url.searchParams.get('notice') === 'moved');
+    await admin.getByRole('status').filter({ hasText: 'The customer was moved' }).waitFor();
+    await customerHeading(admin, 'Bolt Limited').waitFor();
+    const crumbs = await textOf(admin, admin.getByRole('navigation', { name: 'Where' }));
+    assert.equal(crumbs, `${ROOT_NAME} › North Sub › Bolt Limited`);
+    await shot(admin, 'customer-moved');
+
+    // North Sub now has two customers, Acme Reseller none.
+    await admin.getByRole('navigation', { name: 'Where' }).getByRole('link', { name: 'North Sub', exact: true }).click();
+    await customerHeading(admin, 'North Sub').waitFor();
+    const customers = admin.getByRole('table', { name: 'Customers' });
+    for (const name of ['Acme Reseller', 'Bolt Limited']) {
+      await customers.getByRole('link', { name, exact: true }).waitFor();
+    }
+    assert.equal(await customers.getByRole('row').count(), 3, 'a header and two customers');
+  });
+});
+
+test('5c. a move that breaks a level rule is refused and says why', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  await step(admin, 'move-refused', async () => {
+    await admin.goto(`${server.base}/customers/${ids['Acme Reseller']}/move`);
+    await admin.getByLabel('New parent (its exact name)').fill('No Such Customer');
+    await admin.getByRole('button', { name: 'Move', exact: true }).click();
+    await admin.getByRole('alert').waitFor();
+    const unknown = await fieldError(admin, 'New parent (its exact name)');
+    assert.match(unknown.text, /no customer of that name/i, `beside the new parent: "${unknown.text}"`);
+
+    // A Reseller cannot hold a Reseller.
+    await admin.getByLabel('New parent (its exact name)').fill('Bolt Limited');
+    await admin.getByRole('button', { name: 'Move', exact: true }).click();
+    await admin.getByRole('alert').filter({ hasText: /level|below|lower|above/i }).waitFor();
+    await shot(admin, 'customer-move-refused');
+    await admin.goto(`${server.base}/customers?group=${ids['Acme Reseller']}`);
+    const crumbs = await textOf(admin, admin.getByRole('navigation', { name: 'Where' }));
+    assert.equal(crumbs, `${ROOT_NAME} › North Sub › Acme Reseller`, 'nothing moved');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 6. Search
+
+test('6. "Find a customer" lists the customers whose name holds what is typed, with their path', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Bolt Limited');
+  await step(admin, 'search', async () => {
+    await admin.goto(`${server.base}/customers`);
+    await admin.getByLabel('Find a customer').pressSequentially('olt', { delay: 50 });
+    const results = admin.getByRole('table', { name: 'Search results' });
+    await results.getByRole('link', { name: 'Bolt Limited', exact: true }).waitFor();
+    const rows = await results.getByRole('row').allInnerTexts();
+    assert.equal(rows.length, 2, `a header and one match: ${JSON.stringify(rows)}`);
+    assert.match(rows[1], new RegExp(`Bolt Limited\\s+${ROOT_NAME} › North Sub\\s+End-customer`));
+    await shot(admin, 'customer-search');
+
+    await admin.getByLabel('Find a customer').fill('nothing like this');
+    await admin.getByText('No customer\'s name contains “nothing like this”.').waitFor();
+
+    await admin.getByLabel('Find a customer').fill('Bolt');
+    await results.getByRole('link', { name: 'Bolt Limited', exact: true }).click();
+    await customerHeading(admin, 'Bolt Limited').waitFor();
+    assert.equal(groupOf(admin), ids['Bolt Limited']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 7. A user of Acme Reseller, in a second browser context
+
+test('7. a user added to Acme Reseller logs in with its name and sees only its subtree', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  await step(admin, 'add-user', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids['Acme Reseller']}`);
+    await admin.getByRole('main').getByRole('link', { name: 'Users', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Users of Acme Reseller' }).waitFor();
+    await admin.getByText('Acme Reseller has no users yet.').waitFor();
+    await shot(admin, 'users-empty');
+    await admin.getByRole('link', { name: 'Add user', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Add a user to Acme Reseller' }).waitFor();
+    await admin.getByLabel('Username', { exact: false }).fill(ACME_USER);
+    await admin.getByLabel('Account type').selectOption({ label: 'Administrator' });
+    await admin.getByLabel('Password', { exact: false }).fill(ACME_PASSWORD);
+    await shot(admin, 'user-add');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.waitForURL((url) => url.searchParams.get('notice') === 'user-added');
+    await admin.getByRole('status').filter({ hasText: 'The user was added.' }).waitFor();
+    const users = admin.getByRole('table', { name: 'Users' });
+    await users.getByRole('link', { name: ACME_USER, exact: true }).waitFor();
+    assert.match(await textOf(admin, users), /Administrator/);
+    await shot(admin, 'users');
+  });
+
+  const context = await browser.newContext();
+  jane = await context.newPage();
+  jane.setDefaultTimeout(STEP_TIMEOUT_MS);
+  await step(jane, 'second-user', async () => {
+    await logIn(jane, 'Acme Reseller', ACME_USER, ACME_PASSWORD);
+    await submitLogin(jane);
+    await jane.getByRole('heading', { level: 1, name: 'Overview of Acme Reseller' }).waitFor();
+    await jane.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Customers', exact: true }).click();
+    await customerHeading(jane, 'Acme Reseller').waitFor();
+    const root = tree(jane).getByRole('listitem').first();
+    assert.match(await textOf(jane, root), /^Acme Reseller\s+Reseller/, 'Acme Reseller at the root of the tree');
+    const seen = await textOf(jane);
+    assert.doesNotMatch(seen, /My Company|North Sub/, 'nothing above Acme Reseller shows');
+    await shot(jane, 'customers-as-reseller');
+
+    // Search stays in the subtree too.
+    await jane.getByLabel('Find a customer').fill('Sub');
+    await jane.getByText('No customer\'s name contains “Sub”.').waitFor();
+
+    const outside = await jane.goto(`${server.base}/customers?group=1`);
+    assert.equal(outside.status(), 404);
+    await jane.getByRole('heading', { level: 1, name: 'Not found' }).waitFor();
+    assert.doesNotMatch(await textOf(jane), /My Company/);
+    await shot(jane, 'not-found');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 8. Markup in names
+
+test('8. markup in a customer\'s name is shown as text, never as markup', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  await step(admin, 'markup', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids['Acme Reseller']}`);
+    await addCustomer(admin, MARKUP_NAME, 'End-customer');
+    const table = admin.getByRole('table', { name: 'Customers' });
+    assert.match(await table.innerText(), /<b>Bold & Co<\/b>/);
+    assert.equal(await admin.locator('b').count(), 0, 'no <b> element on the Customers page');
+    await openFromTable(admin, MARKUP_NAME);
+    assert.equal(await admin.locator('b').count(), 0, 'no <b> element on its own page');
+    await shot(admin, 'customer-markup');
+
+    await admin.goto(`${server.base}/customers`);
+    await admin.getByLabel('Find a customer').fill('Bold');
+    await admin.getByRole('table', { name: 'Search results' }).getByRole('link', { name: MARKUP_NAME, exact: true }).waitFor();
+    assert.equal(await admin.locator('b').count(), 0, 'no <b> element in the search results');
+
+    await admin.goto(`${server.base}/customers/${ids[MARKUP_NAME]}/edit`);
+    assert.equal(await admin.getByLabel('Name', { exact: true }).inputValue(), MARKUP_NAME);
+    await admin.goto(`${server.base}/customers/${ids[MARKUP_NAME]}/remove`);
+    await admin.getByRole('heading', { level: 1, name: `Remove ${MARKUP_NAME}` }).waitFor();
+    assert.equal(await admin.locator('main b').count(), 0, 'no <b> element on the remove page');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 9. The Modules page (the other screenshots are taken along the way)
+
+test('9. the Modules page of a customer lists what its level may use', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('North Sub', 'Acme Reseller');
+  await step(admin, 'modules', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids['North Sub']}`);
+    await admin.getByRole('main').getByRole('link', { name: 'Modules', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: /^Modules of North Sub/ }).waitFor();
+    assert.equal(new URL(admin.url()).pathname, `/customers/${ids['North Sub']}/modules`);
+    const modules = admin.getByRole('table', { name: 'Modules' });
+    const quick = modules.getByRole('row').filter({ hasText: 'Quick Installation' });
+    assert.match(await quick.innerText(), /Not available/);
+    await shot(admin, 'modules-sub-distributor');
+
+    await admin.goto(`${server.base}/customers/${ids['Acme Reseller']}/modules`);
+    const acmeQuick = admin.getByRole('table', { name: 'Modules' }).getByRole('row').filter({ hasText: 'Quick Installation' });
+    assert.match(await acmeQuick.innerText(), /✔ Available/);
+    await shot(admin, 'modules');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Later parts of the console.
+
+test('10. the backup dashboard of a customer shows its devices', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  await step(admin, 'devices', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids['Acme Reseller']}`);
+    await admin.getByRole('main').getByRole('link', { name: 'Devices', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === '/devices');
+    assert.equal(groupOf(admin), ids['Acme Reseller']);
+    await admin.getByRole('heading', { level: 1, name: 'Devices of Acme Reseller' }).waitFor();
+    await admin.getByText('No device of Acme Reseller or below matches.').waitFor();
+    const crumbs = await textOf(admin, admin.getByRole('navigation', { name: 'Where' }));
+    assert.equal(crumbs, `${ROOT_NAME} › North Sub › Acme Reseller`);
+    await shot(admin, 'devices-empty');
+  });
+});
+
+test('11. Quick Installation: a token once enabled at an End-customer; not available at a Sub-distributor', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Bolt Limited', 'North Sub');
+  await step(admin, 'quick-installation', async () => {
+    // Off until switched on in the customer's settings.
+    await admin.goto(`${server.base}/quick-installation?group=${ids['Bolt Limited']}`);
+    await admin.getByRole('heading', { level: 1, name: 'Quick Installation for Bolt Limited' }).waitFor();
+    await admin.getByText('Automatic deployment is off for Bolt Limited.').waitFor();
+    await shot(admin, 'quick-installation-off');
+    await admin.getByRole('link', { name: 'its settings' }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Edit Bolt Limited' }).waitFor();
+    await admin.getByLabel('Quick Installation (automatic deployment)').check();
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.waitForURL((url) => url.searchParams.get('notice') === 'saved');
+
+    await admin.goto(`${server.base}/quick-installation?group=${ids['Bolt Limited']}`);
+    await admin.getByText('No tokens yet.').waitFor();
+    await admin.getByRole('button', { name: 'Create token', exact: true }).click();
+    const token = admin.getByLabel('New deployment token');
+    await token.waitFor();
+    assert.match(await token.inputValue(), /^tdp_/);
+    assert.match(await admin.getByLabel('Enrolment command').inputValue(), /--token tdp_/);
+    await admin.getByRole('table', { name: 'Deployment tokens' }).waitFor();
+    await shot(admin, 'quick-installation');
+
+    // Shown once: not there after a reload.
+    await admin.reload();
+    await admin.getByRole('table', { name: 'Deployment tokens' }).waitFor();
+    assert.equal(await admin.getByLabel('New deployment token').count(), 0, 'the token is shown once');
+
+    // A Sub-distributor has no Quick Installation.
+    const refused = await admin.goto(`${server.base}/quick-installation?group=${ids['North Sub']}`);
+    assert.equal(refused.status(), 403);
+    await admin.getByRole('alert').filter({ hasText: /not available/i }).waitFor();
+    assert.equal(await admin.getByRole('button', { name: 'Create token' }).count(), 0);
+    await shot(admin, 'quick-installation-refused');
+  });
+});
+
+test('12. a Security Officer generates a device\'s passphrase, shown once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  let device;
+  await step(admin, 'passphrase', async () => {
+    // A device, added through the API as an agent or RMM would.
+    const token = await apiLogin(ROOT_NAME, ADMIN_EMAIL, ADMIN_PASSWORD);
+    const made = await fetch(`${server.base}/api/v1/groups/${ids['Acme Reseller']}/devices`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify({ name: 'pc-1', os: 'windows' }),
+    });
+    assert.equal(made.status, 201, `POST devices answered ${made.status}: ${await made.clone().text()}`);
+    device = await made.json();
+
+    await admin.goto(`${server.base}/devices?group=${ids['Acme Reseller']}`);
+    const devices = admin.getByRole('table', { name: 'Devices' });
+    await devices.getByRole('link', { name: 'pc-1', exact: true }).waitFor();
+    await shot(admin, 'devices');
+    await devices.getByRole('link', { name: 'pc-1', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === `/devices/${device.id}`);
+    await admin.getByRole('heading', { level: 1, name: 'pc-1' }).waitFor();
+    await admin.getByText('No passphrase yet.').waitFor();
+    await shot(admin, 'device');
+
+    let question = '';
+    admin.once('dialog', (dialog) => {
+      question = dialog.message();
+      return dialog.accept();
+    });
+    await admin.getByRole('button', { name: 'Generate passphrase', exact: true }).click();
+    const passphrase = admin.getByLabel('New passphrase');
+    await passphrase.waitFor();
+    assert.match(question, /pc-1/, 'asked first');
+    assert.ok((await passphrase.inputValue()).length >= 12, 'a long passphrase');
+    await shot(admin, 'device-passphrase');
+
+    await admin.reload();
+    await admin.getByRole('heading', { level: 1, name: 'pc-1' }).waitFor();
+    assert.equal(await admin.getByLabel('New passphrase').count(), 0, 'the passphrase is shown once');
+    await admin.getByText('The current passphrase was generated').waitFor();
+  });
+
+  // And the Acme user sees the device, without the SuperUser's passphrase button if not a
+  // Security Officer.
+  if (jane) {
+    await step(jane, 'passphrase-as-reseller', async () => {
+      await jane.goto(`${server.base}/devices/${device.id}`);
+      await jane.getByRole('heading', { level: 1, name: 'pc-1' }).waitFor();
+      assert.equal(await jane.getByRole('button', { name: 'Generate passphrase' }).count(), 0, 'not a Security Officer');
+      await shot(jane, 'device-as-reseller');
+    });
+  }
+});
+
+test('the console loads nothing from other hosts', async () => {
+  assert.deepEqual(admin.context().blockedRequests, []);
+  if (jane) {
+    assert.deepEqual(jane.context().blockedRequests, []);
+  }
+});
