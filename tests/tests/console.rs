@@ -121,7 +121,8 @@ fn markup_in_names_is_shown_as_text() {
         );
         assert!(!page.text.contains("<b>Co</b>"), "{path} renders markup");
         assert!(
-            page.text.contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
+            page.text
+                .contains("&#60;script&#62;alert(1)&#60;/script&#62;"),
             "{path}"
         );
     }
@@ -151,6 +152,8 @@ struct Sibling {
     api_token: i64,
     device: i64,
     deployment_token: i64,
+    profile: i64,
+    policy: i64,
 }
 
 fn sibling(server: &TestServer, name: &str) -> Sibling {
@@ -193,7 +196,23 @@ fn sibling(server: &TestServer, name: &str) -> Sibling {
         )
         .expect(201)
         .id();
+    let profile = server
+        .post(
+            &format!("/api/v1/groups/{group}/profiles"),
+            json!({"name": format!("{name} files"), "settings": {"data_sources": ["files_and_folders"], "schedule": {"frequency": "daily", "at": "22:00"}}}),
+        )
+        .expect(201)
+        .id();
+    let policy = server
+        .post(
+            &format!("/api/v1/groups/{group}/retention-policies"),
+            json!({"name": format!("{name} keep"), "settings": {"intra_daily": 0, "daily": 7, "weekly": 4, "monthly": 0, "yearly": 0}}),
+        )
+        .expect(201)
+        .id();
     Sibling {
+        profile,
+        policy,
         group,
         user,
         api_user,
@@ -219,7 +238,11 @@ fn aimed(method: &str, path: &str, target: &Sibling) -> Option<String> {
     if UNTARGETED.contains(&format!("{method} {path}").as_str()) {
         return None;
     }
-    let id = if path.starts_with("/users/") && path.contains("/tokens/") {
+    let id = if path.starts_with("/profiles/") {
+        target.profile
+    } else if path.starts_with("/retention-policies/") {
+        target.policy
+    } else if path.starts_with("/users/") && path.contains("/tokens/") {
         target.api_user
     } else if path.starts_with("/users/") {
         target.user
@@ -306,4 +329,12 @@ fn no_console_route_reaches_outside_the_callers_subtree() {
     server
         .get(&format!("/api/v1/users/{}/tokens", theirs.api_user))
         .expect(200);
+    let profile = server
+        .get(&format!("/api/v1/profiles/{}", theirs.profile))
+        .expect(200);
+    assert_eq!(profile.body["name"], "Beta files");
+    let policy = server
+        .get(&format!("/api/v1/retention-policies/{}", theirs.policy))
+        .expect(200);
+    assert_eq!(policy.body["settings"]["daily"], 7);
 }

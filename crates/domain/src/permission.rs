@@ -362,11 +362,18 @@ pub fn authorize(actor: &Actor, action: Action, target: &Group) -> Result<(), Do
         return Err(DomainError::Forbidden {
             message: match action.rule() {
                 Rule::SecurityOfficers => "only Security Officers may do this".to_owned(),
-                Rule::Roles(_) => format!(
-                    "a {} may not {}",
-                    actor.authority.role.label(),
-                    action.as_str().replace('_', " ")
-                ),
+                Rule::Roles(_) => {
+                    let role = actor.authority.role.label();
+                    let article = if role.starts_with(['A', 'E', 'I', 'O', 'U']) {
+                        "an"
+                    } else {
+                        "a"
+                    };
+                    format!(
+                        "{article} {role} may not {}",
+                        action.as_str().replace('_', " ")
+                    )
+                }
             },
         });
     }

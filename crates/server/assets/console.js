@@ -53,6 +53,25 @@
     }
   });
 
+  // A field's error, shown under it, is also announced with it: the input gets aria-invalid
+  // and points at the message (aria-describedby). Run on every page and every swapped form.
+  var errors = 0;
+  function linkFieldErrors(root) {
+    root.querySelectorAll(".field-error").forEach(function (message) {
+      var field = message.previousElementSibling;
+      while (field && !field.matches("input, select, textarea")) {
+        if (field.matches("label, p.hint")) { field = field.previousElementSibling; continue; }
+        field = null;
+      }
+      if (!field) return;
+      if (!message.id) message.id = "field-error-" + (++errors);
+      field.setAttribute("aria-invalid", "true");
+      field.setAttribute("aria-describedby", message.id);
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { linkFieldErrors(document); });
+  document.addEventListener("htmx:load", function (event) { linkFieldErrors(event.detail.elt); });
+
   // Confirmation before a request marked data-confirm (htmx's hx-confirm would need no more, but
   // plain buttons use this too).
   document.addEventListener("htmx:confirm", function (event) {

@@ -224,8 +224,13 @@ pub async fn page(
         url
     });
     let root_children = page::fragment(&tree_nodes(tree, group.id, viewer.group.id))?;
-    let chrome = Chrome::new(&viewer, "Customers", "customers", &viewer.group)
-        .with_notice(params.notice.as_deref());
+    let chrome = Chrome::new(
+        &viewer,
+        format!("{}: customers", group.name),
+        "customers",
+        &viewer.group,
+    )
+    .with_notice(params.notice.as_deref());
     let template = CustomersPage {
         root: node(&viewer.group, group.id),
         root_children,

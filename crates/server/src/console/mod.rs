@@ -15,6 +15,7 @@ mod login;
 mod modules;
 mod overview;
 mod page;
+mod settings;
 mod users;
 mod viewer;
 
@@ -77,6 +78,17 @@ console_routes! {
     get "/quick-installation" => devices::deployment_page,
     post "/quick-installation" => devices::create_deployment_token,
     post "/quick-installation/{token}/revoke" => devices::revoke_deployment_token,
+    get "/settings" => settings::page,
+    get "/profiles/new" => settings::new_form,
+    post "/profiles/new" => settings::create,
+    get "/profiles/{id}/edit" => settings::edit_form,
+    post "/profiles/{id}/edit" => settings::edit,
+    post "/profiles/{id}/remove" => settings::remove,
+    get "/retention-policies/new" => settings::new_form,
+    post "/retention-policies/new" => settings::create,
+    get "/retention-policies/{id}/edit" => settings::edit_form,
+    post "/retention-policies/{id}/edit" => settings::edit,
+    post "/retention-policies/{id}/remove" => settings::remove,
 }
 
 /// `/`: the overview for a signed-in user, the login page for anyone else.

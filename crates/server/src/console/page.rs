@@ -50,7 +50,7 @@ pub struct Chrome {
 }
 
 /// The menu's sections: label, path, the module whose availability shows it, and the page key.
-const MENU: [(&str, &str, Module, &str); 5] = [
+const MENU: [(&str, &str, Module, &str); 6] = [
     ("Overview", "/overview", Module::Dashboard, "overview"),
     ("Customers", "/customers", Module::Customers, "customers"),
     ("Backup dashboard", "/devices", Module::Dashboard, "devices"),
@@ -60,12 +60,18 @@ const MENU: [(&str, &str, Module, &str); 5] = [
         Module::QuickInstallation,
         "quick-installation",
     ),
+    (
+        "Profiles & policies",
+        "/settings",
+        Module::Profiles,
+        "settings",
+    ),
     ("Users", "/users", Module::Users, "users"),
 ];
 
 /// What a finished change says on the page it leads to (`?notice=…`): fixed texts, so that no
 /// address can put words of its own on a page.
-const NOTICES: [(&str, &str); 9] = [
+const NOTICES: [(&str, &str); 11] = [
     ("added", "The customer was added."),
     ("saved", "Your changes were saved."),
     ("moved", "The customer was moved, with everything below it."),
@@ -74,10 +80,9 @@ const NOTICES: [(&str, &str); 9] = [
     ("user-added", "The user was added."),
     ("user-saved", "The user was saved."),
     ("user-removed", "The user was removed."),
-    (
-        "password",
-        "The password was changed; the user's sessions have ended.",
-    ),
+    ("setting-added", "Added."),
+    ("setting-saved", "Saved."),
+    ("setting-removed", "Removed."),
 ];
 
 impl Chrome {
@@ -235,6 +240,26 @@ impl Problems {
                 })
             }
         }
+    }
+
+    /// The problems the form does not show beside a field of its own (`shown`: its fields,
+    /// comma-separated): a file's lines, fields it has no input for.
+    pub fn elsewhere(&self, shown: &str) -> Vec<String> {
+        let shown: Vec<&str> = shown.split(',').filter(|f| !f.is_empty()).collect();
+        self.fields
+            .iter()
+            .filter(|f| {
+                let root = f.field.split('.').next().unwrap_or_default();
+                f.line.is_some() || !shown.contains(&root)
+            })
+            .map(|f| {
+                let what = f.field.replace(['_', '.'], " ");
+                match f.line {
+                    Some(line) => format!("Line {line}: {what}: {}", f.message),
+                    None => format!("{}: {}", capitalise(&what), f.message),
+                }
+            })
+            .collect()
     }
 
     /// The problem with one field, for the template to show beside it.

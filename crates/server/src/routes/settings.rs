@@ -27,7 +27,7 @@ fn etag_kind(kind: SettingKind) -> &'static str {
     }
 }
 
-fn actions(kind: SettingKind) -> (Action, Action) {
+pub(crate) fn actions(kind: SettingKind) -> (Action, Action) {
     match kind {
         SettingKind::Profile => (Action::ViewProfiles, Action::ManageProfiles),
         SettingKind::RetentionPolicy => (
@@ -74,28 +74,40 @@ async fn list(
     query: ListQuery,
 ) -> Result<HttpResponse, ApiError> {
     let page = page_request(query.limit, query.cursor.as_deref())?;
+    Ok(HttpResponse::Ok().json(listed(&state, &caller, kind, id, page).await?))
+}
+
+/// The settings of a kind a group may use: its own and its ancestors' (`locked`), for the API
+/// and the console alike.
+pub(crate) async fn listed(
+    state: &AppState,
+    caller: &Caller,
+    kind: SettingKind,
+    id: GroupId,
+    page: tenantry_storage::PageRequest,
+) -> Result<SettingPage, ApiError> {
+    let who = caller.clone();
     let (found, group) = state
         .read(move |c| {
-            let group = groups::get(c, &caller.scope, id)?;
-            caller.authorize(actions(kind).0, &group)?;
+            let group = groups::get(c, &who.scope, id)?;
+            who.authorize(actions(kind).0, &group)?;
             let found = settings::usable_by(c, kind, &group, &page)?;
-            Ok((found, (group, caller)))
+            Ok((found, group))
         })
         .await?;
-    let (group, caller) = group;
-    Ok(HttpResponse::Ok().json(SettingPage {
+    Ok(SettingPage {
         has_more: found.next.is_some(),
         next_cursor: found.next.map(|c| c.token().to_owned()),
         items: found
             .items
             .into_iter()
             .map(|s| {
-                let shown = within(&caller, &group.path, s.group_id);
+                let shown = within(caller, &group.path, s.group_id);
                 let locked = s.group_id != group.id.0;
                 body(kind, s, shown, locked)
             })
             .collect(),
-    }))
+    })
 }
 
 async fn create(
@@ -106,15 +118,7 @@ async fn create(
     name: String,
     fields: String,
 ) -> Result<HttpResponse, ApiError> {
-    let name = parse_setting_name(&name)?;
-    let now = tenantry_storage::now();
-    let created = state
-        .write(move |w| {
-            let group = groups::get(w.conn(), &caller.scope, id)?;
-            caller.authorize(actions(kind).1, &group)?;
-            settings::create(w, kind, &group, &name, &fields, now)
-        })
-        .await?;
+    let created = created(&state, &caller, kind, id, name, fields).await?;
     let path = match kind {
         SettingKind::Profile => "profiles",
         SettingKind::RetentionPolicy => "retention-policies",
@@ -128,9 +132,29 @@ async fn create(
         .json(body(kind, created, true, false)))
 }
 
-/// The setting and whether the caller may change it (owned within its scope), once the caller
-/// may view it at its owner... or at its own group, for settings inherited from above.
-fn viewed(
+/// Creates a setting owned by a group (its fields already validated and serialised): the one
+/// way, for the API and the console alike.
+pub(crate) async fn created(
+    state: &AppState,
+    caller: &Caller,
+    kind: SettingKind,
+    id: GroupId,
+    name: String,
+    fields: String,
+) -> Result<Setting, ApiError> {
+    let name = parse_setting_name(&name)?;
+    let now = tenantry_storage::now();
+    let caller = caller.clone();
+    state
+        .write(move |w| {
+            let group = groups::get(w.conn(), &caller.scope, id)?;
+            caller.authorize(actions(kind).1, &group)?;
+            settings::create(w, kind, &group, &name, &fields, now)
+        })
+        .await
+}
+
+pub(crate) fn viewed(
     c: &mut DbConnection,
     caller: &Caller,
     kind: SettingKind,
@@ -163,6 +187,7 @@ async fn read(
         .json(body(kind, setting, own, !own)))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn change(
     state: web::Data<AppState>,
     caller: Caller,
@@ -172,9 +197,31 @@ async fn change(
     name: Option<String>,
     fields: Option<String>,
 ) -> Result<HttpResponse, ApiError> {
+    let changed = changed(&state, &caller, kind, id, if_match, name, fields).await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((
+            header::ETAG,
+            etag(etag_kind(kind), changed.id, changed.version),
+        ))
+        .json(body(kind, changed, true, false)))
+}
+
+/// Changes a setting's name and/or fields (by those who manage its owner): the one way, for the
+/// API and the console alike.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn changed(
+    state: &AppState,
+    caller: &Caller,
+    kind: SettingKind,
+    id: i64,
+    if_match: Option<i64>,
+    name: Option<String>,
+    fields: Option<String>,
+) -> Result<Setting, ApiError> {
     let name = name.as_deref().map(parse_setting_name).transpose()?;
     let now = tenantry_storage::now();
-    let changed = state
+    let caller = caller.clone();
+    state
         .write(move |w| {
             let (setting, _) = viewed(w.conn(), &caller, kind, id)?;
             if let Ok(owner) = groups::get(w.conn(), &caller.scope, GroupId(setting.group_id)) {
@@ -191,13 +238,7 @@ async fn change(
                 now,
             )
         })
-        .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            header::ETAG,
-            etag(etag_kind(kind), changed.id, changed.version),
-        ))
-        .json(body(kind, changed, true, false)))
+        .await
 }
 
 async fn remove(
@@ -207,6 +248,20 @@ async fn remove(
     id: i64,
     if_match: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
+    removed(&state, &caller, kind, id, if_match).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Removes a setting no device uses (by those who manage its owner): the one way, for the API
+/// and the console alike.
+pub(crate) async fn removed(
+    state: &AppState,
+    caller: &Caller,
+    kind: SettingKind,
+    id: i64,
+    if_match: Option<i64>,
+) -> Result<(), ApiError> {
+    let caller = caller.clone();
     state
         .write(move |w| {
             let (setting, _) = viewed(w.conn(), &caller, kind, id)?;
@@ -215,11 +270,9 @@ async fn remove(
             }
             settings::delete(w, kind, &caller.scope, id, if_match)
         })
-        .await?;
-    Ok(HttpResponse::NoContent().finish())
+        .await
 }
 
-/// The backup profiles a group may use: its own, and its ancestors' (`locked`).
 #[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Group id"), ListQuery),
     responses((status = 200, body = SettingPage), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
