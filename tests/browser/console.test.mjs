@@ -2,7 +2,11 @@
 // server: log in, build a five-level customer tree with the Add customer form, meet a name
 // already taken and a refused removal, remove, rename, move, search, add a user who then sees
 // only their own subtree, names with markup shown as text, the Modules page, the backup
-// dashboard, Quick Installation and a device's passphrase.
+// dashboard, Quick Installation and a device's passphrase; then backup profiles and retention
+// policies (added, refused, edited, seen locked below, assigned to a device, a removal refused),
+// a customer import checked line by line and the export, a user's account type and password,
+// an API user's token and its revocation, a user's removal, and the Overview after a device
+// reported a failed session.
 //
 // One server (a fresh database) and one browser for the whole file; the tests run in order and
 // each builds on the state the earlier ones left (the tree, the second user, …). A screenshot
@@ -10,6 +14,7 @@
 // leaves console/failed-<step>.png and puts the page's text in the error.
 
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import { after, before, test } from 'node:test';
 
 import { ADMIN_EMAIL, ADMIN_PASSWORD, ROOT_NAME, launchBrowser, screenshot, startServer } from './harness.mjs';
@@ -29,6 +34,8 @@ let admin;
 const ids = {};
 /** The Acme Reseller user's page (test 7), in a second context. */
 let jane;
+/** The device pc-1 as the API answered its creation (test 12): `id`, `credential`, … */
+let pc1;
 
 before(async () => {
   server = await startServer();
@@ -583,6 +590,7 @@ test('12. a Security Officer generates a device\'s passphrase, shown once', { ti
     });
     assert.equal(made.status, 201, `POST devices answered ${made.status}: ${await made.clone().text()}`);
     device = await made.json();
+    pc1 = device;
 
     await admin.goto(`${server.base}/devices?group=${ids['Acme Reseller']}`);
     const devices = admin.getByRole('table', { name: 'Devices' });
@@ -622,6 +630,489 @@ test('12. a Security Officer generates a device\'s passphrase, shown once', { ti
       await shot(jane, 'device-as-reseller');
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------------
+// 13. Profiles & policies
+
+const PROFILE = 'Nightly files';
+const PROFILE_RENAMED = 'Nightly files and SQL';
+const POLICY = 'Two weeks';
+
+/** The row of a list table that holds `name` in its first cell. */
+function rowOf(table, name) {
+  return table.getByRole('row').filter({ has: table.page().getByRole('cell', { name, exact: true }) });
+}
+
+/** Opens a customer's Profiles & policies with the menu of its backup dashboard. */
+async function openSettings(page, name) {
+  await page.goto(`${server.base}/customers?group=${ids[name]}`);
+  await page.getByRole('main').getByRole('link', { name: 'Devices', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: `Devices of ${name}` }).waitFor();
+  await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Profiles & policies', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/settings');
+  assert.equal(groupOf(page), ids[name], `the menu led to /settings?group=${groupOf(page)}`);
+}
+
+test('13. on a customer\'s own page, the menu\'s "Profiles & policies" leads to that customer\'s', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  await step(admin, 'settings-menu', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids['Acme Reseller']}`);
+    await customerHeading(admin, 'Acme Reseller').waitFor();
+    const entry = admin.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Profiles & policies', exact: true });
+    const href = await entry.getAttribute('href');
+    await shot(admin, 'settings-menu');
+    assert.equal(
+      href,
+      `/settings?group=${ids['Acme Reseller']}`,
+      `on Acme Reseller's customer page the menu's "Profiles & policies" points to ${href}, which opens ${ROOT_NAME}'s`,
+    );
+  });
+});
+
+test('13a. a backup profile is added to Acme Reseller with a weekly schedule, and listed with a summary', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  await step(admin, 'profile-add', async () => {
+    // (Through the backup dashboard, whose menu is Acme Reseller's: see test 13.)
+    await openSettings(admin, 'Acme Reseller');
+    await admin.waitForURL((url) => url.pathname === '/settings');
+    assert.equal(groupOf(admin), ids['Acme Reseller']);
+    await admin.getByRole('heading', { level: 1, name: 'Profiles and retention policies of Acme Reseller' }).waitFor();
+    await shot(admin, 'settings-empty');
+
+    await admin.getByRole('link', { name: 'Add backup profile', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === '/profiles/new');
+    await admin.getByRole('heading', { level: 1, name: 'Add a backup profile to Acme Reseller' }).waitFor();
+    await admin.getByLabel('Name', { exact: true }).fill(PROFILE);
+    // Files and folders is ticked on a new profile; two more.
+    assert.equal(await admin.getByLabel('Files and folders', { exact: true }).isChecked(), true);
+    await admin.getByLabel('System state', { exact: true }).check();
+    await admin.getByLabel('MS SQL', { exact: true }).check();
+    await admin.getByLabel('Schedule', { exact: true }).selectOption({ label: 'Weekly' });
+    await admin.getByLabel(/^At \(HH:MM/).fill('23:00');
+    await admin.getByLabel('Mon', { exact: true }).check();
+    await admin.getByLabel('Thu', { exact: true }).check();
+    await shot(admin, 'profile-add');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === '/settings' && url.searchParams.get('notice') === 'setting-added');
+    assert.equal(groupOf(admin), ids['Acme Reseller'], 'back on Acme Reseller\'s settings');
+    await admin.getByRole('status').waitFor();
+    const notice = await textOf(admin, admin.getByRole('status'));
+    assert.match(notice, /added/i, `the notice says "${notice}"`);
+
+    const profiles = admin.getByRole('table', { name: 'Backup profiles' });
+    const row = rowOf(profiles, PROFILE);
+    await row.waitFor();
+    const summary = await textOf(admin, row);
+    assert.match(summary, /Files and folders, System state, MS SQL/, `the summary: "${summary}"`);
+    assert.match(summary, /mon, thu at 23:00/i, `the summary: "${summary}"`);
+    assert.match(summary, /Acme Reseller/, 'owned by Acme Reseller');
+    await profiles.getByRole('link', { name: PROFILE, exact: true }).waitFor();
+    await shot(admin, 'settings-profile-added');
+  });
+});
+
+test('13b. a retention policy that keeps nothing is refused beside Daily versions, then saved with 14', { timeout: TEST_TIMEOUT_MS }, async (t) => {
+  need('Acme Reseller');
+  await step(admin, 'policy-add', async () => {
+    await admin.goto(`${server.base}/settings?group=${ids['Acme Reseller']}`);
+    await admin.getByRole('link', { name: 'Add retention policy', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === '/retention-policies/new');
+    await admin.getByRole('heading', { level: 1, name: 'Add a retention policy to Acme Reseller' }).waitFor();
+    await admin.getByLabel('Name', { exact: true }).fill(POLICY);
+    const periods = ['Intra-daily versions', 'Daily versions', 'Weekly versions', 'Monthly versions', 'Yearly versions'];
+    for (const period of periods) {
+      await admin.getByLabel(period, { exact: true }).fill('0');
+    }
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.getByRole('alert').waitFor();
+    const error = await fieldError(admin, 'Daily versions');
+    assert.match(error.text, /a policy keeps at least one version/, `beside Daily versions: "${error.text}"`);
+    if (!error.announced) {
+      t.diagnostic('the error beside Daily versions is not tied to the field (no aria-describedby): a screen reader does not announce it');
+    }
+    assert.equal(new URL(admin.url()).pathname, '/retention-policies/new', 'the page did not move');
+    assert.equal(await admin.getByLabel('Name', { exact: true }).inputValue(), POLICY, 'the name is kept');
+    await shot(admin, 'policy-add-refused');
+
+    await admin.getByLabel('Daily versions', { exact: true }).fill('14');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === '/settings' && url.searchParams.get('notice') === 'setting-added');
+    const policies = admin.getByRole('table', { name: 'Retention policies' });
+    const row = rowOf(policies, POLICY);
+    await row.waitFor();
+    const summary = await textOf(admin, row);
+    assert.match(summary, /0 intra-daily · 14 daily · 0 weekly · 0 monthly · 0 yearly/, `the summary: "${summary}"`);
+    await shot(admin, 'settings-policy-added');
+  });
+});
+
+test('13c. the profile is renamed on its edit page, which shows what was saved', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  await step(admin, 'profile-edit', async () => {
+    await admin.goto(`${server.base}/settings?group=${ids['Acme Reseller']}`);
+    await admin.getByRole('table', { name: 'Backup profiles' }).getByRole('link', { name: PROFILE, exact: true }).click();
+    await admin.waitForURL((url) => /^\/profiles\/\d+\/edit$/.test(url.pathname));
+    ids.profile = Number(new URL(admin.url()).pathname.split('/')[2]);
+    await admin.getByRole('heading', { level: 1, name: `Edit ${PROFILE}` }).waitFor();
+    // What was saved comes back.
+    assert.equal(await admin.getByLabel('Name', { exact: true }).inputValue(), PROFILE);
+    for (const source of ['Files and folders', 'System state', 'MS SQL']) {
+      assert.equal(await admin.getByLabel(source, { exact: true }).isChecked(), true, `${source} ticked`);
+    }
+    assert.equal(await admin.getByLabel('Exchange', { exact: true }).isChecked(), false);
+    assert.equal(await admin.getByLabel('Schedule', { exact: true }).inputValue(), 'weekly');
+    assert.equal(await admin.getByLabel(/^At \(HH:MM/).inputValue(), '23:00');
+    for (const [day, on] of [['Mon', true], ['Tue', false], ['Thu', true], ['Sun', false]]) {
+      assert.equal(await admin.getByLabel(day, { exact: true }).isChecked(), on, `${day} ${on ? '' : 'not '}ticked`);
+    }
+    await admin.getByLabel('Name', { exact: true }).fill(PROFILE_RENAMED);
+    await shot(admin, 'profile-edit');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === '/settings' && url.searchParams.get('notice') === 'setting-saved');
+    assert.equal(groupOf(admin), ids['Acme Reseller']);
+    await admin.getByRole('status').waitFor();
+    const profiles = admin.getByRole('table', { name: 'Backup profiles' });
+    await profiles.getByRole('link', { name: PROFILE_RENAMED, exact: true }).waitFor();
+    assert.equal(await profiles.getByRole('link', { name: PROFILE, exact: true }).count(), 0, 'the old name is gone');
+    assert.match(await textOf(admin, rowOf(profiles, PROFILE_RENAMED)), /mon, thu at 23:00/i, 'the schedule is kept');
+    await shot(admin, 'settings-profile-renamed');
+  });
+});
+
+test('13d. a customer below Acme Reseller sees its profile and policy locked, without an edit link; a sibling does not see them', { timeout: TEST_TIMEOUT_MS }, async () => {
+  // Bolt Limited was moved beside Acme Reseller (5b): the customer below Acme is the one of test 8.
+  need('Acme Reseller', MARKUP_NAME, 'Bolt Limited');
+  await step(admin, 'settings-below', async () => {
+    await openSettings(admin, MARKUP_NAME);
+    await admin.getByRole('heading', { level: 1, name: `Profiles and retention policies of ${MARKUP_NAME}` }).waitFor();
+    for (const [table, name] of [['Backup profiles', PROFILE_RENAMED], ['Retention policies', POLICY]]) {
+      const list = admin.getByRole('table', { name: table });
+      const row = rowOf(list, name);
+      await row.waitFor();
+      assert.match(await textOf(admin, row), /from above/i, `${name} is shown locked`);
+      assert.equal(await row.getByRole('link').count(), 0, `no edit link for ${name}`);
+    }
+    await shot(admin, 'settings-locked');
+
+
+    await admin.goto(`${server.base}/settings?group=${ids['Bolt Limited']}`);
+    await admin.getByRole('heading', { level: 1, name: 'Profiles and retention policies of Bolt Limited' }).waitFor();
+    const seen = await textOf(admin);
+    assert.doesNotMatch(seen, new RegExp(`${PROFILE_RENAMED}|${POLICY}`), 'a sibling of Acme Reseller does not see its settings');
+    await shot(admin, 'settings-sibling');
+  });
+});
+
+test('13e. the profile and the policy are assigned to pc-1 on its device page', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  assert.ok(pc1, 'needs pc-1, which test 12 creates');
+  await step(admin, 'device-assign', async () => {
+    await admin.goto(`${server.base}/devices?group=${ids['Acme Reseller']}`);
+    await admin.getByRole('table', { name: 'Devices' }).getByRole('link', { name: 'pc-1', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === `/devices/${pc1.id}`);
+    await admin.getByRole('heading', { level: 1, name: 'pc-1' }).waitFor();
+    const profile = admin.getByLabel('Backup profile', { exact: true });
+    const policy = admin.getByLabel('Retention policy', { exact: true });
+    const offered = await profile.locator('option').allInnerTexts();
+    assert.ok(offered.includes(PROFILE_RENAMED), `the profiles offered: ${JSON.stringify(offered)}`);
+    await profile.selectOption({ label: PROFILE_RENAMED });
+    await policy.selectOption({ label: POLICY });
+    await shot(admin, 'device-assign');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+    await shot(admin, 'device-assigned');
+
+    await admin.reload();
+    await admin.getByRole('heading', { level: 1, name: 'pc-1' }).waitFor();
+    assert.equal(await profile.locator('option:checked').innerText(), PROFILE_RENAMED, 'the profile is kept');
+    assert.equal(await policy.locator('option:checked').innerText(), POLICY, 'the policy is kept');
+  });
+});
+
+test('13f. removing the profile pc-1 uses is refused with a message', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller', 'profile');
+  await step(admin, 'profile-remove-refused', async () => {
+    await admin.goto(`${server.base}/settings?group=${ids['Acme Reseller']}`);
+    await admin.getByRole('table', { name: 'Backup profiles' }).getByRole('link', { name: PROFILE_RENAMED, exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: `Edit ${PROFILE_RENAMED}` }).waitFor();
+    let question = '';
+    admin.once('dialog', (dialog) => {
+      question = dialog.message();
+      return dialog.accept();
+    });
+    await admin.getByRole('button', { name: 'Remove this backup profile', exact: true }).click();
+    const refusal = admin.getByRole('alert');
+    await refusal.waitFor();
+    assert.match(question, /Remove this backup profile\?/, `asked first: "${question}"`);
+    const said = await textOf(admin, refusal);
+    assert.match(said, /still used by 1 device/, `the refusal says "${said}"`);
+    assert.equal(new URL(admin.url()).pathname, `/profiles/${ids.profile}/edit`, 'the page did not move');
+    await shot(admin, 'profile-remove-refused');
+
+    await admin.goto(`${server.base}/settings?group=${ids['Acme Reseller']}`);
+    await admin.getByRole('table', { name: 'Backup profiles' }).getByRole('link', { name: PROFILE_RENAMED, exact: true }).waitFor();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 14. Import and export
+
+const BAD_CSV = [
+  'name,parent,level',
+  'Cedar Ltd,Acme Reseller,end_customer',
+  'Cedar Site,Cedar Ltd,site',
+  'Ghost Site,Nowhere Inc,site',
+  'Dune Ltd,Acme Reseller,planet',
+].join('\n');
+
+const GOOD_CSV = [
+  'name,parent,level',
+  'Cedar Ltd,Acme Reseller,end_customer',
+  'Cedar Site,Cedar Ltd,site',
+  'Dune Ltd,Acme Reseller,end_customer',
+].join('\n');
+
+test('14a. an import is checked first: every problem by its line, then the right file is imported', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  await step(admin, 'import', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids['Acme Reseller']}`);
+    await admin.getByRole('main').getByRole('link', { name: 'Import', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === `/customers/${ids['Acme Reseller']}/import`);
+    await admin.getByRole('heading', { level: 1, name: 'Import customers into Acme Reseller' }).waitFor();
+    const text = admin.getByLabel('… or paste it');
+    await text.fill(BAD_CSV);
+    await shot(admin, 'import');
+    await admin.getByRole('button', { name: 'Check (dry run)', exact: true }).click();
+    const problems = admin.getByRole('alert');
+    await problems.waitFor();
+    const said = await textOf(admin, problems);
+    assert.match(said, /Line 4\b[^\n]*parent[^\n]*Nowhere Inc/i, `the unknown parent, by its line: "${said}"`);
+    assert.match(said, /Line 5\b[^\n]*level/i, `the bad level, by its line: "${said}"`);
+    assert.doesNotMatch(said, /Line [23]\b/, `the right lines are not blamed: "${said}"`);
+    assert.equal(await admin.getByRole('button', { name: 'Import', exact: true }).count(), 0, 'no Import button for a wrong file');
+    assert.equal(await text.inputValue(), BAD_CSV, 'the text is kept');
+    await shot(admin, 'import-problems');
+
+    await text.fill(GOOD_CSV);
+    await admin.getByRole('button', { name: 'Check (dry run)', exact: true }).click();
+    await admin.getByRole('status').filter({ hasText: 'The file is right: importing it creates 3 customers' }).waitFor();
+    assert.equal(await admin.getByRole('alert').count(), 0, 'no problems left');
+    await shot(admin, 'import-checked');
+    await admin.getByRole('button', { name: 'Import', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === '/customers' && url.searchParams.get('notice') === 'imported');
+    assert.equal(groupOf(admin), ids['Acme Reseller']);
+    await admin.getByRole('status').filter({ hasText: 'The customers were imported.' }).waitFor();
+    const customers = admin.getByRole('table', { name: 'Customers' });
+    for (const name of ['Cedar Ltd', 'Dune Ltd']) {
+      await customers.getByRole('link', { name, exact: true }).waitFor();
+    }
+    await shot(admin, 'imported');
+    await openFromTable(admin, 'Cedar Ltd');
+    await admin.getByRole('table', { name: 'Customers' }).getByRole('link', { name: 'Cedar Site', exact: true }).waitFor();
+  });
+});
+
+test('14b. "Export CSV" downloads the customers below, the imported ones included', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  await step(admin, 'export', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids['Acme Reseller']}`);
+    const downloaded = admin.waitForEvent('download');
+    await admin.getByRole('main').getByRole('link', { name: 'Export CSV', exact: true }).click();
+    const download = await downloaded;
+    assert.equal(download.suggestedFilename(), `customers-${ids['Acme Reseller']}.csv`);
+    const file = fs.readFileSync(await download.path(), 'utf8');
+    const [header, ...lines] = file.trim().split(/\r?\n/);
+    for (const column of ['name', 'parent', 'level']) {
+      assert.ok(header.split(',').includes(column), `the header has ${column}: ${header}`);
+    }
+    for (const name of ['Cedar Ltd', 'Cedar Site', 'Dune Ltd']) {
+      assert.ok(lines.some((line) => line.startsWith(`${name},`)), `${name} is in the file:\n${file}`);
+    }
+    await shot(admin, 'export');
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 15. Users
+
+const ACME_NEW_PASSWORD = 'janes newer long password';
+const API_USER = 'billing-bot@acme.test';
+
+test('15a. jane becomes a Manager, and gets a new password that ends her session', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  await step(admin, 'user-edit', async () => {
+    await admin.goto(`${server.base}/customers?group=${ids['Acme Reseller']}`);
+    await admin.getByRole('main').getByRole('link', { name: 'Users', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Users of Acme Reseller' }).waitFor();
+    await admin.getByRole('table', { name: 'Users' }).getByRole('link', { name: ACME_USER, exact: true }).click();
+    await admin.waitForURL((url) => /^\/users\/\d+\/edit$/.test(url.pathname));
+    await admin.getByRole('heading', { level: 1, name: ACME_USER }).waitFor();
+    const role = admin.getByLabel('Account type', { exact: true });
+    assert.equal(await role.locator('option:checked').innerText(), 'Administrator');
+    await role.selectOption({ label: 'Manager' });
+    await shot(admin, 'user-edit');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === '/users' && url.searchParams.get('notice') === 'user-saved');
+    assert.equal(groupOf(admin), ids['Acme Reseller']);
+    await admin.getByRole('status').filter({ hasText: 'The user was saved.' }).waitFor();
+    const users = admin.getByRole('table', { name: 'Users' });
+    const janeRow = users.getByRole('row').filter({ has: admin.getByRole('link', { name: ACME_USER, exact: true }) });
+    assert.match(await textOf(admin, janeRow), /\bManager\b/, 'listed as Manager');
+    assert.doesNotMatch(await textOf(admin, janeRow), /Administrator/);
+    await shot(admin, 'user-manager');
+
+    await users.getByRole('link', { name: ACME_USER, exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: ACME_USER }).waitFor();
+    await admin.getByLabel(/^New password/).fill(ACME_NEW_PASSWORD);
+    await admin.getByRole('button', { name: 'Set password', exact: true }).click();
+    await admin.getByRole('status').filter({ hasText: 'The password was changed' }).waitFor();
+    await shot(admin, 'user-password');
+  });
+
+  if (jane) {
+    await step(jane, 'new-password', async () => {
+      // Her session ended: back to the login page, where the new password works and the old not.
+      await jane.goto(`${server.base}/overview`);
+      await jane.waitForURL((url) => url.pathname === '/login');
+      await logIn(jane, 'Acme Reseller', ACME_USER, ACME_PASSWORD);
+      await jane.getByRole('button', { name: 'Log in', exact: true }).click();
+      await jane.getByRole('alert').waitFor();
+      assert.equal(new URL(jane.url()).pathname, '/login', 'the old password no longer logs in');
+      await logIn(jane, 'Acme Reseller', ACME_USER, ACME_NEW_PASSWORD);
+      await submitLogin(jane);
+      await jane.getByRole('heading', { level: 1, name: 'Overview of Acme Reseller' }).waitFor();
+      assert.match(await textOf(jane, jane.locator('header')), /Manager/, 'she is a Manager now');
+    });
+  }
+});
+
+test('15b. an API user gets a token shown once, which works until it is revoked', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  await step(admin, 'api-user', async () => {
+    await admin.goto(`${server.base}/users?group=${ids['Acme Reseller']}`);
+    await admin.getByRole('link', { name: 'Add user', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Add a user to Acme Reseller' }).waitFor();
+    await admin.getByLabel('Username', { exact: false }).fill(API_USER);
+    await admin.getByLabel('Account type').selectOption({ label: 'Operator' });
+    await admin.getByLabel('An API user, with tokens').check();
+    await shot(admin, 'api-user-add');
+    await admin.getByRole('button', { name: 'Save', exact: true }).click();
+    await admin.waitForURL((url) => /^\/users\/\d+\/edit$/.test(url.pathname));
+    ids[API_USER] = Number(new URL(admin.url()).pathname.split('/')[2]);
+    await admin.getByRole('heading', { level: 1, name: API_USER }).waitFor();
+    await admin.getByRole('status').filter({ hasText: 'The user was added.' }).waitFor();
+    await admin.getByText('No tokens yet.').waitFor();
+    assert.equal(await admin.getByLabel(/^New password/).count(), 0, 'an API user has no password');
+    await shot(admin, 'api-user');
+
+    await admin.getByLabel('What the new token is for').fill('nightly billing export');
+    await admin.getByRole('button', { name: 'Create token', exact: true }).click();
+    const field = admin.getByLabel('New API token');
+    await field.waitFor();
+    const token = await field.inputValue();
+    assert.match(token, /^tnt_\S{20,}$/, `the token: ${token.slice(0, 8)}…`);
+    const tokens = admin.getByRole('table', { name: 'API tokens' });
+    await rowOf(tokens, 'nightly billing export').waitFor();
+    await shot(admin, 'api-token');
+
+    // It works against the API.
+    const me = () => fetch(`${server.base}/api/v1/me`, { headers: { Authorization: `Bearer ${token}` } });
+    const before = await me();
+    assert.equal(before.status, 200, `GET /api/v1/me with the new token answered ${before.status}`);
+
+    // Shown once.
+    await admin.reload();
+    await rowOf(tokens, 'nightly billing export').waitFor();
+    assert.equal(await admin.getByLabel('New API token').count(), 0, 'the token is shown once');
+
+    let question = '';
+    admin.once('dialog', (dialog) => {
+      question = dialog.message();
+      return dialog.accept();
+    });
+    await rowOf(tokens, 'nightly billing export').getByRole('button', { name: 'Revoke', exact: true }).click();
+    await admin.getByText('No tokens yet.').waitFor();
+    assert.match(question, /Revoke this token\?/, `asked first: "${question}"`);
+    assert.equal(await admin.getByRole('table', { name: 'API tokens' }).count(), 0, 'no token listed');
+    await shot(admin, 'api-token-revoked');
+    const afterRevoke = await me();
+    assert.equal(afterRevoke.status, 401, `GET /api/v1/me with the revoked token answered ${afterRevoke.status}`);
+  });
+});
+
+test('15c. a user is removed through the Remove link and its confirmation page', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller', API_USER);
+  await step(admin, 'user-remove', async () => {
+    await admin.goto(`${server.base}/users?group=${ids['Acme Reseller']}`);
+    const users = admin.getByRole('table', { name: 'Users' });
+    await users.getByRole('link', { name: `Remove ${API_USER}`, exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === `/users/${ids[API_USER]}/remove`);
+    await admin.getByRole('heading', { level: 1, name: `Remove ${API_USER}` }).waitFor();
+    await admin.getByText('This cannot be undone').waitFor();
+    await shot(admin, 'user-remove-confirm');
+    await admin.getByRole('button', { name: `Remove ${API_USER}`, exact: true }).click();
+    await admin.waitForURL((url) => url.pathname === '/users' && url.searchParams.get('notice') === 'user-removed');
+    assert.equal(groupOf(admin), ids['Acme Reseller']);
+    await admin.getByRole('status').filter({ hasText: 'The user was removed.' }).waitFor();
+    assert.equal(await users.getByRole('link', { name: API_USER, exact: true }).count(), 0, 'no longer listed');
+    await users.getByRole('link', { name: ACME_USER, exact: true }).waitFor();
+    await shot(admin, 'user-removed');
+    delete ids[API_USER];
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 16. The Overview after a device reports
+
+test('16. after pc-1 reports a failed session, the Overview shows 1 Failed at Acme Reseller, which opens the device', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller', 'North Sub');
+  assert.ok(pc1?.credential, 'needs pc-1 and its credential, which test 12 creates');
+  await step(admin, 'overview-failed', async () => {
+    const now = Date.now();
+    const reported = await fetch(`${server.base}/api/v1/devices/${pc1.id}/sessions`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${pc1.credential}` },
+      body: JSON.stringify({
+        started_at: new Date(now - 10 * 60_000).toISOString(),
+        ended_at: new Date(now - 60_000).toISOString(),
+        status: 'failed',
+        selected_bytes: 1000,
+        used_bytes: 500,
+        files: 3,
+        errors: 1,
+      }),
+    });
+    assert.equal(reported.status, 201, `POST sessions answered ${reported.status}: ${await reported.clone().text()}`);
+
+    // The brand leads to the Overview of one's own group (the menu's follows the page's customer).
+    await admin.getByRole('banner').getByRole('link', { name: 'Tenantry', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: `Overview of ${ROOT_NAME}` }).waitFor();
+    const table = admin.getByRole('table', { name: 'Devices by last session' });
+    await table.getByRole('link', { name: 'North Sub', exact: true }).click();
+    await admin.getByRole('heading', { level: 1, name: 'Overview of North Sub' }).waitFor();
+    const headers = (await table.getByRole('columnheader').allInnerTexts()).map((h) => h.trim());
+    const failedColumn = headers.indexOf('Failed');
+    assert.ok(failedColumn > 0, `a Failed column: ${JSON.stringify(headers)}`);
+    const acme = table.getByRole('row').filter({ has: admin.getByRole('link', { name: 'Acme Reseller', exact: true }) });
+    const failed = acme.getByRole('cell').nth(failedColumn);
+    assert.equal((await failed.innerText()).trim(), '1', `Acme Reseller's row: ${await textOf(admin, acme)}`);
+    await shot(admin, 'overview-failed');
+
+    await failed.getByRole('link').click();
+    await admin.waitForURL((url) => url.pathname === '/devices');
+    const url = new URL(admin.url());
+    assert.equal(groupOf(admin), ids['Acme Reseller']);
+    assert.equal(url.searchParams.get('status'), 'failed');
+    await admin.getByRole('heading', { level: 1, name: 'Devices of Acme Reseller' }).waitFor();
+    const devices = admin.getByRole('table', { name: 'Devices' });
+    const row = devices.getByRole('row').filter({ has: admin.getByRole('link', { name: 'pc-1', exact: true }) });
+    await row.waitFor();
+    assert.match(await textOf(admin, row), /Failed/i, 'shown as failed');
+    assert.equal(await devices.getByRole('row').count(), 2, 'a header and pc-1 only');
+    assert.equal(await admin.getByLabel('Status').locator('option:checked').innerText(), 'Failed', 'the filter shows what is filtered');
+    await shot(admin, 'devices-failed');
+  });
 });
 
 test('the console loads nothing from other hosts', async () => {

@@ -228,7 +228,7 @@ pub async fn page(
         &viewer,
         format!("{}: customers", group.name),
         "customers",
-        &viewer.group,
+        &group,
     )
     .with_notice(params.notice.as_deref());
     let template = CustomersPage {
@@ -483,7 +483,7 @@ pub async fn new_form(
     };
     let form = page::fragment(&CustomerForm::new(None, &parent, form, Problems::default()))?;
     page::html(&FormPage {
-        chrome: Chrome::new(&viewer, "Add customer", "customers", &viewer.group),
+        chrome: Chrome::new(&viewer, "Add customer", "customers", &parent),
         heading: format!("Add a customer to {}", parent.name),
         intro: String::new(),
         form,
@@ -615,12 +615,7 @@ pub async fn edit_form(
         Problems::default(),
     );
     page::html(&FormPage {
-        chrome: Chrome::new(
-            &viewer,
-            format!("Edit {}", group.name),
-            "customers",
-            &viewer.group,
-        ),
+        chrome: Chrome::new(&viewer, format!("Edit {}", group.name), "customers", &group),
         heading: format!("Edit {}", group.name),
         intro: String::new(),
         form: page::fragment(&form)?,
@@ -742,7 +737,7 @@ pub async fn company_form(
             &viewer,
             format!("{}: company profile", group.name),
             "customers",
-            &viewer.group,
+            &group,
         ),
         heading: format!("Company profile of {}", group.name),
         intro: "Address, website and billing details.".to_owned(),
@@ -835,12 +830,7 @@ pub async fn move_form(
         problems: Problems::default(),
     };
     page::html(&FormPage {
-        chrome: Chrome::new(
-            &viewer,
-            format!("Move {}", group.name),
-            "customers",
-            &viewer.group,
-        ),
+        chrome: Chrome::new(&viewer, format!("Move {}", group.name), "customers", &group),
         heading: format!("Move {}", group.name),
         intro: "The customer moves with everything below it. Levels are checked again for the \
                 whole subtree: a move that would break a level rule is refused and nothing changes."
@@ -950,7 +940,7 @@ async fn remove_page(
                 viewer,
                 format!("Remove {}", group.name),
                 "customers",
-                &viewer.group,
+                &group,
             ),
             group_id: group.id.0,
             name: group.name.clone(),
@@ -1025,7 +1015,7 @@ pub async fn import_form(
             &viewer,
             format!("Import into {}", group.name),
             "customers",
-            &viewer.group,
+            &group,
         ),
         group_id: group.id.0,
         name: group.name.clone(),

@@ -233,6 +233,8 @@ impl Problems {
                         message: capitalise(&body.detail),
                         line: None,
                     });
+                    // Said once, beside the field; the top only says that nothing changed.
+                    message = "Nothing was saved: see the field marked below.".to_owned();
                 }
                 Ok(Problems {
                     message: Some(capitalise(&message)),

@@ -85,7 +85,17 @@ fn summary(kind: SettingKind, body: &SettingBody) -> String {
                     let when = match &p.schedule {
                         Schedule::Hourly { every_hours } => format!("every {every_hours} h"),
                         Schedule::Daily { at } => format!("daily at {at}"),
-                        Schedule::Weekly { days, at } => format!("{} at {at}", days.join(", ")),
+                        Schedule::Weekly { days, at } => {
+                            let days: Vec<&str> = days
+                                .iter()
+                                .map(|d| {
+                                    DAYS.iter()
+                                        .find(|(k, _)| k == d)
+                                        .map_or(d.as_str(), |(_, l)| l)
+                                })
+                                .collect();
+                            format!("{} at {at}", days.join(", "))
+                        }
                     };
                     format!("{} · {when}", sources.join(", "))
                 }
