@@ -45,9 +45,13 @@ const live = new Set();
 /** Log files of servers already stopped: removed at exit if every test passed, kept otherwise. */
 const logs = [];
 
-/** The server binary: `TENANTRY_SERVER_BIN`, or the debug build cargo puts in target/debug. */
+/**
+ * The server binary: `TENANTRY_SERVER_BIN`, or the debug build cargo puts in its target folder
+ * (`CARGO_TARGET_DIR`, which cargo sets for the tasks it runs, else the repository's `target`).
+ */
 export function serverBinary() {
-  const binary = process.env.TENANTRY_SERVER_BIN || path.join(REPO, 'target', 'debug', 'tenantry-server');
+  const target = process.env.CARGO_TARGET_DIR || path.join(REPO, 'target');
+  const binary = process.env.TENANTRY_SERVER_BIN || path.join(path.resolve(REPO, target), 'debug', 'tenantry-server');
   if (!fs.existsSync(binary)) {
     throw new Error(
       `${binary} is missing: build it first (\`cargo xtask test\` builds every binary, then tests)`,
