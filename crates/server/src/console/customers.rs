@@ -15,7 +15,7 @@ use tenantry_storage::groups::{self, DescendantFilter, StateFilter};
 use tenantry_storage::{Page, PageRequest};
 
 use super::format;
-use super::page::{self, Choice, Chrome, ConsoleError, Problems, choices};
+use super::page::{self, Choice, Chrome, ConsoleError, FormPage, Problems, choices};
 use super::viewer::{Permit, Viewer};
 use crate::error::ApiError;
 use crate::routes::{group_file, groups as group_ops};
@@ -121,7 +121,7 @@ fn page_of(cursor: Option<&str>, limit: i64) -> Result<PageRequest, ApiError> {
 }
 
 /// The group a page is about: the one named (within the caller's scope), else the caller's own.
-async fn selected(
+pub(super) async fn selected(
     state: &AppState,
     viewer: &Viewer,
     id: Option<i64>,
@@ -446,16 +446,6 @@ impl CustomerForm {
                 .join(", "),
         }
     }
-}
-
-#[derive(Template)]
-#[template(path = "form_page.html")]
-struct FormPage {
-    chrome: Chrome,
-    heading: String,
-    intro: String,
-    form: String,
-    back: String,
 }
 
 #[derive(Debug, Deserialize)]

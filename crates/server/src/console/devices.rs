@@ -15,7 +15,7 @@ use tenantry_domain::{Action, Device, DeviceId, Group, GroupId, Module, SettingK
 use tenantry_storage::devices::{self, RecentDay};
 use tenantry_storage::{groups, settings};
 
-use super::customers::group_in_scope;
+use super::customers::{group_in_scope, selected};
 use super::format;
 use super::page::{self, Choice, Chrome, ConsoleError, Problems, choices};
 use super::viewer::{Permit, Viewer};
@@ -603,10 +603,7 @@ pub async fn deployment_page(
     req: HttpRequest,
     params: web::Query<GroupParam>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let group = match params.group {
-        Some(id) => group_in_scope(&state, &viewer, id).await?,
-        None => viewer.group.clone(),
-    };
+    let group = selected(&state, &viewer, params.group).await?;
     let available = viewer.may(Action::DeployDevices, &group);
     let panel = if available.allowed && group.automatic_deployment {
         page::fragment(
@@ -657,10 +654,7 @@ pub async fn create_deployment_token(
     params: web::Query<GroupParam>,
     form: web::Form<TokenFields>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let group = match params.group {
-        Some(id) => group_in_scope(&state, &viewer, id).await?,
-        None => viewer.group.clone(),
-    };
+    let group = selected(&state, &viewer, params.group).await?;
     let fields = form.into_inner();
     let body = (|| -> Result<CreateDeploymentToken, ApiError> {
         let max_uses = match fields.max_uses.trim() {
@@ -705,10 +699,7 @@ pub async fn revoke_deployment_token(
     token: web::Path<i64>,
     params: web::Query<GroupParam>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let group = match params.group {
-        Some(id) => group_in_scope(&state, &viewer, id).await?,
-        None => viewer.group.clone(),
-    };
+    let group = selected(&state, &viewer, params.group).await?;
     deployment_ops::revoke(&state, &viewer.caller, group.id, token.into_inner()).await?;
     let panel = tokens_panel(&state, &viewer, &req, &group, None, Problems::default()).await?;
     page::html(&panel)

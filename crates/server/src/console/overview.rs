@@ -8,7 +8,7 @@ use tenantry_domain::{Action, Group, Module};
 use tenantry_storage::devices::{self, StatusCounts};
 use tenantry_storage::groups;
 
-use super::customers::group_in_scope;
+use super::customers::selected;
 use super::page::{self, Chrome, ConsoleError};
 use super::viewer::Viewer;
 use crate::state::AppState;
@@ -63,10 +63,7 @@ pub async fn page(
     params: web::Query<Params>,
 ) -> Result<HttpResponse, ConsoleError> {
     let params = params.into_inner();
-    let group = match params.group {
-        Some(id) => group_in_scope(&state, &viewer, id).await?,
-        None => viewer.group.clone(),
-    };
+    let group = selected(&state, &viewer, params.group).await?;
     let request = crate::routes::page_request(Some(PAGE), params.cursor.as_deref())?;
     let since = tenantry_storage::now() - chrono::Duration::hours(RECENT_HOURS);
     let has_customers = Module::Customers.is_available_at(group.level);

@@ -139,6 +139,17 @@ impl Chrome {
     }
 }
 
+/// A page around one form: a heading, a line of introduction, the form, the way back.
+#[derive(Template)]
+#[template(path = "form_page.html")]
+pub struct FormPage {
+    pub chrome: Chrome,
+    pub heading: String,
+    pub intro: String,
+    pub form: String,
+    pub back: String,
+}
+
 /// A rendered template as a 200 answer.
 pub fn html(template: &impl Template) -> Result<HttpResponse, ConsoleError> {
     html_with(StatusCode::OK, template)

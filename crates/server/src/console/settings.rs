@@ -11,8 +11,8 @@ use tenantry_domain::{
     Action, DomainError, Group, ProfileSettings, RetentionSettings, Schedule, SettingKind,
 };
 
-use super::customers::group_in_scope;
-use super::page::{self, Chrome, ConsoleError, Problems};
+use super::customers::{group_in_scope, selected};
+use super::page::{self, Chrome, ConsoleError, FormPage, Problems};
 use super::viewer::{Permit, Viewer};
 use crate::error::ApiError;
 use crate::routes::settings as setting_ops;
@@ -132,13 +132,6 @@ pub struct GroupParam {
     notice: Option<String>,
 }
 
-async fn chosen(state: &AppState, viewer: &Viewer, id: Option<i64>) -> Result<Group, ConsoleError> {
-    match id {
-        Some(id) => group_in_scope(state, viewer, id).await,
-        None => Ok(viewer.group.clone()),
-    }
-}
-
 async fn lines(
     state: &AppState,
     viewer: &Viewer,
@@ -170,7 +163,7 @@ pub async fn page(
     viewer: Viewer,
     params: web::Query<GroupParam>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let group = chosen(&state, &viewer, params.group).await?;
+    let group = selected(&state, &viewer, params.group).await?;
     let profiles = lines(&state, &viewer, &group, SettingKind::Profile).await?;
     let policies = lines(&state, &viewer, &group, SettingKind::RetentionPolicy).await?;
     page::html(&SettingsPage {
@@ -424,16 +417,6 @@ impl SettingForm {
     }
 }
 
-#[derive(Template)]
-#[template(path = "form_page.html")]
-struct FormPage {
-    chrome: Chrome,
-    heading: String,
-    intro: String,
-    form: String,
-    back: String,
-}
-
 fn noun(kind: SettingKind) -> &'static str {
     match kind {
         SettingKind::Profile => "backup profile",
@@ -449,7 +432,7 @@ pub async fn new_form(
     params: web::Query<GroupParam>,
 ) -> Result<HttpResponse, ConsoleError> {
     let kind = kind_of(req.path());
-    let group = chosen(&state, &viewer, params.group).await?;
+    let group = selected(&state, &viewer, params.group).await?;
     viewer
         .caller
         .authorize(setting_ops::actions(kind).1, &group)?;
@@ -476,7 +459,7 @@ pub async fn create(
     form: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ConsoleError> {
     let kind = kind_of(req.path());
-    let group = chosen(&state, &viewer, params.group).await?;
+    let group = selected(&state, &viewer, params.group).await?;
     let fields = Fields::from_form(form.into_inner());
     let outcome = match fields.settings_json(kind) {
         Ok(json) => setting_ops::created(

@@ -10,9 +10,9 @@ use tenantry_api_types::{CreateApiToken, CreateUser, UpdateUser};
 use tenantry_domain::{Action, Group, Role, User, UserId, UserKind};
 use tenantry_storage::users;
 
-use super::customers::group_in_scope;
+use super::customers::selected;
 use super::format;
-use super::page::{self, Choice, Chrome, ConsoleError, Problems, choices};
+use super::page::{self, Choice, Chrome, ConsoleError, FormPage, Problems, choices};
 use super::viewer::{Permit, Viewer};
 use crate::routes::{tokens as token_ops, users as user_ops};
 use crate::state::AppState;
@@ -74,10 +74,7 @@ pub async fn page(
     params: web::Query<ListParams>,
 ) -> Result<HttpResponse, ConsoleError> {
     let params = params.into_inner();
-    let group = match params.group {
-        Some(id) => group_in_scope(&state, &viewer, id).await?,
-        None => viewer.group.clone(),
-    };
+    let group = selected(&state, &viewer, params.group).await?;
     let request = crate::routes::page_request(Some(PAGE), params.cursor.as_deref())?;
     let (who, target) = (viewer.caller.clone(), group.clone());
     let found = state
@@ -154,10 +151,7 @@ pub async fn new_form(
     viewer: Viewer,
     params: web::Query<GroupParam>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let group = match params.group {
-        Some(id) => group_in_scope(&state, &viewer, id).await?,
-        None => viewer.group.clone(),
-    };
+    let group = selected(&state, &viewer, params.group).await?;
     viewer.caller.authorize(Action::ManageUsers, &group)?;
     let form = UserForm {
         role: Role::Administrator.as_str().to_owned(),
@@ -171,7 +165,7 @@ pub async fn new_form(
         form,
         problems: Problems::default(),
     };
-    page::html(&FormPageView {
+    page::html(&FormPage {
         chrome: Chrome::new(&viewer, "Add user", "users", &group),
         heading: format!("Add a user to {}", group.name),
         intro: format!(
@@ -182,16 +176,6 @@ pub async fn new_form(
         form: page::fragment(&view)?,
         back: format!("/users?group={}", group.id),
     })
-}
-
-#[derive(Template)]
-#[template(path = "form_page.html")]
-struct FormPageView {
-    chrome: Chrome,
-    heading: String,
-    intro: String,
-    form: String,
-    back: String,
 }
 
 fn parse_role(text: &str) -> Result<Role, ConsoleError> {
@@ -207,10 +191,7 @@ pub async fn create(
     params: web::Query<GroupParam>,
     form: web::Form<UserForm>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let group = match params.group {
-        Some(id) => group_in_scope(&state, &viewer, id).await?,
-        None => viewer.group.clone(),
-    };
+    let group = selected(&state, &viewer, params.group).await?;
     let form = form.into_inner();
     let api = form.kind == UserKind::Api.as_str();
     let outcome = match parse_role(&form.role) {
