@@ -290,7 +290,8 @@ pub fn plural(n: i64) -> &'static str {
     if n == 1 { "" } else { "s" }
 }
 
-fn capitalise(text: &str) -> String {
+/// The text with its first letter in capitals (domain messages start in lower case).
+pub(super) fn capitalise(text: &str) -> String {
     let mut chars = text.chars();
     match chars.next() {
         Some(first) => first.to_uppercase().chain(chars).collect(),

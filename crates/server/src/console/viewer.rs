@@ -17,7 +17,7 @@ use tenantry_domain::{Action, Group, User};
 use tenantry_storage::groups;
 use tenantry_storage::users::SessionKind;
 
-use super::page::ConsoleError;
+use super::page::{ConsoleError, capitalise};
 use crate::caller::{self, Caller};
 use crate::state::AppState;
 
@@ -55,17 +55,9 @@ impl Viewer {
             },
             Err(error) => Permit {
                 allowed: false,
-                reason: capitalised(&error.to_string()),
+                reason: capitalise(&error.to_string()),
             },
         }
-    }
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 
