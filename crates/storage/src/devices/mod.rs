@@ -8,6 +8,7 @@ mod read;
 mod row;
 mod sessions;
 mod summary;
+pub(crate) mod tallies;
 mod usage;
 mod write;
 
@@ -15,6 +16,7 @@ pub use counts::counts;
 pub use listing::{DeviceFilter, DeviceSort, list};
 pub use read::get;
 pub use sessions::{HistoryDay, by_credential, history, report};
-pub use summary::{RecentDay, StatusCounts, recent_days, status_counts};
+pub use summary::{RecentDay, StatusCounts, recent_days};
+pub use tallies::subtree_status_counts;
 pub use usage::{DeviceUsage, usage};
 pub use write::{DeviceChanges, NewDevice, add, create, delete, set_passphrase, update};

@@ -3,13 +3,14 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use tenantry_domain::{Device, DeviceId, DomainError, SessionReport, SessionStatus};
+use tenantry_domain::{Device, DeviceId, DomainError, SessionReport, SessionStatus, TreePath};
 
 use super::row::DeviceRow;
+use super::tallies::{Standing, TallyChanges};
 use crate::db::{DbConnection, Writer};
-use crate::dialect::lock_device;
+use crate::dialect::{TreeLock, lock_device, lock_tree};
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{device_history, device_sessions, devices};
+use crate::schema::{device_history, device_sessions, devices, groups};
 
 /// The device a credential belongs to (by the credential's hash), if any.
 pub fn by_credential(
@@ -27,7 +28,8 @@ pub fn by_credential(
 
 /// Records one session of a device. The device's state follows the newest session by end time,
 /// so a report that arrives late does not roll the state back. Reports of one device are made
-/// one after the other (a lock on its row), so that its history counts every one of them.
+/// one after the other (a lock on its row), so that its history counts every one of them; the
+/// tree's shared lock keeps its group's path still while the tallies of that path change.
 pub fn report(
     w: &mut Writer<'_>,
     device: DeviceId,
@@ -35,13 +37,16 @@ pub fn report(
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
+    lock_tree(conn, TreeLock::Shared)?;
     lock_device(conn, device.0)?;
-    let current: Option<Option<NaiveDateTime>> = devices::table
-        .find(device.0)
-        .select(devices::last_session_at)
+    let current: Option<(Option<String>, Option<NaiveDateTime>, String)> = devices::table
+        .inner_join(groups::table)
+        .filter(devices::id.eq(device.0))
+        .select((devices::status, devices::last_session_at, groups::path))
         .first(conn)
         .optional()?;
-    let last = current.ok_or(StoreError::Domain(DomainError::NotFound { what: "device" }))?;
+    let (status, last, path) =
+        current.ok_or(StoreError::Domain(DomainError::NotFound { what: "device" }))?;
     let ended = report.ended_at.naive_utc();
     diesel::insert_into(device_sessions::table)
         .values((
@@ -66,6 +71,12 @@ pub fn report(
                 devices::last_session_at.eq(Some(ended)),
             ))
             .execute(conn)?;
+        let before = Standing::stored(status, last);
+        let path = TreePath::from_stored(path);
+        let mut tallies = TallyChanges::default();
+        tallies.count(&path, &before, -1);
+        tallies.count(&path, &Standing::after(report.status, ended), 1);
+        tallies.apply(conn)?;
     }
     record_day(conn, device, report, newest)?;
     devices::table

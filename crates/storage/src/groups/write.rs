@@ -275,6 +275,7 @@ pub fn update(
     let mut events = Vec::new();
     if let Some(parent) = &new_parent {
         let moved = move_subtree(conn, &before.path, &after.path)?;
+        crate::devices::tallies::move_group(conn, &before.path, &after.path)?;
         events.push(GroupEvent::GroupMoved(GroupMoved {
             group_id: id,
             from_parent: before.parent_id.unwrap_or(id),

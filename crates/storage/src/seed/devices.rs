@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use tenantry_domain::SessionStatus;
+use tenantry_domain::{SessionStatus, TreePath};
 
 use crate::db::{DbConnection, Storage};
+use crate::devices::tallies::{Standing, TallyChanges};
 use crate::dialect::{IdTable, next_ids, refresh_statistics};
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{device_history, devices, groups};
@@ -102,10 +103,12 @@ pub fn seed_devices(
             let mut rows = Vec::with_capacity(DEVICES_PER_INSERT);
             let mut history = Vec::with_capacity(HISTORY_PER_INSERT);
             let mut history_rows = 0;
+            let mut tallies = TallyChanges::default();
             for (n, id) in (first..first + count_i64).enumerate() {
-                let group = leaves[(dealt + n) % leaves.len()];
+                let (group, path) = &leaves[(dealt + n) % leaves.len()];
                 let device = SeededDevice::new(id, now);
-                rows.push(device.row(group, name_prefix, policy, credential(id)?, seed, now));
+                tallies.count(path, &device.standing(), 1);
+                rows.push(device.row(*group, name_prefix, policy, credential(id)?, seed, now));
                 history.extend(device.history(seed.history_days, now));
                 if rows.len() == DEVICES_PER_INSERT || history.len() >= HISTORY_PER_INSERT {
                     // Devices first: history rows reference them.
@@ -121,6 +124,7 @@ pub fn seed_devices(
             history_rows += history.len();
             insert_devices(conn, &rows)?;
             insert_history(conn, &history)?;
+            tallies.apply(conn)?;
             Ok((count, history_rows))
         })?;
         report.devices += devices;
@@ -131,10 +135,10 @@ pub fn seed_devices(
     Ok(report)
 }
 
-/// The groups without children, in tree order; the root alone if it has none.
-fn leaf_groups(conn: &mut DbConnection) -> StoreResult<Vec<i64>> {
+/// The groups without children (id and path), in tree order; the root alone if it has none.
+fn leaf_groups(conn: &mut DbConnection) -> StoreResult<Vec<(i64, TreePath)>> {
     let (parents, children) = diesel::alias!(groups as parents, groups as children);
-    let leaves: Vec<i64> = parents
+    let leaves: Vec<(i64, String)> = parents
         .filter(diesel::dsl::not(diesel::dsl::exists(
             children.filter(
                 children
@@ -143,12 +147,15 @@ fn leaf_groups(conn: &mut DbConnection) -> StoreResult<Vec<i64>> {
             ),
         )))
         .order(parents.field(groups::path).asc())
-        .select(parents.field(groups::id))
+        .select((parents.field(groups::id), parents.field(groups::path)))
         .load(conn)?;
     if leaves.is_empty() {
         return Err(StoreError::Corrupt("no root group yet".into()));
     }
-    Ok(leaves)
+    Ok(leaves
+        .into_iter()
+        .map(|(id, path)| (id, TreePath::from_stored(path)))
+        .collect())
 }
 
 /// One device's made-up past, from its id alone.
@@ -182,6 +189,13 @@ impl SeededDevice {
             status,
             selected,
             last_session_at,
+        }
+    }
+
+    fn standing(&self) -> Standing {
+        match (self.status, self.last_session_at) {
+            (Some(status), Some(at)) => Standing::after(status, at),
+            _ => Standing::never(),
         }
     }
 

@@ -1,0 +1,22 @@
+-- Each group's whole subtree's devices by the status of their last session and the hour it
+-- ended: what the console's Overview and customer lists read, so that a distributor's figures
+-- are a few hundred rows however many devices lie below it. A device is counted in its group
+-- and in every ancestor; `never` (with hour 1970-01-01 00:00) holds those that never reported.
+-- Kept up to date in the transactions that add, move, remove and report devices and move groups.
+CREATE TABLE device_tallies (
+    group_id BIGINT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('never', 'completed', 'failed', 'with_errors', 'aborted')),
+    last_hour TIMESTAMP NOT NULL,
+    devices BIGINT NOT NULL CHECK (devices > 0),
+    PRIMARY KEY (group_id, status, last_hour)
+);
+-- The devices already there, counted in each group of their path.
+INSERT INTO device_tallies (group_id, status, last_hour, devices)
+SELECT a.id,
+       COALESCE(d.status, 'never'),
+       COALESCE(strftime('%Y-%m-%d %H:00:00', d.last_session_at), '1970-01-01 00:00:00'),
+       COUNT(*)
+FROM groups a
+JOIN groups g ON g.path >= a.path AND g.path < substr(a.path, 1, length(a.path) - 1) || '0'
+JOIN devices d ON d.group_id = g.id
+GROUP BY 1, 2, 3;

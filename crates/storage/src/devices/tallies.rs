@@ -1,0 +1,288 @@
+//! Each group's whole subtree's devices by where their last session left them
+//! (`device_tallies`): the status of that session and the hour it ended, or "never".
+//!
+//! The console's Overview and customer lists show, for a page of groups, how many devices lie
+//! below each and how their last sessions went. Counting that from `devices` reads the whole
+//! subtree (a million rows for a distributor); these tallies are a few hundred rows per group
+//! however many devices lie below it. The hour, rather than only the status, is what lets a
+//! reader tell "no session for 24 hours" apart, to the hour, without touching the devices.
+//!
+//! A device is counted in its own group and in each ancestor. Every transaction that adds,
+//! removes, moves or reports a device changes the tallies of its path in the same
+//! transaction, under the tree's shared lock, so that a group move (which holds the tree
+//! alone) sees them settled and shifts the moved group's counts from the old ancestors to the
+//! new ones. Changes are applied in key order, so two transactions never wait for each other's
+//! rows in opposite orders.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+use diesel::prelude::*;
+use diesel::upsert::excluded;
+use tenantry_domain::{Device, SessionStatus, TreePath};
+
+use crate::db::DbConnection;
+use crate::error::StoreResult;
+use crate::schema::device_tallies;
+
+use super::summary::StatusCounts;
+
+/// The status stored for devices that never reported a session.
+const NEVER: &str = "never";
+
+/// Where a device stands: the status of its last session and the hour it ended in.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Standing {
+    status: String,
+    hour: NaiveDateTime,
+}
+
+impl Standing {
+    /// A device that never reported (its hour is the epoch: the key needs one).
+    pub(crate) fn never() -> Standing {
+        Standing {
+            status: NEVER.to_owned(),
+            hour: NaiveDateTime::default(),
+        }
+    }
+
+    pub(crate) fn after(status: SessionStatus, ended_at: NaiveDateTime) -> Standing {
+        Standing {
+            status: status.as_str().to_owned(),
+            hour: hour_of(ended_at),
+        }
+    }
+
+    pub(crate) fn of(device: &Device) -> Standing {
+        match (device.status, device.last_session_at) {
+            (Some(status), Some(at)) => Standing::after(status, at.naive_utc()),
+            _ => Standing::never(),
+        }
+    }
+
+    /// From a device row's `status` and `last_session_at`.
+    pub(crate) fn stored(status: Option<String>, last: Option<NaiveDateTime>) -> Standing {
+        match (status, last) {
+            (Some(status), Some(at)) => Standing {
+                status,
+                hour: hour_of(at),
+            },
+            _ => Standing::never(),
+        }
+    }
+}
+
+/// The start of the hour `at` falls in.
+fn hour_of(at: NaiveDateTime) -> NaiveDateTime {
+    at.date().and_hms_opt(at.hour(), 0, 0).unwrap_or_default()
+}
+
+/// Changes to the tallies, gathered and then applied in one pass in key order.
+#[derive(Debug, Default)]
+pub(crate) struct TallyChanges(BTreeMap<(i64, Standing), i64>);
+
+impl TallyChanges {
+    /// Counts `n` devices (negative: no longer) at `standing` in every group of `path`.
+    pub(crate) fn count(&mut self, path: &TreePath, standing: &Standing, n: i64) {
+        for group in path.ids() {
+            self.count_in(group.0, standing, n);
+        }
+    }
+
+    fn count_in(&mut self, group: i64, standing: &Standing, n: i64) {
+        *self.0.entry((group, standing.clone())).or_default() += n;
+    }
+
+    /// Writes the changes, in key order; those that cancel out write nothing. Additions go a
+    /// few hundred rows per statement (a seed adds hundreds of thousands).
+    pub(crate) fn apply(self, conn: &mut DbConnection) -> StoreResult<()> {
+        let mut added = Vec::new();
+        for ((group_id, standing), n) in &self.0 {
+            match n.signum() {
+                1 => added.push(TallyRow {
+                    group_id: *group_id,
+                    status: &standing.status,
+                    last_hour: standing.hour,
+                    devices: *n,
+                }),
+                -1 => remove(conn, *group_id, standing, -n)?,
+                _ => {}
+            }
+        }
+        for chunk in added.chunks(ROWS_PER_INSERT) {
+            add(conn, chunk)?;
+        }
+        Ok(())
+    }
+}
+
+/// Rows per INSERT, under both backends' bind-parameter limits (4 columns).
+const ROWS_PER_INSERT: usize = 500;
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = device_tallies)]
+struct TallyRow<'a> {
+    group_id: i64,
+    status: &'a str,
+    last_hour: NaiveDateTime,
+    devices: i64,
+}
+
+/// Adds to tallies, creating the rows that are not there yet.
+fn add(conn: &mut DbConnection, rows: &[TallyRow<'_>]) -> StoreResult<()> {
+    let key = (
+        device_tallies::group_id,
+        device_tallies::status,
+        device_tallies::last_hour,
+    );
+    let sum =
+        device_tallies::devices.eq(device_tallies::devices + excluded(device_tallies::devices));
+    match conn {
+        // Diesel has no multi-row upsert for SQLite; a statement there is a call, not a trip.
+        DbConnection::Sqlite(c) => {
+            for row in rows {
+                diesel::insert_into(device_tallies::table)
+                    .values(row)
+                    .on_conflict(key)
+                    .do_update()
+                    .set(sum)
+                    .execute(c)?;
+            }
+            rows.len()
+        }
+        DbConnection::Pg(c) => diesel::insert_into(device_tallies::table)
+            .values(rows)
+            .on_conflict(key)
+            .do_update()
+            .set(sum)
+            .execute(c)?,
+    };
+    Ok(())
+}
+
+/// Takes `n` devices off a tally, removing the row when none remain (rows are never zero).
+fn remove(conn: &mut DbConnection, group: i64, standing: &Standing, n: i64) -> StoreResult<()> {
+    let key = device_tallies::table
+        .filter(device_tallies::group_id.eq(group))
+        .filter(device_tallies::status.eq(&standing.status))
+        .filter(device_tallies::last_hour.eq(standing.hour));
+    if diesel::delete(key.filter(device_tallies::devices.le(n))).execute(conn)? > 0 {
+        return Ok(());
+    }
+    let taken = diesel::update(key)
+        .set(device_tallies::devices.eq(device_tallies::devices - n))
+        .execute(conn)?;
+    if taken == 0 {
+        // Only a bug can get here (every count is changed in the transaction that changes the
+        // devices); the device's own change must not fail for it.
+        log::warn!(
+            "device tallies: group {group} had no {} devices of {} to take {n} from",
+            standing.status,
+            standing.hour
+        );
+    }
+    Ok(())
+}
+
+/// Moves the counts of the group at `from` (its whole subtree) to the ancestors of `to`: the
+/// old ancestors lose them, the new ones gain them, the common ones keep them.
+pub(crate) fn move_group(
+    conn: &mut DbConnection,
+    from: &TreePath,
+    to: &TreePath,
+) -> StoreResult<()> {
+    let (old, new) = (from.ids(), to.ids());
+    let Some(moved) = new.last().copied() else {
+        return Ok(());
+    };
+    let rows: Vec<(String, NaiveDateTime, i64)> = device_tallies::table
+        .filter(device_tallies::group_id.eq(moved.0))
+        .select((
+            device_tallies::status,
+            device_tallies::last_hour,
+            device_tallies::devices,
+        ))
+        .load(conn)?;
+    let mut changes = TallyChanges::default();
+    for (status, hour, n) in rows {
+        let standing = Standing { status, hour };
+        for group in old.iter().filter(|g| **g != moved && !new.contains(g)) {
+            changes.count_in(group.0, &standing, -n);
+        }
+        for group in new.iter().filter(|g| **g != moved && !old.contains(g)) {
+            changes.count_in(group.0, &standing, n);
+        }
+    }
+    changes.apply(conn)
+}
+
+/// For each of these groups (already found in the caller's scope), its whole subtree's devices
+/// by last outcome. `stale` counts those whose last session ended before the hour that
+/// `recent_since` falls in: the tallies know hours, not minutes.
+pub fn subtree_status_counts(
+    conn: &mut DbConnection,
+    groups: &[i64],
+    recent_since: DateTime<Utc>,
+) -> StoreResult<HashMap<i64, StatusCounts>> {
+    let since = hour_of(recent_since.naive_utc());
+    let rows: Vec<(i64, String, NaiveDateTime, i64)> = device_tallies::table
+        .filter(device_tallies::group_id.eq_any(groups))
+        .select((
+            device_tallies::group_id,
+            device_tallies::status,
+            device_tallies::last_hour,
+            device_tallies::devices,
+        ))
+        .load(conn)?;
+    let mut counts: HashMap<i64, StatusCounts> = groups
+        .iter()
+        .map(|g| (*g, StatusCounts::default()))
+        .collect();
+    for (group, status, hour, n) in rows {
+        let counts = counts.entry(group).or_default();
+        let bucket = match status.as_str() {
+            NEVER => &mut counts.never,
+            _ if hour < since => &mut counts.stale,
+            "completed" => &mut counts.completed,
+            "with_errors" => &mut counts.with_errors,
+            // Failed or aborted.
+            _ => &mut counts.failed,
+        };
+        *bucket += n;
+    }
+    Ok(counts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> NaiveDateTime {
+        NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").unwrap()
+    }
+
+    #[test]
+    fn a_standing_is_the_status_and_the_hour() {
+        let standing = Standing::after(SessionStatus::Failed, at("2026-12-05 14:59:59"));
+        assert_eq!(standing.status, "failed");
+        assert_eq!(standing.hour, at("2026-12-05 14:00:00"));
+        assert_eq!(Standing::never().status, NEVER);
+    }
+
+    #[test]
+    fn changes_count_in_every_group_of_the_path_and_cancel_out() {
+        let path = TreePath::root(tenantry_domain::GroupId(1)).child(tenantry_domain::GroupId(7));
+        let before = Standing::after(SessionStatus::Completed, at("2026-12-05 10:00:00"));
+        let mut changes = TallyChanges::default();
+        changes.count(&path, &before, 1);
+        changes.count(&path, &before, -1);
+        changes.count(&path, &Standing::never(), 1);
+        let nonzero: Vec<_> = changes.0.iter().filter(|(_, n)| **n != 0).collect();
+        assert_eq!(nonzero.len(), 2);
+        assert!(
+            nonzero
+                .iter()
+                .all(|((_, s), n)| *s == Standing::never() && **n == 1)
+        );
+    }
+}
