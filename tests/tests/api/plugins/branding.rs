@@ -187,6 +187,22 @@ fn logos_are_checked_stored_and_inherited() {
         scripted,
     )
     .expect_error(422, "validation_failed");
+    // 3,500 nested groups (25 kB) once overflowed a worker's stack and aborted the server.
+    let deep = format!(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="100" height="30">{}{}</svg>"#,
+        "<g>".repeat(3500),
+        "</g>".repeat(3500)
+    );
+    for image in ["logo", "favicon"] {
+        root.raw(
+            "PUT",
+            &format!("/api/v1/groups/{acme}/branding/{image}"),
+            "image/svg+xml",
+            deep.as_bytes(),
+        )
+        .expect_error(422, "validation_failed");
+    }
+    server.get("/healthz").expect(200);
     root.raw(
         "PUT",
         &format!("/api/v1/groups/{acme}/branding/logo"),
