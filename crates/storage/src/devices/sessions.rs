@@ -71,14 +71,17 @@ pub fn report(
                 devices::last_session_at.eq(Some(ended)),
             ))
             .execute(conn)?;
-        let before = Standing::stored(status, last);
+    }
+    record_day(conn, device, report, newest)?;
+    if newest {
+        // Last: the rows of the path's upper groups are shared by every report below them,
+        // so they are held (on PostgreSQL) for as short a time as the transaction allows.
         let path = TreePath::from_stored(path);
         let mut tallies = TallyChanges::default();
-        tallies.count(&path, &before, -1);
+        tallies.count(&path, &Standing::stored(status, last), -1);
         tallies.count(&path, &Standing::after(report.status, ended), 1);
         tallies.apply(conn)?;
     }
-    record_day(conn, device, report, newest)?;
     devices::table
         .find(device.0)
         .select(DeviceRow::as_select())

@@ -18,12 +18,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Text, Timestamp};
 use diesel::upsert::excluded;
 use tenantry_domain::{Device, SessionStatus, TreePath};
 
 use crate::db::DbConnection;
 use crate::error::StoreResult;
-use crate::schema::device_tallies;
+use crate::schema::{device_tallies, groups};
 
 use super::summary::StatusCounts;
 
@@ -77,9 +78,18 @@ fn hour_of(at: NaiveDateTime) -> NaiveDateTime {
     at.date().and_hms_opt(at.hour(), 0, 0).unwrap_or_default()
 }
 
-/// Changes to the tallies, gathered and then applied in one pass in key order.
+/// Changes to the tallies, gathered, then written a few statements per standing: a report
+/// changes one count on every level of a path, which is one `UPDATE` for the old standing and
+/// one `INSERT … SELECT` for the new one, whatever the depth.
+///
+/// Standings are written in order (and within one, groups by id), so that two transactions
+/// that change the same standings lock their rows in the same order and never wait for each
+/// other in a circle.
 #[derive(Debug, Default)]
-pub(crate) struct TallyChanges(BTreeMap<(i64, Standing), i64>);
+pub(crate) struct TallyChanges(BTreeMap<Standing, BTreeMap<i64, i64>>);
+
+/// Groups per statement, under both backends' bind-parameter limits.
+const GROUPS_PER_STATEMENT: usize = 500;
 
 impl TallyChanges {
     /// Counts `n` devices (negative: no longer) at `standing` in every group of `path`.
@@ -90,97 +100,96 @@ impl TallyChanges {
     }
 
     fn count_in(&mut self, group: i64, standing: &Standing, n: i64) {
-        *self.0.entry((group, standing.clone())).or_default() += n;
+        *self
+            .0
+            .entry(standing.clone())
+            .or_default()
+            .entry(group)
+            .or_default() += n;
     }
 
-    /// Writes the changes, in key order; those that cancel out write nothing. Additions go a
-    /// few hundred rows per statement (a seed adds hundreds of thousands).
+    /// Writes the changes; those that cancel out write nothing.
     pub(crate) fn apply(self, conn: &mut DbConnection) -> StoreResult<()> {
-        let mut added = Vec::new();
-        for ((group_id, standing), n) in &self.0 {
-            match n.signum() {
-                1 => added.push(TallyRow {
-                    group_id: *group_id,
-                    status: &standing.status,
-                    last_hour: standing.hour,
-                    devices: *n,
-                }),
-                -1 => remove(conn, *group_id, standing, -n)?,
-                _ => {}
+        for (standing, groups) in self.0 {
+            // Groups by how much they change (a report: all by one), fewest first.
+            let mut by_change: BTreeMap<i64, Vec<i64>> = BTreeMap::new();
+            for (group, n) in groups.into_iter().filter(|(_, n)| *n != 0) {
+                by_change.entry(n).or_default().push(group);
             }
-        }
-        for chunk in added.chunks(ROWS_PER_INSERT) {
-            add(conn, chunk)?;
+            for (n, groups) in by_change {
+                for chunk in groups.chunks(GROUPS_PER_STATEMENT) {
+                    if n > 0 {
+                        add(conn, &standing, n, chunk)?;
+                    } else {
+                        take(conn, &standing, -n, chunk)?;
+                    }
+                }
+            }
         }
         Ok(())
     }
 }
 
-/// Rows per INSERT, under both backends' bind-parameter limits (4 columns).
-const ROWS_PER_INSERT: usize = 500;
-
-#[derive(Debug, Insertable)]
-#[diesel(table_name = device_tallies)]
-struct TallyRow<'a> {
-    group_id: i64,
-    status: &'a str,
-    last_hour: NaiveDateTime,
-    devices: i64,
-}
-
-/// Adds to tallies, creating the rows that are not there yet.
-fn add(conn: &mut DbConnection, rows: &[TallyRow<'_>]) -> StoreResult<()> {
-    let key = (
-        device_tallies::group_id,
-        device_tallies::status,
-        device_tallies::last_hour,
-    );
-    let sum =
-        device_tallies::devices.eq(device_tallies::devices + excluded(device_tallies::devices));
+/// Adds `n` devices at `standing` to each of `groups`, creating the rows not there yet.
+fn add(conn: &mut DbConnection, standing: &Standing, n: i64, groups: &[i64]) -> StoreResult<()> {
+    // One statement for every group: the rows come from a SELECT over the groups themselves.
+    macro_rules! upsert {
+        ($c:expr) => {
+            diesel::insert_into(device_tallies::table)
+                .values(groups::table.filter(groups::id.eq_any(groups)).select((
+                    groups::id,
+                    standing.status.as_str().into_sql::<Text>(),
+                    standing.hour.into_sql::<Timestamp>(),
+                    n.into_sql::<BigInt>(),
+                )))
+                .into_columns((
+                    device_tallies::group_id,
+                    device_tallies::status,
+                    device_tallies::last_hour,
+                    device_tallies::devices,
+                ))
+                .on_conflict((
+                    device_tallies::group_id,
+                    device_tallies::status,
+                    device_tallies::last_hour,
+                ))
+                .do_update()
+                .set(
+                    device_tallies::devices
+                        .eq(device_tallies::devices + excluded(device_tallies::devices)),
+                )
+                .execute($c)?
+        };
+    }
     match conn {
-        // Diesel has no multi-row upsert for SQLite; a statement there is a call, not a trip.
-        DbConnection::Sqlite(c) => {
-            for row in rows {
-                diesel::insert_into(device_tallies::table)
-                    .values(row)
-                    .on_conflict(key)
-                    .do_update()
-                    .set(sum)
-                    .execute(c)?;
-            }
-            rows.len()
-        }
-        DbConnection::Pg(c) => diesel::insert_into(device_tallies::table)
-            .values(rows)
-            .on_conflict(key)
-            .do_update()
-            .set(sum)
-            .execute(c)?,
+        DbConnection::Sqlite(c) => upsert!(c),
+        DbConnection::Pg(c) => upsert!(c),
     };
     Ok(())
 }
 
-/// Takes `n` devices off a tally, removing the row when none remain (rows are never zero).
-fn remove(conn: &mut DbConnection, group: i64, standing: &Standing, n: i64) -> StoreResult<()> {
-    let key = device_tallies::table
-        .filter(device_tallies::group_id.eq(group))
-        .filter(device_tallies::status.eq(&standing.status))
-        .filter(device_tallies::last_hour.eq(standing.hour));
-    if diesel::delete(key.filter(device_tallies::devices.le(n))).execute(conn)? > 0 {
-        return Ok(());
-    }
-    let taken = diesel::update(key)
+/// Takes `n` devices at `standing` off each of `groups`, removing the rows none remain in.
+fn take(conn: &mut DbConnection, standing: &Standing, n: i64, groups: &[i64]) -> StoreResult<()> {
+    let rows = || {
+        device_tallies::table
+            .filter(device_tallies::status.eq(&standing.status))
+            .filter(device_tallies::last_hour.eq(standing.hour))
+            .filter(device_tallies::group_id.eq_any(groups))
+    };
+    let taken = diesel::update(rows().filter(device_tallies::devices.ge(n)))
         .set(device_tallies::devices.eq(device_tallies::devices - n))
         .execute(conn)?;
-    if taken == 0 {
-        // Only a bug can get here (every count is changed in the transaction that changes the
+    if taken < groups.len() {
+        // Only a bug can get here (every count changes in the transaction that changes the
         // devices); the device's own change must not fail for it.
         log::warn!(
-            "device tallies: group {group} had no {} devices of {} to take {n} from",
+            "device tallies: {} of groups {groups:?} had fewer than {n} {} devices of {}",
+            groups.len() - taken,
             standing.status,
             standing.hour
         );
     }
+    diesel::delete(rows().filter(device_tallies::devices.eq(0))).execute(conn)?;
     Ok(())
 }
 
@@ -277,12 +286,17 @@ mod tests {
         changes.count(&path, &before, 1);
         changes.count(&path, &before, -1);
         changes.count(&path, &Standing::never(), 1);
-        let nonzero: Vec<_> = changes.0.iter().filter(|(_, n)| **n != 0).collect();
+        let nonzero: Vec<(&Standing, i64, i64)> = changes
+            .0
+            .iter()
+            .flat_map(|(s, groups)| groups.iter().map(move |(g, n)| (s, *g, *n)))
+            .filter(|(_, _, n)| *n != 0)
+            .collect();
         assert_eq!(nonzero.len(), 2);
         assert!(
             nonzero
                 .iter()
-                .all(|((_, s), n)| *s == Standing::never() && **n == 1)
+                .all(|(s, _, n)| **s == Standing::never() && *n == 1)
         );
     }
 }

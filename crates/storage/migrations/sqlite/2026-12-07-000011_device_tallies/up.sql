@@ -2,12 +2,13 @@
 -- ended: what the console's Overview and customer lists read, so that a distributor's figures
 -- are a few hundred rows however many devices lie below it. A device is counted in its group
 -- and in every ancestor; `never` (with hour 1970-01-01 00:00) holds those that never reported.
--- Kept up to date in the transactions that add, move, remove and report devices and move groups.
+-- Kept up to date in the transactions that add, move, remove and report devices and move groups;
+-- a row whose count falls to 0 is removed by the same transaction.
 CREATE TABLE device_tallies (
     group_id BIGINT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
     status TEXT NOT NULL CHECK (status IN ('never', 'completed', 'failed', 'with_errors', 'aborted')),
     last_hour TIMESTAMP NOT NULL,
-    devices BIGINT NOT NULL CHECK (devices > 0),
+    devices BIGINT NOT NULL CHECK (devices >= 0),
     PRIMARY KEY (group_id, status, last_hour)
 );
 -- The devices already there, counted in each group of their path.
