@@ -17,6 +17,6 @@ pub use listing::{DeviceFilter, DeviceSort, list};
 pub use read::get;
 pub use sessions::{HistoryDay, by_credential, history, report};
 pub use summary::{RecentDay, StatusCounts, recent_days};
-pub use tallies::subtree_status_counts;
+pub use tallies::{prune as prune_tallies, subtree_status_counts};
 pub use usage::{DeviceUsage, usage};
 pub use write::{DeviceChanges, NewDevice, add, create, delete, set_passphrase, update};

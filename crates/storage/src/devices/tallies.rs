@@ -19,12 +19,11 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
-use diesel::upsert::excluded;
 use tenantry_domain::{Device, SessionStatus, TreePath};
 
 use crate::db::DbConnection;
 use crate::error::StoreResult;
-use crate::schema::{device_tallies, groups};
+use crate::schema::device_tallies;
 
 use super::summary::StatusCounts;
 
@@ -78,18 +77,37 @@ fn hour_of(at: NaiveDateTime) -> NaiveDateTime {
     at.date().and_hms_opt(at.hour(), 0, 0).unwrap_or_default()
 }
 
-/// Changes to the tallies, gathered, then written a few statements per standing: a report
-/// changes one count on every level of a path, which is one `UPDATE` for the old standing and
-/// one `INSERT … SELECT` for the new one, whatever the depth.
+/// Changes to the tallies, gathered, then written two statements per standing and path: a
+/// report changes one count on every level of its device's path, which is one `UPDATE` for the
+/// old standing and one `INSERT … SELECT` for the new one, whatever the depth. Both have a fixed
+/// shape (six groups, the most a path holds), so each backend prepares them once per connection:
+/// on the hottest write path, preparing statements cost more than running them.
 ///
 /// Standings are written in order (and within one, groups by id), so that two transactions
 /// that change the same standings lock their rows in the same order and never wait for each
-/// other in a circle.
+/// other in a circle. Rows that fall to zero stay until [`prune`] removes them, so that a
+/// report needs no third statement.
 #[derive(Debug, Default)]
 pub(crate) struct TallyChanges(BTreeMap<Standing, BTreeMap<i64, i64>>);
 
-/// Groups per statement, under both backends' bind-parameter limits.
-const GROUPS_PER_STATEMENT: usize = 500;
+/// Groups per statement: the deepest path (root, distributor, sub-distributor, reseller,
+/// end-customer, site). Shorter lists repeat their last group, which changes nothing (a row
+/// matches once however often its id is listed).
+const GROUPS_PER_STATEMENT: usize = 6;
+
+/// Takes `$3` devices off the rows of the standing (`$1`, `$2`) of up to six groups (`$3` is
+/// bound twice: SQLite numbers `$n` parameters in the order they first appear, so each appears
+/// once and in order).
+const TAKE: &str = "UPDATE device_tallies SET devices = devices - $1 \
+     WHERE status = $2 AND last_hour = $3 AND devices >= $4 \
+     AND group_id IN ($5, $6, $7, $8, $9, $10)";
+
+/// Adds `$3` devices to the rows of the standing (`$1`, `$2`) of up to six groups, creating
+/// those not there yet.
+const ADD: &str = "INSERT INTO device_tallies (group_id, status, last_hour, devices) \
+     SELECT id, $1, $2, $3 FROM groups WHERE id IN ($4, $5, $6, $7, $8, $9) \
+     ON CONFLICT (group_id, status, last_hour) \
+     DO UPDATE SET devices = device_tallies.devices + excluded.devices";
 
 impl TallyChanges {
     /// Counts `n` devices (negative: no longer) at `standing` in every group of `path`.
@@ -118,10 +136,17 @@ impl TallyChanges {
             }
             for (n, groups) in by_change {
                 for chunk in groups.chunks(GROUPS_PER_STATEMENT) {
-                    if n > 0 {
-                        add(conn, &standing, n, chunk)?;
-                    } else {
-                        take(conn, &standing, -n, chunk)?;
+                    let changed = write(conn, &standing, n, chunk)?;
+                    if n < 0 && changed < chunk.len() {
+                        // Only a bug can get here (every count changes in the transaction that
+                        // changes the devices); the device's own change must not fail for it.
+                        log::warn!(
+                            "device tallies: {} of groups {chunk:?} had fewer than {} {} devices of {}",
+                            chunk.len() - changed,
+                            -n,
+                            standing.status,
+                            standing.hour
+                        );
                     }
                 }
             }
@@ -130,67 +155,56 @@ impl TallyChanges {
     }
 }
 
-/// Adds `n` devices at `standing` to each of `groups`, creating the rows not there yet.
-fn add(conn: &mut DbConnection, standing: &Standing, n: i64, groups: &[i64]) -> StoreResult<()> {
-    // One statement for every group: the rows come from a SELECT over the groups themselves.
-    macro_rules! upsert {
-        ($c:expr) => {
-            diesel::insert_into(device_tallies::table)
-                .values(groups::table.filter(groups::id.eq_any(groups)).select((
-                    groups::id,
-                    standing.status.as_str().into_sql::<Text>(),
-                    standing.hour.into_sql::<Timestamp>(),
-                    n.into_sql::<BigInt>(),
-                )))
-                .into_columns((
-                    device_tallies::group_id,
-                    device_tallies::status,
-                    device_tallies::last_hour,
-                    device_tallies::devices,
-                ))
-                .on_conflict((
-                    device_tallies::group_id,
-                    device_tallies::status,
-                    device_tallies::last_hour,
-                ))
-                .do_update()
-                .set(
-                    device_tallies::devices
-                        .eq(device_tallies::devices + excluded(device_tallies::devices)),
-                )
+/// Runs `ADD` (`n` > 0) or `TAKE` (`n` < 0) for up to six groups; answers the rows changed.
+fn write(
+    conn: &mut DbConnection,
+    standing: &Standing,
+    n: i64,
+    groups: &[i64],
+) -> StoreResult<usize> {
+    let slot = |i: usize| groups.get(i).or(groups.last()).copied().unwrap_or_default();
+    macro_rules! run {
+        ($query:expr, $c:expr) => {
+            $query
+                .bind::<BigInt, _>(slot(0))
+                .bind::<BigInt, _>(slot(1))
+                .bind::<BigInt, _>(slot(2))
+                .bind::<BigInt, _>(slot(3))
+                .bind::<BigInt, _>(slot(4))
+                .bind::<BigInt, _>(slot(5))
                 .execute($c)?
         };
     }
-    match conn {
-        DbConnection::Sqlite(c) => upsert!(c),
-        DbConnection::Pg(c) => upsert!(c),
-    };
-    Ok(())
+    macro_rules! statement {
+        ($c:expr) => {
+            if n > 0 {
+                let add = diesel::sql_query(ADD)
+                    .bind::<Text, _>(&standing.status)
+                    .bind::<Timestamp, _>(standing.hour)
+                    .bind::<BigInt, _>(n);
+                run!(add, $c)
+            } else {
+                let take = diesel::sql_query(TAKE)
+                    .bind::<BigInt, _>(-n)
+                    .bind::<Text, _>(&standing.status)
+                    .bind::<Timestamp, _>(standing.hour)
+                    .bind::<BigInt, _>(-n);
+                run!(take, $c)
+            }
+        };
+    }
+    Ok(match conn {
+        DbConnection::Sqlite(c) => statement!(c),
+        DbConnection::Pg(c) => statement!(c),
+    })
 }
 
-/// Takes `n` devices at `standing` off each of `groups`, removing the rows none remain in.
-fn take(conn: &mut DbConnection, standing: &Standing, n: i64, groups: &[i64]) -> StoreResult<()> {
-    let rows = || {
-        device_tallies::table
-            .filter(device_tallies::status.eq(&standing.status))
-            .filter(device_tallies::last_hour.eq(standing.hour))
-            .filter(device_tallies::group_id.eq_any(groups))
-    };
-    let taken = diesel::update(rows().filter(device_tallies::devices.ge(n)))
-        .set(device_tallies::devices.eq(device_tallies::devices - n))
-        .execute(conn)?;
-    if taken < groups.len() {
-        // Only a bug can get here (every count changes in the transaction that changes the
-        // devices); the device's own change must not fail for it.
-        log::warn!(
-            "device tallies: {} of groups {groups:?} had fewer than {n} {} devices of {}",
-            groups.len() - taken,
-            standing.status,
-            standing.hour
-        );
-    }
-    diesel::delete(rows().filter(device_tallies::devices.eq(0))).execute(conn)?;
-    Ok(())
+/// Removes the rows no device counts in any more (a partial index finds them): run now and then
+/// (the server's roll-up task does), so that reports need not.
+pub fn prune(conn: &mut DbConnection) -> StoreResult<usize> {
+    // A literal 0, not a bound one: SQLite uses a partial index only for a condition it can
+    // read when it prepares the statement.
+    Ok(diesel::sql_query("DELETE FROM device_tallies WHERE devices = 0").execute(conn)?)
 }
 
 /// Moves the counts of the group at `from` (its whole subtree) to the ancestors of `to`: the

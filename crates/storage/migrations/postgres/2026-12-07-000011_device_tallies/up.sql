@@ -2,8 +2,9 @@
 -- ended: what the console's Overview and customer lists read, so that a distributor's figures
 -- are a few hundred rows however many devices lie below it. A device is counted in its group
 -- and in every ancestor; `never` (with hour 1970-01-01 00:00) holds those that never reported.
--- Kept up to date in the transactions that add, move, remove and report devices and move groups;
--- a row whose count falls to 0 is removed by the same transaction.
+-- Kept up to date in the transactions that add, move, remove and report devices and move groups.
+-- A row whose count falls to 0 stays until the roll-up task prunes it (the partial index finds
+-- those), so that a report writes two statements, not three.
 CREATE TABLE device_tallies (
     group_id BIGINT NOT NULL REFERENCES groups (id) ON DELETE CASCADE,
     status TEXT NOT NULL CHECK (status IN ('never', 'completed', 'failed', 'with_errors', 'aborted')),
@@ -11,6 +12,7 @@ CREATE TABLE device_tallies (
     devices BIGINT NOT NULL CHECK (devices >= 0),
     PRIMARY KEY (group_id, status, last_hour)
 );
+CREATE INDEX device_tallies_empty ON device_tallies (group_id) WHERE devices = 0;
 -- The devices already there, counted in each group of their path.
 INSERT INTO device_tallies (group_id, status, last_hour, devices)
 SELECT a.id,
