@@ -113,15 +113,29 @@ fn counted(storage: &Storage, root: &Group, since: DateTime<Utc>) -> HashMap<i64
         .unwrap()
 }
 
+/// The groups as they are now (a move changes their paths).
+fn current(
+    c: &mut tenantry_storage::DbConnection,
+    root: &Group,
+    ids: &[i64],
+) -> Result<Vec<Group>, StoreError> {
+    ids.iter()
+        .map(|id| groups::get(c, &root.path, GroupId(*id)))
+        .collect()
+}
+
 fn assert_tallies_agree(storage: &Storage, root: &Group, everyone: &[i64]) {
     for since in [at(1, 0), at(3, 12), at(5, 7), at(9, 0)] {
         let expected = counted(storage, root, since);
         let tallied = storage
-            .read(|c| devices::subtree_status_counts(c, everyone, since))
+            .read(|c| {
+                let groups = current(c, root, everyone)?;
+                devices::subtree_status_counts(c, &groups, since)
+            })
             .unwrap();
         for id in everyone {
             assert_eq!(
-                tallied.get(id).copied().unwrap_or_default(),
+                tallied.get(&GroupId(*id)).copied().unwrap_or_default(),
                 expected.get(id).copied().unwrap_or_default(),
                 "group {id}, recent since {since}"
             );
@@ -214,8 +228,8 @@ fn tallies_follow_every_change_of_the_devices() {
     let e = add(&storage, &t.root, &t.root, "e");
     assert_tallies_agree(&storage, &t.root, &everyone);
     let fresh = storage
-        .read(|c| devices::subtree_status_counts(c, &[t.left.id.0], at(1, 0)))
-        .unwrap()[&t.left.id.0];
+        .read(|c| devices::subtree_status_counts(c, std::slice::from_ref(&t.left), at(1, 0)))
+        .unwrap()[&t.left.id];
     assert_eq!(fresh.never, 3, "{fresh:?}");
 
     report(&storage, a, SessionStatus::Completed, at(2, 10));
@@ -246,13 +260,53 @@ fn tallies_follow_every_change_of_the_devices() {
     move_group(&storage, &t.root, &t.customer, &t.left);
     assert_tallies_agree(&storage, &t.root, &everyone);
 
+    // Only distributors, sub-distributors and resellers keep tallies: a group that becomes a
+    // reseller (here, moving up in the same change) starts to, and stops when it stops being one.
+    let promote = |level| GroupChanges {
+        parent_id: Some(t.root.id),
+        level: Some(level),
+        ..GroupChanges::default()
+    };
+    write(&storage, |w| {
+        groups::update(
+            w,
+            &t.root.path,
+            t.customer.id,
+            promote(Level::Reseller),
+            None,
+            at(9, 0),
+        )
+    });
+    assert_tallies_agree(&storage, &t.root, &everyone);
+    report(&storage, b, SessionStatus::Failed, at(8, 0));
+    report(
+        &storage,
+        e,
+        SessionStatus::Completed,
+        at(8, 3) + Duration::minutes(30),
+    );
+    assert_tallies_agree(&storage, &t.root, &everyone);
+    write(&storage, |w| {
+        groups::update(
+            w,
+            &t.root.path,
+            t.customer.id,
+            promote(Level::EndCustomer),
+            None,
+            at(9, 0),
+        )
+    });
+    assert_tallies_agree(&storage, &t.root, &everyone);
+    move_group(&storage, &t.root, &t.customer, &t.left);
+    assert_tallies_agree(&storage, &t.root, &everyone);
+
     for device in [a, c] {
         write(&storage, |w| devices::delete(w, &t.root.path, device, None));
     }
     assert_tallies_agree(&storage, &t.root, &everyone);
     let root = storage
-        .read(|c| devices::subtree_status_counts(c, &[t.root.id.0], at(1, 0)))
-        .unwrap()[&t.root.id.0];
+        .read(|c| devices::subtree_status_counts(c, std::slice::from_ref(&t.root), at(1, 0)))
+        .unwrap()[&t.root.id];
     assert_eq!(root.total(), 3, "{root:?}");
 
     // The migration that brought the tallies counts an existing installation's devices: from

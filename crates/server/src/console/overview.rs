@@ -78,15 +78,14 @@ pub async fn page(
                 next = page.next.map(|cursor| cursor.token().to_owned());
                 listed.extend(page.items);
             }
-            let ids: Vec<i64> = listed.iter().map(|g| g.id.0).collect();
-            let counts = devices::subtree_status_counts(c, &ids, since)?;
+            let counts = devices::subtree_status_counts(c, &listed, since)?;
             Ok((listed, counts, next))
         })
         .await?;
     let lines = groups
         .iter()
         .enumerate()
-        .map(|(n, g)| line(g, counts.remove(&g.id.0).unwrap_or_default(), n == 0))
+        .map(|(n, g)| line(g, counts.remove(&g.id).unwrap_or_default(), n == 0))
         .collect();
     page::html(&OverviewPage {
         chrome: Chrome::new(&viewer, "Overview", "overview", &group),

@@ -6,7 +6,7 @@ use diesel::prelude::*;
 use tenantry_domain::{Device, DeviceId, DomainError, SessionReport, SessionStatus, TreePath};
 
 use super::row::DeviceRow;
-use super::tallies::{Standing, TallyChanges};
+use super::tallies::{Standing, TallyChanges, tallied_groups};
 use crate::db::{DbConnection, Writer};
 use crate::dialect::{TreeLock, lock_device, lock_tree};
 use crate::error::{StoreError, StoreResult};
@@ -76,11 +76,17 @@ pub fn report(
     if newest {
         // Last: the rows of the path's upper groups are shared by every report below them,
         // so they are held (on PostgreSQL) for as short a time as the transaction allows.
-        let path = TreePath::from_stored(path);
-        let mut tallies = TallyChanges::default();
-        tallies.count(&path, &Standing::stored(status, last), -1);
-        tallies.count(&path, &Standing::after(report.status, ended), 1);
-        tallies.apply(conn)?;
+        let (before, after) = (
+            Standing::stored(status, last),
+            Standing::after(report.status, ended),
+        );
+        if before != after {
+            let groups = tallied_groups(conn, &TreePath::from_stored(path))?;
+            let mut tallies = TallyChanges::default();
+            tallies.count(&groups, &before, -1);
+            tallies.count(&groups, &after, 1);
+            tallies.apply(conn)?;
+        }
     }
     devices::table
         .find(device.0)

@@ -1,4 +1,4 @@
-//! Each group's whole subtree's devices by where their last session left them
+//! Each large group's whole subtree's devices by where their last session left them
 //! (`device_tallies`): the status of that session and the hour it ended, or "never".
 //!
 //! The console's Overview and customer lists show, for a page of groups, how many devices lie
@@ -7,23 +7,27 @@
 //! however many devices lie below it. The hour, rather than only the status, is what lets a
 //! reader tell "no session for 24 hours" apart, to the hour, without touching the devices.
 //!
-//! A device is counted in its own group and in each ancestor. Every transaction that adds,
-//! removes, moves or reports a device changes the tallies of its path in the same
-//! transaction, under the tree's shared lock, so that a group move (which holds the tree
-//! alone) sees them settled and shifts the moved group's counts from the old ancestors to the
-//! new ones. Changes are applied in key order, so two transactions never wait for each other's
-//! rows in opposite orders.
+//! Only groups at the levels whose subtrees grow large keep tallies (distributors,
+//! sub-distributors, resellers); an end-customer's or a site's few devices are counted when
+//! asked. Every level kept costs each session report a changed row, and the lower levels are the
+//! ones whose rows are spread thinnest (ingestion measured in docs/benchmarks.md).
+//!
+//! A device is counted in each such group on its path. Every transaction that adds, removes,
+//! moves or reports a device changes those tallies in the same transaction, under the tree's
+//! shared lock, so that a group move or level change (which holds the tree alone) sees them
+//! settled and shifts the group's counts from the old ancestors to the new ones.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text, Timestamp};
-use tenantry_domain::{Device, SessionStatus, TreePath};
+use tenantry_domain::{Device, Group, GroupId, Level, SessionStatus, TreePath};
 
 use crate::db::DbConnection;
 use crate::error::StoreResult;
-use crate::schema::device_tallies;
+use crate::groups::in_subtree;
+use crate::schema::{device_tallies, devices, groups};
 
 use super::summary::StatusCounts;
 
@@ -77,6 +81,63 @@ fn hour_of(at: NaiveDateTime) -> NaiveDateTime {
     at.date().and_hms_opt(at.hour(), 0, 0).unwrap_or_default()
 }
 
+/// Whether groups of `level` keep tallies: those whose subtrees grow large.
+pub(crate) fn tallied(level: Level) -> bool {
+    level.rank() <= Level::Reseller.rank()
+}
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// The groups of `path` that keep tallies (a prefix of it: levels fall along a path). One
+/// statement of a fixed shape, prepared once per connection, like the writes below.
+pub(crate) fn tallied_groups(conn: &mut DbConnection, path: &TreePath) -> StoreResult<Vec<i64>> {
+    const SQL: &str = "SELECT id FROM groups WHERE level <= $1 \
+         AND id IN ($2, $3, $4, $5, $6, $7) ORDER BY id";
+    let ids: Vec<i64> = path.ids().into_iter().map(|g| g.0).collect();
+    let mut found = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(GROUPS_PER_STATEMENT) {
+        let slot = |i: usize| chunk.get(i).or(chunk.last()).copied().unwrap_or_default();
+        macro_rules! run {
+            ($c:expr) => {
+                diesel::sql_query(SQL)
+                    .bind::<diesel::sql_types::Integer, _>(Level::Reseller.rank())
+                    .bind::<BigInt, _>(slot(0))
+                    .bind::<BigInt, _>(slot(1))
+                    .bind::<BigInt, _>(slot(2))
+                    .bind::<BigInt, _>(slot(3))
+                    .bind::<BigInt, _>(slot(4))
+                    .bind::<BigInt, _>(slot(5))
+                    .load::<Id>($c)?
+            };
+        }
+        let rows = match conn {
+            DbConnection::Sqlite(c) => run!(c),
+            DbConnection::Pg(c) => run!(c),
+        };
+        found.extend(rows.into_iter().map(|row| row.id));
+    }
+    Ok(found)
+}
+
+/// The devices of the subtree at `path` by standing, counted from the devices themselves (for
+/// groups that keep no tallies, and for a group that starts to).
+fn count_below(conn: &mut DbConnection, path: &TreePath) -> StoreResult<BTreeMap<Standing, i64>> {
+    let rows: Vec<(Option<String>, Option<NaiveDateTime>)> = devices::table
+        .inner_join(groups::table)
+        .filter(in_subtree(path))
+        .select((devices::status, devices::last_session_at))
+        .load(conn)?;
+    let mut standings = BTreeMap::new();
+    for (status, last) in rows {
+        *standings.entry(Standing::stored(status, last)).or_default() += 1;
+    }
+    Ok(standings)
+}
+
 /// Changes to the tallies, gathered, then written two statements per standing and path: a
 /// report changes one count on every level of its device's path, which is one `UPDATE` for the
 /// old standing and one `INSERT … SELECT` for the new one, whatever the depth. Both have a fixed
@@ -110,10 +171,11 @@ const ADD: &str = "INSERT INTO device_tallies (group_id, status, last_hour, devi
      DO UPDATE SET devices = device_tallies.devices + excluded.devices";
 
 impl TallyChanges {
-    /// Counts `n` devices (negative: no longer) at `standing` in every group of `path`.
-    pub(crate) fn count(&mut self, path: &TreePath, standing: &Standing, n: i64) {
-        for group in path.ids() {
-            self.count_in(group.0, standing, n);
+    /// Counts `n` devices (negative: no longer) at `standing` in each of `groups` (those of a
+    /// path that keep tallies: [`tallied_groups`]).
+    pub(crate) fn count(&mut self, groups: &[i64], standing: &Standing, n: i64) {
+        for group in groups {
+            self.count_in(*group, standing, n);
         }
     }
 
@@ -207,49 +269,75 @@ pub fn prune(conn: &mut DbConnection) -> StoreResult<usize> {
     Ok(diesel::sql_query("DELETE FROM device_tallies WHERE devices = 0").execute(conn)?)
 }
 
-/// Moves the counts of the group at `from` (its whole subtree) to the ancestors of `to`: the
-/// old ancestors lose them, the new ones gain them, the common ones keep them.
-pub(crate) fn move_group(
-    conn: &mut DbConnection,
-    from: &TreePath,
-    to: &TreePath,
-) -> StoreResult<()> {
-    let (old, new) = (from.ids(), to.ids());
-    let Some(moved) = new.last().copied() else {
+/// After a group moved (`before.path` → `after.path`, already rewritten) or changed level, or
+/// both: its subtree's counts leave the ancestors it left and join those it joined, and the
+/// group gains or loses tallies of its own if its level now calls for them or no longer does.
+pub(crate) fn reshape(conn: &mut DbConnection, before: &Group, after: &Group) -> StoreResult<()> {
+    let moved = before.path != after.path;
+    let (was, is) = (tallied(before.level), tallied(after.level));
+    if !moved && was == is {
         return Ok(());
+    }
+    let group = after.id.0;
+    let below: Vec<(Standing, i64)> = if was {
+        device_tallies::table
+            .filter(device_tallies::group_id.eq(group))
+            .filter(device_tallies::devices.gt(0))
+            .select((
+                device_tallies::status,
+                device_tallies::last_hour,
+                device_tallies::devices,
+            ))
+            .load::<(String, NaiveDateTime, i64)>(conn)?
+            .into_iter()
+            .map(|(status, hour, n)| (Standing { status, hour }, n))
+            .collect()
+    } else {
+        count_below(conn, &after.path)?.into_iter().collect()
     };
-    let rows: Vec<(String, NaiveDateTime, i64)> = device_tallies::table
-        .filter(device_tallies::group_id.eq(moved.0))
-        .select((
-            device_tallies::status,
-            device_tallies::last_hour,
-            device_tallies::devices,
-        ))
-        .load(conn)?;
     let mut changes = TallyChanges::default();
-    for (status, hour, n) in rows {
-        let standing = Standing { status, hour };
-        for group in old.iter().filter(|g| **g != moved && !new.contains(g)) {
-            changes.count_in(group.0, &standing, -n);
+    if moved {
+        let others =
+            |ids: Vec<i64>| -> Vec<i64> { ids.into_iter().filter(|g| *g != group).collect() };
+        let old = others(tallied_groups(conn, &before.path)?);
+        let new = others(tallied_groups(conn, &after.path)?);
+        let left: Vec<i64> = old.iter().copied().filter(|g| !new.contains(g)).collect();
+        let joined: Vec<i64> = new.iter().copied().filter(|g| !old.contains(g)).collect();
+        for (standing, n) in &below {
+            changes.count(&left, standing, -n);
+            changes.count(&joined, standing, *n);
         }
-        for group in new.iter().filter(|g| **g != moved && !old.contains(g)) {
-            changes.count_in(group.0, &standing, n);
+    }
+    if was && !is {
+        diesel::delete(device_tallies::table.filter(device_tallies::group_id.eq(group)))
+            .execute(conn)?;
+    }
+    if !was && is {
+        for (standing, n) in &below {
+            changes.count_in(group, standing, *n);
         }
     }
     changes.apply(conn)
 }
 
 /// For each of these groups (already found in the caller's scope), its whole subtree's devices
-/// by last outcome. `stale` counts those whose last session ended before the hour that
-/// `recent_since` falls in: the tallies know hours, not minutes.
+/// by last outcome: from its tallies if it keeps them, else counted (a small subtree). `stale`
+/// counts those whose last session ended before the hour that `recent_since` falls in: the
+/// tallies know hours, not minutes, and counted subtrees are read the same way.
 pub fn subtree_status_counts(
     conn: &mut DbConnection,
-    groups: &[i64],
+    groups: &[Group],
     recent_since: DateTime<Utc>,
-) -> StoreResult<HashMap<i64, StatusCounts>> {
+) -> StoreResult<HashMap<GroupId, StatusCounts>> {
     let since = hour_of(recent_since.naive_utc());
+    let kept: Vec<i64> = groups
+        .iter()
+        .filter(|g| tallied(g.level))
+        .map(|g| g.id.0)
+        .collect();
     let rows: Vec<(i64, String, NaiveDateTime, i64)> = device_tallies::table
-        .filter(device_tallies::group_id.eq_any(groups))
+        .filter(device_tallies::group_id.eq_any(&kept))
+        .filter(device_tallies::devices.gt(0))
         .select((
             device_tallies::group_id,
             device_tallies::status,
@@ -257,23 +345,37 @@ pub fn subtree_status_counts(
             device_tallies::devices,
         ))
         .load(conn)?;
-    let mut counts: HashMap<i64, StatusCounts> = groups
+    let mut counts: HashMap<GroupId, StatusCounts> = groups
         .iter()
-        .map(|g| (*g, StatusCounts::default()))
+        .map(|g| (g.id, StatusCounts::default()))
         .collect();
     for (group, status, hour, n) in rows {
-        let counts = counts.entry(group).or_default();
-        let bucket = match status.as_str() {
-            NEVER => &mut counts.never,
-            _ if hour < since => &mut counts.stale,
-            "completed" => &mut counts.completed,
-            "with_errors" => &mut counts.with_errors,
-            // Failed or aborted.
-            _ => &mut counts.failed,
-        };
-        *bucket += n;
+        add_up(
+            counts.entry(GroupId(group)).or_default(),
+            &Standing { status, hour },
+            n,
+            since,
+        );
+    }
+    for group in groups.iter().filter(|g| !tallied(g.level)) {
+        let counted = counts.entry(group.id).or_default();
+        for (standing, n) in count_below(conn, &group.path)? {
+            add_up(counted, &standing, n, since);
+        }
     }
     Ok(counts)
+}
+
+fn add_up(counts: &mut StatusCounts, standing: &Standing, n: i64, since: NaiveDateTime) {
+    let bucket = match standing.status.as_str() {
+        NEVER => &mut counts.never,
+        _ if standing.hour < since => &mut counts.stale,
+        "completed" => &mut counts.completed,
+        "with_errors" => &mut counts.with_errors,
+        // Failed or aborted.
+        _ => &mut counts.failed,
+    };
+    *bucket += n;
 }
 
 #[cfg(test)]
@@ -294,7 +396,7 @@ mod tests {
 
     #[test]
     fn changes_count_in_every_group_of_the_path_and_cancel_out() {
-        let path = TreePath::root(tenantry_domain::GroupId(1)).child(tenantry_domain::GroupId(7));
+        let path = [1, 7];
         let before = Standing::after(SessionStatus::Completed, at("2026-12-05 10:00:00"));
         let mut changes = TallyChanges::default();
         changes.count(&path, &before, 1);

@@ -4,7 +4,7 @@ use tenantry_domain::{Device, DeviceId, DomainError, GroupId, SettingKind};
 
 use super::read::get;
 use super::row::DeviceRow;
-use super::tallies::{Standing, TallyChanges};
+use super::tallies::{Standing, TallyChanges, tallied_groups};
 use crate::db::{DbConnection, Writer};
 use crate::dialect::{RowLock, TreeLock, lock_device, lock_group, lock_tree};
 use crate::error::{StoreError, StoreResult};
@@ -109,7 +109,11 @@ pub fn create(
     };
     let device = Device::try_from(row)?;
     let mut tallies = TallyChanges::default();
-    tallies.count(&group.path, &Standing::of(&device), 1);
+    tallies.count(
+        &tallied_groups(conn, &group.path)?,
+        &Standing::of(&device),
+        1,
+    );
     tallies.apply(conn)?;
     Ok(device)
 }
@@ -195,8 +199,8 @@ pub fn update(
     if group != before.group_id {
         let source = groups::get(conn, scope, before.group_id)?;
         let mut tallies = TallyChanges::default();
-        tallies.count(&source.path, &standing, -1);
-        tallies.count(&destination.path, &standing, 1);
+        tallies.count(&tallied_groups(conn, &source.path)?, &standing, -1);
+        tallies.count(&tallied_groups(conn, &destination.path)?, &standing, 1);
         tallies.apply(conn)?;
     }
     get(conn, scope, id)
@@ -215,7 +219,11 @@ pub fn delete(
     let group = groups::get(conn, scope, device.group_id)?;
     diesel::delete(devices::table.find(id.0)).execute(conn)?;
     let mut tallies = TallyChanges::default();
-    tallies.count(&group.path, &Standing::of(&device), -1);
+    tallies.count(
+        &tallied_groups(conn, &group.path)?,
+        &Standing::of(&device),
+        -1,
+    );
     tallies.apply(conn)?;
     Ok(device)
 }

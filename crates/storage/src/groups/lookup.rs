@@ -68,7 +68,7 @@ pub fn names(
 }
 
 /// How many devices each of these groups holds across its whole subtree, from the devices'
-/// tallies (a few rows per group however large its subtree).
+/// tallies (a few rows per group however large its subtree) or, below resellers, counted.
 pub fn subtree_device_counts(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -77,11 +77,10 @@ pub fn subtree_device_counts(
     for top in tops {
         in_scope(scope, top)?;
     }
-    let ids: Vec<i64> = tops.iter().map(|top| top.id.0).collect();
     // The window does not matter for a total.
-    let counts = crate::devices::subtree_status_counts(conn, &ids, crate::now())?;
-    Ok(ids
+    let counts = crate::devices::subtree_status_counts(conn, tops, crate::now())?;
+    Ok(tops
         .iter()
-        .map(|id| counts.get(id).map_or(0, |c| c.total()))
+        .map(|top| counts.get(&top.id).map_or(0, |c| c.total()))
         .collect())
 }

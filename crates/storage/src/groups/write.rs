@@ -275,7 +275,6 @@ pub fn update(
     let mut events = Vec::new();
     if let Some(parent) = &new_parent {
         let moved = move_subtree(conn, &before.path, &after.path)?;
-        crate::devices::tallies::move_group(conn, &before.path, &after.path)?;
         events.push(GroupEvent::GroupMoved(GroupMoved {
             group_id: id,
             from_parent: before.parent_id.unwrap_or(id),
@@ -286,6 +285,7 @@ pub fn update(
     }
     if new_parent.is_some() || after.level != before.level {
         ensure_levels_hold(conn, &after.path)?;
+        crate::devices::tallies::reshape(conn, &before, &after)?;
     }
     if !diff.is_empty() {
         events.insert(

@@ -1,12 +1,14 @@
 //! Devices with a plausible past, in bulk: spread over the leaves of the tree, each with its state
 //! and one history row per day.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use tenantry_domain::{SessionStatus, TreePath};
+use tenantry_domain::{Level, SessionStatus, TreePath};
 
 use crate::db::{DbConnection, Storage};
-use crate::devices::tallies::{Standing, TallyChanges};
+use crate::devices::tallies::{Standing, TallyChanges, tallied};
 use crate::dialect::{IdTable, next_ids, refresh_statistics};
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{device_history, devices, groups};
@@ -105,9 +107,9 @@ pub fn seed_devices(
             let mut history_rows = 0;
             let mut tallies = TallyChanges::default();
             for (n, id) in (first..first + count_i64).enumerate() {
-                let (group, path) = &leaves[(dealt + n) % leaves.len()];
+                let (group, tallied) = &leaves[(dealt + n) % leaves.len()];
                 let device = SeededDevice::new(id, now);
-                tallies.count(path, &device.standing(), 1);
+                tallies.count(tallied, &device.standing(), 1);
                 rows.push(device.row(*group, name_prefix, policy, credential(id)?, seed, now));
                 history.extend(device.history(seed.history_days, now));
                 if rows.len() == DEVICES_PER_INSERT || history.len() >= HISTORY_PER_INSERT {
@@ -135,8 +137,9 @@ pub fn seed_devices(
     Ok(report)
 }
 
-/// The groups without children (id and path), in tree order; the root alone if it has none.
-fn leaf_groups(conn: &mut DbConnection) -> StoreResult<Vec<(i64, TreePath)>> {
+/// The groups without children, in tree order (the root alone if it has none), each with the
+/// groups of its path that keep device tallies.
+fn leaf_groups(conn: &mut DbConnection) -> StoreResult<Vec<(i64, Vec<i64>)>> {
     let (parents, children) = diesel::alias!(groups as parents, groups as children);
     let leaves: Vec<(i64, String)> = parents
         .filter(diesel::dsl::not(diesel::dsl::exists(
@@ -152,9 +155,23 @@ fn leaf_groups(conn: &mut DbConnection) -> StoreResult<Vec<(i64, TreePath)>> {
     if leaves.is_empty() {
         return Err(StoreError::Corrupt("no root group yet".into()));
     }
+    let levels: HashMap<i64, i32> = groups::table
+        .select((groups::id, groups::level))
+        .load::<(i64, i32)>(conn)?
+        .into_iter()
+        .collect();
+    let keeps_tallies = |id: &i64| {
+        levels
+            .get(id)
+            .and_then(|rank| Level::from_rank(*rank))
+            .is_some_and(tallied)
+    };
     Ok(leaves
         .into_iter()
-        .map(|(id, path)| (id, TreePath::from_stored(path)))
+        .map(|(id, path)| {
+            let ids = TreePath::from_stored(path).ids().into_iter().map(|g| g.0);
+            (id, ids.filter(keeps_tallies).collect())
+        })
         .collect())
 }
 
