@@ -107,3 +107,49 @@ fn today_always_yesterday_until_rolled_up_after_its_end() {
     report(at(3, 3), SessionStatus::Completed, 160);
     assert_eq!(stats::roll_up(&storage, date(3), at(3, 4)).unwrap(), 2);
 }
+
+#[test]
+fn a_session_reported_late_is_charted_on_its_day_at_the_next_roll_up() {
+    let database = TestDatabase::fresh();
+    let storage = database.storage();
+    let root = root_group(&storage, at(1, 0));
+    let device = storage
+        .write(|w| devices::add(w, &root.path, root.id, "pc", "Linux", at(1, 0)))
+        .unwrap();
+    // Every day from the 1st to the 10th rolled up, as the server's task would have.
+    for day in 1..=10 {
+        stats::roll_up_due(&storage, at(day, 12)).unwrap();
+    }
+    let completed_on = |day| {
+        storage
+            .read(|c| stats::days(c, root.id, date(day), date(day)))
+            .unwrap()[0]
+            .sessions_completed
+    };
+    assert_eq!(completed_on(6), 0);
+
+    // On the 10th, a device that was offline uploads the session it ran on the 6th.
+    let ended = at(6, 22);
+    let late = SessionReport {
+        started_at: ended - chrono::Duration::hours(1),
+        ended_at: ended,
+        status: SessionStatus::Completed,
+        selected_bytes: 20,
+        used_bytes: 10,
+        files: 1,
+        errors: 0,
+    };
+    storage
+        .write(|w| devices::report(w, tenantry_domain::DeviceId(device), &late, at(10, 13)))
+        .unwrap();
+    // Its history has it; the chart does after the next roll-up, which revisits the 6th once.
+    assert_eq!(
+        stats::roll_up_due(&storage, at(10, 14)).unwrap(),
+        [date(6), date(10)]
+    );
+    assert_eq!(completed_on(6), 1);
+    assert_eq!(
+        stats::roll_up_due(&storage, at(10, 15)).unwrap(),
+        [date(10)]
+    );
+}

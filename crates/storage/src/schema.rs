@@ -103,6 +103,13 @@ diesel::table! {
 }
 
 diesel::table! {
+    rollup_marks (day) {
+        day -> Date,
+        marked_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     group_daily (group_id, day) {
         group_id -> BigInt,
         day -> Date,
@@ -238,5 +245,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     backup_settings,
     group_daily,
     device_tallies,
+    rollup_marks,
     mail_outbox
 );

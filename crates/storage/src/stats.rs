@@ -3,7 +3,8 @@
 //! distributor's 90 days are 90 rows however many devices lie below it.
 //!
 //! A day is rolled up while it runs and once more after it ends (the server's background task,
-//! see the server's `rollup.rs`). It counts the devices that existed by the day's end; each
+//! see the server's `rollup.rs`), and again after any session of it is reported late: the
+//! report marks its day (`rollup_marks`) in its own transaction, and the next run revisits it. It counts the devices that existed by the day's end; each
 //! device's sizes are those of its last session that day (its history row), or, for a device
 //! that reported nothing that day, its current state. Session outcomes come from the day's
 //! history rows. So a day rolled up again later (after downtime, or by the seed) comes out the
@@ -18,7 +19,7 @@ use tenantry_domain::{GroupId, TreePath};
 
 use crate::db::{DbConnection, Storage};
 use crate::error::StoreResult;
-use crate::schema::{group_daily, groups};
+use crate::schema::{group_daily, groups, rollup_marks};
 
 /// Rows per INSERT: 500 × 10 columns, under both backends' bind-parameter limits.
 const ROWS_PER_INSERT: usize = 500;
@@ -212,8 +213,11 @@ fn insert(conn: &mut DbConnection, rows: &[GroupDay]) -> StoreResult<()> {
     Ok(())
 }
 
-/// Rolls up what is due at `now`: today, and yesterday too unless a roll-up of it ran after it
-/// ended (so its last sessions count once the day is over). Returns the days rolled up.
+/// Rolls up what is due at `now`: today; yesterday too unless a roll-up of it ran after it
+/// ended (so its last sessions count once the day is over); and past days marked because a
+/// session of theirs arrived late, newest first and at most `MARKED_PER_RUN` of them (the rest
+/// at the next run), each unmarked once rolled up unless marked again meanwhile. Returns the
+/// days rolled up, oldest first.
 pub fn roll_up_due(storage: &Storage, now: DateTime<Utc>) -> StoreResult<Vec<NaiveDate>> {
     let today = now.date_naive();
     let mut days = Vec::with_capacity(2);
@@ -225,10 +229,67 @@ pub fn roll_up_due(storage: &Storage, now: DateTime<Utc>) -> StoreResult<Vec<Nai
         }
     }
     days.push(today);
+    let marked: Vec<(NaiveDate, NaiveDateTime)> = storage.read(|c| {
+        Ok(rollup_marks::table
+            .order(rollup_marks::day.desc())
+            .limit(MARKED_PER_RUN)
+            .select((rollup_marks::day, rollup_marks::marked_at))
+            .load(c)?)
+    })?;
+    days.extend(marked.iter().map(|(day, _)| *day));
+    days.sort();
+    days.dedup();
     for day in &days {
         roll_up(storage, *day, now)?;
     }
+    storage.write(|w| {
+        for (day, marked_at) in &marked {
+            diesel::delete(
+                rollup_marks::table
+                    .filter(rollup_marks::day.eq(day))
+                    .filter(rollup_marks::marked_at.le(marked_at)),
+            )
+            .execute(w.conn())?;
+        }
+        Ok(())
+    })?;
     Ok(days)
+}
+
+/// Marked days rolled up per run at most: a backfill of years waits its turn rather than making
+/// one run read every device hundreds of times.
+const MARKED_PER_RUN: i64 = 7;
+
+/// Marks a past `day` whose data just changed, for the next roll-up (in the transaction that
+/// changed it). Today needs no mark: every run rolls it up.
+pub(crate) fn mark_changed(
+    conn: &mut DbConnection,
+    day: NaiveDate,
+    now: DateTime<Utc>,
+) -> StoreResult<()> {
+    if day >= now.date_naive() {
+        return Ok(());
+    }
+    let row = (
+        rollup_marks::day.eq(day),
+        rollup_marks::marked_at.eq(now.naive_utc()),
+    );
+    let later = rollup_marks::marked_at.eq(diesel::upsert::excluded(rollup_marks::marked_at));
+    match conn {
+        DbConnection::Sqlite(c) => diesel::insert_into(rollup_marks::table)
+            .values(row)
+            .on_conflict(rollup_marks::day)
+            .do_update()
+            .set(later)
+            .execute(c)?,
+        DbConnection::Pg(c) => diesel::insert_into(rollup_marks::table)
+            .values(row)
+            .on_conflict(rollup_marks::day)
+            .do_update()
+            .set(later)
+            .execute(c)?,
+    };
+    Ok(())
 }
 
 /// When `day` was last rolled up, if ever (the root's row says; every roll-up writes it).

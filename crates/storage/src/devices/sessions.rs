@@ -73,6 +73,8 @@ pub fn report(
             .execute(conn)?;
     }
     record_day(conn, device, report, newest)?;
+    // A past day's charts were rolled up without this session: the next roll-up revisits it.
+    crate::stats::mark_changed(conn, report.ended_at.date_naive(), now)?;
     if newest {
         // Last: the rows of the path's upper groups are shared by every report below them,
         // so they are held (on PostgreSQL) for as short a time as the transaction allows.
