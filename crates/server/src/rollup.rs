@@ -1,13 +1,12 @@
 //! The background roll-up of chart statistics (`tenantry_storage::stats`): today every
 //! `stats.rollup_seconds`, and the day before once more after it has ended, so that its last
-//! sessions count, and past days a late session changed; and it prunes the device tallies that
-//! fell to zero. Several replicas may each run it: a roll-up replaces a day's rows in one
+//! sessions count, and past days a session reported late changed. Several replicas may each run it: a roll-up replaces a day's rows in one
 //! transaction, so the last one wins and they agree.
 
 use std::time::Duration;
 
 use actix_web::web;
-use tenantry_storage::{Storage, devices, stats};
+use tenantry_storage::{Storage, stats};
 
 /// Starts the task on the current actix runtime; `every` of zero starts nothing.
 pub fn spawn(storage: Storage, every: Duration) {
@@ -19,13 +18,7 @@ pub fn spawn(storage: Storage, every: Duration) {
         loop {
             ticks.tick().await;
             let storage = storage.clone();
-            let work = move || {
-                let days = stats::roll_up_due(&storage, tenantry_storage::now())?;
-                // Device tallies that fell to zero since the last run (reports leave them).
-                storage.write(|w| devices::prune_tallies(w.conn()))?;
-                Ok::<_, tenantry_storage::StoreError>(days)
-            };
-            match web::block(work).await {
+            match web::block(move || stats::roll_up_due(&storage, tenantry_storage::now())).await {
                 Ok(Ok(days)) => log::debug!("rolled up {days:?}"),
                 Ok(Err(error)) => log::error!("chart roll-up failed: {error}"),
                 Err(error) => log::error!("chart roll-up did not run: {error}"),

@@ -94,15 +94,6 @@ diesel::table! {
 }
 
 diesel::table! {
-    device_tallies (group_id, status, last_hour) {
-        group_id -> BigInt,
-        status -> Text,
-        last_hour -> Timestamp,
-        devices -> BigInt,
-    }
-}
-
-diesel::table! {
     rollup_marks (day) {
         day -> Date,
         marked_at -> Timestamp,
@@ -229,7 +220,6 @@ diesel::joinable!(backup_settings -> groups (group_id));
 diesel::joinable!(device_history -> devices (device_id));
 diesel::joinable!(devices -> groups (group_id));
 diesel::joinable!(group_daily -> groups (group_id));
-diesel::joinable!(device_tallies -> groups (group_id));
 diesel::joinable!(users -> groups (group_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -244,7 +234,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     deployment_tokens,
     backup_settings,
     group_daily,
-    device_tallies,
     rollup_marks,
     mail_outbox
 );

@@ -68,25 +68,24 @@ pub async fn page(
     let since = tenantry_storage::now() - chrono::Duration::hours(RECENT_HOURS);
     let has_customers = Module::Customers.is_available_at(group.level);
     let (who, top) = (viewer.caller.clone(), group.clone());
-    let (groups, mut counts, next) = state
+    let (own, children, next) = state
         .read(move |c| {
             who.authorize(Action::ViewDevices, &top)?;
-            let mut listed = vec![top.clone()];
+            let own = devices::status_counts(c, &top, since)?;
+            let mut lines = Vec::new();
             let mut next = None;
             if has_customers {
                 let page = groups::children(c, &who.scope, &top, &request)?;
+                for child in &page.items {
+                    lines.push((child.clone(), devices::status_counts(c, child, since)?));
+                }
                 next = page.next.map(|cursor| cursor.token().to_owned());
-                listed.extend(page.items);
             }
-            let counts = devices::subtree_status_counts(c, &listed, since)?;
-            Ok((listed, counts, next))
+            Ok((own, lines, next))
         })
         .await?;
-    let lines = groups
-        .iter()
-        .enumerate()
-        .map(|(n, g)| line(g, counts.remove(&g.id).unwrap_or_default(), n == 0))
-        .collect();
+    let mut lines = vec![line(&group, own, true)];
+    lines.extend(children.iter().map(|(g, counts)| line(g, *counts, false)));
     page::html(&OverviewPage {
         chrome: Chrome::new(&viewer, "Overview", "overview", &group),
         name: group.name.clone(),

@@ -8,7 +8,6 @@ mod read;
 mod row;
 mod sessions;
 mod summary;
-pub(crate) mod tallies;
 mod usage;
 mod write;
 
@@ -16,7 +15,6 @@ pub use counts::counts;
 pub use listing::{DeviceFilter, DeviceSort, list};
 pub use read::get;
 pub use sessions::{HistoryDay, by_credential, history, report};
-pub use summary::{RecentDay, StatusCounts, recent_days};
-pub use tallies::{prune as prune_tallies, subtree_status_counts};
+pub use summary::{RecentDay, StatusCounts, recent_days, status_counts};
 pub use usage::{DeviceUsage, usage};
 pub use write::{DeviceChanges, NewDevice, add, create, delete, set_passphrase, update};

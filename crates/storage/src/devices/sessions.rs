@@ -3,14 +3,13 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use tenantry_domain::{Device, DeviceId, DomainError, SessionReport, SessionStatus, TreePath};
+use tenantry_domain::{Device, DeviceId, DomainError, SessionReport, SessionStatus};
 
 use super::row::DeviceRow;
-use super::tallies::{Standing, TallyChanges, tallied_groups};
 use crate::db::{DbConnection, Writer};
-use crate::dialect::{TreeLock, lock_device, lock_tree};
+use crate::dialect::lock_device;
 use crate::error::{StoreError, StoreResult};
-use crate::schema::{device_history, device_sessions, devices, groups};
+use crate::schema::{device_history, device_sessions, devices};
 
 /// The device a credential belongs to (by the credential's hash), if any.
 pub fn by_credential(
@@ -28,8 +27,7 @@ pub fn by_credential(
 
 /// Records one session of a device. The device's state follows the newest session by end time,
 /// so a report that arrives late does not roll the state back. Reports of one device are made
-/// one after the other (a lock on its row), so that its history counts every one of them; the
-/// tree's shared lock keeps its group's path still while the tallies of that path change.
+/// one after the other (a lock on its row), so that its history counts every one of them.
 pub fn report(
     w: &mut Writer<'_>,
     device: DeviceId,
@@ -37,16 +35,13 @@ pub fn report(
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
-    lock_tree(conn, TreeLock::Shared)?;
     lock_device(conn, device.0)?;
-    let current: Option<(Option<String>, Option<NaiveDateTime>, String)> = devices::table
-        .inner_join(groups::table)
-        .filter(devices::id.eq(device.0))
-        .select((devices::status, devices::last_session_at, groups::path))
+    let current: Option<Option<NaiveDateTime>> = devices::table
+        .find(device.0)
+        .select(devices::last_session_at)
         .first(conn)
         .optional()?;
-    let (status, last, path) =
-        current.ok_or(StoreError::Domain(DomainError::NotFound { what: "device" }))?;
+    let last = current.ok_or(StoreError::Domain(DomainError::NotFound { what: "device" }))?;
     let ended = report.ended_at.naive_utc();
     diesel::insert_into(device_sessions::table)
         .values((
@@ -75,21 +70,6 @@ pub fn report(
     record_day(conn, device, report, newest)?;
     // A past day's charts were rolled up without this session: the next roll-up revisits it.
     crate::stats::mark_changed(conn, report.ended_at.date_naive(), now)?;
-    if newest {
-        // Last: the rows of the path's upper groups are shared by every report below them,
-        // so they are held (on PostgreSQL) for as short a time as the transaction allows.
-        let (before, after) = (
-            Standing::stored(status, last),
-            Standing::after(report.status, ended),
-        );
-        if before != after {
-            let groups = tallied_groups(conn, &TreePath::from_stored(path))?;
-            let mut tallies = TallyChanges::default();
-            tallies.count(&groups, &before, -1);
-            tallies.count(&groups, &after, 1);
-            tallies.apply(conn)?;
-        }
-    }
     devices::table
         .find(device.0)
         .select(DeviceRow::as_select())

@@ -1,15 +1,17 @@
 //! Summaries of devices for dashboards: a subtree's devices by the outcome of their last
-//! session (counted by `tallies`), and the recent days of a page of devices.
+//! session, and the recent days of a page of devices.
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::dsl::count_star;
 use diesel::prelude::*;
-use tenantry_domain::DeviceId;
+use tenantry_domain::{DeviceId, Group};
 
 use crate::db::DbConnection;
 use crate::error::StoreResult;
-use crate::schema::device_history;
+use crate::groups::in_subtree;
+use crate::schema::{device_history, devices, groups};
 
 /// A subtree's devices by how their last session went. Every device is in exactly one bucket:
 /// no session ever (`never`), none within the window (`stale`), else by the last one's status.
@@ -27,6 +29,49 @@ impl StatusCounts {
     pub fn total(&self) -> i64 {
         self.completed + self.with_errors + self.failed + self.stale + self.never
     }
+}
+
+/// The devices of `top`'s whole subtree (a group the caller may see) by last outcome; `stale`
+/// counts those whose last session is older than `recent_since`.
+pub fn status_counts(
+    conn: &mut DbConnection,
+    top: &Group,
+    recent_since: DateTime<Utc>,
+) -> StoreResult<StatusCounts> {
+    let since = recent_since.naive_utc();
+    let recent: Vec<(Option<String>, i64)> = devices::table
+        .inner_join(groups::table)
+        .filter(in_subtree(&top.path))
+        .filter(devices::last_session_at.ge(since))
+        .group_by(devices::status)
+        .select((devices::status, count_star()))
+        .load(conn)?;
+    let stale = devices::table
+        .inner_join(groups::table)
+        .filter(in_subtree(&top.path))
+        .filter(devices::last_session_at.lt(since))
+        .select(count_star())
+        .first(conn)?;
+    let never = devices::table
+        .inner_join(groups::table)
+        .filter(in_subtree(&top.path))
+        .filter(devices::last_session_at.is_null())
+        .select(count_star())
+        .first(conn)?;
+    let mut counts = StatusCounts {
+        stale,
+        never,
+        ..StatusCounts::default()
+    };
+    for (status, n) in recent {
+        match status.as_deref() {
+            Some("completed") => counts.completed += n,
+            Some("with_errors") => counts.with_errors += n,
+            // A session without a status is not reported: count it where it needs a look.
+            _ => counts.failed += n,
+        }
+    }
+    Ok(counts)
 }
 
 /// One day of a device's recent history: how its sessions went.

@@ -4,9 +4,8 @@ use tenantry_domain::{Device, DeviceId, DomainError, GroupId, SettingKind};
 
 use super::read::get;
 use super::row::DeviceRow;
-use super::tallies::{Standing, TallyChanges, tallied_groups};
 use crate::db::{DbConnection, Writer};
-use crate::dialect::{RowLock, TreeLock, lock_device, lock_group, lock_tree};
+use crate::dialect::{RowLock, lock_device, lock_group};
 use crate::error::{StoreError, StoreResult};
 use crate::groups::{self, Scope};
 use crate::schema::devices;
@@ -63,8 +62,7 @@ pub fn add(
 
 /// Adds a device to a group in `scope`. Holds the group row (PostgreSQL) or the write lock
 /// (SQLite), so a concurrent removal of the group either sees this device or makes this call
-/// fail: never both; and the tree's shared lock, so that the group's path (whose tallies count
-/// the device) holds still. Its profile and policy must be available to the group.
+/// fail: never both. Its profile and policy must be available to the group.
 pub fn create(
     w: &mut Writer<'_>,
     scope: &Scope,
@@ -72,7 +70,6 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
-    lock_tree(conn, TreeLock::Shared)?;
     lock_group(conn, new.group.0, RowLock::Share)?;
     let group = groups::get(conn, scope, new.group)?;
     if let Some(profile) = new.profile_id {
@@ -107,15 +104,7 @@ pub fn create(
             .returning(DeviceRow::as_returning())
             .get_result(c)?,
     };
-    let device = Device::try_from(row)?;
-    let mut tallies = TallyChanges::default();
-    tallies.count(
-        &tallied_groups(conn, &group.path)?,
-        &Standing::of(&device),
-        1,
-    );
-    tallies.apply(conn)?;
-    Ok(device)
+    Device::try_from(row)
 }
 
 /// What a PATCH of a device changes.
@@ -148,8 +137,7 @@ fn locked(
     Ok(device)
 }
 
-/// Changes a device in `scope`; a move holds the destination group like an add does, and moves
-/// the device's count from the old group's path to the new one's.
+/// Changes a device in `scope`; a move holds the destination group like an add does.
 pub fn update(
     w: &mut Writer<'_>,
     scope: &Scope,
@@ -159,9 +147,7 @@ pub fn update(
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
-    lock_tree(conn, TreeLock::Shared)?;
     let before = locked(conn, scope, id, if_match)?;
-    let standing = Standing::of(&before);
     let group = changes.group_id.unwrap_or(before.group_id);
     if group != before.group_id {
         lock_group(conn, group.0, RowLock::Share)?;
@@ -196,13 +182,6 @@ pub fn update(
             devices::updated_at.eq(now.naive_utc()),
         ))
         .execute(conn)?;
-    if group != before.group_id {
-        let source = groups::get(conn, scope, before.group_id)?;
-        let mut tallies = TallyChanges::default();
-        tallies.count(&tallied_groups(conn, &source.path)?, &standing, -1);
-        tallies.count(&tallied_groups(conn, &destination.path)?, &standing, 1);
-        tallies.apply(conn)?;
-    }
     get(conn, scope, id)
 }
 
@@ -214,17 +193,8 @@ pub fn delete(
     if_match: Option<i64>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
-    lock_tree(conn, TreeLock::Shared)?;
     let device = locked(conn, scope, id, if_match)?;
-    let group = groups::get(conn, scope, device.group_id)?;
     diesel::delete(devices::table.find(id.0)).execute(conn)?;
-    let mut tallies = TallyChanges::default();
-    tallies.count(
-        &tallied_groups(conn, &group.path)?,
-        &Standing::of(&device),
-        -1,
-    );
-    tallies.apply(conn)?;
     Ok(device)
 }
 

@@ -67,20 +67,21 @@ pub fn names(
         .collect())
 }
 
-/// How many devices each of these groups holds across its whole subtree, from the devices'
-/// tallies (a few rows per group however large its subtree) or, below resellers, counted.
+/// How many devices each of these groups holds across its whole subtree (one range read per
+/// group, over the path index and the devices' group index).
 pub fn subtree_device_counts(
     conn: &mut DbConnection,
     scope: &Scope,
     tops: &[Group],
 ) -> StoreResult<Vec<i64>> {
-    for top in tops {
-        in_scope(scope, top)?;
-    }
-    // The window does not matter for a total.
-    let counts = crate::devices::subtree_status_counts(conn, tops, crate::now())?;
-    Ok(tops
-        .iter()
-        .map(|top| counts.get(&top.id).map_or(0, |c| c.total()))
-        .collect())
+    tops.iter()
+        .map(|top| {
+            in_scope(scope, top)?;
+            Ok(devices::table
+                .inner_join(groups::table)
+                .filter(in_subtree(&top.path))
+                .select(count_star())
+                .first(conn)?)
+        })
+        .collect()
 }

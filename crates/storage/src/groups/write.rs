@@ -285,7 +285,6 @@ pub fn update(
     }
     if new_parent.is_some() || after.level != before.level {
         ensure_levels_hold(conn, &after.path)?;
-        crate::devices::tallies::reshape(conn, &before, &after)?;
     }
     if !diff.is_empty() {
         events.insert(

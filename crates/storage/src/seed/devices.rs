@@ -1,14 +1,11 @@
 //! Devices with a plausible past, in bulk: spread over the leaves of the tree, each with its state
 //! and one history row per day.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
-use tenantry_domain::{Level, SessionStatus, TreePath};
+use tenantry_domain::SessionStatus;
 
 use crate::db::{DbConnection, Storage};
-use crate::devices::tallies::{Standing, TallyChanges, tallied};
 use crate::dialect::{IdTable, next_ids, refresh_statistics};
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{device_history, devices, groups};
@@ -105,12 +102,10 @@ pub fn seed_devices(
             let mut rows = Vec::with_capacity(DEVICES_PER_INSERT);
             let mut history = Vec::with_capacity(HISTORY_PER_INSERT);
             let mut history_rows = 0;
-            let mut tallies = TallyChanges::default();
             for (n, id) in (first..first + count_i64).enumerate() {
-                let (group, tallied) = &leaves[(dealt + n) % leaves.len()];
+                let group = leaves[(dealt + n) % leaves.len()];
                 let device = SeededDevice::new(id, now);
-                tallies.count(tallied, &device.standing(), 1);
-                rows.push(device.row(*group, name_prefix, policy, credential(id)?, seed, now));
+                rows.push(device.row(group, name_prefix, policy, credential(id)?, seed, now));
                 history.extend(device.history(seed.history_days, now));
                 if rows.len() == DEVICES_PER_INSERT || history.len() >= HISTORY_PER_INSERT {
                     // Devices first: history rows reference them.
@@ -126,7 +121,6 @@ pub fn seed_devices(
             history_rows += history.len();
             insert_devices(conn, &rows)?;
             insert_history(conn, &history)?;
-            tallies.apply(conn)?;
             Ok((count, history_rows))
         })?;
         report.devices += devices;
@@ -137,11 +131,10 @@ pub fn seed_devices(
     Ok(report)
 }
 
-/// The groups without children, in tree order (the root alone if it has none), each with the
-/// groups of its path that keep device tallies.
-fn leaf_groups(conn: &mut DbConnection) -> StoreResult<Vec<(i64, Vec<i64>)>> {
+/// The groups without children, in tree order; the root alone if it has none.
+fn leaf_groups(conn: &mut DbConnection) -> StoreResult<Vec<i64>> {
     let (parents, children) = diesel::alias!(groups as parents, groups as children);
-    let leaves: Vec<(i64, String)> = parents
+    let leaves: Vec<i64> = parents
         .filter(diesel::dsl::not(diesel::dsl::exists(
             children.filter(
                 children
@@ -150,29 +143,12 @@ fn leaf_groups(conn: &mut DbConnection) -> StoreResult<Vec<(i64, Vec<i64>)>> {
             ),
         )))
         .order(parents.field(groups::path).asc())
-        .select((parents.field(groups::id), parents.field(groups::path)))
+        .select(parents.field(groups::id))
         .load(conn)?;
     if leaves.is_empty() {
         return Err(StoreError::Corrupt("no root group yet".into()));
     }
-    let levels: HashMap<i64, i32> = groups::table
-        .select((groups::id, groups::level))
-        .load::<(i64, i32)>(conn)?
-        .into_iter()
-        .collect();
-    let keeps_tallies = |id: &i64| {
-        levels
-            .get(id)
-            .and_then(|rank| Level::from_rank(*rank))
-            .is_some_and(tallied)
-    };
-    Ok(leaves
-        .into_iter()
-        .map(|(id, path)| {
-            let ids = TreePath::from_stored(path).ids().into_iter().map(|g| g.0);
-            (id, ids.filter(keeps_tallies).collect())
-        })
-        .collect())
+    Ok(leaves)
 }
 
 /// One device's made-up past, from its id alone.
@@ -206,13 +182,6 @@ impl SeededDevice {
             status,
             selected,
             last_session_at,
-        }
-    }
-
-    fn standing(&self) -> Standing {
-        match (self.status, self.last_session_at) {
-            (Some(status), Some(at)) => Standing::after(status, at),
-            _ => Standing::never(),
         }
     }
 
