@@ -415,6 +415,19 @@ test('6. "Find a customer" lists the customers whose name holds what is typed, w
     await results.getByRole('link', { name: 'Bolt Limited', exact: true }).click();
     await customerHeading(admin, 'Bolt Limited').waitFor();
     assert.equal(groupOf(admin), ids['Bolt Limited']);
+    // The tree opens along the way down: Bolt Limited shows, selected, under North Sub.
+    const tree = admin.getByRole('complementary', { name: 'Customer tree' });
+    const selected = tree.locator('li.node.selected > a');
+    await selected.waitFor();
+    assert.equal(await selected.innerText(), 'Bolt Limited');
+    assert.equal(await tree.locator('li.node:has(> ul li.node.selected) > a').allInnerTexts().then((a) => a.join(' › ')), `${ROOT_NAME} › North Sub`);
+    // Folding an opened node needs no request and hides its customers.
+    const northToggle = tree.locator('li.node:has(> a:text-is("North Sub")) > button.toggle');
+    assert.equal(await northToggle.getAttribute('aria-expanded'), 'true');
+    await northToggle.click();
+    assert.equal(await selected.isVisible(), false);
+    await northToggle.click();
+    await selected.waitFor();
   });
 });
 

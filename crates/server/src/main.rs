@@ -20,6 +20,7 @@ mod rollup;
 mod routes;
 mod startup;
 mod state;
+mod text_guard;
 mod ticker;
 
 use std::process::ExitCode;

@@ -203,6 +203,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             .service(metrics)
             .service(
                 scope("/api/v1")
+                    .wrap(from_fn(crate::text_guard::refuse_control_characters))
                     .configure(routes::api)
                     // Inside the scope (which answers every path under it) and after the host's
                     // own routes, so that those, most of the traffic, are matched first.

@@ -38,6 +38,19 @@ impl From<diesel::result::Error> for StoreError {
             {
                 StoreError::Busy(info.message().to_owned())
             }
+            // PostgreSQL refuses NUL in text outright ("invalid byte sequence for encoding
+            // \"UTF8\": 0x00"): the request's input, not the server, is at fault. Inputs are
+            // checked before they get here; this keeps one that slipped through a 422.
+            Error::DatabaseError(_, info)
+                if info
+                    .message()
+                    .contains("invalid byte sequence for encoding") =>
+            {
+                StoreError::Domain(tenantry_domain::DomainError::invalid(
+                    "text",
+                    "must not contain NUL characters",
+                ))
+            }
             _ => StoreError::Database(error),
         }
     }

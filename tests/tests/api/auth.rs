@@ -65,6 +65,10 @@ fn every_wrong_credential_gets_the_same_answer() {
         (ROOT_NAME, ADMIN_EMAIL, "not the password at all"),
         (ROOT_NAME, "robot@example.com", ADMIN_PASSWORD),
         (ROOT_NAME, "not an email", ""),
+        // NUL reached PostgreSQL and came back a 500 (anyone could fill the error log).
+        ("Root\0", ADMIN_EMAIL, ADMIN_PASSWORD),
+        (ROOT_NAME, "admin\0@example.com", ADMIN_PASSWORD),
+        (ROOT_NAME, "\u{7}", "\0"),
     ]
     .into_iter()
     .map(|(group, user, password)| {

@@ -67,6 +67,8 @@ pub struct Node {
     pub level: &'static str,
     pub expandable: bool,
     pub selected: bool,
+    /// Its children, already shown: the node lies on the way down to the selected group.
+    pub children: Option<String>,
 }
 
 fn node(group: &Group, selected: GroupId) -> Node {
@@ -76,6 +78,7 @@ fn node(group: &Group, selected: GroupId) -> Node {
         level: group.level.label(),
         expandable: group.level != Level::Site,
         selected: group.id == selected,
+        children: None,
     }
 }
 
@@ -186,7 +189,14 @@ pub async fn page(
     let (top, chosen) = (viewer.group.clone(), group.clone());
     let (tree, listed, counts, crumbs) = state
         .read(move |c| {
-            let tree = groups::children(c, &who.scope, &top, &tree_page)?;
+            let crumbs = groups::ancestors(c, &who.scope, chosen.id)?;
+            // The tree opens along the way down to the chosen group: its caller's group and
+            // each ancestor below it (a page of children each, five levels at most).
+            let mut tree = vec![(top.id, groups::children(c, &who.scope, &top, &tree_page)?)];
+            for ancestor in crumbs.iter().filter(|g| g.id != top.id) {
+                let children = groups::children(c, &who.scope, ancestor, &tree_page)?;
+                tree.push((ancestor.id, children));
+            }
             let listed = if !Module::Customers.is_available_at(chosen.level) {
                 Page {
                     items: Vec::new(),
@@ -203,7 +213,6 @@ pub async fn page(
                 groups::children(c, &who.scope, &chosen, &list_page)?
             };
             let counts = groups::subtree_device_counts(c, &who.scope, &listed.items)?;
-            let crumbs = groups::ancestors(c, &who.scope, chosen.id)?;
             Ok((tree, listed, counts, crumbs))
         })
         .await?;
@@ -223,7 +232,7 @@ pub async fn page(
         }
         url
     });
-    let root_children = page::fragment(&tree_nodes(tree, group.id, viewer.group.id))?;
+    let root_children = opened_tree(tree, group.id)?;
     let chrome = Chrome::new(
         &viewer,
         format!("{}: customers", group.name),
@@ -267,6 +276,26 @@ fn removal_permit(viewer: &Viewer, group: &Group) -> Permit {
 
 fn non_empty(value: Option<&str>) -> Option<&str> {
     value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// The tree's HTML below the caller's group from the first page of children of each group on
+/// the way down (caller's group first), each nested in its parent's node. A group that is not
+/// on its parent's first page stays folded there, and so does everything below it.
+fn opened_tree(
+    pages: Vec<(GroupId, Page<Group>)>,
+    selected: GroupId,
+) -> Result<String, ConsoleError> {
+    let mut below: Option<(GroupId, String)> = None;
+    for (parent, found) in pages.into_iter().rev() {
+        let mut nodes = tree_nodes(found, selected, parent);
+        if let Some((child, html)) = below.take()
+            && let Some(node) = nodes.nodes.iter_mut().find(|n| n.id == child.0)
+        {
+            node.children = Some(html);
+        }
+        below = Some((parent, page::fragment(&nodes)?));
+    }
+    Ok(below.map(|(_, html)| html).unwrap_or_default())
 }
 
 fn tree_nodes(found: Page<Group>, selected: GroupId, parent: GroupId) -> TreeNodes {

@@ -83,6 +83,15 @@ pub fn for_login(
         Option<NaiveDateTime>,
         Option<NaiveDateTime>,
     );
+    // No group name or username holds a control character (both refuse them), and PostgreSQL
+    // cannot compare with NUL: such a login is simply no one's.
+    if group_name
+        .chars()
+        .chain(username.chars())
+        .any(char::is_control)
+    {
+        return Ok(None);
+    }
     let found = users::table
         .inner_join(groups::table)
         .filter(groups::name_key.eq(GroupName::key_of(group_name.trim())))
