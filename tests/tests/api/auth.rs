@@ -17,6 +17,17 @@ fn login_answers_a_token_that_identifies_the_user() {
         .expect(200);
     let token = reply.body["token"].as_str().unwrap();
     assert!(token.starts_with("tnt_"));
+    // No cache keeps a token, nor any other answer of the API (errors included).
+    for answer in [
+        &reply,
+        &server
+            .try_login(ROOT_NAME, ADMIN_EMAIL, "wrong password")
+            .expect(401),
+        &server.get("/api/v1/plugins").expect(200),
+    ] {
+        assert_eq!(answer.header("cache-control"), Some("no-store"));
+        assert_eq!(answer.header("x-content-type-options"), Some("nosniff"));
+    }
     assert_eq!(reply.body["user"]["username"], ADMIN_EMAIL);
     assert_eq!(reply.body["user"]["role"], "superuser");
     assert_eq!(reply.body["user"]["security_officer"], true);

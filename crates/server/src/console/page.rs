@@ -24,6 +24,9 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
         .add((header::X_FRAME_OPTIONS, "DENY"))
         .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .add((header::REFERRER_POLICY, "same-origin"))
+        // Answers carry tokens, credentials, passphrases and tenants' data: no cache keeps them,
+        // unless a route says otherwise (the console's hashed assets are immutable).
+        .add((header::CACHE_CONTROL, "no-store"))
 }
 
 /// One entry of the left-hand menu.
