@@ -171,8 +171,9 @@ pub const OPERATIONS: &[Operation] = &[
         "passphrase",
         "POST",
         "/devices/{id}/passphrase",
-        One,
-        "Generate the device's encryption passphrase (shown once)",
+        Body,
+        "Generate the device's encryption passphrase (shown once); one it has is kept unless \
+         --set replace=true (backups made with it can only be restored with it)",
     ),
     op(
         "deployment-tokens",

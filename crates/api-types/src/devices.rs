@@ -33,6 +33,17 @@ pub struct DeviceBody {
     pub retention_policy_id: Option<i64>,
 }
 
+/// Asks for a device's passphrase. A device that has one keeps it unless `replace` says
+/// otherwise: backups made with the old passphrase cannot be restored with a new one by
+/// someone who holds only the new one.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PassphraseRequest {
+    /// Replace the device's current passphrase (required when it has one).
+    #[serde(default)]
+    pub replace: bool,
+}
+
 /// A new device passphrase: shown this once; only its hash is kept.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct PassphraseBody {

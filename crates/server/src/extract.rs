@@ -59,6 +59,28 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     }
 }
 
+/// A JSON request body that may be left out: a request with no body and no media type reads as
+/// `T::default()`; anything else is read as [`JsonBody`] reads it.
+#[derive(Debug)]
+pub struct OptionalJsonBody<T>(pub T);
+
+impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJsonBody<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<OptionalJsonBody<T>, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let declared_empty = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .is_none_or(|length| length.as_bytes() == b"0");
+        if media_type(req).is_none() && declared_empty {
+            return Box::pin(async { Ok(OptionalJsonBody(T::default())) });
+        }
+        let body = JsonBody::<T>::from_request(req, payload);
+        Box::pin(async move { body.await.map(|JsonBody(value)| OptionalJsonBody(value)) })
+    }
+}
+
 /// The request's media type, lower-cased, without parameters.
 fn media_type(req: &HttpRequest) -> Option<String> {
     req.headers()

@@ -456,10 +456,32 @@ fn security_officers_generate_passphrases_where_the_level_allows() {
         .post(&format!("/api/v1/devices/{low}/passphrase"), json!({}))
         .expect_error(403, "forbidden");
     let (_, officer) = server.create_user(1, "officer@example.com", "operator", true);
-    server
-        .with_token(&officer)
+    let officer = server.with_token(&officer);
+    // A device keeps its passphrase unless told to replace it: backups made with it can only be
+    // restored with it.
+    let refused = officer
         .post(&format!("/api/v1/devices/{low}/passphrase"), json!({}))
+        .expect_error(409, "conflict");
+    assert!(refused.text.contains("replace"), "{}", refused.text);
+    // No body at all reads as `{}` (older clients send none).
+    officer
+        .request("POST", &format!("/api/v1/devices/{low}/passphrase"), None)
+        .expect_error(409, "conflict");
+    officer
+        .post(
+            &format!("/api/v1/devices/{low}/passphrase"),
+            json!({"replace": "yes please"}),
+        )
+        .expect_error(422, "validation_failed");
+    let replaced = officer
+        .post(
+            &format!("/api/v1/devices/{low}/passphrase"),
+            json!({"replace": true}),
+        )
         .expect(201);
+    assert_ne!(replaced.body["passphrase"], made.body["passphrase"]);
+    let device = server.get(&format!("/api/v1/devices/{low}")).expect(200);
+    assert_ne!(device.body["passphrase_by"], 1);
 }
 
 /// Every page of a listing, following cursors `limit` devices at a time.

@@ -345,3 +345,30 @@ fn two_imports_with_a_name_in_common() {
         );
     }
 }
+
+#[test]
+fn two_first_passphrases_for_one_device() {
+    let server = Arc::new(TestServer::start());
+    let reseller = server.create_group("Reseller", 1, "reseller");
+    for round in 0..ROUNDS {
+        let device = server
+            .post(
+                &format!("/api/v1/groups/{reseller}/devices"),
+                json!({"name": format!("pc-{round}"), "os": "Linux"}),
+            )
+            .expect(201)
+            .body["id"]
+            .as_i64()
+            .unwrap();
+        let contenders: Vec<Contender<Reply>> = (0..2)
+            .map(|_| {
+                let server = Arc::clone(&server);
+                Box::new(move || {
+                    server.post(&format!("/api/v1/devices/{device}/passphrase"), json!({}))
+                }) as Contender<Reply>
+            })
+            .collect();
+        // Neither asked to replace one: the second must not silently replace the first's.
+        one_winner(&race(contenders), &["conflict"]);
+    }
+}

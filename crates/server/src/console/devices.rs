@@ -442,14 +442,24 @@ struct PassphraseView {
     problems: Problems,
 }
 
-/// `POST /devices/{id}/passphrase`: a new passphrase, shown once in the answer.
+#[derive(Debug, Default, Deserialize)]
+pub struct PassphraseFields {
+    /// `yes` once the person confirmed replacing the device's current passphrase.
+    #[serde(default)]
+    replace: String,
+}
+
+/// `POST /devices/{id}/passphrase`: a new passphrase, shown once in the answer. Replacing one
+/// takes the confirmation the button asks for (`replace=yes`), as the API takes `replace`.
 pub async fn passphrase(
     state: web::Data<AppState>,
     viewer: Viewer,
     id: web::Path<i64>,
+    form: Option<web::Form<PassphraseFields>>,
 ) -> Result<HttpResponse, ConsoleError> {
+    let replace = form.is_some_and(|f| f.replace == "yes");
     let (device, _) = device_in_scope(&state, &viewer, id.into_inner()).await?;
-    let view = match device_ops::passphrase(&state, &viewer.caller, device.id).await {
+    let view = match device_ops::passphrase(&state, &viewer.caller, device.id, replace).await {
         Ok(body) => PassphraseView {
             passphrase: Some(body.passphrase),
             problems: Problems::default(),

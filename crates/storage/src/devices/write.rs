@@ -199,17 +199,30 @@ pub fn delete(
 }
 
 /// Keeps the hash of a new passphrase for a device in `scope` (the secret itself goes to the
-/// caller once and is never stored), with who generated it and when.
+/// caller once and is never stored), with who generated it and when. A device that has one
+/// keeps it unless `replace` (`conflict` otherwise): checked under the device's lock, so that of
+/// two first generations racing, one wins and the other is told.
 pub fn set_passphrase(
     w: &mut Writer<'_>,
     scope: &Scope,
     id: DeviceId,
     passphrase_hash: &str,
     by: tenantry_domain::UserId,
+    replace: bool,
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
     let before = locked(conn, scope, id, None)?;
+    if let Some(at) = before.passphrase_at.filter(|_| !replace) {
+        return Err(DomainError::Conflict {
+            message: format!(
+                "the device already has a passphrase (generated {}); backups made with it can \
+                 only be restored with it: replace it only on purpose, with \"replace\": true",
+                at.format("%Y-%m-%d %H:%M UTC")
+            ),
+        }
+        .into());
+    }
     diesel::update(devices::table.find(id.0))
         .set((
             devices::passphrase_hash.eq(Some(passphrase_hash)),
