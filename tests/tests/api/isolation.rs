@@ -110,6 +110,8 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
         }
         "patch /api/v1/groups/{id}/activities/{aid}" => json!({"subject": "Intruder"}),
         "post /api/v1/groups/{id}/devices" => json!({"name": "intruder-pc", "os": "Linux"}),
+        // Replacing, the strongest thing it can ask.
+        "post /api/v1/devices/{id}/passphrase" => json!({"replace": true}),
         "post /api/v1/groups/{id}/deployment-tokens" => json!({"name": "intruder"}),
         "post /api/v1/groups/{id}/profiles" => profile_body(),
         "post /api/v1/groups/{id}/retention-policies" => policy_body(),
