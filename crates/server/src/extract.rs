@@ -120,13 +120,24 @@ pub async fn csv_body(req: &HttpRequest, body: web::Payload) -> Result<web::Byte
 /// Two steps, so the two kinds of mistake get their own codes: text that is not JSON at all is
 /// `malformed_request` (400); JSON whose fields are wrong is `validation_failed` (422) naming the
 /// field. (serde_json alone reports some wrong values, such as `null` for an enum, as syntax.)
+///
+/// Every body is a JSON object: serde would otherwise read a struct from an array of its fields
+/// in order (`["G", 1, "sub_distributor"]`), which no client means. A key given twice is refused
+/// rather than the last one silently winning (two clients may disagree about which counts).
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| {
+    let malformed = |e: serde_json::Error| {
         ApiError::new(
             ErrorCode::MalformedRequest,
             format!("the body is not valid JSON: {e}"),
         )
-    })?;
+    };
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
+    if !value.is_object() {
+        return Err(ApiError::invalid_field("body", "must be a JSON object"));
+    }
+    if let Err(error) = serde_json::from_slice::<UniqueKeys>(bytes) {
+        return Err(ApiError::invalid_field("body", strip_position(&error)));
+    }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let field = error.path().to_string();
         let field = if field == "." {
@@ -136,6 +147,62 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         };
         ApiError::invalid_field(field, strip_position(error.inner()))
     })
+}
+
+/// Any JSON document, read only to refuse an object that names a key twice (at any depth).
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeysVisitor)
+    }
+}
+
+struct UniqueKeysVisitor;
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("JSON")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "names the key {key:?} twice"
+                )));
+            }
+            map.next_value::<UniqueKeys>()?;
+        }
+        Ok(UniqueKeys)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(UniqueKeys)
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
+    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
+        Ok(UniqueKeys)
+    }
 }
 
 /// serde_json's messages end in " at line 1 column 42", which says nothing to an API client.
@@ -200,5 +267,29 @@ mod tests {
         let (code, _) =
             code_and_field(r#"{"name": "a", "parent_id": 1, "level": "site", "colour": 1}"#);
         assert_eq!(code, ErrorCode::ValidationFailed);
+    }
+
+    #[test]
+    fn a_body_is_an_object_whose_keys_are_named_once() {
+        // An array of the fields in order once created a group.
+        assert_eq!(
+            code_and_field(r#"["G", 1, "sub_distributor"]"#),
+            (ErrorCode::ValidationFailed, Some("body".to_owned()))
+        );
+        assert_eq!(
+            code_and_field(r#""G""#),
+            (ErrorCode::ValidationFailed, Some("body".to_owned()))
+        );
+        let twice = r#"{"name": "a", "parent_id": 1, "level": "site", "name": "b"}"#;
+        assert_eq!(
+            code_and_field(twice),
+            (ErrorCode::ValidationFailed, Some("body".to_owned()))
+        );
+        let nested =
+            r#"{"name": "a", "parent_id": 1, "level": "site", "company": {"x": 1, "x": 2}}"#;
+        assert_eq!(code_and_field(nested).1.as_deref(), Some("body"));
+        // The same keys in different objects are fine.
+        let fine = r#"{"name": "a", "parent_id": 1, "level": "site"}"#;
+        assert!(parse_json::<CreateGroup>(fine.as_bytes()).is_ok());
     }
 }
