@@ -14,6 +14,7 @@ mod extract;
 mod group_csv;
 mod mailer;
 mod metrics;
+mod origin;
 mod plugins;
 mod request_id;
 mod rollup;

@@ -34,6 +34,8 @@ pub struct AppState {
     pub downloads: Arc<Catalog>,
     /// `server.public_url`, without a trailing slash; empty: each request's own address.
     pub public_url: String,
+    /// `server.trusted_proxies`: whose forwarding headers are believed (see `origin`).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     hashing: Slots,
 }
 
@@ -106,6 +108,8 @@ impl AppState {
             plugins,
             downloads: Arc::new(Catalog::new(&settings.downloads.dir)),
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
+            // Checked when the settings were loaded.
+            trusted_proxies: settings.trusted_proxies().unwrap_or_default(),
             hashing: Slots::new(
                 2 * std::thread::available_parallelism().map_or(2, |n| n.get()),
                 256,

@@ -281,3 +281,48 @@ fn every_account_type_sees_the_downloads() {
             .expect(200);
     }
 }
+
+/// The address in the install command, asked with forwarding headers the client made up.
+fn address_in_command(server: &TestServer) -> String {
+    let reseller = server.create_group("Reseller", 1, "reseller");
+    let customer = server
+        .post(
+            "/api/v1/groups",
+            json!({"name": "Customer", "parent_id": reseller, "level": "end_customer",
+                   "automatic_deployment": true}),
+        )
+        .expect(201)
+        .id();
+    let listed = server
+        .request(
+            "GET",
+            &format!("/api/v1/groups/{customer}/downloads"),
+            None,
+            &[
+                ("X-Forwarded-Host", "evil.example"),
+                ("X-Forwarded-Proto", "https"),
+                ("Forwarded", "host=evil.example;proto=https"),
+            ],
+        )
+        .expect(200);
+    let linux = items(&listed).iter().find(|i| i["os"] == "linux").unwrap();
+    let command = linux["install_command"].as_str().unwrap();
+    let start = command.find("--server '").unwrap() + "--server '".len();
+    command[start..start + command[start..].find('\'').unwrap()].to_owned()
+}
+
+#[test]
+fn forwarding_headers_count_only_from_trusted_proxies() {
+    // Anyone's: ignored, the command names the address the request came to.
+    let server = TestServer::start();
+    assert_eq!(address_in_command(&server), server.url(""));
+    // A configured proxy's (the tests reach the server from 127.0.0.1): believed.
+    let behind_proxy = TestServer::start_with(
+        TestDatabase::fresh(),
+        &[(
+            "TENANTRY__SERVER__TRUSTED_PROXIES",
+            "10.1.2.3, 127.0.0.1/32",
+        )],
+    );
+    assert_eq!(address_in_command(&behind_proxy), "https://evil.example");
+}

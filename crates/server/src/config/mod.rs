@@ -37,6 +37,11 @@ pub struct ServerSettings {
     pub shutdown_timeout_secs: u64,
     pub max_body_bytes: usize,
     pub public_url: String,
+    /// Addresses or networks (`10.0.0.7`, `172.16.0.0/12`) of reverse proxies whose
+    /// `Forwarded`/`X-Forwarded-*` headers say what scheme and host a request came to. Anyone
+    /// else's are ignored: the host goes into install commands.
+    #[serde(default, deserialize_with = "names")]
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Clone, Deserialize, Serialize)]
@@ -185,6 +190,24 @@ fn names<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error
 }
 
 impl Settings {
+    /// `server.trusted_proxies` read as networks (a plain address is a network of one).
+    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<ipnet::IpNet>> {
+        self.server
+            .trusted_proxies
+            .iter()
+            .map(|entry| {
+                entry
+                    .parse::<ipnet::IpNet>()
+                    .or_else(|_| entry.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        anyhow::anyhow!(
+                            "server.trusted_proxies: {entry:?} is not an address or a network"
+                        )
+                    })
+            })
+            .collect()
+    }
+
     pub fn load() -> anyhow::Result<Settings> {
         use config::{Config, Environment, File, FileFormat};
         let mut builder = Config::builder().add_source(File::from_str(DEFAULTS, FileFormat::Toml));
@@ -287,6 +310,7 @@ impl Settings {
             (1..=3600).contains(&mail.poll_seconds) && (1..=600).contains(&mail.timeout_seconds),
             "mail.poll_seconds must be between 1 and 3600, mail.timeout_seconds between 1 and 600"
         );
+        self.trusted_proxies()?;
         let url = self.server.public_url.trim_end_matches('/');
         anyhow::ensure!(
             url.is_empty()
@@ -345,5 +369,24 @@ mod tests {
             settings.server.public_url = bad.to_owned();
             assert!(settings.validate().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses_or_networks() {
+        let mut settings: Settings = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
+            .build()
+            .unwrap()
+            .try_deserialize()
+            .unwrap();
+        assert!(settings.trusted_proxies().unwrap().is_empty());
+        settings.server.trusted_proxies =
+            vec!["10.0.0.7".into(), "172.16.0.0/12".into(), "::1".into()];
+        let networks = settings.trusted_proxies().unwrap();
+        assert!(networks[0].contains(&"10.0.0.7".parse::<std::net::IpAddr>().unwrap()));
+        assert!(!networks[0].contains(&"10.0.0.8".parse::<std::net::IpAddr>().unwrap()));
+        assert!(networks[1].contains(&"172.20.1.1".parse::<std::net::IpAddr>().unwrap()));
+        settings.server.trusted_proxies = vec!["nginx".into()];
+        assert!(settings.validate().is_err());
     }
 }

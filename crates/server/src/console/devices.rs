@@ -569,12 +569,7 @@ async fn tokens_panel(
     problems: Problems,
 ) -> Result<TokensPanel, ConsoleError> {
     let listed = deployment_ops::list(state, &viewer.caller, group.id).await?;
-    let server = if state.public_url.is_empty() {
-        let info = req.connection_info();
-        format!("{}://{}", info.scheme(), info.host())
-    } else {
-        state.public_url.clone()
-    };
+    let server = crate::origin::public_base(req, state);
     let command = format!(
         "tenantry device enroll --server {server} --token {}",
         created.as_deref().unwrap_or("<token>")

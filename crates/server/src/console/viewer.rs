@@ -107,7 +107,7 @@ pub fn same_origin(req: &HttpRequest) -> Result<(), ConsoleError> {
         return Ok(());
     };
     let origin = origin.to_str().unwrap_or("");
-    let host = req.connection_info().host().to_owned();
+    let (_, host) = crate::origin::scheme_and_host(req);
     let origin_host = origin.split_once("://").map_or("", |(_, rest)| rest);
     if origin_host.eq_ignore_ascii_case(&host) {
         Ok(())

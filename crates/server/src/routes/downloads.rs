@@ -66,13 +66,7 @@ pub async fn list_downloads(
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| ApiError::internal(format!("the downloads directory: {e}")))?;
-    let server = match state.public_url.as_str() {
-        "" => {
-            let info = req.connection_info();
-            format!("{}://{}", info.scheme(), info.host())
-        }
-        configured => configured.to_owned(),
-    };
+    let server = crate::origin::public_base(&req, &state);
     let minted = if wants_command && !installers.is_empty() {
         mint_command_token(&state, caller, id).await?
     } else {
