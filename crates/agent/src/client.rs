@@ -58,25 +58,32 @@ impl Client {
             Some(body) => Payload::Json(body),
             None => Payload::None,
         };
-        let answer = self.send(method, &self.api(path), payload, if_match)?;
+        let headers: Vec<(&str, &str)> = if_match
+            .map(|etag| ("If-Match", etag))
+            .into_iter()
+            .collect();
+        let answer = self.send(method, &self.api(path), payload, &headers)?;
         Ok((answer.json()?, answer.etag))
     }
 
     /// A path outside `/api/v1` (`/healthz`).
     pub fn call_outside_api(&self, method: &str, path: &str) -> Result<Value, AgentError> {
         let url = format!("{}{path}", self.base);
-        self.send(method, &url, Payload::None, None)?.json()
+        self.send(method, &url, Payload::None, &[])?.json()
     }
 
     /// A `GET` outside `/api/v1` whose answer is bytes (`/metrics`).
     pub fn bytes_outside_api(&self, path: &str) -> Result<Vec<u8>, AgentError> {
         let url = format!("{}{path}", self.base);
-        Ok(self.send("GET", &url, Payload::None, None)?.body)
+        Ok(self.send("GET", &url, Payload::None, &[])?.body)
     }
 
-    /// A `GET` whose answer is bytes (an installer, an image, a chart), kept as they came.
-    pub fn bytes(&self, path: &str) -> Result<Vec<u8>, AgentError> {
-        Ok(self.send("GET", &self.api(path), Payload::None, None)?.body)
+    /// A `GET` whose answer is bytes (an installer, an image, a chart), kept as they came, asked
+    /// for as `accept` (a chart comes as JSON unless SVG is asked for).
+    pub fn bytes(&self, path: &str, accept: &str) -> Result<Vec<u8>, AgentError> {
+        Ok(self
+            .send("GET", &self.api(path), Payload::None, &[("Accept", accept)])?
+            .body)
     }
 
     /// Sends raw bytes (an image) with their content type; answers the JSON.
@@ -88,7 +95,7 @@ impl Client {
         bytes: &[u8],
     ) -> Result<Value, AgentError> {
         let payload = Payload::Bytes(content_type, bytes);
-        self.send(method, &self.api(path), payload, None)?.json()
+        self.send(method, &self.api(path), payload, &[])?.json()
     }
 
     fn api(&self, path: &str) -> String {
@@ -102,14 +109,14 @@ impl Client {
         method: &str,
         url: &str,
         payload: Payload<'_>,
-        if_match: Option<&str>,
+        headers: &[(&str, &str)],
     ) -> Result<Answer, AgentError> {
         let mut request = self.agent.request(method, url);
         if let Some(token) = &self.token {
             request = request.set("Authorization", &format!("Bearer {token}"));
         }
-        if let Some(etag) = if_match {
-            request = request.set("If-Match", etag);
+        for (name, value) in headers {
+            request = request.set(name, value);
         }
         if self.verbose {
             eprintln!("> {method} {url}");

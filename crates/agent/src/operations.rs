@@ -548,6 +548,15 @@ pub const OPERATIONS: &[Operation] = &[
 /// Paths served outside `/api/v1`.
 pub const OUTSIDE_API: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
+/// What a download asks for: a chart is JSON unless SVG is asked for (`charts svg` once saved
+/// JSON into chart.svg); installers and images come as they are.
+fn accept(operation: &Operation) -> &'static str {
+    match operation.path {
+        "/groups/{id}/charts/{metric}" => "image/svg+xml",
+        _ => "*/*",
+    }
+}
+
 /// Every operation the agent makes, as `METHOD PATH` (full paths) with its command: what
 /// `tenantry operations` prints and the coverage test compares with the OpenAPI document.
 pub fn coverage() -> Vec<String> {
@@ -774,7 +783,7 @@ pub fn run(
             let bytes = if OUTSIDE_API.contains(&operation.path) {
                 client.bytes_outside_api(&path)?
             } else {
-                client.bytes(&path)?
+                client.bytes(&path, accept(operation))?
             };
             let out = args.get_one::<String>("out").cloned().unwrap_or_default();
             save(&out, &bytes)?;

@@ -105,7 +105,10 @@ pub fn run(cli: &Cli, command: &Groups) -> Result<(), AgentError> {
         } => import(cli, &client, file, *into, *dry_run),
         Groups::Export { id, out } => {
             let top = top_of(&client, *id)?;
-            save(out, &client.bytes(&format!("/groups/{top}/export"))?)
+            save(
+                out,
+                &client.bytes(&format!("/groups/{top}/export"), "text/csv")?,
+            )
         }
         Groups::Modules { id } => {
             let answer = client.get(&format!("/groups/{id}/modules"))?;
