@@ -59,9 +59,8 @@ fn lists_every_installer_with_what_identifies_it() {
     assert_eq!(listed.header("cache-control"), Some("no-store"));
 }
 
-#[test]
-fn where_quick_installation_is_on_each_installer_comes_with_a_working_command() {
-    let server = TestServer::start();
+/// A reseller, and below it an end-customer where Quick Installation is on.
+fn reseller_and_customer_with_quick_installation(server: &TestServer) -> (i64, i64) {
     let reseller = server.create_group("Reseller", 1, "reseller");
     let customer = server
         .post(
@@ -71,6 +70,13 @@ fn where_quick_installation_is_on_each_installer_comes_with_a_working_command() 
         )
         .expect(201)
         .id();
+    (reseller, customer)
+}
+
+#[test]
+fn where_quick_installation_is_on_each_installer_comes_with_a_working_command() {
+    let server = TestServer::start();
+    let (reseller, customer) = reseller_and_customer_with_quick_installation(&server);
     let listed = server
         .get(&format!("/api/v1/groups/{customer}/downloads"))
         .expect(200);
@@ -284,15 +290,7 @@ fn every_account_type_sees_the_downloads() {
 
 /// The address in the install command, asked with forwarding headers the client made up.
 fn address_in_command(server: &TestServer) -> String {
-    let reseller = server.create_group("Reseller", 1, "reseller");
-    let customer = server
-        .post(
-            "/api/v1/groups",
-            json!({"name": "Customer", "parent_id": reseller, "level": "end_customer",
-                   "automatic_deployment": true}),
-        )
-        .expect(201)
-        .id();
+    let (_, customer) = reseller_and_customer_with_quick_installation(server);
     let listed = server
         .request(
             "GET",

@@ -348,14 +348,18 @@ mod tests {
         assert_eq!(settings.root.level, Level::Distributor);
     }
 
-    #[test]
-    fn a_public_url_must_be_a_plain_http_address() {
-        let mut settings: Settings = config::Config::builder()
+    fn defaults() -> Settings {
+        config::Config::builder()
             .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
             .build()
             .unwrap()
             .try_deserialize()
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn a_public_url_must_be_a_plain_http_address() {
+        let mut settings = defaults();
         for good in ["", "https://backup.example.com", "http://10.0.0.1:8080/"] {
             settings.server.public_url = good.to_owned();
             assert!(settings.validate().is_ok(), "{good}");
@@ -373,12 +377,7 @@ mod tests {
 
     #[test]
     fn trusted_proxies_are_addresses_or_networks() {
-        let mut settings: Settings = config::Config::builder()
-            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml))
-            .build()
-            .unwrap()
-            .try_deserialize()
-            .unwrap();
+        let mut settings = defaults();
         assert!(settings.trusted_proxies().unwrap().is_empty());
         settings.server.trusted_proxies =
             vec!["10.0.0.7".into(), "172.16.0.0/12".into(), "::1".into()];
