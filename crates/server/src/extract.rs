@@ -125,18 +125,16 @@ pub async fn csv_body(req: &HttpRequest, body: web::Payload) -> Result<web::Byte
 /// in order (`["G", 1, "sub_distributor"]`), which no client means. A key given twice is refused
 /// rather than the last one silently winning (two clients may disagree about which counts).
 fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let malformed = |e: serde_json::Error| {
-        ApiError::new(
+    // One pass over the text: a key named twice comes back as a data error, not a syntax one.
+    let StrictValue(value) = serde_json::from_slice(bytes).map_err(|e| match e.classify() {
+        serde_json::error::Category::Data => ApiError::invalid_field("body", strip_position(&e)),
+        _ => ApiError::new(
             ErrorCode::MalformedRequest,
             format!("the body is not valid JSON: {e}"),
-        )
-    };
-    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
+        ),
+    })?;
     if !value.is_object() {
         return Err(ApiError::invalid_field("body", "must be a JSON object"));
-    }
-    if let Err(error) = serde_json::from_slice::<UniqueKeys>(bytes) {
-        return Err(ApiError::invalid_field("body", strip_position(&error)));
     }
     serde_path_to_error::deserialize(value).map_err(|error| {
         let field = error.path().to_string();
@@ -149,59 +147,67 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-/// Any JSON document, read only to refuse an object that names a key twice (at any depth).
-struct UniqueKeys;
+/// A JSON value whose objects name each key once (at any depth); serde_json's own `Value` keeps
+/// the last of two.
+struct StrictValue(serde_json::Value);
 
-impl<'de> serde::Deserialize<'de> for UniqueKeys {
+impl<'de> serde::Deserialize<'de> for StrictValue {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        deserializer.deserialize_any(UniqueKeysVisitor)
+        deserializer.deserialize_any(StrictVisitor)
     }
 }
 
-struct UniqueKeysVisitor;
+struct StrictVisitor;
 
-impl<'de> serde::de::Visitor<'de> for UniqueKeysVisitor {
-    type Value = UniqueKeys;
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = StrictValue;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("JSON")
     }
 
-    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<UniqueKeys, A::Error> {
-        let mut seen = std::collections::HashSet::new();
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<StrictValue, A::Error> {
+        let mut object = serde_json::Map::new();
         while let Some(key) = map.next_key::<String>()? {
-            if !seen.insert(key.clone()) {
+            if object.contains_key(&key) {
                 return Err(serde::de::Error::custom(format!(
                     "names the key {key:?} twice"
                 )));
             }
-            map.next_value::<UniqueKeys>()?;
+            let StrictValue(value) = map.next_value()?;
+            object.insert(key, value);
         }
-        Ok(UniqueKeys)
+        Ok(StrictValue(object.into()))
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<UniqueKeys, A::Error> {
-        while seq.next_element::<UniqueKeys>()?.is_some() {}
-        Ok(UniqueKeys)
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<StrictValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(StrictValue(items.into()))
     }
 
-    fn visit_bool<E>(self, _: bool) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_bool<E>(self, value: bool) -> Result<StrictValue, E> {
+        Ok(StrictValue(value.into()))
     }
-    fn visit_i64<E>(self, _: i64) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_i64<E>(self, value: i64) -> Result<StrictValue, E> {
+        Ok(StrictValue(value.into()))
     }
-    fn visit_u64<E>(self, _: u64) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_u64<E>(self, value: u64) -> Result<StrictValue, E> {
+        Ok(StrictValue(value.into()))
     }
-    fn visit_f64<E>(self, _: f64) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_f64<E>(self, value: f64) -> Result<StrictValue, E> {
+        Ok(StrictValue(value.into()))
     }
-    fn visit_str<E>(self, _: &str) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_str<E>(self, value: &str) -> Result<StrictValue, E> {
+        Ok(StrictValue(value.into()))
     }
-    fn visit_unit<E>(self) -> Result<UniqueKeys, E> {
-        Ok(UniqueKeys)
+    fn visit_string<E>(self, value: String) -> Result<StrictValue, E> {
+        Ok(StrictValue(value.into()))
+    }
+    fn visit_unit<E>(self) -> Result<StrictValue, E> {
+        Ok(StrictValue(serde_json::Value::Null))
     }
 }
 
