@@ -23,44 +23,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
     type Future = Pin<Box<dyn Future<Output = Result<JsonBody<T>, ApiError>>>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = media_type(req).is_some_and(|mime| {
-            mime == "application/json"
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
-        });
-        let limit = req
-            .app_data::<web::Data<AppState>>()
-            .map_or(65_536, |s| s.max_body_bytes);
-        let body = web::Bytes::from_request(req, payload);
-        Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::new(
-                    ErrorCode::UnsupportedMediaType,
-                    "send the body as application/json",
-                ));
-            }
-            let too_large = || {
-                ApiError::new(
-                    ErrorCode::PayloadTooLarge,
-                    format!("the body is larger than {limit} bytes"),
-                )
-            };
-            let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
-                Some(PayloadError::Overflow) => too_large(),
-                _ => ApiError::new(
-                    ErrorCode::MalformedRequest,
-                    format!("cannot read the body: {e}"),
-                ),
-            })?;
-            if bytes.len() > limit {
-                return Err(too_large());
-            }
-            parse_json(&bytes).map(JsonBody)
-        })
+        read_json(req, payload, |bytes| parse_json(bytes).map(JsonBody))
     }
 }
 
-/// A JSON request body that may be left out: a request with no body and no media type reads as
-/// `T::default()`; anything else is read as [`JsonBody`] reads it.
+/// A JSON request body that may be left out: no body (and no media type), or `null`, reads as
+/// `T::default()` (what the OpenAPI document says of an optional body: the object or null);
+/// anything else is read as [`JsonBody`] reads it.
 #[derive(Debug)]
 pub struct OptionalJsonBody<T>(pub T);
 
@@ -76,9 +45,54 @@ impl<T: DeserializeOwned + Default + 'static> FromRequest for OptionalJsonBody<T
         if media_type(req).is_none() && declared_empty {
             return Box::pin(async { Ok(OptionalJsonBody(T::default())) });
         }
-        let body = JsonBody::<T>::from_request(req, payload);
-        Box::pin(async move { body.await.map(|JsonBody(value)| OptionalJsonBody(value)) })
+        read_json(req, payload, |bytes| {
+            if bytes.trim_ascii() == b"null" {
+                return Ok(OptionalJsonBody(T::default()));
+            }
+            parse_json(bytes).map(OptionalJsonBody)
+        })
     }
+}
+
+/// Reads a JSON body (the media type said so, within `server.max_body_bytes`) and hands its
+/// bytes to `parse`.
+fn read_json<B: 'static>(
+    req: &HttpRequest,
+    payload: &mut Payload,
+    parse: fn(&[u8]) -> Result<B, ApiError>,
+) -> Pin<Box<dyn Future<Output = Result<B, ApiError>>>> {
+    let is_json = media_type(req).is_some_and(|mime| {
+        mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
+    });
+    let limit = req
+        .app_data::<web::Data<AppState>>()
+        .map_or(65_536, |s| s.max_body_bytes);
+    let body = web::Bytes::from_request(req, payload);
+    Box::pin(async move {
+        if !is_json {
+            return Err(ApiError::new(
+                ErrorCode::UnsupportedMediaType,
+                "send the body as application/json",
+            ));
+        }
+        let too_large = || {
+            ApiError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("the body is larger than {limit} bytes"),
+            )
+        };
+        let bytes = body.await.map_err(|e| match e.as_error::<PayloadError>() {
+            Some(PayloadError::Overflow) => too_large(),
+            _ => ApiError::new(
+                ErrorCode::MalformedRequest,
+                format!("cannot read the body: {e}"),
+            ),
+        })?;
+        if bytes.len() > limit {
+            return Err(too_large());
+        }
+        parse(&bytes)
+    })
 }
 
 /// The request's media type, lower-cased, without parameters.

@@ -463,7 +463,13 @@ fn security_officers_generate_passphrases_where_the_level_allows() {
         .post(&format!("/api/v1/devices/{low}/passphrase"), json!({}))
         .expect_error(409, "conflict");
     assert!(refused.text.contains("replace"), "{}", refused.text);
-    // No body at all reads as `{}` (older clients send none).
+    // No body at all, or `null` (what the OpenAPI document allows), reads as `{}`.
+    officer
+        .post(
+            &format!("/api/v1/devices/{low}/passphrase"),
+            serde_json::Value::Null,
+        )
+        .expect_error(409, "conflict");
     officer
         .request("POST", &format!("/api/v1/devices/{low}/passphrase"), None)
         .expect_error(409, "conflict");

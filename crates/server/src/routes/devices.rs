@@ -458,7 +458,9 @@ pub async fn device_history(
     request_body(content = Option<PassphraseRequest>, description = "Optional; `replace` is required to replace an existing passphrase"),
     responses(
         (status = 201, description = "The passphrase, shown only now", body = PassphraseBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
         (status = 409, description = "`conflict`: the device has a passphrase and `replace` was not given", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: the body is not a passphrase request", body = ErrorBody),
         (status = 403, description = "`forbidden` (not a Security Officer) or `module_unavailable` (Distributor, Sub-distributor)", body = ErrorBody),
         (status = 404, description = "No such device in the caller's subtree", body = ErrorBody),
     ),
