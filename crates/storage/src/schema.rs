@@ -17,6 +17,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        own_devices -> BigInt,
     }
 }
 

@@ -58,6 +58,20 @@ fn seeded_devices_have_a_past_and_credentials_that_work() {
         per_group.values().all(|n| *n == 6 || *n == 7),
         "{per_group:?}"
     );
+    // The groups' own counts (bulk-inserted devices are counted at the seed's end) agree.
+    let counted = server.get("/api/v1/groups/1/device-counts").expect(200);
+    let counted: std::collections::BTreeMap<i64, i64> = counted.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["group_id"].as_i64().unwrap(),
+                c["devices"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(counted, per_group);
     // A device that has reported has its state and a history row for each of the five days.
     let reported = devices.iter().find(|d| !d["status"].is_null()).unwrap();
     assert!(reported["used_bytes"].as_i64().unwrap() > 0);

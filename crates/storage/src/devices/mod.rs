@@ -4,6 +4,7 @@
 mod counts;
 pub mod deployment;
 mod listing;
+mod own_count;
 mod read;
 mod row;
 mod sessions;
@@ -13,6 +14,7 @@ mod write;
 
 pub use counts::counts;
 pub use listing::{DeviceFilter, DeviceSort, list};
+pub(crate) use own_count::recount;
 pub use read::get;
 pub use sessions::{HistoryDay, by_credential, history, report};
 pub use summary::{RecentDay, StatusCounts, recent_days, status_counts};

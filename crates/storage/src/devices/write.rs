@@ -2,10 +2,11 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use tenantry_domain::{Device, DeviceId, DomainError, GroupId, SettingKind};
 
+use super::own_count;
 use super::read::get;
 use super::row::DeviceRow;
 use crate::db::{DbConnection, Writer};
-use crate::dialect::{RowLock, lock_device, lock_group};
+use crate::dialect::lock_device;
 use crate::error::{StoreError, StoreResult};
 use crate::groups::{self, Scope};
 use crate::schema::devices;
@@ -60,9 +61,10 @@ pub fn add(
     create(w, scope, &new, now).map(|device| device.id.0)
 }
 
-/// Adds a device to a group in `scope`. Holds the group row (PostgreSQL) or the write lock
-/// (SQLite), so a concurrent removal of the group either sees this device or makes this call
-/// fail: never both. Its profile and policy must be available to the group.
+/// Adds a device to a group in `scope`. Counting it in the group's row holds that row
+/// (PostgreSQL; SQLite has its write lock), so a concurrent removal of the group either sees
+/// this device or makes this call fail: never both. Its profile and policy must be available to
+/// the group.
 pub fn create(
     w: &mut Writer<'_>,
     scope: &Scope,
@@ -70,7 +72,7 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
-    lock_group(conn, new.group.0, RowLock::Share)?;
+    own_count::shift(conn, new.group, 1)?;
     let group = groups::get(conn, scope, new.group)?;
     if let Some(profile) = new.profile_id {
         settings::check_usable(conn, SettingKind::Profile, profile, &group.path)?;
@@ -149,15 +151,14 @@ pub fn update(
     let conn = w.conn();
     let before = locked(conn, scope, id, if_match)?;
     let group = changes.group_id.unwrap_or(before.group_id);
-    if group != before.group_id {
-        lock_group(conn, group.0, RowLock::Share)?;
-    }
-    let destination = groups::get(conn, scope, group).map_err(|e| match e {
-        StoreError::Domain(DomainError::NotFound { .. }) => {
-            DomainError::invalid("group_id", format!("group {group} not found")).into()
-        }
-        other => other,
-    })?;
+    let destination = own_count::transfer(conn, before.group_id, group)
+        .and_then(|()| groups::get(conn, scope, group))
+        .map_err(|e| match e {
+            StoreError::Domain(DomainError::NotFound { .. }) => {
+                DomainError::invalid("group_id", format!("group {group} not found")).into()
+            }
+            other => other,
+        })?;
     let profile = changes.profile_id.unwrap_or(before.profile_id);
     let policy = changes.retention_policy_id.or(before.retention_policy_id);
     if let Some(profile) = profile {
@@ -194,6 +195,7 @@ pub fn delete(
 ) -> StoreResult<Device> {
     let conn = w.conn();
     let device = locked(conn, scope, id, if_match)?;
+    own_count::shift(conn, device.group_id, -1)?;
     diesel::delete(devices::table.find(id.0)).execute(conn)?;
     Ok(device)
 }

@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
-use diesel::dsl::count_star;
+use diesel::dsl::{count_star, sql};
 use diesel::prelude::*;
+use diesel::sql_types::BigInt;
 use tenantry_domain::{DomainError, Group, GroupId, GroupName};
 
 use super::Scope;
@@ -67,8 +68,9 @@ pub fn names(
         .collect())
 }
 
-/// How many devices each of these groups holds across its whole subtree (one range read per
-/// group, over the path index and the devices' group index).
+/// How many devices each of these groups holds across its whole subtree: the sum of its
+/// groups' own counts, over the path index (a customer of 100,000 devices in 11,111 groups is
+/// 11,111 rows, not 100,000).
 pub fn subtree_device_counts(
     conn: &mut DbConnection,
     scope: &Scope,
@@ -77,10 +79,12 @@ pub fn subtree_device_counts(
     tops.iter()
         .map(|top| {
             in_scope(scope, top)?;
-            Ok(devices::table
-                .inner_join(groups::table)
+            Ok(groups::table
                 .filter(in_subtree(&top.path))
-                .select(count_star())
+                // SUM of a BIGINT is NUMERIC on PostgreSQL: cast back; no rows sum to NULL.
+                .select(sql::<BigInt>(
+                    "CAST(COALESCE(SUM(own_devices), 0) AS BIGINT)",
+                ))
                 .first(conn)?)
         })
         .collect()

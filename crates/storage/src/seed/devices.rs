@@ -127,6 +127,8 @@ pub fn seed_devices(
         report.history_rows += history;
         dealt += count;
     }
+    // The rows went in by the thousand, past the per-device path that counts them.
+    storage.write(|w| crate::devices::recount(w.conn()))?;
     storage.write(|w| refresh_statistics(w.conn()))?;
     Ok(report)
 }

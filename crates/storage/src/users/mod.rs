@@ -11,4 +11,4 @@ pub use sessions::{
     ApiToken, AuthSession, SessionKind, authenticate, create_api_token, list_api_tokens,
     revoke_api_token, revoke_session, start_session, touch_session,
 };
-pub use write::{create, create_first, delete, record_attempt, update};
+pub use write::{create, create_first, delete, record_attempt, unlock, update};

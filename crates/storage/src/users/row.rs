@@ -20,6 +20,7 @@ pub(crate) struct UserRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub last_login_at: Option<NaiveDateTime>,
+    pub locked_until: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Insertable)]
@@ -56,6 +57,7 @@ impl TryFrom<UserRow> for User {
             created_at: row.created_at.and_utc(),
             updated_at: row.updated_at.and_utc(),
             last_login_at: row.last_login_at.map(|t| t.and_utc()),
+            locked_until: row.locked_until.map(|t| t.and_utc()),
         })
     }
 }

@@ -149,6 +149,27 @@ pub fn delete(
     Ok(user)
 }
 
+/// Lifts a user's lockout (and forgets its failed logins), after `check` approved it against the
+/// user as it is now. Not a change of the user's own fields: its version stays.
+pub fn unlock(
+    w: &mut Writer<'_>,
+    scope: &Scope,
+    id: UserId,
+    check: impl FnOnce(&User) -> Result<(), DomainError>,
+) -> StoreResult<User> {
+    let conn = w.conn();
+    let user = locked_user(conn, scope, id)?;
+    check(&user)?;
+    diesel::update(users::table.find(id.0))
+        .set((
+            users::failed_logins.eq(0),
+            users::first_failed_at.eq(None::<chrono::NaiveDateTime>),
+            users::locked_until.eq(None::<chrono::NaiveDateTime>),
+        ))
+        .execute(conn)?;
+    get(conn, scope, id)
+}
+
 /// The user, read after its row is locked (PostgreSQL; SQLite's writer is alone anyway).
 fn locked_user(conn: &mut DbConnection, scope: &Scope, id: UserId) -> StoreResult<User> {
     // Checked in scope first so that a lock is never taken on someone else's row.
