@@ -318,6 +318,9 @@ fn server_command(database: &TestDatabase, env: &[(&str, &str)]) -> Command {
         // The plugins cargo built beside the server binary.
         .env("TENANTRY__PLUGINS__DIR", plugins_dir())
         .env("TENANTRY__DOWNLOADS__DIR", downloads_dir())
+        // Every test logs in from 127.0.0.1, many times a minute; the throttle's own test sets
+        // a small allowance.
+        .env("TENANTRY__AUTH__LOGIN_ATTEMPTS_PER_MINUTE", "1000000")
         .stdin(Stdio::null());
     for (key, value) in env {
         command.env(key, value);

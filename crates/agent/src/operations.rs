@@ -102,6 +102,14 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op("users", "rm", "DELETE", "/users/{id}", One, "Remove a user"),
     op(
+        "users",
+        "unlock",
+        "POST",
+        "/users/{id}/unlock",
+        One,
+        "Lift a user's lockout after too many failed logins",
+    ),
+    op(
         "tokens",
         "list",
         "GET",

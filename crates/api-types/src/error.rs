@@ -30,6 +30,8 @@ pub enum ErrorCode {
     PreconditionFailed,
     /// 423: too many failed logins; every login fails until the lock ends.
     Locked,
+    /// 429: too many attempts from this source address; `Retry-After` says when to try again.
+    TooManyRequests,
     /// 409: the profile or policy is still used by devices (`devices` says how many).
     InUse,
     /// 409: the profile or policy is not available to the group (only its own and its
@@ -66,6 +68,7 @@ impl ErrorCode {
             ErrorCode::NameTaken => "name_taken",
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::Locked => "locked",
+            ErrorCode::TooManyRequests => "too_many_requests",
             ErrorCode::PluginRefused => "plugin_refused",
             ErrorCode::InUse => "in_use",
             ErrorCode::NotAvailable => "not_available",
@@ -102,6 +105,7 @@ impl ErrorCode {
             ErrorCode::PreconditionFailed => 412,
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::Locked => 423,
+            ErrorCode::TooManyRequests => 429,
             ErrorCode::UnsupportedMediaType => 415,
             ErrorCode::InvalidParent | ErrorCode::ValidationFailed => 422,
             ErrorCode::Internal | ErrorCode::PluginFailed => 500,
@@ -120,6 +124,7 @@ impl ErrorCode {
             ErrorCode::NameTaken => "Name already taken",
             ErrorCode::UsernameTaken => "Username already taken",
             ErrorCode::Locked => "Account locked",
+            ErrorCode::TooManyRequests => "Too many requests",
             ErrorCode::PluginRefused => "Refused by a plugin",
             ErrorCode::InUse => "Still in use",
             ErrorCode::NotAvailable => "Not available to this group",

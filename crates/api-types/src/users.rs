@@ -24,6 +24,10 @@ pub struct UserBody {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Set while the account refuses every login after too many failures: until when. An
+    /// administrator who may manage the user can lift it (`POST /users/{id}/unlock`).
+    #[serde(default)]
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 /// One page of users, by username.

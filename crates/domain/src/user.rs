@@ -116,6 +116,8 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_login_at: Option<DateTime<Utc>>,
+    /// Until when logins are refused after too many failures (in the past: no longer).
+    pub locked_until: Option<DateTime<Utc>>,
 }
 
 impl User {
@@ -275,6 +277,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             last_login_at: None,
+            locked_until: None,
         }
     }
 

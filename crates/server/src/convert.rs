@@ -118,6 +118,9 @@ pub fn user_body(user: User) -> UserBody {
         created_at: user.created_at,
         updated_at: user.updated_at,
         last_login_at: user.last_login_at,
+        locked_until: user
+            .locked_until
+            .filter(|until| *until > tenantry_storage::now()),
     }
 }
 

@@ -6,14 +6,22 @@ use tenantry_api_types::{ErrorBody, ErrorCode, FieldErrorBody};
 use tenantry_domain::DomainError;
 use tenantry_storage::StoreError;
 
-/// An error on its way to the client: the code and safe message it will see. Internal causes
-/// are logged where the error is made and never copied in here.
+/// An error on its way to the client: the code and safe message it will see, and the seconds
+/// its `Retry-After` names, if any. Internal causes are logged where the error is made and never
+/// copied in here.
 #[derive(Debug)]
-pub struct ApiError(Box<ErrorBody>);
+pub struct ApiError(Box<ErrorBody>, Option<u64>);
 
 impl ApiError {
     pub fn new(code: ErrorCode, detail: impl Into<String>) -> ApiError {
-        ApiError(Box::new(ErrorBody::new(code, detail)))
+        ApiError(Box::new(ErrorBody::new(code, detail)), None)
+    }
+
+    /// Says in `Retry-After` how many seconds to wait before trying again (at least one).
+    pub fn retry_after(mut self, wait: std::time::Duration) -> ApiError {
+        let seconds = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        self.1 = Some(seconds.max(1));
+        self
     }
 
     pub fn invalid_field(field: impl Into<String>, message: impl Into<String>) -> ApiError {
@@ -23,7 +31,7 @@ impl ApiError {
             message: message.into(),
             line: None,
         });
-        ApiError(Box::new(body))
+        ApiError(Box::new(body), None)
     }
 
     pub fn not_found(what: &str) -> ApiError {
@@ -37,6 +45,11 @@ impl ApiError {
             ErrorCode::Internal,
             "an internal error occurred; it has been logged",
         )
+    }
+
+    /// The seconds `Retry-After` will name, if it names any.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        self.1
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -66,6 +79,15 @@ impl ResponseError for ApiError {
         if self.0.code == ErrorCode::Unauthenticated {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer"));
         }
+        // A 503 may always be retried (nothing was written); soon, unless told otherwise.
+        let retry = match (self.1, self.0.code) {
+            (Some(seconds), _) => Some(seconds),
+            (None, ErrorCode::Unavailable) => Some(1),
+            (None, _) => None,
+        };
+        if let Some(seconds) = retry {
+            response.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
         response.body(serde_json::to_string(&*self.0).unwrap_or_default())
     }
 }
@@ -84,7 +106,7 @@ impl From<DomainError> for ApiError {
                         line: f.line,
                     })
                     .collect();
-                ApiError(Box::new(body))
+                ApiError(Box::new(body), None)
             }
             DomainError::NotFound { .. } => ApiError::new(ErrorCode::NotFound, detail),
             DomainError::LevelViolation { .. } => ApiError::new(ErrorCode::LevelViolation, detail),
@@ -96,7 +118,7 @@ impl From<DomainError> for ApiError {
                 let mut body = ErrorBody::new(ErrorCode::GroupNotEmpty, detail);
                 body.children = Some(children);
                 body.devices = Some(devices);
-                ApiError(Box::new(body))
+                ApiError(Box::new(body), None)
             }
             DomainError::ModuleUnavailable { .. } => {
                 ApiError::new(ErrorCode::ModuleUnavailable, detail)
@@ -108,7 +130,7 @@ impl From<DomainError> for ApiError {
             DomainError::InUse { devices, .. } => {
                 let mut body = ErrorBody::new(ErrorCode::InUse, detail);
                 body.devices = Some(devices);
-                ApiError(Box::new(body))
+                ApiError(Box::new(body), None)
             }
             DomainError::Plugin {
                 plugin,
@@ -142,7 +164,7 @@ fn plugin_error(plugin: &str, code: &str, message: String, field: Option<String>
                 message,
                 line: None,
             }];
-            ApiError(Box::new(body))
+            ApiError(Box::new(body), None)
         }
         Some(code) => ApiError::new(code, message),
         None => {

@@ -4,6 +4,8 @@
 //! from `server.trusted_proxies`, because anyone can send them (a client would otherwise write
 //! its own host into the install command shown to an administrator).
 
+use std::net::IpAddr;
+
 use actix_web::http::header;
 use actix_web::{HttpRequest, web};
 
@@ -40,14 +42,48 @@ pub fn scheme_and_host(req: &HttpRequest) -> (String, String) {
     (scheme.to_owned(), host)
 }
 
+/// The address of the client a request comes from, as login throttling counts it: the
+/// connection's peer; behind trusted proxies, the last address of `X-Forwarded-For` that is not
+/// one of them (the addresses before it could be anything the client wrote), or its first when
+/// all are (a client on the proxies' own private network).
+pub fn client_addr(req: &HttpRequest) -> IpAddr {
+    let unspecified = IpAddr::from([0, 0, 0, 0]);
+    let Some(peer) = req.peer_addr().map(|peer| peer.ip()) else {
+        return unspecified;
+    };
+    let Some(state) = req.app_data::<web::Data<AppState>>() else {
+        return peer;
+    };
+    if !is_trusted(state, peer) {
+        return peer;
+    }
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|hop| hop.trim().parse().ok())
+        .collect();
+    forwarded
+        .iter()
+        .rev()
+        .find(|hop| !is_trusted(state, **hop))
+        .or(forwarded.first())
+        .copied()
+        .unwrap_or(peer)
+}
+
+fn is_trusted(state: &AppState, address: IpAddr) -> bool {
+    state
+        .trusted_proxies
+        .iter()
+        .any(|network| network.contains(&address))
+}
+
 fn from_trusted_proxy(req: &HttpRequest) -> bool {
     let Some(state) = req.app_data::<web::Data<AppState>>() else {
         return false;
     };
-    req.peer_addr().is_some_and(|peer| {
-        state
-            .trusted_proxies
-            .iter()
-            .any(|network| network.contains(&peer.ip()))
-    })
+    req.peer_addr()
+        .is_some_and(|peer| is_trusted(state, peer.ip()))
 }

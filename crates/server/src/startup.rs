@@ -157,6 +157,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         Arc::clone(&plugins),
         registry,
     ));
+    let pruned = state.clone();
     #[cfg(feature = "bench-baseline")]
     log::warn!(
         "built with bench-baseline: GET /bench/groups/{{id}} answers without authentication"
@@ -250,6 +251,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         Duration::from_secs(settings.plugins.tick_seconds),
     );
     rollup::spawn(rollups, Duration::from_secs(settings.stats.rollup_seconds));
+    ticker::spawn_login_guard_pruning(pruned);
     server.run().await?;
     log::info!("stopped");
     Ok(())

@@ -1,3 +1,4 @@
+use std::num::NonZeroU32;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -7,6 +8,8 @@ use tenantry_domain::{LockoutPolicy, SessionPolicy};
 use tenantry_storage::{DbConnection, Storage, StoreError, Writer};
 
 use crate::auth::cache::SessionCache;
+use crate::auth::throttle::LoginThrottle;
+use crate::auth::unknown::UnknownAccounts;
 use crate::caller::Caller;
 use crate::config::Settings;
 use crate::downloads::Catalog;
@@ -25,6 +28,10 @@ pub struct AppState {
     pub sessions: SessionCache,
     pub session_policy: SessionPolicy,
     pub lockout_policy: LockoutPolicy,
+    /// Login attempts per source address.
+    pub login_throttle: LoginThrottle,
+    /// Failed logins of (group, username) pairs that name no account.
+    pub unknown_accounts: UnknownAccounts,
     pub api_tokens: ApiTokenPolicy,
     pub trial_days: i64,
     pub max_body_bytes: usize,
@@ -98,6 +105,14 @@ impl AppState {
                 window: chrono::Duration::minutes(auth.lockout_window_minutes),
                 lock_for: chrono::Duration::minutes(auth.lockout_minutes),
             },
+            login_throttle: LoginThrottle::new(
+                // Checked when the settings were loaded (1 to 1,000,000).
+                u32::try_from(auth.login_attempts_per_minute)
+                    .ok()
+                    .and_then(NonZeroU32::new)
+                    .unwrap_or(NonZeroU32::MIN),
+            ),
+            unknown_accounts: UnknownAccounts::default(),
             api_tokens: ApiTokenPolicy {
                 default_lifetime: chrono::Duration::days(auth.api_token_default_days),
                 max_lifetime: chrono::Duration::days(auth.api_token_max_days),

@@ -29,3 +29,18 @@ pub fn spawn(storage: Storage, plugins: Arc<Plugins>, every: Duration) {
         }
     });
 }
+
+/// Once a minute, forgets what the login guards remember (sources whose allowance is whole
+/// again, unknown accounts whose count and lock ran out), so their memory stays bounded by the
+/// recent traffic.
+pub fn spawn_login_guard_pruning(state: web::Data<crate::state::AppState>) {
+    actix_web::rt::spawn(async move {
+        loop {
+            actix_web::rt::time::sleep(Duration::from_secs(60)).await;
+            state.login_throttle.forget_idle();
+            state
+                .unknown_accounts
+                .forget_expired(tenantry_storage::now(), &state.lockout_policy);
+        }
+    });
+}

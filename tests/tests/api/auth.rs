@@ -154,6 +154,131 @@ fn five_failures_lock_the_account_even_for_the_right_password() {
 }
 
 #[test]
+fn a_pair_that_names_no_account_locks_like_one_that_does() {
+    // A 423 only for real accounts would tell a guesser which (group, username) pairs exist.
+    let server = TestServer::start();
+    server.create_user(1, "jane@example.com", "operator", false);
+    for user in ["jane@example.com", "nobody@example.com"] {
+        for _ in 0..5 {
+            server
+                .try_login(ROOT_NAME, user, "wrong password!!")
+                .expect_error(401, "unauthenticated");
+        }
+    }
+    let answers: Vec<(String, Option<String>)> = [
+        (ROOT_NAME, "jane@example.com"),
+        (ROOT_NAME, "nobody@example.com"),
+        (&ROOT_NAME.to_uppercase(), "NOBODY@example.com"),
+    ]
+    .into_iter()
+    .map(|(group, user)| {
+        let reply = server
+            .try_login(group, user, "wrong password!!")
+            .expect_error(423, "locked");
+        (
+            reply.body["title"].as_str().unwrap().to_owned(),
+            reply.header("content-type").map(str::to_owned),
+        )
+    })
+    .collect();
+    assert!(answers.windows(2).all(|w| w[0] == w[1]), "{answers:#?}");
+    // Other pairs are not affected.
+    server
+        .try_login(ROOT_NAME, "someone@example.com", "wrong password!!")
+        .expect_error(401, "unauthenticated");
+}
+
+#[test]
+fn one_source_may_try_so_often_then_waits() {
+    let server = TestServer::start_with(
+        TestDatabase::fresh(),
+        &[("TENANTRY__AUTH__LOGIN_ATTEMPTS_PER_MINUTE", "4")],
+    );
+    // start_with logged in once already: three more attempts, right or wrong, then 429.
+    server.login(ROOT_NAME, ADMIN_EMAIL, ADMIN_PASSWORD);
+    for _ in 0..2 {
+        server
+            .try_login(ROOT_NAME, "nobody@example.com", "wrong password!!")
+            .expect_error(401, "unauthenticated");
+    }
+    for password in ["wrong password!!", ADMIN_PASSWORD] {
+        let refused = server
+            .try_login(ROOT_NAME, ADMIN_EMAIL, password)
+            .expect_error(429, "too_many_requests");
+        let wait: u64 = refused.header("retry-after").unwrap().parse().unwrap();
+        // Four a minute: the next attempt is allowed within 15 s.
+        assert!((1..=15).contains(&wait), "{wait}");
+    }
+    // Neither refused attempt counted against the account: its lockout is untouched, and the
+    // session already made still works.
+    server.get("/api/v1/me").expect(200);
+}
+
+#[test]
+fn behind_a_trusted_proxy_each_client_has_its_own_allowance() {
+    let server = TestServer::start_with(
+        TestDatabase::fresh(),
+        &[
+            ("TENANTRY__AUTH__LOGIN_ATTEMPTS_PER_MINUTE", "2"),
+            ("TENANTRY__SERVER__TRUSTED_PROXIES", "127.0.0.1/32"),
+        ],
+    );
+    let attempt = |forwarded: &str| {
+        server
+            .request(
+                "POST",
+                "/api/v1/auth/login",
+                Some(&json!({"group": ROOT_NAME, "username": "x@example.com", "password": "wrong password!!"})),
+                &[("Authorization", ""), ("X-Forwarded-For", forwarded)],
+            )
+            .body["code"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for _ in 0..2 {
+        assert_eq!(attempt("198.51.100.7"), "unauthenticated");
+    }
+    assert_eq!(attempt("198.51.100.7"), "too_many_requests");
+    // Another client behind the same proxy, and one that writes a fake address before its own
+    // (only the hop the proxy added counts).
+    assert_eq!(attempt("198.51.100.8"), "unauthenticated");
+    assert_eq!(attempt("203.0.113.1, 198.51.100.8"), "unauthenticated");
+    assert_eq!(attempt("203.0.113.2, 198.51.100.8"), "too_many_requests");
+}
+
+#[test]
+fn an_administrator_above_lifts_a_lockout() {
+    let server = TestServer::start();
+    let (jane, _) = server.create_user(1, "jane@example.com", "operator", false);
+    for _ in 0..6 {
+        server.try_login(ROOT_NAME, "jane@example.com", "wrong password!!");
+    }
+    server
+        .try_login(ROOT_NAME, "jane@example.com", USER_PASSWORD)
+        .expect_error(423, "locked");
+    let shown = server.get(&format!("/api/v1/users/{jane}")).expect(200);
+    assert!(shown.body["locked_until"].is_string(), "{}", shown.body);
+
+    // Jane cannot lift it herself (not that she could log in to try), nor can an operator.
+    server.create_user(1, "bob@example.com", "operator", false);
+    let bob_token = server.login(ROOT_NAME, "bob@example.com", USER_PASSWORD);
+    server
+        .with_token(&bob_token)
+        .post(&format!("/api/v1/users/{jane}/unlock"), json!(null))
+        .expect_error(403, "forbidden");
+
+    let unlocked = server
+        .post(&format!("/api/v1/users/{jane}/unlock"), json!(null))
+        .expect(200);
+    assert!(unlocked.body["locked_until"].is_null(), "{}", unlocked.body);
+    server.login(ROOT_NAME, "jane@example.com", USER_PASSWORD);
+    server
+        .post("/api/v1/users/999999/unlock", json!(null))
+        .expect_error(404, "not_found");
+}
+
+#[test]
 fn failures_racing_each_other_all_count() {
     let server = Arc::new(TestServer::start());
     server.create_user(1, "jane@example.com", "operator", false);

@@ -100,6 +100,7 @@ fn the_openapi_document_lists_every_endpoint() {
             "post /api/v1/groups/{id}/retention-policies",
             "post /api/v1/groups/{id}/users",
             "post /api/v1/users/{id}/tokens",
+            "post /api/v1/users/{id}/unlock",
             "put /api/v1/groups/{id}/company",
         ]
     );

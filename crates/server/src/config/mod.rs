@@ -87,6 +87,7 @@ pub struct AuthSettings {
     pub lockout_failures: i32,
     pub lockout_window_minutes: i64,
     pub lockout_minutes: i64,
+    pub login_attempts_per_minute: i64,
     pub api_token_default_days: i64,
     pub api_token_max_days: i64,
     pub session_cache_seconds: u64,
@@ -263,6 +264,11 @@ impl Settings {
                 7 * 24 * 60,
             ),
             ("lockout_minutes", auth.lockout_minutes, 7 * 24 * 60),
+            (
+                "login_attempts_per_minute",
+                auth.login_attempts_per_minute,
+                1_000_000,
+            ),
             ("api_token_default_days", auth.api_token_default_days, 3660),
             ("api_token_max_days", auth.api_token_max_days, 3660),
         ] {

@@ -10,6 +10,7 @@ use tenantry_api_types::ErrorCode;
 use super::assets;
 use super::page::{self, ConsoleError};
 use super::viewer::{self, Viewer};
+use crate::origin;
 use crate::routes::auth::{sign_in, sign_out};
 use crate::state::AppState;
 
@@ -65,7 +66,8 @@ pub async fn submit(
         password,
     } = form.into_inner();
     let shown = (group.clone(), username.clone());
-    match sign_in(&state, group, username, password).await {
+    let source = origin::client_addr(&req);
+    match sign_in(&state, source, group, username, password).await {
         Ok((token, _)) => {
             let secure = state.public_url.starts_with("https://");
             Ok(HttpResponse::SeeOther()
@@ -87,6 +89,10 @@ pub async fn submit(
                 ErrorCode::ValidationFailed => {
                     "Fill in the group name, the username and the password.".to_owned()
                 }
+                ErrorCode::TooManyRequests => format!(
+                    "Too many login attempts from your address: try again in {} seconds.",
+                    error.retry_after_seconds().unwrap_or(60)
+                ),
                 _ => return Err(error.into()),
             };
             page::html_with(status, &LoginPage::new(shown.0, shown.1, Some(problem)))

@@ -67,6 +67,7 @@ console_routes! {
     get "/users/{id}/edit" => users::edit_form,
     post "/users/{id}/edit" => users::edit,
     post "/users/{id}/password" => users::reset_password,
+    post "/users/{id}/unlock" => users::unlock,
     get "/users/{id}/remove" => users::remove_form,
     post "/users/{id}/remove" => users::remove,
     post "/users/{id}/tokens" => users::create_token,

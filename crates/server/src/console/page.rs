@@ -74,7 +74,7 @@ const MENU: [(&str, &str, Module, &str); 6] = [
 
 /// What a finished change says on the page it leads to (`?notice=…`): fixed texts, so that no
 /// address can put words of its own on a page.
-const NOTICES: [(&str, &str); 11] = [
+const NOTICES: [(&str, &str); 12] = [
     ("added", "The customer was added."),
     ("saved", "Your changes were saved."),
     ("moved", "The customer was moved, with everything below it."),
@@ -83,6 +83,7 @@ const NOTICES: [(&str, &str); 11] = [
     ("user-added", "The user was added."),
     ("user-saved", "The user was saved."),
     ("user-removed", "The user was removed."),
+    ("user-unlocked", "The user may log in again."),
     ("setting-added", "Added."),
     ("setting-saved", "Saved."),
     ("setting-removed", "Removed."),

@@ -30,6 +30,9 @@ struct UserRow {
     last_login: String,
     last_login_exact: String,
     is_me: bool,
+    /// While logins are refused after too many failures: until when ("14:32 UTC, in 12
+    /// minutes").
+    locked: Option<String>,
 }
 
 fn user_row(user: &User, me: UserId) -> UserRow {
@@ -46,6 +49,10 @@ fn user_row(user: &User, me: UserId) -> UserRow {
             .map_or_else(|| "never".to_owned(), |at| format::ago(at, now)),
         last_login_exact: user.last_login_at.map(format::exact).unwrap_or_default(),
         is_me: user.id == me,
+        locked: user
+            .locked_until
+            .filter(|until| *until > now)
+            .map(|until| format!("{}, {}", format::exact(until), format::ago(until, now))),
     }
 }
 
@@ -138,6 +145,7 @@ struct UserEditPage {
     password_form: String,
     tokens: Option<String>,
     may_remove: bool,
+    may_unlock: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -393,6 +401,7 @@ async fn edit_page(
             },
             tokens,
             may_remove: manage.allowed && !is_me,
+            may_unlock: manage.allowed && !is_me,
             user: user_row(&user, viewer.user.id),
         },
     )
@@ -480,6 +489,20 @@ pub async fn reset_password(
             },
         ),
     }
+}
+
+/// `POST /users/{id}/unlock`: lifts a lockout (as the API does), back to the user's page.
+pub async fn unlock(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ConsoleError> {
+    let (user, _) = target(&state, &viewer, id.into_inner()).await?;
+    user_ops::unlock(&state, &viewer.caller, user.id).await?;
+    Ok(page::go_to(&format!(
+        "/users/{}/edit?notice=user-unlocked",
+        user.id
+    )))
 }
 
 #[derive(Template)]

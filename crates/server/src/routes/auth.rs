@@ -1,6 +1,8 @@
 //! Login and logout: `/api/v1/auth/…`.
 
-use actix_web::{HttpResponse, post, web};
+use std::net::IpAddr;
+
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use tenantry_api_types::{ErrorBody, ErrorCode, LoginRequest, LoginResponse};
 use tenantry_domain::{DomainError, UserKind};
 use tenantry_storage::users;
@@ -10,6 +12,7 @@ use crate::caller::Caller;
 use crate::convert::user_body;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
+use crate::origin;
 use crate::state::AppState;
 
 /// One answer for an unknown group, an unknown user, an API user and a wrong password.
@@ -32,20 +35,25 @@ fn gone_is_rejected(error: ApiError) -> ApiError {
 /// Logs in with the group's name, the username and the password; answers a session token.
 ///
 /// Unknown group, unknown user and wrong password answer the same 401 in about the same time.
-/// After repeated failures the account is locked for a while (`locked`, 423), whatever password
-/// is sent.
+/// After repeated failures the (group, username) pair is locked for a while (`locked`, 423),
+/// whatever password is sent, whether or not it names an account. One source address may try a
+/// limited number of times a minute (`too_many_requests`, 429, with `Retry-After`).
 #[utoipa::path(
     tag = "auth",
     request_body = LoginRequest,
     responses(
         (status = 200, description = "A new session", body = LoginResponse),
         (status = 401, description = "`unauthenticated`: wrong group, username or password", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a field missing or not a string", body = ErrorBody),
         (status = 423, description = "`locked`: too many failed logins", body = ErrorBody),
+        (status = 429, description = "`too_many_requests`: too many attempts from this address; `Retry-After` says when to try again", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 #[post("/auth/login")]
 pub async fn login(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: JsonBody<LoginRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let LoginRequest {
@@ -53,7 +61,8 @@ pub async fn login(
         username,
         password,
     } = body.0;
-    let (token, session) = sign_in(&state, group, username, password).await?;
+    let source = origin::client_addr(&req);
+    let (token, session) = sign_in(&state, source, group, username, password).await?;
     Ok(HttpResponse::Ok().json(LoginResponse {
         token,
         idle_expires_at: session.idle_expires_at.unwrap_or(session.expires_at),
@@ -66,13 +75,23 @@ pub async fn login(
 /// API's token and the console's cookie alike, with the same lockout and the same answers.
 pub(crate) async fn sign_in(
     state: &AppState,
+    source: IpAddr,
     group: String,
     username: String,
     password: String,
 ) -> Result<(String, users::AuthSession), ApiError> {
+    if let Err(wait) = state.login_throttle.attempt(source) {
+        log::warn!("login attempts from {source} throttled");
+        return Err(ApiError::new(
+            ErrorCode::TooManyRequests,
+            "too many login attempts from this address; try again later",
+        )
+        .retry_after(wait));
+    }
     let now = tenantry_storage::now();
+    let names = (group.clone(), username.clone());
     let record = state
-        .read(move |c| users::for_login(c, &group, &username))
+        .read(move |c| users::for_login(c, &names.0, &names.1))
         .await?;
     // API users never log in interactively: to a guesser they look like no user at all.
     let account = record.and_then(|record| match (record.user.kind, &record.password_hash) {
@@ -82,12 +101,18 @@ pub(crate) async fn sign_in(
         _ => None,
     });
     let Some((user_id, hash, failures)) = account else {
+        // No such account: locked and failed exactly as one would be (see `auth::unknown`).
+        if let Some(until) = state.unknown_accounts.locked_until(&group, &username, now) {
+            return Err(DomainError::Locked { until }.into());
+        }
         state
             .compute(move || {
                 password::verify_nothing(&password);
                 Ok(())
             })
             .await?;
+        let policy = state.lockout_policy;
+        state.unknown_accounts.fail(&group, &username, now, &policy);
         return Err(rejected());
     };
     if let Some(until) = failures.locked_until.filter(|_| failures.is_locked(now)) {

@@ -61,6 +61,7 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
         .service(users::get_user)
         .service(users::update_user)
         .service(users::delete_user)
+        .service(users::unlock_user)
         .service(tokens::list_tokens)
         .service(tokens::create_token)
         .service(tokens::revoke_token)

@@ -356,3 +356,45 @@ pub(crate) async fn delete(
     state.sessions.clear();
     Ok(())
 }
+
+/// Lifts a user's lockout after too many failed logins (and forgets the failures), for whoever
+/// may manage the user: an administrator of its group or of a group above, within their account
+/// type. The user logs in again at once, without waiting for the lock to run out.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = i64, Path, description = "User id")),
+    responses(
+        (status = 200, description = "The user, no longer locked", body = UserBody),
+        (status = 401, description = "`unauthenticated`", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the caller may not manage this user", body = ErrorBody),
+        (status = 404, description = "No such user in the caller's subtree", body = ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/users/{id}/unlock")]
+pub async fn unlock_user(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let user = unlock(&state, &caller, UserId(id.into_inner())).await?;
+    Ok(ok_with_etag(user))
+}
+
+/// Lifts a lockout: the one way, for the API and the console alike.
+pub(crate) async fn unlock(
+    state: &AppState,
+    caller: &Caller,
+    id: UserId,
+) -> Result<User, ApiError> {
+    let who = caller.clone();
+    let user = state
+        .write(move |w| {
+            let who = who.refreshed(w.conn())?;
+            user_target(w.conn(), &who, id, Action::ManageUsers)?;
+            users::unlock(w, &who.scope, id, |target| check_reach(&who.actor, target))
+        })
+        .await?;
+    log::info!("user {id} unlocked by user {}", caller.actor.user_id);
+    Ok(user)
+}
