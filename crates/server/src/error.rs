@@ -188,6 +188,13 @@ impl From<StoreError> for ApiError {
                     "the database is busy; retry shortly",
                 )
             }
+            StoreError::Unavailable(cause) => {
+                log::error!("database unavailable: {cause}");
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "the database cannot take this request right now; nothing was written; retry later",
+                )
+            }
             StoreError::Pool(cause) => {
                 log::warn!("database pool exhausted or unreachable: {cause}");
                 ApiError::new(

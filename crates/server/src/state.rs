@@ -204,8 +204,15 @@ impl AppState {
     }
 
     /// Whether the database answers (for `/readyz`).
-    pub async fn ping(&self) -> Result<(), ApiError> {
-        self.read(tenantry_storage::ping).await
+    /// Whether the database can serve requests (see `Storage::ready`), answered within half a
+    /// second whatever the database does: a load balancer's check must not hang with it.
+    pub async fn ready(&self) -> Result<(), ApiError> {
+        let storage = self.storage.clone();
+        let check = blocking(move || storage.ready(Duration::from_millis(100)));
+        match actix_web::rt::time::timeout(Duration::from_millis(500), check).await {
+            Ok(answer) => answer,
+            Err(_) => Err(StoreError::Unavailable("no answer within 500 ms".into()).into()),
+        }
     }
 }
 

@@ -218,6 +218,7 @@ impl Storage {
                     let _ = DbConnection::rollback_transaction(conn);
                     return Err(error.into());
                 }
+                crate::error::faults::clear();
                 Ok(value)
             }
             (Ok(value), Ending::RollBack) => {
@@ -271,10 +272,44 @@ impl ManageConnection for Connector {
     }
 }
 
-/// A trivial query: whether the database answers (what `/readyz` asks).
+/// A trivial query: whether the database answers.
 pub fn ping(conn: &mut DbConnection) -> StoreResult<()> {
     conn.batch_execute("SELECT 1")?;
     Ok(())
+}
+
+impl Storage {
+    /// Whether the database can serve requests now (what `/readyz` asks), waiting at most
+    /// `patience` for a connection: it answers a query, and, when a write met a fault (a full
+    /// disk, a read-only file) and none has succeeded since, it can commit a write again (one
+    /// row of its own, rewritten: only then, so a healthy server's probes never write).
+    pub fn ready(&self, patience: Duration) -> StoreResult<()> {
+        let mut conn = self.reads.get_timeout(patience)?;
+        ping(&mut conn)?;
+        drop(conn);
+        let Some(fault) = crate::error::faults::last() else {
+            return Ok(());
+        };
+        let mut writer = self.writes.get_timeout(patience)?;
+        let begin = match &*writer {
+            DbConnection::Sqlite(_) => "BEGIN IMMEDIATE",
+            DbConnection::Pg(_) => "BEGIN",
+        };
+        let probe = writer.batch_execute(&format!(
+            "{begin}; DELETE FROM readiness_probe; \
+             INSERT INTO readiness_probe (id, probed_at) VALUES (1, CURRENT_TIMESTAMP); COMMIT"
+        ));
+        match probe {
+            Ok(()) => {
+                crate::error::faults::clear();
+                Ok(())
+            }
+            Err(error) => {
+                let _ = writer.batch_execute("ROLLBACK");
+                Err(StoreError::Unavailable(format!("{fault} (still: {error})")))
+            }
+        }
+    }
 }
 
 /// `sqlite://data/tenantry.db` is relative to the working directory,

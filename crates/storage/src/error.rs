@@ -12,6 +12,10 @@ pub enum StoreError {
     /// a PostgreSQL lock timeout or serialization failure): worth retrying.
     #[error("the database is busy: {0}")]
     Busy(String),
+    /// The database cannot do the work at all right now (a full disk, a read-only file, a lost
+    /// connection): nothing was written, and the same request may succeed later.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     #[error("no database connection available: {0}")]
     Pool(String),
     #[error("cannot open the database: {0}")]
@@ -51,8 +55,68 @@ impl From<diesel::result::Error> for StoreError {
                     "must not contain NUL characters",
                 ))
             }
+            Error::DatabaseError(kind, info) if is_fault(kind, info.message()) => {
+                faults::record(info.message());
+                StoreError::Unavailable(info.message().to_owned())
+            }
             _ => StoreError::Database(error),
         }
+    }
+}
+
+/// Whether a database error is the environment's fault rather than the request's or ours: the
+/// disk is full or read-only, or the connection to PostgreSQL was lost.
+fn is_fault(kind: &diesel::result::DatabaseErrorKind, message: &str) -> bool {
+    use diesel::result::DatabaseErrorKind;
+    const FAULTS: [&str; 11] = [
+        // SQLite (SQLITE_FULL, SQLITE_READONLY*, SQLITE_IOERR*, SQLITE_CANTOPEN)
+        "database or disk is full",
+        "attempt to write a readonly database",
+        "disk I/O error",
+        "unable to open database file",
+        // PostgreSQL
+        "No space left on device",
+        "could not extend file",
+        "could not write",
+        "terminating connection",
+        "server closed the connection",
+        "connection to server",
+        "the database system is shutting down",
+    ];
+    matches!(
+        kind,
+        DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand
+    ) || FAULTS.iter().any(|fault| message.contains(fault))
+}
+
+/// The last fault a query met, until a write commits again: what `/readyz` checks, so that a
+/// server whose disk filled up stops being sent traffic at once.
+pub(crate) mod faults {
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    static LAST: Mutex<Option<String>> = Mutex::new(None);
+    /// Whether `LAST` holds one: every commit reads this, only a fault takes the lock.
+    static ANY: AtomicBool = AtomicBool::new(false);
+
+    pub(crate) fn record(message: &str) {
+        if let Ok(mut last) = LAST.lock() {
+            *last = Some(message.to_owned());
+            ANY.store(true, Ordering::Release);
+        }
+    }
+
+    pub(crate) fn clear() {
+        if ANY.load(Ordering::Acquire)
+            && let Ok(mut last) = LAST.lock()
+        {
+            *last = None;
+            ANY.store(false, Ordering::Release);
+        }
+    }
+
+    pub(crate) fn last() -> Option<String> {
+        LAST.lock().ok().and_then(|last| last.clone())
     }
 }
 

@@ -115,3 +115,43 @@ fn unknown_endpoints_answer_in_the_error_shape() {
         .expect_error(404, "not_found");
     server.get("/elsewhere").expect_error(404, "not_found");
 }
+
+/// A lost PostgreSQL connection is the environment's fault, not the request's: 503
+/// `unavailable` with `Retry-After` (nothing was written), never a 500; the next request gets a
+/// new connection. (SQLite has no connection to lose; its faults, a full disk or a read-only
+/// file, map the same way.)
+#[test]
+fn a_lost_database_connection_answers_503_then_recovers() {
+    use diesel::{Connection, RunQueryDsl};
+    let database = tenantry_tests::TestDatabase::fresh();
+    if !database.url().starts_with("postgres") {
+        return;
+    }
+    let url = database.url().to_owned();
+    let server = TestServer::start_with(database, &[("TENANTRY__DATABASE__POOL_SIZE", "1")]);
+    server.get("/api/v1/groups/1").expect(200);
+    let mut admin = diesel::PgConnection::establish(&url).unwrap();
+    diesel::sql_query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .execute(&mut admin)
+    .unwrap();
+    let mut answers = Vec::new();
+    for _ in 0..3 {
+        let reply = server.get("/api/v1/groups/1");
+        if reply.status != 200 {
+            assert_eq!(reply.status, 503, "{}", reply.text);
+            assert_eq!(reply.body["code"], "unavailable");
+            assert_eq!(reply.header("retry-after"), Some("1"));
+        }
+        answers.push(reply.status);
+    }
+    assert!(answers.contains(&503), "{answers:?}");
+    assert_eq!(answers.last(), Some(&200), "{answers:?}");
+    let started = std::time::Instant::now();
+    server
+        .request("GET", "/readyz", None, &[("Authorization", "")])
+        .expect(200);
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+}

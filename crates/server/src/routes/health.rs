@@ -23,7 +23,7 @@ pub async fn healthz() -> HttpResponse {
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     let plugins = state.plugins.manifests().map(|m| m.name.clone()).collect();
-    match state.ping().await {
+    match state.ready().await {
         Ok(()) => HttpResponse::Ok().json(ReadinessBody {
             status: "ready".into(),
             database: "ok".into(),
