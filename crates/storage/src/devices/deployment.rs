@@ -126,8 +126,10 @@ pub fn enroll(
         return Ok(Err(Refusal::Unknown));
     };
     // The group first, then the token: the order a removal of the group takes them in (the
-    // group's row, then its tokens through the cascade), so that the two never deadlock.
-    lock_group(conn, group_id, RowLock::Share)?;
+    // group's row, then its tokens through the cascade), so that the two never deadlock. For
+    // update, not share: the device's add then counts itself in that row, and two enrolments
+    // holding it shared would each wait for the other to let go.
+    lock_group(conn, group_id, RowLock::Update)?;
     lock_deployment_token(conn, id)?;
     // Read again under the lock: a removal of the group (which takes its tokens along) may
     // have committed while this waited.
