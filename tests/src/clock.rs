@@ -1,8 +1,10 @@
 //! For tests below the HTTP API, where time is given rather than read: fixed instants (March
-//! 2026) and a database's root group created at one.
+//! 2026), a database's root group created at one, and new customers to create below it.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use tenantry_domain::{Group, GroupName, Level};
+use tenantry_domain::{
+    Group, GroupId, GroupName, GroupState, Level, NewGroup, ServiceType, StoredState,
+};
 
 /// `hour`:00 UTC on `day` March 2026.
 pub fn march(day: u32, hour: u32) -> DateTime<Utc> {
@@ -22,4 +24,21 @@ pub fn root_group(storage: &tenantry_storage::Storage, at: DateTime<Utc>) -> Gro
     storage
         .write(|w| tenantry_storage::groups::create_root(w, &name, Level::Distributor, at))
         .unwrap_or_else(|e| panic!("cannot create the root group: {e}"))
+}
+
+/// What creates a plain customer: in production, all-inclusive, no reference, no Quick
+/// Installation.
+pub fn new_group(name: &str, parent: GroupId, level: Level) -> NewGroup {
+    NewGroup {
+        name: GroupName::parse(name).unwrap_or_else(|e| panic!("{name:?}: {e:?}")),
+        parent_id: parent,
+        level,
+        service_type: ServiceType::AllInclusive,
+        state: StoredState {
+            state: GroupState::Production,
+            trial_expires_at: None,
+        },
+        customer_reference: None,
+        automatic_deployment: false,
+    }
 }

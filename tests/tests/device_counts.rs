@@ -6,35 +6,16 @@
 use std::sync::Arc;
 
 use diesel::RunQueryDsl;
-use tenantry_domain::{
-    DeviceId, Group, GroupChanges, GroupId, GroupName, GroupState, Level, NewGroup, ServiceType,
-    StoredState,
-};
+use tenantry_domain::{DeviceId, Group, GroupChanges, GroupId, Level};
 use tenantry_storage::devices::{self, DeviceChanges, DeviceFilter};
 use tenantry_storage::{PageRequest, Storage, StoreError, groups};
 use tenantry_tests::TestDatabase;
-use tenantry_tests::clock::{march as at, root_group};
+use tenantry_tests::clock::{march as at, new_group, root_group};
 
 fn group(storage: &Storage, root: &Group, parent: GroupId, name: &str, level: Level) -> Group {
     write(storage, |w| {
-        groups::create(
-            w,
-            &root.path,
-            NewGroup {
-                name: GroupName::parse(name).unwrap(),
-                parent_id: parent,
-                level,
-                service_type: ServiceType::AllInclusive,
-                state: StoredState {
-                    state: GroupState::Production,
-                    trial_expires_at: None,
-                },
-                customer_reference: None,
-                automatic_deployment: false,
-            },
-            at(1, 0),
-        )
-        .map(|(group, _)| group)
+        groups::create(w, &root.path, new_group(name, parent, level), at(1, 0))
+            .map(|(group, _)| group)
     })
 }
 

@@ -2,12 +2,10 @@
 //! rolled up on every run, yesterday once more after it ended, and the numbers are the subtree's.
 
 use chrono::{DateTime, Utc};
-use tenantry_domain::{
-    GroupName, GroupState, Level, NewGroup, ServiceType, SessionReport, SessionStatus, StoredState,
-};
+use tenantry_domain::{Level, SessionReport, SessionStatus};
 use tenantry_storage::{devices, groups, stats};
 use tenantry_tests::TestDatabase;
-use tenantry_tests::clock::{march as at, march_date as date, root_group};
+use tenantry_tests::clock::{march as at, march_date as date, new_group, root_group};
 
 #[test]
 fn today_always_yesterday_until_rolled_up_after_its_end() {
@@ -19,18 +17,7 @@ fn today_always_yesterday_until_rolled_up_after_its_end() {
             groups::create(
                 w,
                 &root.path,
-                NewGroup {
-                    name: GroupName::parse("Reseller").unwrap(),
-                    parent_id: root.id,
-                    level: Level::Reseller,
-                    service_type: ServiceType::AllInclusive,
-                    state: StoredState {
-                        state: GroupState::Production,
-                        trial_expires_at: None,
-                    },
-                    customer_reference: None,
-                    automatic_deployment: false,
-                },
+                new_group("Reseller", root.id, Level::Reseller),
                 at(1, 0),
             )
         })

@@ -3,28 +3,11 @@
 //! Every storage function that takes a scope is exercised here.
 
 use chrono::Utc;
-use tenantry_domain::{
-    CompanyProfile, DomainError, Group, GroupChanges, GroupId, GroupName, GroupState, Level,
-    NewGroup, ServiceType, StoredState,
-};
+use tenantry_domain::{CompanyProfile, DomainError, Group, GroupChanges, GroupName, Level};
 use tenantry_storage::groups::{self, DescendantFilter};
 use tenantry_storage::{PageRequest, StoreError, devices};
 use tenantry_tests::TestDatabase;
-
-fn new_group(name: &str, parent: GroupId, level: Level) -> NewGroup {
-    NewGroup {
-        name: GroupName::parse(name).unwrap(),
-        parent_id: parent,
-        level,
-        service_type: ServiceType::AllInclusive,
-        state: StoredState {
-            state: GroupState::Production,
-            trial_expires_at: None,
-        },
-        customer_reference: None,
-        automatic_deployment: false,
-    }
-}
+use tenantry_tests::clock::new_group;
 
 #[track_caller]
 fn not_found<T: std::fmt::Debug>(result: Result<T, StoreError>) {

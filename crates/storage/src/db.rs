@@ -272,12 +272,6 @@ impl ManageConnection for Connector {
     }
 }
 
-/// A trivial query: whether the database answers.
-pub fn ping(conn: &mut DbConnection) -> StoreResult<()> {
-    conn.batch_execute("SELECT 1")?;
-    Ok(())
-}
-
 impl Storage {
     /// Whether the database can serve requests now (what `/readyz` asks), waiting at most
     /// `patience` for a connection: it answers a query, and, when a write met a fault (a full
@@ -285,7 +279,7 @@ impl Storage {
     /// row of its own, rewritten: only then, so a healthy server's probes never write).
     pub fn ready(&self, patience: Duration) -> StoreResult<()> {
         let mut conn = self.reads.get_timeout(patience)?;
-        ping(&mut conn)?;
+        conn.batch_execute("SELECT 1")?;
         drop(conn);
         let Some(fault) = crate::error::faults::last() else {
             return Ok(());

@@ -19,7 +19,7 @@ pub mod settings;
 pub mod stats;
 pub mod users;
 
-pub use db::{Backend, DbConnection, PoolSettings, PoolUsage, Storage, Writer, ping};
+pub use db::{Backend, DbConnection, PoolSettings, PoolUsage, Storage, Writer};
 pub use error::StoreError;
 pub use page::{Cursor, Page, PageRequest};
 
