@@ -1078,6 +1078,48 @@ test('15c. a user is removed through the Remove link and its confirmation page',
 // ---------------------------------------------------------------------------------------------
 // 16. The Overview after a device reports
 
+test('15d. five wrong passwords lock jane out; an administrator above unlocks her at once', { timeout: TEST_TIMEOUT_MS }, async () => {
+  need('Acme Reseller');
+  const context = await browser.newContext();
+  const guesser = await context.newPage();
+  guesser.setDefaultTimeout(STEP_TIMEOUT_MS);
+  try {
+    await step(guesser, 'locked-out', async () => {
+      for (let attempt = 0; attempt < 5; attempt += 1) {
+        await logIn(guesser, 'Acme Reseller', ACME_USER, 'not her password at all');
+        await guesser.getByRole('button', { name: 'Log in', exact: true }).click();
+        await guesser.getByRole('alert').filter({ hasText: 'is wrong' }).waitFor();
+      }
+      // Now even her right password is refused, and the page says why.
+      await logIn(guesser, 'Acme Reseller', ACME_USER, ACME_NEW_PASSWORD);
+      await guesser.getByRole('button', { name: 'Log in', exact: true }).click();
+      await guesser.getByRole('alert').filter({ hasText: 'locked' }).waitFor();
+      await shot(guesser, 'login-locked');
+    });
+    await step(admin, 'unlock', async () => {
+      await admin.goto(`${server.base}/users?group=${ids['Acme Reseller']}`);
+      const users = admin.getByRole('table', { name: 'Users' });
+      const janeRow = users.getByRole('row').filter({ has: admin.getByRole('link', { name: ACME_USER, exact: true }) });
+      assert.match(await textOf(admin, janeRow), /\bLocked\b/, 'listed as locked');
+      await shot(admin, 'users-locked');
+      await users.getByRole('link', { name: ACME_USER, exact: true }).click();
+      await admin.getByRole('heading', { level: 1, name: ACME_USER }).waitFor();
+      assert.match(await textOf(admin, admin.locator('#lockout')), /Locked after too many failed logins, until .* \(in \d+ minutes?\)/);
+      await shot(admin, 'user-locked');
+      await admin.getByRole('button', { name: 'Unlock now', exact: true }).click();
+      await admin.getByRole('status').filter({ hasText: 'The user may log in again.' }).waitFor();
+      assert.equal(await admin.locator('#lockout').count(), 0, 'no longer shown as locked');
+    });
+    await step(guesser, 'unlocked', async () => {
+      await logIn(guesser, 'Acme Reseller', ACME_USER, ACME_NEW_PASSWORD);
+      await submitLogin(guesser);
+      await guesser.getByRole('heading', { level: 1, name: 'Overview of Acme Reseller' }).waitFor();
+    });
+  } finally {
+    await context.close();
+  }
+});
+
 test('16. after pc-1 reports a failed session, the Overview shows 1 Failed at Acme Reseller, which opens the device', { timeout: TEST_TIMEOUT_MS }, async () => {
   need('Acme Reseller', 'North Sub');
   assert.ok(pc1?.credential, 'needs pc-1 and its credential, which test 12 creates');

@@ -20,21 +20,29 @@ pub fn bytes(n: i64) -> String {
     }
 }
 
-/// A past moment relative to now: "just now", "5 minutes ago", "2 days ago".
+/// A moment relative to now: "just now", "5 minutes ago", "2 days ago"; ahead of now (a lock's
+/// end, an expiry), "in 15 minutes".
 pub fn ago(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let seconds = (now - at).num_seconds();
-    if seconds < 0 {
-        return "in the future".to_owned();
+    match span(seconds.unsigned_abs()) {
+        None if seconds < 0 => "in less than a minute".to_owned(),
+        None => "just now".to_owned(),
+        Some(span) if seconds < 0 => format!("in {span}"),
+        Some(span) => format!("{span} ago"),
     }
+}
+
+/// A length of time in its largest whole unit ("5 minutes", "1 day"); `None` under a minute.
+fn span(seconds: u64) -> Option<String> {
     let (n, unit) = match seconds {
-        0..=59 => return "just now".to_owned(),
+        0..=59 => return None,
         60..=3_599 => (seconds / 60, "minute"),
         3_600..=86_399 => (seconds / 3_600, "hour"),
         86_400..=2_591_999 => (seconds / 86_400, "day"),
         2_592_000..=31_535_999 => (seconds / 2_592_000, "month"),
         _ => (seconds / 31_536_000, "year"),
     };
-    format!("{n} {unit}{} ago", if n == 1 { "" } else { "s" })
+    Some(format!("{n} {unit}{}", if n == 1 { "" } else { "s" }))
 }
 
 /// The exact time, for a tooltip.
@@ -94,5 +102,10 @@ mod tests {
         assert_eq!(ago(now - Duration::minutes(1), now), "1 minute ago");
         assert_eq!(ago(now - Duration::hours(5), now), "5 hours ago");
         assert_eq!(ago(now - Duration::days(2), now), "2 days ago");
+        assert_eq!(ago(now + Duration::minutes(15), now), "in 15 minutes");
+        assert_eq!(
+            ago(now + Duration::seconds(20), now),
+            "in less than a minute"
+        );
     }
 }

@@ -82,10 +82,10 @@ pub async fn submit(
                 ErrorCode::Unauthenticated => {
                     "The group name, username or password is wrong.".to_owned()
                 }
-                ErrorCode::Locked => format!(
-                    "Too many failed logins: this account is locked for a while. {}",
-                    error.body().detail
-                ),
+                ErrorCode::Locked => "Too many failed logins: this account is locked for a \
+                                      while. Try again later, or ask an administrator to unlock \
+                                      it."
+                .to_owned(),
                 ErrorCode::ValidationFailed => {
                     "Fill in the group name, the username and the password.".to_owned()
                 }

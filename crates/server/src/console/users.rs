@@ -52,7 +52,7 @@ fn user_row(user: &User, me: UserId) -> UserRow {
         locked: user
             .locked_until
             .filter(|until| *until > now)
-            .map(|until| format!("{}, {}", format::exact(until), format::ago(until, now))),
+            .map(|until| format!("{} ({})", format::exact(until), format::ago(until, now))),
     }
 }
 
