@@ -43,7 +43,9 @@ fn gone_is_rejected(error: ApiError) -> ApiError {
     request_body = LoginRequest,
     responses(
         (status = 200, description = "A new session", body = LoginResponse),
+        (status = 400, description = "`malformed_request`: the body is not JSON", body = ErrorBody),
         (status = 401, description = "`unauthenticated`: wrong group, username or password", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`: the body is not `application/json`", body = ErrorBody),
         (status = 422, description = "`validation_failed`: a field missing or not a string", body = ErrorBody),
         (status = 423, description = "`locked`: too many failed logins", body = ErrorBody),
         (status = 429, description = "`too_many_requests`: too many attempts from this address; `Retry-After` says when to try again", body = ErrorBody,
