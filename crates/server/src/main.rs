@@ -19,6 +19,7 @@ mod plugins;
 mod request_id;
 mod rollup;
 mod routes;
+mod shutdown;
 mod startup;
 mod state;
 mod text_guard;

@@ -6,7 +6,6 @@ use std::time::{Duration, Instant};
 
 use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use anyhow::Context;
 use tenantry_api_types::ErrorCode;
 use tenantry_domain::{
     Authority, Group, GroupName, NewUser, Role, UserKind, Username, check_password,
@@ -23,6 +22,7 @@ use crate::extract::{path_error, query_error};
 use crate::metrics::Metrics;
 use crate::plugins::{self, Plugins};
 use crate::routes::{self, healthz, metrics, openapi::ApiDoc, readyz};
+use crate::shutdown;
 use crate::state::AppState;
 use crate::{mailer, request_id, rollup, ticker};
 
@@ -220,18 +220,17 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             .configure(crate::console::configure)
             .default_service(web::to(no_route))
     })
-    .shutdown_timeout(settings.server.shutdown_timeout_secs);
+    .shutdown_timeout(settings.server.shutdown_timeout_secs)
+    // SIGTERM and SIGINT are handled in `shutdown`, which stops without dropping queued requests.
+    .disable_signals();
     if settings.server.workers > 0 {
         server = server.workers(settings.server.workers);
     }
-    let server = server
-        .bind((settings.server.host.as_str(), settings.server.port))
-        .with_context(|| {
-            format!(
-                "cannot listen on {}:{}",
-                settings.server.host, settings.server.port
-            )
-        })?;
+    let signals = shutdown::Signals::listen()?;
+    let (listeners, spares) = shutdown::listen(&settings.server.host, settings.server.port)?;
+    for listener in listeners {
+        server = server.listen(listener)?;
+    }
     // One line on standard output that scripts and tests can wait for (logs go to stderr).
     for address in server.addrs() {
         println!("tenantry-server listening on http://{address}");
@@ -252,7 +251,11 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     );
     rollup::spawn(rollups, Duration::from_secs(settings.stats.rollup_seconds));
     ticker::spawn_login_guard_pruning(pruned);
-    server.run().await?;
+    let running = server.run();
+    let stopping = actix_web::rt::spawn(signals.stop_on_signal(running.handle(), spares));
+    running.await?;
+    // Only the signal handler stops the server: let it finish answering the listen queue.
+    let _ = stopping.await;
     log::info!("stopped");
     Ok(())
 }

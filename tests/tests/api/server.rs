@@ -1,6 +1,7 @@
 //! The server process itself: configuration errors, shutdown, restarts.
 
 use std::process::Command;
+use std::time::Duration;
 
 use tenantry_tests::{TestDatabase, TestServer, server_binary};
 
@@ -57,5 +58,113 @@ fn data_and_the_root_survive_a_restart() {
     assert_eq!(
         second.get(&format!("/api/v1/groups/{id}")).expect(200).body["name"],
         "Kept"
+    );
+}
+
+/// What one request of the load below came to.
+#[derive(Debug)]
+enum Outcome {
+    /// An HTTP answer, whatever its status (a 503 while stopping is an answer: retry elsewhere).
+    Answered(u16),
+    /// The connection was refused: the request never reached the server.
+    Refused,
+    /// Connected, sent, and never answered: what a graceful stop must not leave.
+    Lost(String),
+}
+
+fn one_request(base: &str, token: &str, n: usize) -> Outcome {
+    // A fresh connection each time, so that some wait in the listen queue when the stop comes.
+    let agent = ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .build();
+    let answer = if n % 2 == 0 {
+        agent
+            .post(&format!("{base}/api/v1/groups"))
+            .set("Authorization", &format!("Bearer {token}"))
+            .send_json(serde_json::json!({"name": format!("Load {n}"), "parent_id": 1, "level": "reseller"}))
+    } else {
+        agent
+            .get(&format!("{base}/api/v1/groups/1/children"))
+            .set("Authorization", &format!("Bearer {token}"))
+            .call()
+    };
+    match answer {
+        Ok(response) => Outcome::Answered(response.status()),
+        Err(ureq::Error::Status(status, _)) => Outcome::Answered(status),
+        Err(ureq::Error::Transport(t)) if t.kind() == ureq::ErrorKind::ConnectionFailed => {
+            Outcome::Refused
+        }
+        Err(ureq::Error::Transport(t)) => Outcome::Lost(t.to_string()),
+    }
+}
+
+#[test]
+fn sigterm_under_load_leaves_no_request_unanswered() {
+    let mut server = TestServer::start();
+    let base = server.url("");
+    let base = base.trim_end_matches('/').to_owned();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let clients: Vec<_> = (0..48)
+        .map(|client| {
+            let (base, token, stop) = (base.clone(), server.token.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut outcomes = Vec::new();
+                for n in (client * 10_000).. {
+                    let outcome = one_request(&base, &token, n);
+                    let refused = matches!(outcome, Outcome::Refused);
+                    outcomes.push(outcome);
+                    if refused || stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
+                }
+                outcomes
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(800));
+    server.stop_gracefully();
+    let exit = server.wait_for_exit(Duration::from_secs(30));
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let outcomes: Vec<Outcome> = clients
+        .into_iter()
+        .flat_map(|client| client.join().unwrap())
+        .collect();
+    let answered = outcomes
+        .iter()
+        .filter(|o| matches!(o, Outcome::Answered(_)))
+        .count();
+    let lost: Vec<&str> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Lost(error) => Some(error.as_str()),
+            _ => None,
+        })
+        .collect();
+    let odd: Vec<u16> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            Outcome::Answered(status) if ![200, 201, 503].contains(status) => Some(*status),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        odd.is_empty(),
+        "answers other than 200, 201 and 503: {odd:?}"
+    );
+    assert!(
+        answered > 100,
+        "the load did not get going: {answered} answered"
+    );
+    assert!(
+        lost.is_empty(),
+        "{} of {} requests were sent and never answered: {:?}\n{}",
+        lost.len(),
+        outcomes.len(),
+        &lost[..lost.len().min(5)],
+        server.log()
+    );
+    assert!(
+        exit.is_some_and(|status| status.success()),
+        "the server exits cleanly: {exit:?}"
     );
 }
