@@ -311,6 +311,10 @@ pub enum Device {
         /// The operating system (default: this one's family).
         #[arg(long)]
         os: Option<String>,
+        /// This machine's stable identifier (default: /etc/machine-id on Linux). Enrolling a
+        /// machine again keeps its device and gives it a new credential.
+        #[arg(long, env = "TENANTRY_MACHINE_ID")]
+        machine_id: Option<String>,
     },
     /// Report a finished backup session of this (enrolled) device.
     #[command(

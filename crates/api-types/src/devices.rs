@@ -31,6 +31,9 @@ pub struct DeviceBody {
     pub passphrase_at: Option<DateTime<Utc>>,
     pub profile_id: Option<i64>,
     pub retention_policy_id: Option<i64>,
+    /// The machine it runs on, as its installer identified it when it enrolled (none for
+    /// devices added by hand): enrolling that machine again takes this device over.
+    pub machine_id: Option<String>,
 }
 
 /// Asks for a device's passphrase. A device that has one keeps it unless `replace` says
@@ -147,6 +150,19 @@ pub struct CreatedDevice {
     pub device: DeviceBody,
 }
 
+/// A machine just enrolled: `credential` is what it authenticates its reports with, shown this
+/// once.
+#[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
+pub struct EnrolledDevice {
+    pub credential: String,
+    /// The machine was enrolled already (same `machine_id`, in the token's group's subtree):
+    /// its device was kept, with its history, name, group and settings, and its previous
+    /// credential no longer works. `false`: a new device.
+    pub taken_over: bool,
+    #[serde(flatten)]
+    pub device: DeviceBody,
+}
+
 /// `POST /api/v1/devices/{id}/sessions`, sent by the device with its own credential.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -231,6 +247,15 @@ pub struct DeploymentTokenList {
 #[serde(deny_unknown_fields)]
 pub struct EnrollRequest {
     pub token: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    #[schema(min_length = 1, max_length = 50)]
     pub os: String,
+    /// The machine's stable identifier from its operating system (`/etc/machine-id`, Windows'
+    /// `MachineGuid`, macOS's `IOPlatformUUID`): letters, digits and `-_.:{}`, compared without
+    /// regard to case. With it, enrolling the same machine again into the token's group's
+    /// subtree takes over its device instead of adding a second; elsewhere it is refused (409).
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 128, pattern = "^[A-Za-z0-9_.:{}-]+$")]
+    pub machine_id: Option<String>,
 }

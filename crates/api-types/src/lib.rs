@@ -13,8 +13,8 @@ mod users;
 pub use devices::{
     CreateDeploymentToken, CreateDevice, CreatedDeploymentToken, CreatedDevice,
     DeploymentTokenBody, DeploymentTokenList, DeviceBody, DeviceCount, DeviceCounts, DevicePage,
-    DevicesQuery, EnrollRequest, HistoryBody, HistoryDayBody, PassphraseBody, PassphraseRequest,
-    SessionReportBody, UpdateDevice,
+    DevicesQuery, EnrollRequest, EnrolledDevice, HistoryBody, HistoryDayBody, PassphraseBody,
+    PassphraseRequest, SessionReportBody, UpdateDevice,
 };
 pub use downloads::{DownloadBody, DownloadList};
 pub use error::{ErrorBody, ErrorCode, FieldErrorBody};

@@ -64,6 +64,30 @@ pub fn parse_os(raw: &str) -> Result<String, DomainError> {
         .ok_or_else(|| DomainError::invalid("os", "must not be empty"))
 }
 
+/// A machine's stable identifier as its installer reads it from the operating system
+/// (`/etc/machine-id`, Windows' `MachineGuid`, macOS's `IOPlatformUUID`): trimmed, 1 to 128
+/// letters, digits and `-_.:{}`, compared without regard to case (stored in lower case, as
+/// Windows and macOS write the same GUID in either).
+pub fn parse_machine_id(raw: &str) -> Result<String, DomainError> {
+    let id = raw.trim();
+    if id.is_empty() || id.len() > 128 {
+        return Err(DomainError::invalid(
+            "machine_id",
+            "must be 1 to 128 characters",
+        ));
+    }
+    if !id
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.:{}".contains(&b))
+    {
+        return Err(DomainError::invalid(
+            "machine_id",
+            "may hold only letters, digits and - _ . : { }",
+        ));
+    }
+    Ok(id.to_ascii_lowercase())
+}
+
 /// A protected machine.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Device {
@@ -86,11 +110,29 @@ pub struct Device {
     /// The backup profile and retention policy it uses (its group's own or an ancestor's).
     pub profile_id: Option<i64>,
     pub retention_policy_id: Option<i64>,
+    /// The machine it runs on, as its installer identified it at enrolment (see
+    /// [`parse_machine_id`]); none for devices added by hand.
+    pub machine_id: Option<String>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn machine_ids_are_trimmed_checked_and_lower_cased() {
+        assert_eq!(
+            parse_machine_id(" {4C4C4544-0042-3510} ").unwrap(),
+            "{4c4c4544-0042-3510}"
+        );
+        assert_eq!(
+            parse_machine_id("0f3c1e2a9b8d4c7e").unwrap(),
+            "0f3c1e2a9b8d4c7e"
+        );
+        for bad in ["", "   ", "a b", "id\u{0}", "ü", &"a".repeat(129)] {
+            assert!(parse_machine_id(bad).is_err(), "{bad:?}");
+        }
+    }
 
     #[test]
     fn names_and_operating_systems_are_checked() {

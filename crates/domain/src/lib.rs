@@ -22,7 +22,9 @@ mod state;
 mod user;
 
 pub use company::CompanyProfile;
-pub use device::{Device, DeviceId, SessionReport, SessionStatus, parse_device_name, parse_os};
+pub use device::{
+    Device, DeviceId, SessionReport, SessionStatus, parse_device_name, parse_machine_id, parse_os,
+};
 pub use download::{InstallerOs, install_command, installer_version, is_offerable_name};
 pub use error::{DomainError, FieldError, Problems};
 pub use event::{GroupChange, GroupCreated, GroupDeleted, GroupEvent, GroupMoved, GroupUpdated};

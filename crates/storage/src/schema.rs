@@ -63,6 +63,7 @@ diesel::table! {
         passphrase_at -> Nullable<Timestamp>,
         profile_id -> Nullable<BigInt>,
         retention_policy_id -> Nullable<BigInt>,
+        machine_id -> Nullable<Text>,
     }
 }
 

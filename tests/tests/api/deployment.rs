@@ -207,3 +207,152 @@ fn a_removal_racing_an_enrolment_never_leaves_an_orphan() {
         }
     }
 }
+
+fn enroll_machine(server: &TestServer, token: &str, name: &str, machine: &str) -> Reply {
+    server.with_token("").post(
+        "/api/v1/enroll",
+        json!({"token": token, "name": name, "os": "Windows 11", "machine_id": machine}),
+    )
+}
+
+fn report(server: &TestServer, device: i64, credential: &str) -> Reply {
+    server.with_token(credential).post(
+        &format!("/api/v1/devices/{device}/sessions"),
+        json!({"started_at": "2026-05-01T01:00:00Z", "ended_at": "2026-05-01T02:00:00Z",
+               "status": "completed", "selected_bytes": 5000, "used_bytes": 2000}),
+    )
+}
+
+fn devices_of(server: &TestServer, group: i64) -> Vec<serde_json::Value> {
+    server
+        .get(&format!("/api/v1/groups/{group}/devices?descendants=true"))
+        .expect(200)
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .clone()
+}
+
+#[test]
+fn enrolling_a_machine_again_takes_over_its_device() {
+    let server = TestServer::start();
+    let reseller = server.create_group("Reseller", 1, "reseller");
+    let (customer, token) = deploying(&server, reseller, "Customer", "end_customer", None);
+    let machine = "3D1219C7-C4C5-404A-AADF-DA48ADFDA4B1";
+    let first = enroll_machine(&server, &token, "laptop-ann", machine).expect(201);
+    assert_eq!(first.body["taken_over"], false);
+    let device = first.id();
+    let old_credential = first.body["credential"].as_str().unwrap().to_owned();
+    report(&server, device, &old_credential).expect(201);
+    server
+        .patch(
+            &format!("/api/v1/devices/{device}"),
+            json!({"name": "Ann's laptop"}),
+        )
+        .expect(200);
+
+    // Reinstalled: the same machine (its id in another case), another host name and OS.
+    let again = enroll_machine(&server, &token, "DESKTOP-X1", &machine.to_lowercase()).expect(200);
+    assert_eq!(again.body["taken_over"], true);
+    assert_eq!(again.id(), device, "the same device");
+    assert_eq!(
+        again.body["name"], "Ann's laptop",
+        "the name given it is kept"
+    );
+    assert_eq!(again.body["machine_id"], machine.to_lowercase());
+    assert_eq!(devices_of(&server, customer).len(), 1, "no second device");
+    let new_credential = again.body["credential"].as_str().unwrap().to_owned();
+    report(&server, device, &old_credential).expect_error(401, "unauthenticated");
+    report(&server, device, &new_credential).expect(201);
+    let history = server
+        .get(&format!("/api/v1/devices/{device}/history"))
+        .expect(200);
+    assert!(
+        !history.body["days"].as_array().unwrap().is_empty(),
+        "its history is kept"
+    );
+
+    // From a token of a group above the device's, the device is in that token's subtree.
+    let (_, reseller_token) = {
+        server
+            .patch(
+                &format!("/api/v1/groups/{reseller}"),
+                json!({"automatic_deployment": true}),
+            )
+            .expect(200);
+        let token = server
+            .post(
+                &format!("/api/v1/groups/{reseller}/deployment-tokens"),
+                json!({}),
+            )
+            .expect(201);
+        (reseller, token.body["token"].as_str().unwrap().to_owned())
+    };
+    let from_above = enroll_machine(&server, &reseller_token, "pc", machine).expect(200);
+    assert_eq!(from_above.id(), device);
+    assert_eq!(
+        from_above.body["group_id"], customer,
+        "it stays where it is"
+    );
+
+    // Another customer's token may not take it: 409, and nothing changes.
+    let (other, other_token) = deploying(&server, 1, "Other Reseller", "reseller", None);
+    let uses_before = server
+        .get(&format!("/api/v1/groups/{other}/deployment-tokens"))
+        .expect(200)
+        .body["items"][0]["uses"]
+        .clone();
+    enroll_machine(&server, &other_token, "pc", machine).expect_error(409, "conflict");
+    assert!(devices_of(&server, other).is_empty());
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/groups/{other}/deployment-tokens"))
+            .expect(200)
+            .body["items"][0]["uses"],
+        uses_before,
+        "a refused enrolment does not count as a use"
+    );
+
+    // Without a machine id (older installers), every enrolment is a new device; a malformed
+    // one is refused.
+    enroll(&server, &token, "laptop-ann").expect(201);
+    assert_eq!(devices_of(&server, customer).len(), 2);
+    enroll_machine(&server, &token, "pc", "not an id").expect_error(422, "validation_failed");
+}
+
+#[test]
+fn two_enrolments_of_one_machine_at_once_make_one_device() {
+    let server = Arc::new(TestServer::start());
+    for round in 0..4 {
+        let (group, token) = deploying(&server, 1, &format!("Race {round}"), "reseller", None);
+        let machine = format!("machine-{round}");
+        let contenders: Vec<Contender<Reply>> = (0..4)
+            .map(|i| {
+                let (server, token, machine) =
+                    (Arc::clone(&server), token.clone(), machine.clone());
+                Box::new(move || enroll_machine(&server, &token, &format!("pc-{i}"), &machine))
+                    as Contender<Reply>
+            })
+            .collect();
+        let replies = race(contenders);
+        assert!(
+            replies.iter().all(|r| r.status == 201 || r.status == 200),
+            "round {round}: {:?}",
+            replies
+                .iter()
+                .map(|r| (r.status, &r.text))
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(replies.iter().filter(|r| r.status == 201).count(), 1);
+        assert_eq!(devices_of(&server, group).len(), 1, "round {round}");
+        // Only the last credential handed out works: the one of the device as it is now.
+        let device = replies[0].id();
+        let working = replies
+            .iter()
+            .filter(|r| {
+                report(&server, device, r.body["credential"].as_str().unwrap()).status == 201
+            })
+            .count();
+        assert_eq!(working, 1, "round {round}");
+    }
+}

@@ -18,14 +18,16 @@ pub fn run(cli: &Cli, command: &Device) -> Result<(), AgentError> {
             token,
             name,
             os,
+            machine_id,
         } => {
             let name = name.clone().unwrap_or_else(host_name);
             let os = os.clone().unwrap_or_else(os_family);
+            let machine_id = machine_id.clone().or_else(this_machine_id);
             let client = Client::new(server, None, cli.verbose);
             let created = client.call(
                 "POST",
                 "/enroll",
-                Some(&json!({"token": token, "name": name, "os": os})),
+                Some(&json!({"token": token, "name": name, "os": os, "machine_id": machine_id})),
             )?;
             let (Some(id), Some(credential)) = (
                 created.get("id").and_then(Value::as_i64),
@@ -45,6 +47,12 @@ pub fn run(cli: &Cli, command: &Device) -> Result<(), AgentError> {
                 },
             );
             store.save()?;
+            if created.get("taken_over") == Some(&Value::Bool(true)) {
+                eprintln!(
+                    "this machine was enrolled already: its device {id} is kept, with its history; \
+                     the credential it had before no longer works"
+                );
+            }
             // The credential is kept, never printed.
             let mut shown = created.clone();
             if let Some(object) = shown.as_object_mut() {
@@ -128,6 +136,17 @@ fn host_name() -> String {
         .filter(|h| !h.is_empty())
         .or_else(|| std::env::var("HOSTNAME").ok())
         .unwrap_or_else(|| "device".to_owned())
+}
+
+/// The operating system's stable identifier of this machine, where the agent knows how to read
+/// it (systemd's and D-Bus's machine id on Linux); none elsewhere, and the server then adds a
+/// device at every enrolment.
+fn this_machine_id() -> Option<String> {
+    ["/etc/machine-id", "/var/lib/dbus/machine-id"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .map(|id| id.trim().to_owned())
+        .find(|id| !id.is_empty())
 }
 
 fn os_family() -> String {

@@ -5,13 +5,16 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, delete, get, post, web};
 use chrono::Duration;
 use tenantry_api_types::{
-    CreateDeploymentToken, CreatedDeploymentToken, CreatedDevice, DeploymentTokenBody,
-    DeploymentTokenList, EnrollRequest, ErrorBody, ErrorCode,
+    CreateDeploymentToken, CreatedDeploymentToken, DeploymentTokenBody, DeploymentTokenList,
+    EnrollRequest, EnrolledDevice, ErrorBody, ErrorCode,
 };
 use tenantry_domain::{
-    Action, DomainError, Group, GroupId, Module, parse_device_name, parse_display_name, parse_os,
+    Action, DomainError, Group, GroupId, Module, parse_device_name, parse_display_name,
+    parse_machine_id, parse_os,
 };
-use tenantry_storage::devices::deployment::{self, DeploymentToken, NewDeploymentToken};
+use tenantry_storage::devices::deployment::{
+    self, DeploymentToken, Enrolling, Enrolment, NewDeploymentToken, Refusal,
+};
 use tenantry_storage::{DbConnection, StoreError, groups};
 
 use super::devices::device_body;
@@ -226,14 +229,18 @@ pub(crate) async fn revoke(
 }
 
 /// A machine enrols itself with a deployment token and gets its own credential (shown once).
-/// Unknown, revoked, expired and used-up tokens all get the same 401.
+/// Unknown, revoked, expired and used-up tokens all get the same 401. A machine that sends its
+/// `machine_id` and is enrolled already in the token's group's subtree keeps its device (200,
+/// `taken_over`); one enrolled elsewhere is refused (409).
 #[utoipa::path(
     tag = "devices",
     request_body = EnrollRequest,
     responses(
-        (status = 201, description = "Enrolled; `credential` is the device's own, shown once", body = CreatedDevice),
+        (status = 201, description = "Enrolled as a new device; `credential` is the device's own, shown once", body = EnrolledDevice),
+        (status = 200, description = "The machine was enrolled already in the token's subtree: its device is taken over with the new `credential` (shown once); the old one no longer works", body = EnrolledDevice),
         (status = 401, description = "`unauthenticated`: the token is not valid", body = ErrorBody),
-        (status = 422, description = "`validation_failed`: name or OS", body = ErrorBody),
+        (status = 409, description = "`conflict`: the machine is enrolled already outside the token's group's subtree; remove that device first", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: name, OS or machine id", body = ErrorBody),
     )
 )]
 #[post("/enroll")]
@@ -244,30 +251,46 @@ pub async fn enroll(
     let body = body.0;
     let name = parse_device_name(&body.name)?;
     let os = parse_os(&body.os)?;
+    let machine_id = body
+        .machine_id
+        .as_deref()
+        .map(parse_machine_id)
+        .transpose()?;
     let token_hash = token::hash(body.token.trim());
     let (credential, credential_hash) =
         token::generate_device_credential().map_err(ApiError::internal)?;
     let now = tenantry_storage::now();
     let outcome = state
         .write(move |w| {
-            deployment::enroll(
-                w,
-                &token_hash,
-                &name,
-                &os,
-                &credential_hash,
-                quick_installation_on,
-                now,
-            )
+            let machine = Enrolling {
+                name: &name,
+                os: &os,
+                machine_id: machine_id.as_deref(),
+                credential_hash: &credential_hash,
+            };
+            deployment::enroll(w, &token_hash, &machine, quick_installation_on, now)
         })
         .await?;
     match outcome {
-        Ok(device) => Ok(HttpResponse::Created()
-            .insert_header((header::LOCATION, format!("/api/v1/devices/{}", device.id)))
-            .json(CreatedDevice {
-                credential,
-                device: device_body(device),
-            })),
+        Ok(Enrolment { device, taken_over }) => {
+            let mut answer = if taken_over {
+                HttpResponse::Ok()
+            } else {
+                HttpResponse::Created()
+            };
+            Ok(answer
+                .insert_header((header::LOCATION, format!("/api/v1/devices/{}", device.id)))
+                .json(EnrolledDevice {
+                    credential,
+                    taken_over,
+                    device: device_body(device),
+                }))
+        }
+        Err(Refusal::EnrolledElsewhere) => Err(ApiError::new(
+            ErrorCode::Conflict,
+            "this machine is enrolled already, outside this token's group: remove its device \
+             there (or move it here) first",
+        )),
         Err(refusal) => {
             log::info!("enrolment refused: {refusal:?}");
             Err(ApiError::new(

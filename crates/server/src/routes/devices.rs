@@ -44,6 +44,7 @@ pub(crate) fn device_body(device: Device) -> DeviceBody {
         passphrase_at: device.passphrase_at,
         profile_id: device.profile_id,
         retention_policy_id: device.retention_policy_id,
+        machine_id: device.machine_id,
     }
 }
 
@@ -226,6 +227,7 @@ pub async fn create_device(
                 name: &name,
                 os: &os,
                 enrolled: false,
+                machine_id: None,
                 credential_hash: Some(&credential_hash),
                 profile_id: body.profile_id,
                 retention_policy_id: body.retention_policy_id,

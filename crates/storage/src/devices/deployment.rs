@@ -90,8 +90,8 @@ pub fn revoke(w: &mut Writer<'_>, group: GroupId, id: i64, now: DateTime<Utc>) -
     Ok(())
 }
 
-/// Why an enrolment was refused. The API answers all of them alike (401), so that a guesser
-/// learns nothing; the server's log says which.
+/// Why an enrolment was refused. The API answers the token's refusals alike (401), so that a
+/// guesser learns nothing; the server's log says which.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Refusal {
     Unknown,
@@ -100,22 +100,44 @@ pub enum Refusal {
     UsedUp,
     /// The group turned Quick Installation off, or its level does not have it.
     Off,
+    /// The machine is enrolled already, as a device outside the token's group's subtree (not
+    /// the token's to take over). Only a valid token gets this far.
+    EnrolledElsewhere,
 }
 
-/// Enrols a machine with a token: counts the use and adds the device to the token's group, in
-/// one transaction, under a lock on the token (one-use tokens enrol exactly one machine) and a
-/// share lock on the group (a removal racing the enrolment sees the device or wins outright).
-/// `Ok(Err(refusal))` when the token does not allow it: nothing is written.
-#[allow(clippy::too_many_arguments)]
+/// The machine that enrols itself.
+#[derive(Clone, Copy, Debug)]
+pub struct Enrolling<'a> {
+    pub name: &'a str,
+    pub os: &'a str,
+    /// Its stable identifier (see `tenantry_domain::parse_machine_id`); none from installers that
+    /// send none, whose every enrolment adds a device.
+    pub machine_id: Option<&'a str>,
+    /// The credential it will report with (its hash).
+    pub credential_hash: &'a str,
+}
+
+/// An enrolment that went through.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Enrolment {
+    pub device: Device,
+    /// The machine was enrolled already in the token's subtree: its device was kept (history,
+    /// name, group, settings) and given the new credential; the old one no longer works.
+    pub taken_over: bool,
+}
+
+/// Enrols a machine with a token: counts the use and adds the device to the token's group (or
+/// takes over the machine's existing device), in one transaction, under a lock on the token
+/// (one-use tokens enrol exactly one machine) and on the group (a removal racing the enrolment
+/// sees the device or wins outright; two enrolments of one machine take turns, so the second
+/// takes over what the first added). `Ok(Err(refusal))` when it may not: nothing is written.
 pub fn enroll(
     w: &mut Writer<'_>,
     token_hash: &str,
-    name: &str,
-    os: &str,
-    credential_hash: &str,
+    machine: &Enrolling<'_>,
     quick_installation_allowed: impl Fn(&tenantry_domain::Group) -> bool,
     now: DateTime<Utc>,
-) -> StoreResult<Result<Device, Refusal>> {
+) -> StoreResult<Result<Enrolment, Refusal>> {
     let conn = w.conn();
     let found: Option<(i64, i64)> = deployment_tokens::table
         .filter(deployment_tokens::token_hash.eq(token_hash))
@@ -160,19 +182,96 @@ pub fn enroll(
     if !quick_installation_allowed(&group) {
         return Ok(Err(Refusal::Off));
     }
+    let taken_over = match machine.machine_id {
+        Some(machine_id) => match take_over(w, &group, machine_id, machine, now)? {
+            Some(Err(refusal)) => return Ok(Err(refusal)),
+            Some(Ok(device)) => Some(device),
+            None => None,
+        },
+        None => None,
+    };
+    let conn = w.conn();
     diesel::update(deployment_tokens::table.find(id))
         .set(deployment_tokens::uses.eq(token.uses + 1))
         .execute(conn)?;
-    let scope: TreePath = root.path;
-    let new = NewDevice {
-        group: group.id,
-        name,
-        os,
-        enrolled: true,
-        credential_hash: Some(credential_hash),
-        profile_id: None,
-        retention_policy_id: None,
+    match taken_over {
+        Some(device) => Ok(Ok(Enrolment {
+            device,
+            taken_over: true,
+        })),
+        None => {
+            let scope: TreePath = root.path;
+            let new = NewDevice {
+                group: group.id,
+                name: machine.name,
+                os: machine.os,
+                enrolled: true,
+                machine_id: machine.machine_id,
+                credential_hash: Some(machine.credential_hash),
+                profile_id: None,
+                retention_policy_id: None,
+            };
+            let device = devices_write::create(w, &scope, &new, now)?;
+            Ok(Ok(Enrolment {
+                device,
+                taken_over: false,
+            }))
+        }
+    }
+}
+
+/// The machine's existing device, given the new credential (and the OS it reports now), when
+/// it lies in the token's group's subtree; a refusal when it lies elsewhere; `None` when the
+/// machine has no device.
+fn take_over(
+    w: &mut Writer<'_>,
+    group: &tenantry_domain::Group,
+    machine_id: &str,
+    machine: &Enrolling<'_>,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Result<Device, Refusal>>> {
+    use crate::schema::devices;
+    let conn = w.conn();
+    let existing: Option<(i64, i64)> = devices::table
+        .filter(devices::machine_id.eq(machine_id))
+        .select((devices::id, devices::group_id))
+        .first(conn)
+        .optional()?;
+    let Some((device_id, device_group)) = existing else {
+        return Ok(None);
     };
-    let device = devices_write::create(w, &scope, &new, now)?;
-    Ok(Ok(device))
+    // Within the token's subtree or not: looked up with that subtree as the scope.
+    match groups::get(conn, &group.path, GroupId(device_group)) {
+        Ok(_) => {}
+        Err(StoreError::Domain(DomainError::NotFound { .. })) => {
+            return Ok(Some(Err(Refusal::EnrolledElsewhere)));
+        }
+        Err(other) => return Err(other),
+    }
+    let row: Option<super::row::DeviceRow> = match conn {
+        DbConnection::Sqlite(c) => diesel::update(devices::table.find(device_id))
+            .set((
+                devices::credential_hash.eq(machine.credential_hash),
+                devices::os.eq(machine.os),
+                devices::enrolled.eq(true),
+                devices::version.eq(devices::version + 1),
+                devices::updated_at.eq(now.naive_utc()),
+            ))
+            .returning(super::row::DeviceRow::as_returning())
+            .get_result(c)
+            .optional()?,
+        DbConnection::Pg(c) => diesel::update(devices::table.find(device_id))
+            .set((
+                devices::credential_hash.eq(machine.credential_hash),
+                devices::os.eq(machine.os),
+                devices::enrolled.eq(true),
+                devices::version.eq(devices::version + 1),
+                devices::updated_at.eq(now.naive_utc()),
+            ))
+            .returning(super::row::DeviceRow::as_returning())
+            .get_result(c)
+            .optional()?,
+    };
+    // Removed between the look-up and the update (PostgreSQL): the machine has no device now.
+    row.map(|row| Device::try_from(row).map(Ok)).transpose()
 }

@@ -24,6 +24,7 @@ pub(crate) struct DeviceRow {
     pub passphrase_at: Option<NaiveDateTime>,
     pub profile_id: Option<i64>,
     pub retention_policy_id: Option<i64>,
+    pub machine_id: Option<String>,
 }
 
 impl TryFrom<DeviceRow> for Device {
@@ -55,6 +56,7 @@ impl TryFrom<DeviceRow> for Device {
             passphrase_at: row.passphrase_at.map(|t| t.and_utc()),
             profile_id: row.profile_id,
             retention_policy_id: row.retention_policy_id,
+            machine_id: row.machine_id,
         })
     }
 }

@@ -19,6 +19,7 @@ struct NewDeviceRow<'a> {
     name: &'a str,
     os: &'a str,
     enrolled: bool,
+    machine_id: Option<&'a str>,
     credential_hash: Option<&'a str>,
     profile_id: Option<i64>,
     retention_policy_id: Option<i64>,
@@ -34,6 +35,8 @@ pub struct NewDevice<'a> {
     pub os: &'a str,
     /// Enrolled itself through Quick Installation rather than added by hand.
     pub enrolled: bool,
+    /// The machine's stable identifier, when it enrolled itself with one.
+    pub machine_id: Option<&'a str>,
     pub credential_hash: Option<&'a str>,
     pub profile_id: Option<i64>,
     /// `None`: the installation's default policy.
@@ -54,6 +57,7 @@ pub fn add(
         name,
         os,
         enrolled: false,
+        machine_id: None,
         credential_hash: None,
         profile_id: None,
         retention_policy_id: None,
@@ -89,6 +93,7 @@ pub fn create(
         name: new.name,
         os: new.os,
         enrolled: new.enrolled,
+        machine_id: new.machine_id,
         credential_hash: new.credential_hash,
         profile_id: new.profile_id,
         retention_policy_id: policy,
