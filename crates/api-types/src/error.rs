@@ -16,6 +16,8 @@ pub enum ErrorCode {
     ModuleUnavailable,
     /// 404: no such resource (or not in the caller's subtree: the two look the same).
     NotFound,
+    /// 405: the path exists, but not with this method; `Allow` lists the methods it has.
+    MethodNotAllowed,
     /// 409: a group with that name exists already (names are unique, case-insensitively).
     NameTaken,
     /// 409: the group has a user with that username already (compared case-insensitively).
@@ -65,6 +67,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "forbidden",
             ErrorCode::ModuleUnavailable => "module_unavailable",
             ErrorCode::NotFound => "not_found",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::NameTaken => "name_taken",
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::Locked => "locked",
@@ -94,6 +97,7 @@ impl ErrorCode {
             ErrorCode::Unauthenticated => 401,
             ErrorCode::Forbidden | ErrorCode::ModuleUnavailable => 403,
             ErrorCode::NotFound | ErrorCode::PluginNotEnabled => 404,
+            ErrorCode::MethodNotAllowed => 405,
             ErrorCode::NameTaken
             | ErrorCode::UsernameTaken
             | ErrorCode::PluginRefused
@@ -121,6 +125,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "Forbidden",
             ErrorCode::ModuleUnavailable => "Module unavailable at this level",
             ErrorCode::NotFound => "Not found",
+            ErrorCode::MethodNotAllowed => "Method not allowed",
             ErrorCode::NameTaken => "Name already taken",
             ErrorCode::UsernameTaken => "Username already taken",
             ErrorCode::Locked => "Account locked",

@@ -118,7 +118,13 @@ pub async fn csv_body(req: &HttpRequest, body: web::Payload) -> Result<web::Byte
             "send the file as text/csv",
         ));
     }
-    match body.to_bytes_limited(CSV_BODY_LIMIT).await {
+    limited_body(body, CSV_BODY_LIMIT).await
+}
+
+/// A body read whole, up to `limit` bytes: larger ones are `payload_too_large` (413) as
+/// problem+json, where actix-web's own extractor answers plain text.
+pub async fn limited_body(body: web::Payload, limit: usize) -> Result<web::Bytes, ApiError> {
+    match body.to_bytes_limited(limit).await {
         Ok(Ok(bytes)) => Ok(bytes),
         Ok(Err(e)) => Err(ApiError::new(
             ErrorCode::MalformedRequest,
@@ -126,7 +132,7 @@ pub async fn csv_body(req: &HttpRequest, body: web::Payload) -> Result<web::Byte
         )),
         Err(_) => Err(ApiError::new(
             ErrorCode::PayloadTooLarge,
-            format!("the file is larger than {CSV_BODY_LIMIT} bytes"),
+            format!("the body is larger than {limit} bytes"),
         )),
     }
 }

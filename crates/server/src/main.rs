@@ -13,6 +13,7 @@ mod events;
 mod extract;
 mod group_csv;
 mod mailer;
+mod methods;
 mod metrics;
 mod origin;
 mod plugins;

@@ -4,9 +4,9 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use actix_web::http::Method;
 use actix_web::middleware::{Condition, Logger, from_fn};
 use actix_web::{App, HttpResponse, HttpServer, web};
-use tenantry_api_types::ErrorCode;
 use tenantry_domain::{
     Authority, Group, GroupName, NewUser, Role, UserKind, Username, check_password,
 };
@@ -17,8 +17,8 @@ use utoipa_actix_web::{AppExt, scope};
 
 use crate::auth::{password, token};
 use crate::config::Settings;
-use crate::error::ApiError;
 use crate::extract::{path_error, query_error};
+use crate::methods::RouteTable;
 use crate::metrics::Metrics;
 use crate::plugins::{self, Plugins};
 use crate::routes::{self, healthz, metrics, openapi::ApiDoc, readyz};
@@ -121,10 +121,6 @@ async fn openapi_json(doc: web::Data<OpenApiJson>) -> HttpResponse {
         .body(doc.0.clone())
 }
 
-async fn no_route() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::new(ErrorCode::NotFound, "no such endpoint"))
-}
-
 /// The unauthenticated comparison route of benchmark builds (see `routes::baseline`).
 #[cfg(feature = "bench-baseline")]
 fn baseline(cfg: &mut web::ServiceConfig, root: &Group) {
@@ -171,6 +167,19 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         .service(scope("/api/v1").configure(routes::api))
         .split_for_parts();
     plugins::openapi_paths(&mut openapi, &plugins);
+    let mut routes = RouteTable::from_openapi(&openapi);
+    routes.push((Method::GET, "/api/v1/openapi.json".to_owned()));
+    for (method, path) in crate::console::ROUTES {
+        routes.push((
+            Method::from_bytes(method.to_uppercase().as_bytes())?,
+            (*path).to_owned(),
+        ));
+    }
+    let routes = web::Data::new(RouteTable::new(
+        routes
+            .iter()
+            .map(|(method, path)| (method.clone(), path.as_str())),
+    ));
     let openapi = web::Data::new(OpenApiJson(serde_json::to_string(&openapi)?));
 
     let max_body_bytes = settings.server.max_body_bytes;
@@ -179,11 +188,14 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         App::new()
             .app_data(state.clone())
             .app_data(openapi.clone())
+            .app_data(routes.clone())
             .app_data(web::PayloadConfig::new(max_body_bytes))
             // The console's forms; the customer-tree import posts a whole file as one field.
             .app_data(web::FormConfig::default().limit(crate::extract::CSV_BODY_LIMIT))
             .app_data(web::PathConfig::default().error_handler(path_error))
             .app_data(web::QueryConfig::default().error_handler(query_error))
+            // Innermost, so that the log and the metrics show the HEAD it was.
+            .wrap(from_fn(crate::methods::head_as_get))
             // Request lines are logged at info; below that the middleware is left out entirely
             // rather than formatting lines nobody will see.
             .wrap(Condition::new(
@@ -218,7 +230,7 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             .into_app()
             // The web console, outside /api/v1: another client of the same operations.
             .configure(crate::console::configure)
-            .default_service(web::to(no_route))
+            .default_service(web::to(crate::methods::no_route))
     })
     .shutdown_timeout(settings.server.shutdown_timeout_secs)
     // SIGTERM and SIGINT are handled in `shutdown`, which stops without dropping queued requests.

@@ -116,6 +116,45 @@ fn unknown_endpoints_answer_in_the_error_shape() {
     server.get("/elsewhere").expect_error(404, "not_found");
 }
 
+/// A path that exists answers a wrong method 405 with the methods it has, and `HEAD` wherever
+/// it answers `GET`: for the host's routes, the plugins' and the console's alike.
+#[test]
+fn wrong_methods_answer_405_with_allow_and_head_works_where_get_does() {
+    let server = TestServer::start();
+    for (method, path, allow) in [
+        ("PUT", "/api/v1/groups/1", "GET, HEAD, PATCH, DELETE"),
+        ("DELETE", "/api/v1/groups", "POST"),
+        ("POST", "/healthz", "GET, HEAD"),
+        ("POST", "/api/v1/openapi.json", "GET, HEAD"),
+        ("DELETE", "/api/v1/groups/1/contacts", "GET, HEAD, POST"),
+        ("PUT", "/customers", "GET, HEAD"),
+    ] {
+        let reply = server
+            .request(method, path, None, &[])
+            .expect_error(405, "method_not_allowed");
+        assert_eq!(reply.header("allow"), Some(allow), "{method} {path}");
+    }
+    // The unknown stays unknown, whatever the method.
+    server
+        .request("PUT", "/api/v1/nothing-here", None, &[])
+        .expect_error(404, "not_found");
+
+    for path in ["/api/v1/groups/1", "/healthz", "/api/v1/openapi.json"] {
+        let get = server.get(path).expect(200);
+        let head = server.request("HEAD", path, None, &[]).expect(200);
+        assert!(head.text.is_empty(), "HEAD {path} has no body");
+        assert_eq!(
+            head.header("content-length"),
+            get.header("content-length"),
+            "HEAD {path} says how long the GET is"
+        );
+        assert_eq!(head.header("content-type"), get.header("content-type"));
+    }
+    server
+        .request("HEAD", "/api/v1/groups/999999", None, &[])
+        .expect(404);
+}
+
 /// A lost PostgreSQL connection is the environment's fault, not the request's: 503
 /// `unavailable` with `Retry-After` (nothing was written), never a 500; the next request gets a
 /// new connection. (SQLite has no connection to lose; its faults, a full disk or a read-only

@@ -66,13 +66,9 @@ pub fn configure(cfg: &mut web::ServiceConfig, plugins: &Plugins) {
         }
     }
     for (path, targets) in by_path {
-        let mut resource = web::resource(path.as_str());
-        if targets
-            .iter()
-            .any(|t| t.route.body == Some(BodyKind::Image))
-        {
-            resource = resource.app_data(web::PayloadConfig::new(IMAGE_BODY_LIMIT));
-        }
+        // A wrong method gets the host's 405 with `Allow`, not actix-web's empty one.
+        let mut resource =
+            web::resource(path.as_str()).default_service(web::to(crate::methods::no_route));
         for target in targets {
             let Ok(method) = Method::from_bytes(target.route.method.as_bytes()) else {
                 continue;
@@ -88,8 +84,13 @@ pub fn configure(cfg: &mut web::ServiceConfig, plugins: &Plugins) {
                     }))
                 }
                 Some(BodyKind::Image) => {
-                    resource.route(route.to(move |req, state, caller, body: web::Bytes| {
-                        serve(req, state, caller, target.clone(), Body::Image(body))
+                    resource.route(route.to(move |req, state, caller, body: web::Payload| {
+                        let target = target.clone();
+                        async move {
+                            let image =
+                                crate::extract::limited_body(body, IMAGE_BODY_LIMIT).await?;
+                            serve(req, state, caller, target, Body::Image(image)).await
+                        }
                     }))
                 }
             };

@@ -219,6 +219,20 @@ fn logos_are_checked_stored_and_inherited() {
         &huge,
     )
     .expect_error(413, "payload_too_large");
+    // Past what the host reads for any image: refused by the host, as problem+json too.
+    huge.resize(3 << 20, 0);
+    let refused = root
+        .raw(
+            "PUT",
+            &format!("/api/v1/groups/{acme}/branding/logo"),
+            "image/png",
+            &huge,
+        )
+        .expect_error(413, "payload_too_large");
+    assert_eq!(
+        refused.header("content-type"),
+        Some("application/problem+json")
+    );
     // The refused uploads changed nothing.
     let logo = server
         .get(&format!("/api/v1/groups/{acme}/branding/logo"))
