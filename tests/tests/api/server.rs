@@ -77,7 +77,7 @@ fn one_request(base: &str, token: &str, n: usize) -> Outcome {
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(60))
         .build();
-    let answer = if n % 2 == 0 {
+    let answer = if n.is_multiple_of(2) {
         agent
             .post(&format!("{base}/api/v1/groups"))
             .set("Authorization", &format!("Bearer {token}"))
