@@ -2,6 +2,7 @@
 
 mod auth;
 mod caller;
+mod command_tokens;
 mod config;
 mod console;
 mod convert;

@@ -261,6 +261,10 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         ticking,
         Duration::from_secs(settings.plugins.tick_seconds),
     );
+    ticker::spawn_housekeeping(
+        rollups.clone(),
+        chrono::Duration::days(settings.mail.keep_days),
+    );
     rollup::spawn(rollups, Duration::from_secs(settings.stats.rollup_seconds));
     ticker::spawn_login_guard_pruning(pruned);
     let running = server.run();

@@ -39,6 +39,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// The installers of the Downloads module.
     pub downloads: Arc<Catalog>,
+    /// The deployment tokens of the Downloads listings' command lines, shown again.
+    pub command_tokens: crate::command_tokens::CommandTokens,
     /// `server.public_url`, without a trailing slash; empty: each request's own address.
     pub public_url: String,
     /// `server.trusted_proxies`: whose forwarding headers are believed (see `origin`).
@@ -122,6 +124,7 @@ impl AppState {
             metrics,
             plugins,
             downloads: Arc::new(Catalog::new(&settings.downloads.dir)),
+            command_tokens: Default::default(),
             public_url: settings.server.public_url.trim_end_matches('/').to_owned(),
             // Checked when the settings were loaded.
             trusted_proxies: settings.trusted_proxies().unwrap_or_default(),

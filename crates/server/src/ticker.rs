@@ -30,6 +30,28 @@ pub fn spawn(storage: Storage, plugins: Arc<Plugins>, every: Duration) {
     });
 }
 
+/// Once at start-up and then daily, deletes what outlived its use (see
+/// `tenantry_storage::housekeeping`): ended tokens and sessions, old mail.
+pub fn spawn_housekeeping(storage: tenantry_storage::Storage, keep_messages: chrono::Duration) {
+    actix_web::rt::spawn(async move {
+        let mut days = actix_web::rt::time::interval(Duration::from_secs(24 * 60 * 60));
+        loop {
+            days.tick().await;
+            let storage = storage.clone();
+            let run = web::block(move || {
+                storage.write(|w| {
+                    tenantry_storage::housekeeping::prune(w, tenantry_storage::now(), keep_messages)
+                })
+            });
+            match run.await {
+                Ok(Ok(pruned)) => log::info!("housekeeping: deleted {pruned:?}"),
+                Ok(Err(error)) => log::error!("housekeeping failed: {error}"),
+                Err(error) => log::error!("housekeeping did not run: {error}"),
+            }
+        }
+    });
+}
+
 /// Once a minute, forgets what the login guards remember (sources whose allowance is whole
 /// again, unknown accounts whose count and lock ran out), so their memory stays bounded by the
 /// recent traffic.

@@ -9,6 +9,7 @@ pub mod devices;
 mod dialect;
 mod error;
 pub mod groups;
+pub mod housekeeping;
 pub mod migrations;
 pub mod outbox;
 mod page;

@@ -122,12 +122,48 @@ fn where_quick_installation_is_on_each_installer_comes_with_a_working_command() 
         )
         .expect(201);
     assert_eq!(enrolled.body["group_id"], customer);
-    // Every listing mints a fresh one.
-    let again = server
+    // Listing again shows the same token: seven views leave one live token, not seven.
+    for _ in 0..6 {
+        let again = server
+            .get(&format!("/api/v1/groups/{customer}/downloads"))
+            .expect(200);
+        assert_eq!(
+            token_in(items(&again)[0]["install_command"].as_str().unwrap()),
+            token_in(command)
+        );
+        assert_eq!(
+            again.body["deployment_token_id"],
+            listed.body["deployment_token_id"]
+        );
+    }
+    assert_eq!(tokens_of(&server, customer), 1);
+    // Another caller gets a token of their own (whose creator the list names).
+    let (_, manager) = server.create_user(customer, "boss@customer.example", "manager", false);
+    let theirs = server
+        .with_token(&manager)
         .get(&format!("/api/v1/groups/{customer}/downloads"))
         .expect(200);
     assert_ne!(
-        token_in(items(&again)[0]["install_command"].as_str().unwrap()),
+        theirs.body["deployment_token_id"],
+        listed.body["deployment_token_id"]
+    );
+    // A revoked one is never shown again.
+    let revoked = listed.body["deployment_token_id"].as_i64().unwrap();
+    server
+        .delete(&format!(
+            "/api/v1/groups/{customer}/deployment-tokens/{revoked}"
+        ))
+        .expect(204);
+    let after_revoking = server
+        .get(&format!("/api/v1/groups/{customer}/downloads"))
+        .expect(200);
+    assert_ne!(after_revoking.body["deployment_token_id"], revoked);
+    assert_ne!(
+        token_in(
+            items(&after_revoking)[0]["install_command"]
+                .as_str()
+                .unwrap()
+        ),
         token_in(command)
     );
 

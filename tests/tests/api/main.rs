@@ -7,6 +7,7 @@ mod devices;
 mod downloads;
 mod groups;
 mod health;
+mod housekeeping;
 mod isolation;
 mod observability;
 mod permissions;

@@ -122,6 +122,8 @@ pub struct MailSettings {
     pub retry_base_seconds: u64,
     pub poll_seconds: u64,
     pub timeout_seconds: u64,
+    /// Sent and given-up messages are deleted this many days after they were queued.
+    pub keep_days: i64,
 }
 
 impl std::fmt::Debug for MailSettings {
@@ -135,6 +137,7 @@ impl std::fmt::Debug for MailSettings {
             .field("retry_base_seconds", &self.retry_base_seconds)
             .field("poll_seconds", &self.poll_seconds)
             .field("timeout_seconds", &self.timeout_seconds)
+            .field("keep_days", &self.keep_days)
             .finish()
     }
 }
@@ -315,6 +318,10 @@ impl Settings {
         anyhow::ensure!(
             (1..=3600).contains(&mail.poll_seconds) && (1..=600).contains(&mail.timeout_seconds),
             "mail.poll_seconds must be between 1 and 3600, mail.timeout_seconds between 1 and 600"
+        );
+        anyhow::ensure!(
+            (1..=3650).contains(&mail.keep_days),
+            "mail.keep_days must be between 1 and 3650"
         );
         self.trusted_proxies()?;
         let url = self.server.public_url.trim_end_matches('/');

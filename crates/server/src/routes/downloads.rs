@@ -4,7 +4,7 @@
 use actix_files::NamedFile;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, web};
-use chrono::{DateTime, Duration, Utc};
+use chrono::Duration;
 use tenantry_api_types::{DownloadBody, DownloadList, ErrorBody};
 use tenantry_domain::{Action, DomainError, GroupId, InstallerOs, install_command};
 use tenantry_storage::devices::deployment::{self, NewDeploymentToken};
@@ -13,6 +13,7 @@ use tenantry_storage::groups;
 use super::deployment::{deploying_group, quick_installation_on};
 use crate::auth::token;
 use crate::caller::Caller;
+use crate::command_tokens::CommandToken;
 use crate::downloads::Installer;
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -24,17 +25,11 @@ const COMMAND_TOKEN_LIFETIME: Duration = Duration::days(7);
 /// The name the minted tokens carry in the group's token list.
 const COMMAND_TOKEN_NAME: &str = "Downloads";
 
-/// A token minted for a listing's install command lines.
-struct CommandToken {
-    id: i64,
-    secret: String,
-    expires_at: DateTime<Utc>,
-}
-
 /// The installers offered to a group. Where Quick Installation is available and switched on for
 /// the group and the caller may issue deployment tokens, each carries the command line that
-/// installs it and enrols the machine into the group, with a deployment token minted for this
-/// answer (valid 7 days, no use limit, revocable in the group's token list).
+/// installs it and enrols the machine into the group, with a deployment token (valid 7 days, no
+/// use limit, revocable in the group's token list) that the next listings for the same caller
+/// and group show again until a day before it expires (see `command_tokens`).
 #[utoipa::path(
     tag = "downloads",
     params(("id" = i64, Path, description = "Group id")),
@@ -68,7 +63,7 @@ pub async fn list_downloads(
         .map_err(|e| ApiError::internal(format!("the downloads directory: {e}")))?;
     let server = crate::origin::public_base(&req, &state);
     let minted = if wants_command && !installers.is_empty() {
-        mint_command_token(&state, caller, id).await?
+        command_token(&state, caller, id).await?
     } else {
         None
     };
@@ -83,6 +78,34 @@ pub async fn list_downloads(
             deployment_token_id: minted.as_ref().map(|t| t.id),
             deployment_token_expires_at: minted.map(|t| t.expires_at),
         }))
+}
+
+/// The caller's token for the group's command lines: the one shown before while it is live and
+/// not near its expiry, else a new one.
+async fn command_token(
+    state: &AppState,
+    caller: Caller,
+    id: GroupId,
+) -> Result<Option<CommandToken>, ApiError> {
+    let user = caller.actor.user_id.0;
+    let now = tenantry_storage::now();
+    if let Some(token) = state.command_tokens.reusable(id.0, user, now) {
+        let token_id = token.id;
+        let live = state
+            .read(move |c| deployment::is_live(c, id, token_id, now))
+            .await?;
+        if live {
+            return Ok(Some(token));
+        }
+        state.command_tokens.forget(id.0, user);
+    }
+    let minted = mint_command_token(state, caller, id).await?;
+    if let Some(token) = &minted {
+        state
+            .command_tokens
+            .remember(id.0, user, token.clone(), now);
+    }
+    Ok(minted)
 }
 
 /// A deployment token for the listing, unless automatic deployment was switched off meanwhile.

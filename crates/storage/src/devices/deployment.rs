@@ -75,6 +75,27 @@ pub fn list(conn: &mut DbConnection, group: GroupId) -> StoreResult<Vec<Deployme
         .load(conn)?)
 }
 
+/// Whether the group's token `id` may still enrol a machine: not revoked, not expired, not used
+/// up.
+pub fn is_live(
+    conn: &mut DbConnection,
+    group: GroupId,
+    id: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<bool> {
+    let token: Option<DeploymentToken> = deployment_tokens::table
+        .filter(deployment_tokens::id.eq(id))
+        .filter(deployment_tokens::group_id.eq(group.0))
+        .select(DeploymentToken::as_select())
+        .first(conn)
+        .optional()?;
+    Ok(token.is_some_and(|t| {
+        t.revoked_at.is_none()
+            && t.expires_at > now.naive_utc()
+            && t.max_uses.is_none_or(|max| t.uses < max)
+    }))
+}
+
 /// Revokes one of a group's tokens; `not_found` if the group has no such token.
 pub fn revoke(w: &mut Writer<'_>, group: GroupId, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
     let changed = diesel::update(
