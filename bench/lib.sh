@@ -45,7 +45,7 @@ seed_tree() {
     "$server" seed --shape 10,10,10,110 "$@" | tail -"$lines" | sed 's/^/seed: /'
 }
 
-ADMIN_PASSWORD="bench admin password"
+ADMIN_PASSWORD="bench root password"
 
 # wrk from Debian's packages, installed when missing and we may.
 ensure_wrk() {

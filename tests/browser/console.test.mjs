@@ -23,7 +23,7 @@ const STEP_TIMEOUT_MS = 10_000;
 const TEST_TIMEOUT_MS = 90_000;
 
 const ACME_USER = 'jane@acme.test';
-const ACME_PASSWORD = 'janes long password';
+const ACME_PASSWORD = 'violet tiger orchard';
 const MARKUP_NAME = '<b>Bold & Co</b>';
 
 let server;
@@ -949,7 +949,7 @@ test('14b. "Export CSV" downloads the customers below, the imported ones include
 // ---------------------------------------------------------------------------------------------
 // 15. Users
 
-const ACME_NEW_PASSWORD = 'janes newer long password';
+const ACME_NEW_PASSWORD = 'violet tiger orchard again';
 const API_USER = 'billing-bot@acme.test';
 
 test('15a. jane becomes a Manager, and gets a new password that ends her session', { timeout: TEST_TIMEOUT_MS }, async () => {

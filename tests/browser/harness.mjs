@@ -26,7 +26,7 @@ export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 // The same test settings as tests/src/server.rs.
 /** The root group's first SuperUser, created by every test server's first start. */
 export const ADMIN_EMAIL = 'admin@tenantry.test';
-export const ADMIN_PASSWORD = 'test admin password';
+export const ADMIN_PASSWORD = 'test root password';
 /** The root group's name on a fresh test server. */
 export const ROOT_NAME = 'My Company';
 

@@ -11,9 +11,9 @@ use crate::http::Reply;
 
 /// The root group's first SuperUser, created by every test server's first start.
 pub const ADMIN_EMAIL: &str = "admin@tenantry.test";
-pub const ADMIN_PASSWORD: &str = "test admin password";
+pub const ADMIN_PASSWORD: &str = "test root password";
 /// The password of users the tests create with [`TestServer::create_user`].
-pub const USER_PASSWORD: &str = "a user's long password";
+pub const USER_PASSWORD: &str = "plum kettle seventeen";
 /// The root group's name on a fresh test server.
 pub const ROOT_NAME: &str = "My Company";
 

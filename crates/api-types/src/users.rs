@@ -54,7 +54,9 @@ pub struct CreateUser {
     /// Defaults to `interactive`.
     #[serde(default)]
     pub kind: Option<UserKind>,
-    /// Interactive users only (required for them): at least 12 characters, not the username.
+    /// Interactive users only (required for them): 12 to 256 characters, not easily guessed
+    /// (common passwords and patterns are refused), not containing the username or the group's
+    /// name.
     #[serde(default)]
     pub password: Option<String>,
 }

@@ -78,9 +78,22 @@ pub fn parse_display_name(raw: &str) -> Result<Option<String>, DomainError> {
         .map_err(|error| DomainError::Validation(vec![error]))
 }
 
-/// The password policy: at least 12 characters, at most 256, and not the username (nor its part
-/// before the `@`), ignoring case. Returns the field error, if any, under `field`.
-pub fn check_password(field: &str, password: &str, username: &Username) -> Result<(), DomainError> {
+/// The password policy:
+/// - at least 12 characters, at most 256;
+/// - not containing the username (nor its part before the `@`) or the name of the user's group
+///   (when known), ignoring case and spaces: the first things a guesser tries;
+/// - not easily guessed: zxcvbn (which knows 30,000 common passwords, common names and words,
+///   keyboard rows, repeats, sequences, dates and l33t spellings) must estimate at least 10^8
+///   guesses. Passphrases of a few words pass; `Password1234`, `qwertyuiop123` and
+///   `passwordpassword` do not.
+///
+/// Returns the field error, if any, under `field`.
+pub fn check_password(
+    field: &str,
+    password: &str,
+    username: &Username,
+    group_name: Option<&str>,
+) -> Result<(), DomainError> {
     let chars = password.chars().count();
     let fault = if chars < MIN_PASSWORD_CHARS {
         Some(format!(
@@ -89,10 +102,7 @@ pub fn check_password(field: &str, password: &str, username: &Username) -> Resul
     } else if chars > MAX_PASSWORD_CHARS {
         Some(format!("must be at most {MAX_PASSWORD_CHARS} characters"))
     } else {
-        let lower = password.to_lowercase();
-        let local = username.key();
-        let local = local.split('@').next().unwrap_or_default();
-        (lower == username.key() || lower == local).then(|| "must not be the username".to_owned())
+        password_fault(password, username, group_name)
     };
     match fault {
         Some(message) => Err(DomainError::Validation(vec![FieldError::new(
@@ -100,6 +110,50 @@ pub fn check_password(field: &str, password: &str, username: &Username) -> Resul
         )])),
         None => Ok(()),
     }
+}
+
+/// Names shorter than this are not looked for inside passwords (`ab` is in too many).
+const MIN_CONTAINED_NAME_CHARS: usize = 3;
+
+/// Only this much of a password is given to the strength estimate: its work grows quickly with
+/// the length, and a password this long that still looks weak in its first part is rare.
+const ESTIMATED_PREFIX_CHARS: usize = 64;
+
+fn password_fault(password: &str, username: &Username, group_name: Option<&str>) -> Option<String> {
+    let squeezed = |text: &str| -> String {
+        text.to_lowercase()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect()
+    };
+    let plain = squeezed(password);
+    let key = username.key();
+    let local = key.split('@').next().unwrap_or_default();
+    let contains = |name: &str| {
+        let name = squeezed(name);
+        name.chars().count() >= MIN_CONTAINED_NAME_CHARS && plain.contains(&name)
+    };
+    if contains(&key) || contains(local) {
+        return Some("must not contain the username".to_owned());
+    }
+    if group_name.is_some_and(contains) {
+        return Some("must not contain the group's name".to_owned());
+    }
+    let prefix: String = password.chars().take(ESTIMATED_PREFIX_CHARS).collect();
+    let mut inputs = vec![key.as_str(), local];
+    inputs.extend(group_name);
+    let estimate = zxcvbn::zxcvbn(&prefix, &inputs);
+    if estimate.score() >= zxcvbn::Score::Three {
+        return None;
+    }
+    let why = estimate
+        .feedback()
+        .and_then(|feedback| feedback.warning())
+        .map(|warning| format!(" ({warning})"))
+        .unwrap_or_default();
+    Some(format!(
+        "is too easy to guess{why}: use a few unrelated words, or a longer password"
+    ))
 }
 
 /// A user as stored (without the password hash, which never leaves storage and login).
@@ -248,15 +302,40 @@ mod tests {
     #[test]
     fn the_password_policy() {
         let user = Username::parse("Jane.Doe@example.com").unwrap();
-        assert!(check_password("password", "correct horse battery", &user).is_ok());
-        assert!(check_password("password", "short", &user).is_err());
-        assert!(check_password("password", "elevenchars", &user).is_err());
-        assert!(check_password("password", "twelve chars", &user).is_ok());
-        assert!(check_password("password", "jane.doe@EXAMPLE.com", &user).is_err());
+        let check = |password: &str| check_password("password", password, &user, Some("Acme Ltd"));
+        assert!(check("correct horse battery").is_ok());
+        assert!(check("twelve chars").is_ok());
+        assert!(check("short").is_err());
+        assert!(check("elevenchars").is_err());
+        assert!(check(&"x".repeat(257)).is_err());
+        // The username, whole or its local part, and the group's name, anywhere in it.
+        assert!(check("jane.doe@EXAMPLE.com").is_err());
+        assert!(check("my name is Jane.Doe, hi").is_err());
+        assert!(check("backups of ACME LTD rock").is_err());
+        assert!(check("backups of acmeltd rock").is_err());
+        assert!(check_password("password", "backups of acmeltd rock", &user, None).is_ok());
         let local = Username::parse("longusername1@example.com").unwrap();
-        assert!(check_password("password", "LongUserName1", &local).is_err());
-        assert!(check_password("password", &"x".repeat(257), &user).is_err());
-        let Err(DomainError::Validation(errors)) = check_password("new_password", "x", &user)
+        assert!(check_password("password", "LongUserName1", &local, None).is_err());
+        // Common passwords and patterns, however long.
+        for common in [
+            "Password1234",
+            "passwordpassword",
+            "qwertyuiop123",
+            "123456789012",
+            "P@ssw0rd2024",
+            "iloveyou12345",
+            "trustno1trustno1",
+        ] {
+            let Err(DomainError::Validation(errors)) = check(common) else {
+                panic!("{common} passed");
+            };
+            assert!(errors[0].message.contains("too easy to guess"), "{common}");
+        }
+        // A long password is judged by its start, and quickly.
+        let started = std::time::Instant::now();
+        assert!(check(&"ab1-".repeat(64)).is_err());
+        assert!(started.elapsed() < std::time::Duration::from_secs(2));
+        let Err(DomainError::Validation(errors)) = check_password("new_password", "x", &user, None)
         else {
             panic!("expected a validation error");
         };

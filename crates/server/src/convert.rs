@@ -161,7 +161,8 @@ pub fn user_draft(body: CreateUser) -> Result<UserDraft, DomainError> {
             "is required for interactive users",
         )),
         (UserKind::Interactive, Some(password), Some(username)) => {
-            problems.take(check_password("password", password, username));
+            // The group's name is checked too once the group is found (`routes::users::create`).
+            problems.take(check_password("password", password, username, None));
         }
         (UserKind::Api, Some(_), _) => problems.push(FieldError::new(
             "password",

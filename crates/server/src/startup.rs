@@ -62,8 +62,13 @@ fn ensure_first_superuser(
     let password = if generated {
         token::random_password().map_err(anyhow::Error::msg)?
     } else {
-        check_password("bootstrap.admin_password", &configured, &username)
-            .map_err(|e| anyhow::anyhow!("bootstrap.admin_password: {e:?}"))?;
+        check_password(
+            "bootstrap.admin_password",
+            &configured,
+            &username,
+            Some(&root.name),
+        )
+        .map_err(|e| anyhow::anyhow!("bootstrap.admin_password: {e:?}"))?;
         configured
     };
     let new = NewUser {

@@ -98,7 +98,7 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
         "put /api/v1/groups/{id}/company" => json!({"legal_name": "Taken over Ltd"}),
         "post /api/v1/groups/{id}/users" => json!({
             "username": "intruder@example.com", "role": "superuser",
-            "password": "an intruder's password",
+            "password": "crimson lantern harbour",
         }),
         "patch /api/v1/users/{id}" => json!({"role": "supporter", "name": "Taken over"}),
         "post /api/v1/users/{id}/tokens" => json!({"name": "stolen"}),

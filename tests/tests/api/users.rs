@@ -107,6 +107,19 @@ fn bad_users_are_refused_with_the_fields_at_fault() {
             json!({"username": "a@b.example", "role": "operator"}),
             "password",
         ),
+        // Common passwords, and the group's name inside one.
+        (
+            json!({"username": "a@b.example", "role": "operator", "password": "Password1234"}),
+            "password",
+        ),
+        (
+            json!({"username": "a@b.example", "role": "operator", "password": "qwertyuiop123"}),
+            "password",
+        ),
+        (
+            json!({"username": "a@b.example", "role": "operator", "password": "my company backups rock"}),
+            "password",
+        ),
         (
             json!({"username": "a@b.example", "role": "supporter", "security_officer": true, "password": USER_PASSWORD}),
             "security_officer",
@@ -307,6 +320,16 @@ fn users_change_their_own_password_with_the_current_one() {
     .expect_error(422, "validation_failed");
     me.patch(&format!("/api/v1/users/{id}"), json!({"role": "operator"}))
         .expect_error(403, "forbidden");
+    // A common password, or one holding the group's name, is refused before anything else.
+    for weak in ["Password1234", "MY COMPANY forever 1"] {
+        let refused = me
+            .patch(
+                &format!("/api/v1/users/{id}"),
+                json!({"password": weak, "current_password": USER_PASSWORD}),
+            )
+            .expect_error(422, "validation_failed");
+        assert_eq!(refused.body["errors"][0]["field"], "password", "{weak}");
+    }
     me.patch(
         &format!("/api/v1/users/{id}"),
         json!({"password": "a brand new password", "current_password": USER_PASSWORD, "name": "Jane"}),

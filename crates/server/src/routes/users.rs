@@ -112,18 +112,21 @@ pub(crate) async fn create(
 ) -> Result<User, ApiError> {
     let draft = user_draft(body)?;
     let authority = draft.authority;
-    let check = move |c: &mut DbConnection, caller: &Caller| -> Result<(), StoreError> {
+    let check = move |c: &mut DbConnection, caller: &Caller| -> Result<String, StoreError> {
         let caller = caller.refreshed(c)?;
         let group = groups::get(c, &caller.scope, group_id)?;
         caller.authorize(Action::ManageUsers, &group)?;
         check_grant(&caller.actor, authority)?;
-        Ok(())
+        Ok(group.name)
     };
     // Checked before the (deliberately slow) hashing, and again in the write transaction.
     let who = caller.clone();
-    state.read(move |c| check(c, &who)).await?;
+    let group_name = state.read(move |c| check(c, &who)).await?;
     let password_hash = match draft.password {
-        Some(plain) => Some(state.compute(move || password::hash(&plain)).await?),
+        Some(plain) => {
+            check_password("password", &plain, &draft.username, Some(&group_name))?;
+            Some(state.compute(move || password::hash(&plain)).await?)
+        }
         None => None,
     };
     let new = NewUser {
@@ -253,12 +256,14 @@ pub(crate) async fn update(
         .read(move |c| {
             let target = users::get(c, &who.scope, id)?;
             check_change(c, &who, &target, &probe)?;
-            Ok(target)
+            let group = groups::get(c, &who.scope, target.group_id)?;
+            Ok((target, group.name))
         })
         .await?;
+    let (target, group_name) = target;
     if let Some(new_password) = body.password {
         let username = tenantry_domain::Username::parse(&target.username)?;
-        check_password("password", &new_password, &username)?;
+        check_password("password", &new_password, &username, Some(&group_name))?;
         if target.id == caller.actor.user_id {
             let current = body.current_password.ok_or_else(|| {
                 DomainError::invalid(
