@@ -1,3 +1,6 @@
+use unicode_normalization::UnicodeNormalization;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+
 use crate::{DomainError, FieldError};
 
 const MAX_NAME_CHARS: usize = 100;
@@ -37,9 +40,11 @@ impl GroupName {
     }
 }
 
-/// The uniqueness key of any name-like text (also used for case-insensitive name filters).
+/// The uniqueness key of any name-like text (also used for case-insensitive name filters and
+/// for the group and username typed at login): NFKC-normalised, then lower-cased, so that
+/// `Ａｃｍｅ`, `ACME` and `Acme` are one name.
 pub(crate) fn name_key(text: &str) -> String {
-    text.to_lowercase()
+    text.nfkc().collect::<String>().to_lowercase()
 }
 
 /// An external code a provider uses in its own billing or CRM system: optional, trimmed,
@@ -59,14 +64,16 @@ impl CustomerReference {
     }
 }
 
-/// Trims `raw` and checks it: `None` when blank, an error naming `field` when it is too long or
-/// carries control characters.
+/// Normalises `raw` (NFKC: full-width letters, ligatures and the like become their plain
+/// forms, so that what looks alike is stored alike), trims it and checks it: `None` when blank,
+/// an error naming `field` when it is too long or carries control or invisible characters.
 pub(crate) fn parse_text(
     field: &str,
     raw: &str,
     max_chars: usize,
 ) -> Result<Option<String>, FieldError> {
-    let text = raw.trim();
+    let normalized: String = raw.nfkc().collect();
+    let text = normalized.trim();
     if text.is_empty() {
         return Ok(None);
     }
@@ -83,12 +90,76 @@ pub(crate) fn parse_text(
             "must not contain control characters",
         ));
     }
+    if text.chars().any(is_invisible) {
+        return Err(FieldError::new(
+            field,
+            "must not contain invisible formatting characters (zero-width spaces and joiners, \
+             direction overrides, byte-order marks, tags, line separators)",
+        ));
+    }
     Ok(Some(text.to_owned()))
+}
+
+/// Characters that change how text reads without being seen: Unicode's format characters
+/// (zero-width space, joiners, bidi overrides and isolates, the BOM, tag characters, soft
+/// hyphens) and the line and paragraph separators. In a name they make two names look alike,
+/// or one name read backwards.
+fn is_invisible(c: char) -> bool {
+    matches!(
+        c.general_category(),
+        GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn look_alike_names_are_one_name() {
+        let wide = GroupName::parse("Ａｃｍｅ").unwrap();
+        assert_eq!(wide.as_str(), "Acme", "stored in its plain form");
+        assert_eq!(wide.key(), GroupName::parse("ACME").unwrap().key());
+        assert_eq!(GroupName::key_of("Ａｃｍｅ"), "acme");
+        // An ideographic space is a space: trimmed like one.
+        assert_eq!(
+            GroupName::parse("\u{3000}Acme\u{3000}").unwrap().as_str(),
+            "Acme"
+        );
+    }
+
+    #[test]
+    fn invisible_characters_are_refused() {
+        for raw in [
+            "Acme\u{200b}",
+            "\u{200b}",
+            "Ac\u{200d}me",
+            "\u{202e}emcA",
+            "\u{2066}Acme\u{2069}",
+            "\u{feff}Acme",
+            "Acme\u{e0041}",
+            "Acme\u{2028}Ltd",
+            "Acme\u{2029}Ltd",
+            "Ac\u{ad}me",
+        ] {
+            let Err(DomainError::Validation(errors)) = GroupName::parse(raw) else {
+                panic!("{raw:?} was accepted");
+            };
+            assert!(errors[0].message.contains("invisible"), "{raw:?}");
+        }
+        // Letters of every script stay welcome.
+        for raw in [
+            "Müller GmbH",
+            "Łódź Backup",
+            "東京バックアップ",
+            "مرحبا",
+            "Ωmega",
+        ] {
+            assert!(GroupName::parse(raw).is_ok(), "{raw}");
+        }
+    }
 
     #[test]
     fn names_are_trimmed() {

@@ -68,7 +68,7 @@ impl Username {
     /// The lookup key of a username as typed at login, without validating it (so that a
     /// malformed username costs the same as an unknown one).
     pub fn key_of(raw: &str) -> String {
-        raw.trim().to_lowercase()
+        crate::name::name_key(raw).trim().to_owned()
     }
 }
 

@@ -1,5 +1,5 @@
 use serde_json::json;
-use tenantry_tests::TestServer;
+use tenantry_tests::{ADMIN_EMAIL, ADMIN_PASSWORD, ROOT_NAME, TestServer};
 
 use super::group_count;
 
@@ -107,7 +107,14 @@ fn the_parent_must_exist() {
 fn names_are_unique_whatever_their_case() {
     let server = TestServer::start();
     server.create_group("Acme", 1, "reseller");
-    for name in ["Acme", "ACME", " acme ", "My company"] {
+    for name in [
+        "Acme",
+        "ACME",
+        " acme ",
+        "My company",
+        "Ａｃｍｅ",
+        "\u{3000}ＡＣＭＥ",
+    ] {
         server
             .post(
                 "/api/v1/groups",
@@ -115,7 +122,33 @@ fn names_are_unique_whatever_their_case() {
             )
             .expect_error(409, "name_taken");
     }
+    // Look-alikes made with invisible characters are refused outright.
+    for name in [
+        "Acme\u{200b}",
+        "\u{200b}",
+        "\u{202e}emcA",
+        "Ac\u{feff}me",
+        "Acme\u{e0041}",
+    ] {
+        let refused = server
+            .post(
+                "/api/v1/groups",
+                json!({"name": name, "parent_id": 1, "level": "reseller"}),
+            )
+            .expect_error(422, "validation_failed");
+        assert_eq!(refused.body["errors"][0]["field"], "name", "{name:?}");
+    }
     assert_eq!(group_count(&server), 1);
+    // A full-width name is stored plain, and logging in with either form finds the group.
+    let wide = server
+        .post(
+            "/api/v1/groups",
+            json!({"name": "Ｗｉｄｅ Ｃｏ", "parent_id": 1, "level": "reseller"}),
+        )
+        .expect(201);
+    assert_eq!(wide.body["name"], "Wide Co");
+    server.login("ＭＹ ＣＯＭＰＡＮＹ", ADMIN_EMAIL, ADMIN_PASSWORD);
+    server.login(ROOT_NAME, "ＡＤＭＩＮ＠tenantry.test", ADMIN_PASSWORD);
 }
 
 #[test]
