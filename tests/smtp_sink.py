@@ -4,9 +4,11 @@ one JSON object per line: envelope sender and recipients, subject, To header, an
 decoded (content type, file name, text).
 
     python3 smtp_sink.py MESSAGES.jsonl [--refuse-first N] [--refuse-code CODE]
+                         [--refuse-domain DOMAIN]
 
 --refuse-first N answers the first N messages with CODE (451, a temporary failure, by default;
-550 for a permanent one) instead of accepting them, to test retries.
+550 for a permanent one) instead of accepting them, to test retries. --refuse-domain DOMAIN
+refuses every recipient address at DOMAIN with 550 (no such user), accepting the others.
 """
 
 import argparse
@@ -20,10 +22,17 @@ from aiosmtpd.smtp import SMTP
 
 
 class Sink:
-    def __init__(self, path, refuse_first, refuse_code):
+    def __init__(self, path, refuse_first, refuse_code, refuse_domain):
         self.path = path
         self.refuse_left = refuse_first
         self.refuse_code = refuse_code
+        self.refuse_domain = refuse_domain
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if self.refuse_domain and address.lower().endswith("@" + self.refuse_domain):
+            return "550 5.1.1 no such user (test sink)"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         if self.refuse_left > 0:
@@ -59,8 +68,9 @@ async def main():
     parser.add_argument("messages")
     parser.add_argument("--refuse-first", type=int, default=0)
     parser.add_argument("--refuse-code", type=int, default=451)
+    parser.add_argument("--refuse-domain", default="")
     args = parser.parse_args()
-    handler = Sink(args.messages, args.refuse_first, args.refuse_code)
+    handler = Sink(args.messages, args.refuse_first, args.refuse_code, args.refuse_domain)
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
         lambda: SMTP(handler, hostname="sink.test"), host="127.0.0.1", port=0

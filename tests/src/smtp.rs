@@ -29,6 +29,15 @@ impl SmtpSink {
 
     /// A sink that answers the first `n` messages with `code` (4xx: try later; 5xx: never).
     pub fn start_refusing(n: usize, code: u16) -> SmtpSink {
+        SmtpSink::spawn(n, code, "")
+    }
+
+    /// A sink that refuses every recipient at `domain` (550, no such user) and accepts the rest.
+    pub fn start_refusing_domain(domain: &str) -> SmtpSink {
+        SmtpSink::spawn(0, 451, domain)
+    }
+
+    fn spawn(n: usize, code: u16, refuse_domain: &str) -> SmtpSink {
         let tag = format!(
             "{}_{}",
             std::process::id(),
@@ -49,6 +58,7 @@ impl SmtpSink {
             .arg(&messages)
             .args(["--refuse-first", &n.to_string()])
             .args(["--refuse-code", &code.to_string()])
+            .args(["--refuse-domain", refuse_domain])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .spawn()

@@ -44,8 +44,8 @@ fn a_claimed_message_is_one_servers_until_its_lease_runs_out() {
         .unwrap();
     assert_eq!(second.id, id);
     // The first server's outcome no longer counts; the second's does.
-    assert!(!outbox::attempt_failed(&storage, &first, "timed out", Some(t0)).unwrap());
-    assert!(outbox::delivered(&storage, &second, t0 + Duration::minutes(7)).unwrap());
+    assert!(!outbox::attempt_failed(&storage, &first, "timed out", Some(t0), None).unwrap());
+    assert!(outbox::delivered(&storage, &second, t0 + Duration::minutes(7), None).unwrap());
     let mail = storage.read(|c| outbox::get(c, id)).unwrap().unwrap();
     assert_eq!((mail.status.as_str(), mail.attempts), (outbox::SENT, 1));
     assert!(
@@ -58,7 +58,7 @@ fn a_claimed_message_is_one_servers_until_its_lease_runs_out() {
     let id = enqueue(&storage, root.id, t0);
     let claim = outbox::claim_next(&storage, t0, lease).unwrap().unwrap();
     let retry = t0 + Duration::minutes(2);
-    assert!(outbox::attempt_failed(&storage, &claim, "451 later", Some(retry)).unwrap());
+    assert!(outbox::attempt_failed(&storage, &claim, "451 later", Some(retry), None).unwrap());
     assert!(
         outbox::claim_next(&storage, t0 + Duration::minutes(1), lease)
             .unwrap()

@@ -3,11 +3,17 @@
 //! message; claims due messages with a lease (of several servers, one sends each); sends each
 //! outside any transaction; and records the outcome: sent, or tried again later with back-off,
 //! or failed for good (a permanent SMTP refusal, an unusable address, or the last attempt).
+//!
+//! One refused address does not cost the others their copy: when the server refuses a message
+//! for good and it has several recipients, each is sent its own copy (the same message, every
+//! address still in its `To:`), and the outcome is per address: those refused are dropped and
+//! named in the message's `last_error`, those deferred are tried again later alone.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
 use lettre::{Message, SmtpTransport, Transport};
@@ -71,7 +77,10 @@ pub fn spawn(storage: Storage, settings: &MailSettings, wake: Arc<Notify>) -> an
         from,
         max_attempts: settings.max_attempts,
         retry_base: chrono::Duration::seconds(settings.retry_base_seconds as i64),
-        lease: chrono::Duration::seconds(settings.timeout_seconds as i64 * 10 + 60),
+        // A message to many recipients may be sent to each in turn (see the module).
+        lease: chrono::Duration::seconds(
+            settings.timeout_seconds as i64 * (10 + outbox::MAX_RECIPIENTS as i64) + 60,
+        ),
     };
     let every = Duration::from_secs(settings.poll_seconds);
     actix_web::rt::spawn(async move {
@@ -106,50 +115,171 @@ async fn deliver_due(storage: &Storage, mailer: &Mailer) {
     }
 }
 
+/// How one attempt at one message went.
+#[derive(Debug, Default)]
+struct Outcome {
+    delivered: Vec<String>,
+    /// Refused for good: (address, why).
+    refused: Vec<(String, String)>,
+    /// Not delivered this time, worth another try: (address, why).
+    deferred: Vec<(String, String)>,
+}
+
+impl Outcome {
+    fn all(recipients: Vec<String>, result: Result<(), Failed>) -> Outcome {
+        match result {
+            Ok(()) => Outcome {
+                delivered: recipients,
+                ..Outcome::default()
+            },
+            Err(failed) => {
+                let each = recipients
+                    .into_iter()
+                    .map(|to| (to, failed.message.clone()))
+                    .collect();
+                if failed.permanent {
+                    Outcome {
+                        refused: each,
+                        ..Outcome::default()
+                    }
+                } else {
+                    Outcome {
+                        deferred: each,
+                        ..Outcome::default()
+                    }
+                }
+            }
+        }
+    }
+
+    /// What `last_error` says: who did not get it, and why.
+    fn problems(&self) -> Option<String> {
+        let mut parts: Vec<String> = self
+            .refused
+            .iter()
+            .map(|(to, why)| format!("refused for {to}: {why}"))
+            .collect();
+        parts.extend(
+            self.deferred
+                .iter()
+                .map(|(to, why)| format!("not yet delivered to {to}: {why}")),
+        );
+        (!parts.is_empty()).then(|| parts.join("; "))
+    }
+}
+
+/// Sends `mail` once to all its recipients; if the server refuses that for good and there are
+/// several, once to each (see the module).
+fn send(mailer: &Mailer, mail: &outbox::Mail) -> Outcome {
+    let recipients = mail.recipients();
+    let message = match build(mailer, mail) {
+        Ok(message) => message,
+        Err(failed) => return Outcome::all(recipients, Err(failed)),
+    };
+    let whole = mailer.transport.send(&message).map(|_| ()).map_err(failed);
+    match whole {
+        Err(error) if error.permanent && recipients.len() > 1 => {}
+        other => return Outcome::all(recipients, other),
+    }
+    let bytes = message.formatted();
+    let from = message.envelope().from().cloned();
+    let mut outcome = Outcome::default();
+    for to in recipients {
+        let sent = to
+            .parse::<lettre::Address>()
+            .map_err(|e| Failed {
+                message: format!("not an address: {e}"),
+                permanent: true,
+            })
+            .and_then(|address| {
+                Envelope::new(from.clone(), vec![address]).map_err(|e| Failed {
+                    message: e.to_string(),
+                    permanent: true,
+                })
+            })
+            .and_then(|envelope| {
+                mailer
+                    .transport
+                    .send_raw(&envelope, &bytes)
+                    .map(|_| ())
+                    .map_err(failed)
+            });
+        match sent {
+            Ok(()) => outcome.delivered.push(to),
+            Err(error) if error.permanent => outcome.refused.push((to, error.message)),
+            Err(error) => outcome.deferred.push((to, error.message)),
+        }
+    }
+    outcome
+}
+
+fn failed(error: lettre::transport::smtp::Error) -> Failed {
+    Failed {
+        message: error.to_string(),
+        permanent: error.is_permanent(),
+    }
+}
+
 /// One attempt at one message, and its outcome recorded.
 fn deliver(storage: &Storage, mailer: &Mailer, mail: &outbox::Mail) {
-    let sent = build(mailer, mail).and_then(|message| {
-        mailer.transport.send(&message).map_err(|e| Failed {
-            message: e.to_string(),
-            permanent: e.is_permanent(),
-        })
-    });
+    let outcome = send(mailer, mail);
     let now = tenantry_storage::now();
-    let recorded = match sent {
-        Ok(_) => {
-            log::info!(
-                "mail {} ({}) sent to {} recipient(s)",
-                mail.id,
-                mail.source,
-                mail.recipients().len()
-            );
-            outbox::delivered(storage, mail, now)
-        }
-        Err(failed) => {
-            let retry_at = if failed.permanent {
-                None
-            } else {
-                outbox::retry_at(
-                    now,
-                    mail.attempts + 1,
-                    mailer.max_attempts,
-                    mailer.retry_base,
-                )
-            };
-            log::warn!(
-                "mail {} ({}) not sent (attempt {}{}): {}",
-                mail.id,
-                mail.source,
+    let problems = outcome.problems();
+    let retry_at = (!outcome.deferred.is_empty())
+        .then(|| {
+            outbox::retry_at(
+                now,
                 mail.attempts + 1,
-                if retry_at.is_some() {
-                    ", will retry"
-                } else {
-                    ", giving up"
-                },
-                failed.message
-            );
-            outbox::attempt_failed(storage, mail, &failed.message, retry_at)
-        }
+                mailer.max_attempts,
+                mailer.retry_base,
+            )
+        })
+        .flatten();
+    let recorded = if let Some(at) = retry_at {
+        let later: Vec<String> = outcome.deferred.iter().map(|(to, _)| to.clone()).collect();
+        log::warn!(
+            "mail {} ({}) attempt {}: delivered to {}, will retry {}: {}",
+            mail.id,
+            mail.source,
+            mail.attempts + 1,
+            outcome.delivered.len(),
+            later.len(),
+            problems.as_deref().unwrap_or_default()
+        );
+        outbox::attempt_failed(
+            storage,
+            mail,
+            problems.as_deref().unwrap_or_default(),
+            Some(at),
+            Some(&later),
+        )
+    } else if outcome.delivered.is_empty() {
+        log::warn!(
+            "mail {} ({}) not sent (attempt {}, giving up): {}",
+            mail.id,
+            mail.source,
+            mail.attempts + 1,
+            problems.as_deref().unwrap_or_default()
+        );
+        outbox::attempt_failed(
+            storage,
+            mail,
+            problems.as_deref().unwrap_or_default(),
+            None,
+            None,
+        )
+    } else {
+        log::info!(
+            "mail {} ({}) sent to {} recipient(s){}",
+            mail.id,
+            mail.source,
+            outcome.delivered.len(),
+            problems
+                .as_deref()
+                .map(|p| format!("; {p}"))
+                .unwrap_or_default()
+        );
+        outbox::delivered(storage, mail, now, problems.as_deref())
     };
     match recorded {
         Ok(true) => {}

@@ -58,7 +58,7 @@ pub const FAILED: &str = "failed";
 
 /// A message is a report: generous, but bounded (the whole message is read into memory to send).
 const MAX_CONTENT_BYTES: usize = 20 << 20;
-const MAX_RECIPIENTS: usize = 50;
+pub const MAX_RECIPIENTS: usize = 50;
 const MAX_SUBJECT_CHARS: usize = 200;
 /// RFC 5321's limit on a path.
 const MAX_ADDRESS_CHARS: usize = 254;
@@ -195,8 +195,15 @@ pub fn claim_next(
 /// the message over (it records its own).
 pub type Recorded = bool;
 
-/// The message went out (recorded if `claim` still holds).
-pub fn delivered(storage: &Storage, claim: &Mail, now: DateTime<Utc>) -> StoreResult<Recorded> {
+/// The message went out (recorded if `claim` still holds), to every recipient or, with `note`
+/// saying who did not get it, to some.
+pub fn delivered(
+    storage: &Storage,
+    claim: &Mail,
+    now: DateTime<Utc>,
+    note: Option<&str>,
+) -> StoreResult<Recorded> {
+    let note: Option<String> = note.map(|n| n.chars().take(1000).collect());
     storage.write(|w| {
         let changed = diesel::update(held(claim))
             .set((
@@ -204,7 +211,7 @@ pub fn delivered(storage: &Storage, claim: &Mail, now: DateTime<Utc>) -> StoreRe
                 mail_outbox::attempts.eq(mail_outbox::attempts + 1),
                 mail_outbox::sent_at.eq(Some(now.naive_utc())),
                 mail_outbox::lease_until.eq(None::<NaiveDateTime>),
-                mail_outbox::last_error.eq(None::<String>),
+                mail_outbox::last_error.eq(note.clone()),
             ))
             .execute(w.conn())?;
         Ok(changed == 1)
@@ -225,20 +232,28 @@ fn held(
 }
 
 /// An attempt failed: try again at `retry_at`, or never (`None`: the message failed for good).
-/// Recorded if `claim` still holds.
+/// With `remaining`, the next attempts go to those recipients only (the others got theirs or
+/// were refused for good). Recorded if `claim` still holds.
 pub fn attempt_failed(
     storage: &Storage,
     claim: &Mail,
     error: &str,
     retry_at: Option<DateTime<Utc>>,
+    remaining: Option<&[String]>,
 ) -> StoreResult<Recorded> {
     let error: String = error.chars().take(1000).collect();
+    let recipients = match remaining {
+        Some(remaining) => serde_json::to_string(remaining)
+            .map_err(|e| StoreError::Corrupt(format!("recipients: {e}")))?,
+        None => claim.recipients.clone(),
+    };
     storage.write(|w| {
         let target = held(claim);
         let common = (
             mail_outbox::attempts.eq(mail_outbox::attempts + 1),
             mail_outbox::lease_until.eq(None::<NaiveDateTime>),
             mail_outbox::last_error.eq(Some(error.clone())),
+            mail_outbox::recipients.eq(recipients.clone()),
         );
         let changed = match retry_at {
             Some(at) => diesel::update(target)

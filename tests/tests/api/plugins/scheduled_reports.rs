@@ -318,6 +318,46 @@ fn a_refused_message_is_retried_with_back_off_and_its_history_shows_it() {
     );
 }
 
+#[test]
+fn an_address_the_mail_server_refuses_costs_the_others_nothing() {
+    let sink = SmtpSink::start_refusing_domain("gone.example");
+    let server = mailing(TestDatabase::fresh(), &sink);
+    let group = server.create_group("Partly Refused MSP", 1, "reseller");
+    let id = server
+        .post(
+            &format!("/api/v1/groups/{group}/scheduled-reports"),
+            definition(
+                "Daily summary",
+                "device_summary",
+                &["ops@msp.example", "left@gone.example", "boss@msp.example"],
+            ),
+        )
+        .expect(201)
+        .id();
+    server
+        .post(
+            &format!("/api/v1/groups/{group}/scheduled-reports/{id}/run"),
+            json!(null),
+        )
+        .expect(202);
+    let messages = sink.wait_for(2, WAIT);
+    let mut to: Vec<&str> = messages
+        .iter()
+        .flat_map(|m| m["rcpt_tos"].as_array().unwrap())
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    to.sort();
+    assert_eq!(to, ["boss@msp.example", "ops@msp.example"]);
+    let runs = runs_when_settled(&server, group, id);
+    assert_eq!(runs[0]["status"], "sent", "{runs:?}");
+    let note = runs[0]["last_error"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("left@gone.example") && note.contains("550"),
+        "the history names the refused address: {runs:?}"
+    );
+    assert!(!note.contains("ops@msp.example"), "{runs:?}");
+}
+
 /// A new group with a daily summary report, run now; answers a reader of its settled history.
 fn run_once<'a>(server: &'a TestServer, group_name: &str) -> impl Fn() -> Vec<Value> + 'a {
     let group = server.create_group(group_name, 1, "reseller");
