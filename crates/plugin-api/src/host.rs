@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tenantry_plugin_abi::{Buffer, HostTable, STATUS_OK};
 
-use crate::messages::{GroupInfo, PluginError};
+use crate::messages::{GroupInfo, PluginError, UserInfo};
 
 /// A host service request.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -60,6 +60,13 @@ pub enum HostRequest {
     /// A group's ancestors, root first, within the call's scope.
     Ancestors {
         id: i64,
+    },
+    /// Which of `ids` are users of `within`'s subtree (a group the call may read): to check a
+    /// user id a client sent, or to show only the users the caller may see. At most 500 ids;
+    /// unknown ones and users elsewhere are left out alike.
+    Users {
+        ids: Vec<i64>,
+        within: i64,
     },
     /// A page of the group's descendants, in tree order.
     Subtree {
@@ -408,6 +415,11 @@ impl Host {
 
     pub fn group(&self, id: i64) -> Result<GroupInfo, PluginError> {
         self.request(&HostRequest::Group { id })
+    }
+
+    /// See [`HostRequest::Users`].
+    pub fn users(&self, ids: Vec<i64>, within: i64) -> Result<Vec<UserInfo>, PluginError> {
+        self.request(&HostRequest::Users { ids, within })
     }
 
     pub fn ancestors(&self, id: i64) -> Result<Vec<GroupInfo>, PluginError> {

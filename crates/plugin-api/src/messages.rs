@@ -153,6 +153,16 @@ pub struct GroupInfo {
     pub level: String,
 }
 
+/// A user as plugins see it (see [`crate::HostRequest::Users`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserInfo {
+    pub id: i64,
+    pub group_id: i64,
+    pub username: String,
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
 /// An HTTP request for one of the plugin's routes, already authorized.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct HttpRequest {

@@ -169,13 +169,14 @@ impl Plugin for Crm {
             system: false,
         };
         match (request.method.as_str(), request.route.as_str()) {
-            ("GET", "/groups/{id}/crm") => summary(host, group),
+            ("GET", "/groups/{id}/crm") => summary(host, request),
             ("GET", "/groups/{id}/contacts") => {
                 let page = host.list_records(listing(request, CONTACTS, false, None, None)?)?;
                 Ok(HttpAnswer::json(200, page_json(page.items, page.next)))
             }
             ("POST", "/groups/{id}/contacts") => {
                 let contact = parse::<ContactInput>(body())?.apply(None)?;
+                check_user(host, group, contact.user_id)?;
                 let record = host.put_record(
                     group,
                     CONTACTS,
@@ -193,6 +194,7 @@ impl Plugin for Crm {
                 let record = existing(host, group, CONTACTS, param("cid")?)?;
                 let base: Contact = from_value(record.data)?;
                 let contact = parse::<ContactInput>(body())?.apply(Some(base))?;
+                check_user(host, group, contact.user_id)?;
                 let record = host.put_record(
                     group,
                     CONTACTS,
@@ -222,7 +224,11 @@ impl Plugin for Crm {
                     }
                 };
                 let page = host.list_records(listing(request, ACTIVITIES, true, from, to)?)?;
-                Ok(HttpAnswer::json(200, page_json(page.items, page.next)))
+                let items = seen_by(host, request, page.items)?;
+                Ok(HttpAnswer::json(
+                    200,
+                    json!({"has_more": page.next.is_some(), "next_cursor": page.next, "items": items}),
+                ))
             }
             ("POST", "/groups/{id}/activities") => {
                 let activity = parse::<ActivityInput>(body())?.apply(None, author)?;
@@ -234,11 +240,11 @@ impl Plugin for Crm {
                     &activity.when,
                     to_value(&activity)?,
                 )?;
-                Ok(HttpAnswer::json(201, shown(record)))
+                Ok(HttpAnswer::json(201, one_seen_by(host, request, record)?))
             }
             ("GET", "/groups/{id}/activities/{aid}") => {
                 let record = existing(host, group, ACTIVITIES, param("aid")?)?;
-                Ok(HttpAnswer::json(200, shown(record)))
+                Ok(HttpAnswer::json(200, one_seen_by(host, request, record)?))
             }
             ("PATCH", "/groups/{id}/activities/{aid}") => {
                 let record = existing(host, group, ACTIVITIES, param("aid")?)?;
@@ -252,7 +258,7 @@ impl Plugin for Crm {
                     &activity.when,
                     to_value(&activity)?,
                 )?;
-                Ok(HttpAnswer::json(200, shown(record)))
+                Ok(HttpAnswer::json(200, one_seen_by(host, request, record)?))
             }
             ("DELETE", "/groups/{id}/activities/{aid}") => {
                 if !host.delete_record(group, ACTIVITIES, param("aid")?)? {
@@ -286,6 +292,60 @@ fn existing(host: &Host, group: i64, collection: &str, id: i64) -> Result<Record
             "activity"
         })
     })
+}
+
+/// A contact may name only a user of its group's subtree (the person's own account).
+fn check_user(host: &Host, group: i64, user: Option<i64>) -> Result<(), PluginError> {
+    match user {
+        Some(id) if host.users(vec![id], group)?.is_empty() => Err(PluginError::invalid(
+            "user_id",
+            "is not a user of this group or of a group below it",
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Activities as the caller may see them: an author who is a user of a group above the
+/// caller's is shown as `user_id: null` (with `system: false`), so that nobody learns the ids
+/// of the accounts above them.
+fn seen_by(
+    host: &Host,
+    request: &HttpRequest,
+    records: Vec<Record>,
+) -> Result<Vec<Value>, PluginError> {
+    let author = |record: &Record| {
+        record
+            .data
+            .get("author")
+            .and_then(|a| a.get("user_id"))
+            .and_then(Value::as_i64)
+    };
+    let authors: Vec<i64> = records.iter().filter_map(author).collect();
+    let visible: Vec<i64> = if authors.is_empty() {
+        Vec::new()
+    } else {
+        host.users(authors, request.actor.group_id)?
+            .into_iter()
+            .map(|user| user.id)
+            .collect()
+    };
+    Ok(records
+        .into_iter()
+        .map(|mut record| {
+            if author(&record).is_some_and(|id| !visible.contains(&id))
+                && let Some(author) = record.data.get_mut("author")
+            {
+                author["user_id"] = Value::Null;
+            }
+            shown(record)
+        })
+        .collect())
+}
+
+fn one_seen_by(host: &Host, request: &HttpRequest, record: Record) -> Result<Value, PluginError> {
+    Ok(seen_by(host, request, vec![record])?
+        .pop()
+        .unwrap_or(Value::Null))
 }
 
 /// An activity may name only a contact of its own group.
@@ -339,10 +399,11 @@ fn page_json(items: Vec<Record>, next: Option<String>) -> Value {
 }
 
 /// The group view's CRM corner: the last and the next activity.
-fn summary(host: &Host, group: i64) -> Result<HttpAnswer, PluginError> {
+fn summary(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginError> {
+    let group = request.group.id;
     let now = moment(Utc::now());
     let one = |descending: bool, from: Option<String>, to: Option<String>| {
-        host.list_records(ListRecords {
+        let page = host.list_records(ListRecords {
             group_id: group,
             collection: ACTIVITIES.to_owned(),
             descending,
@@ -350,8 +411,12 @@ fn summary(host: &Host, group: i64) -> Result<HttpAnswer, PluginError> {
             to,
             cursor: None,
             limit: 1,
-        })
-        .map(|page| page.items.into_iter().next().map_or(Value::Null, shown))
+        })?;
+        Ok::<_, PluginError>(
+            seen_by(host, request, page.items)?
+                .pop()
+                .unwrap_or(Value::Null),
+        )
     };
     let last = one(true, None, Some(now.clone()))?;
     let next = one(false, Some(now), None)?;

@@ -4,13 +4,16 @@
 
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
-use tenantry_domain::{DomainError, Group, GroupId, TreePath};
+use tenantry_domain::{DomainError, Group, GroupId, TreePath, UserId};
 use tenantry_plugin_host::HostServices;
 use tenantry_plugin_host::api::{
     DayStats, DeviceUsage, GroupInfo, HostRequest, ListRecords, MailStatus, PluginError, Record,
+    UserInfo,
 };
 use tenantry_storage::plugin_records::{self, Collection, PluginRecord, RecordQuery};
-use tenantry_storage::{Cursor, DbConnection, StoreError, Writer, devices, groups, outbox, stats};
+use tenantry_storage::{
+    Cursor, DbConnection, StoreError, Writer, devices, groups, outbox, stats, users,
+};
 
 /// The connection of the call: a write transaction, or a read for `GET` routes.
 enum Access<'a, 'w> {
@@ -346,6 +349,32 @@ impl HostServices for Services<'_, '_> {
                 to_value(deleted.map_err(|e| self.store_error(e))?)
             }
             HostRequest::Group { id } => to_value(group_info(&self.check_read(GroupId(id))?)),
+            HostRequest::Users { mut ids, within } => {
+                const MAX_IDS: usize = 500;
+                if ids.len() > MAX_IDS {
+                    return Err(PluginError::invalid(
+                        "ids",
+                        format!("at most {MAX_IDS} at a time"),
+                    ));
+                }
+                ids.sort_unstable();
+                ids.dedup();
+                let within = self.check_read(GroupId(within))?;
+                let mut found = Vec::new();
+                for id in ids {
+                    match users::get(self.access.conn(), &within.path, UserId(id)) {
+                        Ok(user) => found.push(UserInfo {
+                            id: user.id.0,
+                            group_id: user.group_id.0,
+                            username: user.username,
+                            name: user.name,
+                        }),
+                        Err(StoreError::Domain(DomainError::NotFound { .. })) => {}
+                        Err(e) => return Err(self.store_error(e)),
+                    }
+                }
+                to_value(found)
+            }
             HostRequest::Ancestors { id } => {
                 let group = self.check_read(GroupId(id))?;
                 let root = TreePath::root(group.path.ids()[0]);

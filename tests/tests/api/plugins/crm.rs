@@ -58,6 +58,95 @@ fn contacts_are_added_listed_changed_and_removed() {
 }
 
 #[test]
+fn a_contacts_user_is_a_user_of_its_groups_subtree() {
+    let server = TestServer::start();
+    let acme = server.create_group("Acme", 1, "reseller");
+    let site = server.create_group("Acme Site", acme, "end_customer");
+    let other = server.create_group("Other", 1, "reseller");
+    let (own, _) = server.create_user(acme, "own@acme.example", "operator", false);
+    let (below, _) = server.create_user(site, "below@acme.example", "operator", false);
+    let (sibling, _) = server.create_user(other, "sib@other.example", "operator", false);
+    let base = format!("/api/v1/groups/{acme}/contacts");
+    for user in [own, below] {
+        server
+            .post(
+                &base,
+                json!({"name": "Person", "type": "technical", "user_id": user}),
+            )
+            .expect(201);
+    }
+    // A user of a sibling, of the group above (the root's SuperUser is user 1), or of nobody.
+    for user in [sibling, 1, 999_999] {
+        let refused = server
+            .post(
+                &base,
+                json!({"name": "Person", "type": "technical", "user_id": user}),
+            )
+            .expect_error(422, "validation_failed");
+        assert!(refused.text.contains("user_id"), "{}", refused.text);
+    }
+    let bob = server
+        .post(&base, json!({"name": "Bob", "type": "technical"}))
+        .expect(201)
+        .id();
+    server
+        .patch(&format!("{base}/{bob}"), json!({"user_id": sibling}))
+        .expect_error(422, "validation_failed");
+}
+
+#[test]
+fn activities_do_not_show_the_ids_of_users_above_the_reader() {
+    let server = TestServer::start();
+    let acme = server.create_group("Acme", 1, "reseller");
+    let (_, customer) = server.create_user(acme, "own@acme.example", "manager", false);
+    let base = format!("/api/v1/groups/{acme}/activities");
+    // The root's SuperUser (user 1) records one, the customer's own manager another.
+    server
+        .post(
+            &base,
+            json!({"kind": "call", "subject": "From above", "when": "2026-01-02T10:00:00Z"}),
+        )
+        .expect(201);
+    let own = server
+        .with_token(&customer)
+        .post(
+            &base,
+            json!({"kind": "note", "subject": "Own", "when": "2026-01-03T10:00:00Z"}),
+        )
+        .expect(201);
+    let own_author = own.body["author"]["user_id"].clone();
+    assert!(own_author.is_i64());
+    let seen = server.with_token(&customer).get(&base).expect(200);
+    let items = seen.body["items"].as_array().unwrap();
+    let by =
+        |subject: &str| items.iter().find(|i| i["subject"] == subject).unwrap()["author"].clone();
+    assert_eq!(by("From above"), json!({"user_id": null, "system": false}));
+    assert_eq!(by("Own")["user_id"], own_author);
+    let one = seen.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["subject"] == "From above")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let single = server
+        .with_token(&customer)
+        .get(&format!("{base}/{one}"))
+        .expect(200);
+    assert_eq!(single.body["author"]["user_id"], serde_json::Value::Null);
+    // The root sees both authors.
+    let root_view = server.get(&base).expect(200);
+    assert!(
+        root_view.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["author"]["user_id"].is_i64())
+    );
+}
+
+#[test]
 fn activities_filter_past_and_upcoming_newest_first() {
     let server = TestServer::start();
     let acme = server.create_group("Acme", 1, "reseller");
