@@ -52,6 +52,18 @@ enum Command {
     /// The configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Copy the SQLite database to a new file while the server keeps running: a consistent
+    /// snapshot (one read transaction, `VACUUM INTO`), written beside the destination and moved
+    /// into place only when whole. For PostgreSQL use `pg_dump`.
+    ///
+    /// Example: `tenantry-server backup --to backups/tenantry-2026-12-07.db`. To restore, stop
+    /// the server, put the copy in place of the database file, delete its `-wal` and `-shm`
+    /// files, and start the server.
+    Backup {
+        /// The new file (it must not exist yet).
+        #[arg(long)]
+        to: std::path::PathBuf,
+    },
     /// Create a large group tree under the root, in bulk (for benchmarks and trials at scale).
     ///
     /// Example: `tenantry-server seed --shape 10,10,10,110` creates 10 sub-distributors under a
@@ -124,6 +136,9 @@ fn main() -> ExitCode {
         Command::Serve => startup::serve(settings),
         // Answered above, before logging starts (its output is the configuration only).
         Command::Config(_) | Command::Routes => Ok(()),
+        Command::Backup { to } => tenantry_storage::backup::sqlite_to(&settings.database.url, &to)
+            .map(|bytes| println!("backed up {bytes} bytes to {}", to.display()))
+            .map_err(anyhow::Error::from),
         Command::Seed {
             shape,
             prefix,

@@ -308,7 +308,7 @@ impl Storage {
 
 /// `sqlite://data/tenantry.db` is relative to the working directory,
 /// `sqlite:///var/lib/tenantry.db` absolute.
-fn sqlite_path(url: &str) -> StoreResult<String> {
+pub(crate) fn sqlite_path(url: &str) -> StoreResult<String> {
     let file = url.trim_start_matches("sqlite://");
     if file.is_empty() {
         return Err(StoreError::Connect(

@@ -4,6 +4,7 @@
 //! every change goes through [`Storage::write`], which hands out a [`Writer`]: the only way to
 //! reach the functions that change data, so a change can't run outside a write transaction.
 
+pub mod backup;
 mod db;
 pub mod devices;
 mod dialect;
