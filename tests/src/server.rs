@@ -183,6 +183,16 @@ impl TestServer {
         assert!(status.success(), "kill -TERM failed");
     }
 
+    /// Kills the server as `kill -9` does (SIGKILL: no chance to finish anything), while other
+    /// threads may still be sending to it.
+    pub fn kill_now(&self) {
+        let status = Command::new("kill")
+            .args(["-KILL", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -KILL failed");
+    }
+
     /// Waits up to `limit` for the server to exit, and answers how it exited (`None`: still
     /// running).
     pub fn wait_for_exit(&mut self, limit: Duration) -> Option<std::process::ExitStatus> {

@@ -2,6 +2,7 @@
 //! The tree of files follows the routes: `groups/create.rs` is `POST /api/v1/groups`, …
 
 mod auth;
+mod crash;
 mod deployment;
 mod devices;
 mod downloads;
