@@ -312,10 +312,29 @@ impl Drop for TestServer {
     }
 }
 
+/// Not a setting of the server: in `env`, starts it with no file allowed to grow past this many
+/// KiB (`ulimit -f`; writes past it fail with `EFBIG`, as on a full disk), the signal such a
+/// write raises ignored.
+pub const FILE_SIZE_LIMIT_KB: &str = "TEST_FILE_SIZE_LIMIT_KB";
+
 /// The server binary with the test settings (127.0.0.1, an ephemeral port, the test SuperUser)
 /// and then `env`, which wins.
 fn server_command(database: &TestDatabase, env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(binary());
+    let mut command = match env.iter().find(|(key, _)| *key == FILE_SIZE_LIMIT_KB) {
+        Some((_, kb)) => {
+            let mut limited = Command::new("bash");
+            limited
+                .args([
+                    "-c",
+                    "trap '' XFSZ; ulimit -f \"$1\"; exec \"$2\"",
+                    "limited",
+                    kb,
+                ])
+                .arg(binary());
+            limited
+        }
+        None => Command::new(binary()),
+    };
     command
         .env_remove("TENANTRY_CONFIG")
         .env_remove("RUST_LOG")
@@ -332,7 +351,7 @@ fn server_command(database: &TestDatabase, env: &[(&str, &str)]) -> Command {
         // a small allowance.
         .env("TENANTRY__AUTH__LOGIN_ATTEMPTS_PER_MINUTE", "1000000")
         .stdin(Stdio::null());
-    for (key, value) in env {
+    for (key, value) in env.iter().filter(|(key, _)| *key != FILE_SIZE_LIMIT_KB) {
         command.env(key, value);
     }
     command

@@ -327,16 +327,18 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SessionSetup {
         match conn {
             // WAL lets readers run beside the writer; NORMAL sync is safe with WAL (a power cut
             // may lose the last commits, never corrupt the file); foreign keys are off by default
-            // in SQLite and our removal rules rely on them. Checkpoints every 10,000 WAL pages
-            // (40 MB) instead of SQLite's 1,000: each checkpoint copies hot index pages back once
-            // per window; creates ran 3-33 % faster in four A/B rounds, reads unchanged. The size
-            // limit gives the disk back after a checkpoint. The busy timeout comes first, so that
+            // in SQLite and our removal rules rely on them. Checkpoints every 4,000 WAL pages
+            // (16 MB) instead of SQLite's 1,000: each checkpoint copies hot index pages back once
+            // per window, and creates ran faster with larger windows; but at 10,000 pages (40 MB)
+            // the log filled a small volume before the database did, so every write failed while
+            // the database itself had room. The size limit (32 MB) gives the disk back after a
+            // checkpoint. The busy timeout comes first, so that
             // switching a fresh file to WAL waits for another server's connection (two replicas
             // starting together) instead of failing.
             DbConnection::Sqlite(c) => c.batch_execute(
                 "PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; \
                  PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                 PRAGMA wal_autocheckpoint = 10000; PRAGMA journal_size_limit = 67108864;",
+                 PRAGMA wal_autocheckpoint = 4000; PRAGMA journal_size_limit = 33554432;",
             ),
             // A lock wait this long means something is stuck: answer 503 rather than hang.
             DbConnection::Pg(c) => c.batch_execute("SET TIME ZONE 'UTC'; SET lock_timeout = '10s'"),

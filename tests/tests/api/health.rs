@@ -194,3 +194,80 @@ fn a_lost_database_connection_answers_503_then_recovers() {
         .expect(200);
     assert!(started.elapsed() < std::time::Duration::from_secs(1));
 }
+
+/// A small volume: every file may grow to 20 MiB (`ulimit -f`, as a disk that fills). The write
+/// that finds no room is answered 503 `unavailable` with `Retry-After`, never 500; reads go on;
+/// `/readyz` turns not-ready; and it is the database that filled the room, not its write-ahead
+/// log (which checkpoints at 16 MB, below the room, and so never takes it all).
+#[test]
+fn on_a_full_disk_writes_answer_503_reads_go_on_and_the_log_stays_bounded() {
+    let database = tenantry_tests::TestDatabase::fresh();
+    let Some(file) = database.url().strip_prefix("sqlite://").map(str::to_owned) else {
+        return; // PostgreSQL's disk is the database server's.
+    };
+    let server = TestServer::start_with(database, &[(tenantry_tests::FILE_SIZE_LIMIT_KB, "20480")]);
+    let padding = "x".repeat(80);
+    let mut refused = None;
+    for round in 0..60 {
+        let mut csv = String::from("name,parent,level\n");
+        for n in 0..5_000 {
+            csv.push_str(&format!(
+                "Filler {round} {n} {padding},{},site\n",
+                tenantry_tests::ROOT_NAME
+            ));
+        }
+        let reply = server.raw("POST", "/api/v1/groups/1/import", "text/csv", &csv);
+        if reply.status != 201 {
+            refused = Some(reply);
+            break;
+        }
+    }
+    let refused = refused.expect("the volume never filled");
+    assert_eq!(
+        (refused.status, refused.code()),
+        (503, "unavailable"),
+        "{}",
+        &refused.text[..refused.text.len().min(500)]
+    );
+    assert!(refused.header("retry-after").is_some());
+    let size = |path: &str| std::fs::metadata(path).map_or(0, |m| m.len());
+    let (db, wal) = (size(&file), size(&format!("{file}-wal")));
+    assert!(
+        db > 12 << 20,
+        "the database should have filled the room, not its log: database {db} bytes, log {wal}"
+    );
+    // Small writes may still find room; fill it to the last page, every refusal a 503.
+    let mut full = false;
+    for n in 0..20_000 {
+        let reply = server.post(
+            "/api/v1/groups",
+            serde_json::json!({"name": format!("Last {n} {padding}"), "parent_id": 1, "level": "site"}),
+        );
+        match reply.status {
+            201 => {}
+            503 => {
+                assert_eq!(reply.code(), "unavailable");
+                full = true;
+                break;
+            }
+            other => panic!("{other}: {}", reply.text),
+        }
+    }
+    assert!(full, "the volume never filled to the last page");
+    // Reads go on.
+    server.get("/api/v1/groups/1").expect(200);
+    server.get("/api/v1/groups/1/children?limit=5").expect(200);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(1);
+    loop {
+        let ready = server.request("GET", "/readyz", None, &[("Authorization", "")]);
+        if ready.status == 503 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "/readyz still ready: {}",
+            ready.text
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
