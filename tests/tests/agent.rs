@@ -465,6 +465,50 @@ fn table_driven_commands_reach_every_kind_of_endpoint() {
     agent.run(&["contacts", "rm", &group, &cid]).ok();
     assert_eq!(agent.run(&["contacts", "get", &group, &cid]).code, 3);
 
+    // Branding: `set` changes the fields given and keeps the others; what `get -o json` shows
+    // can be fed back with a change on top; `replace` replaces.
+    agent
+        .run(&[
+            "branding",
+            "set",
+            &group,
+            "--set",
+            "company_name=Acme",
+            "--set",
+            "main_color=#112233",
+        ])
+        .ok();
+    agent
+        .run(&["branding", "set", &group, "--set", "main_color=#445566"])
+        .ok();
+    let shown = agent.run(&["branding", "get", &group, "-o", "json"]).json();
+    assert_eq!(shown["values"]["company_name"], "Acme", "kept");
+    assert_eq!(shown["values"]["main_color"], "#445566");
+    let saved_view = agent.home.path().join("branding.json");
+    std::fs::write(&saved_view, shown.to_string()).unwrap();
+    agent.run(&["branding", "reset", &group]).ok();
+    agent
+        .run(&[
+            "branding",
+            "set",
+            &group,
+            "--file",
+            saved_view.to_str().unwrap(),
+            "--set",
+            "support_email=help@acme.example",
+        ])
+        .ok();
+    let restored = agent.run(&["branding", "get", &group, "-o", "json"]).json();
+    assert_eq!(restored["values"]["company_name"], "Acme");
+    assert_eq!(restored["values"]["main_color"], "#445566");
+    assert_eq!(restored["values"]["support_email"], "help@acme.example");
+    agent
+        .run(&["branding", "replace", &group, "--set", "product_name=Vault"])
+        .ok();
+    let replaced = agent.run(&["branding", "get", &group, "-o", "json"]).json();
+    assert_eq!(replaced["values"]["company_name"], serde_json::Value::Null);
+    assert_eq!(replaced["values"]["product_name"], "Vault");
+
     // Bytes both ways: a logo up, a chart and an installer down.
     let png = agent.home.path().join("logo.png");
     let mut bytes = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13];

@@ -314,10 +314,18 @@ pub const OPERATIONS: &[Operation] = &[
     op(
         "branding",
         "set",
+        "PATCH",
+        "/groups/{id}/branding",
+        Body,
+        "Change the branding values given (--set field=value; field= or null inherits again); the others stay. Takes `branding get -o json` output as --file",
+    ),
+    op(
+        "branding",
+        "replace",
         "PUT",
         "/groups/{id}/branding",
         Body,
-        "Replace a group's branding values",
+        "Replace all of a group's branding values: fields not given inherit again",
     ),
     op(
         "branding",
@@ -783,7 +791,7 @@ pub fn run(
             show(format, &answer);
         }
         Body => {
-            let body = body(args)?;
+            let body = fed_back(operation, body(args)?);
             let answer = client.call(operation.method, &path, Some(&body))?;
             show(format, &answer);
         }
@@ -890,6 +898,28 @@ fn body(args: &ArgMatches) -> Result<Value, AgentError> {
         set(&mut body, key, parse_value(raw))?;
     }
     Ok(body)
+}
+
+/// A group's branding as `branding get -o json` shows it has its fields under `values`, beside
+/// what cannot be set that way (the group, the images): fed back to `branding set|replace`, the
+/// values are the body.
+fn fed_back(operation: &Operation, mut body: Value) -> Value {
+    if operation.path == "/groups/{id}/branding"
+        && body.get("group_id").is_some()
+        && body.get("values").is_some_and(Value::is_object)
+    {
+        let mut values = body["values"].take();
+        // Fields `--set` added beside the view go over its values.
+        if let (Some(values), Some(view)) = (values.as_object_mut(), body.as_object()) {
+            for (key, value) in view {
+                if !matches!(key.as_str(), "group_id" | "values" | "logo" | "favicon") {
+                    values.insert(key.clone(), value.clone());
+                }
+            }
+        }
+        return values;
+    }
+    body
 }
 
 /// A value as JSON where it reads as JSON (`7`, `true`, `null`, `["a"]`), else as text.

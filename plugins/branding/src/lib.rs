@@ -52,6 +52,13 @@ impl Plugin for Branding {
                 Some(BodyKind::Json),
             ),
             route(
+                "PATCH",
+                base,
+                "manage_branding",
+                "Change some of the group's own branding values (a field set to null inherits again); the others stay",
+                Some(BodyKind::Json),
+            ),
+            route(
                 "DELETE",
                 base,
                 "manage_branding",
@@ -112,6 +119,27 @@ impl Plugin for Branding {
                     .map_err(|e| PluginError::internal(e.to_string()))?;
                 let existing = own(host, group, VALUES)?.map(|r| r.id);
                 host.put_record(group, VALUES, existing, "", data)?;
+                Ok(HttpAnswer::json(200, own_view(host, group)?))
+            }
+            ("PATCH", None, false) => {
+                // The fields given, over the values as they are, in this one transaction: no
+                // change made in between is lost, as it would be by reading and then replacing.
+                let Some(Value::Object(changes)) = request.body.clone() else {
+                    return Err(PluginError::invalid("body", "must be an object of fields"));
+                };
+                let existing = own(host, group, VALUES)?;
+                let mut values = existing
+                    .as_ref()
+                    .map(|r| r.data.clone())
+                    .unwrap_or_else(|| json!(Values::default()));
+                for (field, value) in changes {
+                    values[field] = value;
+                }
+                let values: Values = serde_json::from_value(values)
+                    .map_err(|e| PluginError::invalid("body", e.to_string()))?;
+                let data = serde_json::to_value(values.validated()?)
+                    .map_err(|e| PluginError::internal(e.to_string()))?;
+                host.put_record(group, VALUES, existing.map(|r| r.id), "", data)?;
                 Ok(HttpAnswer::json(200, own_view(host, group)?))
             }
             ("DELETE", None, false) => {

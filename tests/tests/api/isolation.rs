@@ -103,6 +103,7 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
         "patch /api/v1/users/{id}" => json!({"role": "supporter", "name": "Taken over"}),
         "post /api/v1/users/{id}/tokens" => json!({"name": "stolen"}),
         "put /api/v1/groups/{id}/branding" => json!({"company_name": "Taken over"}),
+        "patch /api/v1/groups/{id}/branding" => json!({"company_name": "Taken over"}),
         "post /api/v1/groups/{id}/contacts" => json!({"name": "Intruder"}),
         "patch /api/v1/groups/{id}/contacts/{cid}" => json!({"name": "Intruder"}),
         "post /api/v1/groups/{id}/activities" => {

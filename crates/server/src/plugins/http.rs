@@ -207,6 +207,9 @@ async fn serve(
     } else {
         state
             .write(move |w| {
+                // Writes to one group's plugin records take turns (see `groups::hold`); the
+                // lock is taken before the scope check, which then reads under it.
+                groups::hold(w.conn(), group_id)?;
                 let group = groups::get(w.conn(), &caller.scope, group_id)?;
                 caller.authorize(action, &group)?;
                 let request = build(&group);

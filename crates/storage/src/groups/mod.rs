@@ -13,7 +13,7 @@ pub use import::{Exported, Imported, export, import};
 pub use lookup::{Contents, by_name, contents, names, subtree_device_counts};
 pub(crate) use read::in_subtree;
 pub use read::{DescendantFilter, StateFilter, ancestors, children, descendants, get, root};
-pub use write::{create, create_root, delete, parent_not_found, update};
+pub use write::{create, create_root, delete, hold, parent_not_found, update};
 
 /// The subtree a caller may see: its own group's path. Every read and write takes one, and
 /// anything outside it is reported exactly as if it did not exist.

@@ -465,3 +465,11 @@ pub fn parent_not_found(error: StoreError, parent_id: GroupId) -> StoreError {
         other => other,
     }
 }
+
+/// Holds a group's row for the rest of the transaction (`FOR UPDATE` on PostgreSQL; SQLite's one
+/// writer holds everything already): what a plugin's write request runs under, so that two
+/// requests changing the same group's plugin records take turns and a read-then-write in one
+/// never loses the other's change. Taken first, as every write that touches a group takes it.
+pub fn hold(conn: &mut DbConnection, id: GroupId) -> StoreResult<()> {
+    lock_group(conn, id.0, RowLock::Update)
+}

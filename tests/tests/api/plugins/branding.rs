@@ -239,3 +239,60 @@ fn logos_are_checked_stored_and_inherited() {
         .expect(200);
     assert_eq!(logo.text.as_bytes(), svg);
 }
+
+/// `PATCH` changes the fields it names and keeps the others, also when two changes of different
+/// fields race: neither is lost (as one would be by reading and then replacing).
+#[test]
+fn changes_to_different_fields_at_once_are_both_kept() {
+    use std::sync::Arc;
+
+    use crate::races::{Contender, race};
+    let server = Arc::new(TestServer::start());
+    for round in 0..5 {
+        let group = server.create_group(&format!("Brand Race {round}"), 1, "reseller");
+        let path = format!("/api/v1/groups/{group}/branding");
+        server
+            .patch(&path, json!({"support_phone": "+1 555 0100"}))
+            .expect(200);
+        let contenders: Vec<Contender<u16>> = [
+            json!({"company_name": "Acme"}),
+            json!({"main_color": "#112233"}),
+            json!({"support_email": "help@acme.example"}),
+        ]
+        .into_iter()
+        .map(|body| {
+            let (server, path) = (Arc::clone(&server), path.clone());
+            Box::new(move || server.patch(&path, body).status) as Contender<u16>
+        })
+        .collect();
+        assert_eq!(race(contenders), [200, 200, 200], "round {round}");
+        let values = server.get(&path).expect(200).body["values"].clone();
+        assert_eq!(values["company_name"], "Acme", "round {round}: {values}");
+        assert_eq!(values["main_color"], "#112233", "round {round}: {values}");
+        assert_eq!(
+            values["support_email"], "help@acme.example",
+            "round {round}: {values}"
+        );
+        assert_eq!(
+            values["support_phone"], "+1 555 0100",
+            "round {round}: {values}"
+        );
+    }
+    // A field set to null inherits again; an unknown field is refused.
+    let group = server.create_group("Brand Nulls", 1, "reseller");
+    let path = format!("/api/v1/groups/{group}/branding");
+    server
+        .patch(
+            &path,
+            json!({"company_name": "Acme", "product_name": "Vault"}),
+        )
+        .expect(200);
+    let after = server
+        .patch(&path, json!({"company_name": null}))
+        .expect(200);
+    assert_eq!(after.body["values"]["company_name"], Value::Null);
+    assert_eq!(after.body["values"]["product_name"], "Vault");
+    server
+        .patch(&path, json!({"colour": "red"}))
+        .expect_error(422, "validation_failed");
+}
