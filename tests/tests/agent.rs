@@ -104,9 +104,9 @@ fn an_admin_builds_moves_and_prunes_a_customer_tree_with_the_agent() {
     let server = TestServer::start();
     let agent = Agent::new();
 
-    // Not logged in yet: a usage error that says what to do.
+    // Not logged in yet: the authentication exit code, and what to do.
     let refused = agent.run(&["groups", "list"]);
-    assert_eq!(refused.code, 2, "{refused:?}");
+    assert_eq!(refused.code, 5, "{refused:?}");
     assert!(refused.stderr.contains("tenantry login"), "{refused:?}");
     // A wrong password: the server's code, and the authentication exit code.
     let wrong = agent.run_with_input(
@@ -269,9 +269,51 @@ fn an_admin_builds_moves_and_prunes_a_customer_tree_with_the_agent() {
         "{bash}"
     );
 
+    // `tenantry me` alone shows the caller.
+    let me = agent.run(&["me", "-o", "json"]).json();
+    assert_eq!(me["user"]["username"], ADMIN_EMAIL);
+
     // Logged out: the session ends on the server too.
     agent.run(&["logout"]).ok();
-    assert_eq!(agent.run(&["groups", "list"]).code, 2);
+    assert_eq!(agent.run(&["groups", "list"]).code, 5);
+}
+
+#[test]
+fn a_login_that_ended_on_the_server_says_to_log_in_again() {
+    let server = TestServer::start();
+    let (jane, _) = server.create_user(1, "jane@example.com", "manager", false);
+    let agent = Agent::new();
+    agent
+        .run_with_input(
+            &[
+                "login",
+                "--server",
+                &server.url(""),
+                "--group",
+                ROOT_NAME,
+                "--user",
+                "jane@example.com",
+                "--password-stdin",
+            ],
+            tenantry_tests::USER_PASSWORD,
+        )
+        .ok();
+    agent.run(&["groups", "list"]).ok();
+    // An administrator sets a new password: every session of hers ends.
+    server
+        .patch(
+            &format!("/api/v1/users/{jane}"),
+            json!({"password": "orchid lantern seventy"}),
+        )
+        .expect(200);
+    for command in [&["groups", "list"][..], &["me"][..]] {
+        let ended = agent.run(command);
+        assert_eq!(ended.code, 5, "{ended:?}");
+        assert!(
+            ended.stderr.contains("no longer valid") && ended.stderr.contains("tenantry login"),
+            "{ended:?}"
+        );
+    }
 }
 
 #[test]
@@ -369,6 +411,23 @@ fn a_machine_enrols_and_reports_with_the_agent() {
         .map(|g| g["devices"].as_i64().unwrap())
         .collect();
     assert_eq!(devices, [1, 1], "the reseller's subtree and the customer");
+
+    // A table for people: sizes in kB/MB/GB, the group's name beside its id, times relative,
+    // nested values in columns of their own; CSV keeps the API's values for scripts.
+    let table = admin
+        .run(&["devices", "get", &device.to_string()])
+        .ok()
+        .stdout;
+    assert!(table.contains("850 kB"), "{table}");
+    assert!(table.contains("2.00 MB"), "{table}");
+    assert!(table.contains(&format!("{customer} (Enrol Customer)")), "{table}");
+    assert!(table.contains(" ago") || table.contains("just now"), "{table}");
+    assert!(!table.contains('{'), "no JSON in a cell: {table}");
+    let csv = admin
+        .run(&["devices", "get", &device.to_string(), "-o", "csv"])
+        .ok()
+        .stdout;
+    assert!(csv.contains("used_bytes,850000"), "{csv}");
 }
 
 #[test]

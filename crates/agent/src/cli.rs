@@ -279,11 +279,11 @@ impl SetCompany {
 /// A group's properties, as `add` sets them and `edit` changes them.
 #[derive(Debug, Args)]
 pub struct GroupProperties {
-    /// all_inclusive (the default for a new group), …
-    #[arg(long)]
+    /// all_inclusive (the default for a new group) or software_only.
+    #[arg(long, value_parser = ["all_inclusive", "software_only"])]
     pub service_type: Option<String>,
-    /// trial (the default for a new group), production, suspended, …
-    #[arg(long)]
+    /// trial (the default for a new group), production, not_active or expired.
+    #[arg(long, value_parser = ["trial", "production", "not_active", "expired"])]
     pub state: Option<String>,
     /// Your reference for the customer (`edit`: an empty value clears it).
     #[arg(long)]

@@ -28,6 +28,8 @@ pub enum AgentError {
     Transport(String),
     /// A local file (the profiles) could not be read or written.
     Local(String),
+    /// No login to send (exit 5, like a refused one): what to do about it.
+    NotLoggedIn(String),
 }
 
 impl AgentError {
@@ -41,6 +43,19 @@ impl AgentError {
                 _ => EXIT_OTHER,
             },
             AgentError::Transport(_) | AgentError::Local(_) => EXIT_OTHER,
+            AgentError::NotLoggedIn(_) => EXIT_AUTH,
+        }
+    }
+
+    /// A 401 to a saved login means the session is over (expired, revoked, or ended by a
+    /// password change): say how to get a new one rather than only what the server said.
+    pub fn with_login_hint(self, profile: &str) -> AgentError {
+        match self {
+            AgentError::Api { status: 401, .. } => AgentError::NotLoggedIn(format!(
+                "the login of profile {profile:?} is no longer valid (it expired, or was revoked or \
+                 ended): run `tenantry login` again"
+            )),
+            other => other,
         }
     }
 
@@ -102,7 +117,9 @@ impl fmt::Display for AgentError {
             AgentError::Transport(message) => {
                 write!(f, "error: cannot reach the server: {message}")
             }
-            AgentError::Local(message) => write!(f, "error: {message}"),
+            AgentError::Local(message) | AgentError::NotLoggedIn(message) => {
+                write!(f, "error: {message}")
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! raw HTTP, and what a protected machine runs to join and report. It links `api-types` and an
 //! HTTP client, never the database.
 
+mod cells;
 mod cli;
 mod client;
 mod commands;

@@ -628,11 +628,17 @@ pub fn commands() -> Vec<Command> {
     nouns
         .into_iter()
         .map(|noun| {
-            let verbs = OPERATIONS.iter().filter(|o| o.noun == noun).map(verb);
+            let verbs: Vec<Command> = OPERATIONS
+                .iter()
+                .filter(|o| o.noun == noun)
+                .map(verb)
+                .collect();
+            // A noun with one verb that takes nothing (`tenantry me`) runs it when named alone.
+            let alone = verbs.len() == 1 && verbs[0].get_arguments().all(|a| !a.is_required_set());
             Command::new(noun)
                 .about(format!("{noun}: {}", verbs_of(noun)))
-                .subcommand_required(true)
-                .arg_required_else_help(true)
+                .subcommand_required(!alone)
+                .arg_required_else_help(!alone)
                 .subcommands(verbs)
         })
         .collect()
@@ -744,11 +750,19 @@ pub fn run(
     noun: &str,
     matches: &ArgMatches,
 ) -> Result<(), AgentError> {
-    let Some((verb, args)) = matches.subcommand() else {
-        return Err(AgentError::Usage(format!(
-            "{noun}: which? {}",
-            verbs_of(noun)
-        )));
+    let only = OPERATIONS.iter().filter(|o| o.noun == noun).count() == 1;
+    let (verb, args) = match matches.subcommand() {
+        Some(chosen) => chosen,
+        None if only => match OPERATIONS.iter().find(|o| o.noun == noun) {
+            Some(operation) => (operation.verb, matches),
+            None => return Err(AgentError::Usage(format!("no such command: {noun}"))),
+        },
+        None => {
+            return Err(AgentError::Usage(format!(
+                "{noun}: which? {}",
+                verbs_of(noun)
+            )));
+        }
     };
     let operation = OPERATIONS
         .iter()
@@ -756,11 +770,19 @@ pub fn run(
         .ok_or_else(|| AgentError::Usage(format!("no such command: {noun} {verb}")))?;
     let mut path = operation.path.to_owned();
     for name in parameters(operation.path) {
-        let value = args.get_one::<String>(name).cloned().unwrap_or_default();
+        let value = args
+            .try_get_one::<String>(name)
+            .ok()
+            .flatten()
+            .cloned()
+            .unwrap_or_default();
         path = path.replace(&format!("{{{name}}}"), &encode(&value));
     }
+    // `try_`: a noun named alone (`tenantry me`) brings its own matches, without the verb's options.
     let query: Vec<String> = args
-        .get_many::<String>("query")
+        .try_get_many::<String>("query")
+        .ok()
+        .flatten()
         .into_iter()
         .flatten()
         .map(|pair| match pair.split_once('=') {
@@ -775,7 +797,11 @@ pub fn run(
     }
     match operation.kind {
         One if OUTSIDE_API.contains(&operation.path) => {
-            show(format, &client.call_outside_api(operation.method, &path)?);
+            show(
+                client,
+                format,
+                &client.call_outside_api(operation.method, &path)?,
+            );
         }
         One => {
             let answer = client.call(operation.method, &path, None)?;
@@ -783,17 +809,17 @@ pub fn run(
                 eprintln!("done");
                 return Ok(());
             }
-            show(format, &answer);
+            show(client, format, &answer);
         }
         List => {
-            let limit = args.get_one::<usize>("limit").copied();
+            let limit = args.try_get_one::<usize>("limit").ok().flatten().copied();
             let answer = client.list(&path, limit)?;
-            show(format, &answer);
+            show(client, format, &answer);
         }
         Body => {
             let body = fed_back(operation, body(args)?);
             let answer = client.call(operation.method, &path, Some(&body))?;
-            show(format, &answer);
+            show(client, format, &answer);
         }
         Download => {
             let bytes = if OUTSIDE_API.contains(&operation.path) {
@@ -814,54 +840,116 @@ pub fn run(
                 "image/png"
             };
             let answer = client.upload(operation.method, &path, content_type, &bytes)?;
-            show(format, &answer);
+            show(client, format, &answer);
         }
     }
     Ok(())
 }
 
-/// A list as rows of its scalar fields; one object as a row per field; JSON as it came.
-fn show(format: Format, answer: &Value) {
+/// A list as rows, one object as a row per field, JSON as it came. Nested objects spread into
+/// dotted columns; tables (not CSV) show sizes, times and group names for people (`cells`).
+fn show(client: &Client, format: Format, answer: &Value) {
     if format == Format::Json {
         return output::print(format, answer, &[]);
     }
-    let items = answer.get("items").and_then(Value::as_array);
-    match items {
-        Some(items) => {
-            let mut fields: Vec<String> = Vec::new();
-            for item in items {
-                for (key, value) in item.as_object().into_iter().flatten() {
-                    if !value.is_object() && !value.is_array() && !fields.contains(key) {
-                        fields.push(key.clone());
-                    }
+    let flat = |value: &Value| {
+        value
+            .as_object()
+            .map(crate::cells::flatten)
+            .unwrap_or_default()
+    };
+    let items: Option<Vec<Vec<(String, Value)>>> = answer
+        .get("items")
+        .and_then(Value::as_array)
+        .map(|items| items.iter().map(flat).collect());
+    let rows_of = |items: &[Vec<(String, Value)>]| -> (Vec<String>, Vec<Vec<Value>>) {
+        let mut fields: Vec<String> = Vec::new();
+        for item in items {
+            for (key, _) in item {
+                if !fields.contains(key) {
+                    fields.push(key.clone());
                 }
             }
-            let rows: Vec<Vec<String>> = items
-                .iter()
-                .map(|item| fields.iter().map(|f| text(item.get(f))).collect())
-                .collect();
-            let headings: Vec<String> = fields.iter().map(|f| f.to_uppercase()).collect();
-            output::emit(&if format == Format::Csv {
-                output::csv(&fields, &rows)
-            } else {
-                output::table(&headings, &rows)
-            });
         }
-        None => {
-            let rows: Vec<Vec<String>> = answer
-                .as_object()
+        let rows = items
+            .iter()
+            .map(|item| {
+                fields
+                    .iter()
+                    .map(|f| {
+                        item.iter()
+                            .find(|(k, _)| k == f)
+                            .map_or(Value::Null, |(_, v)| v.clone())
+                    })
+                    .collect()
+            })
+            .collect();
+        (fields, rows)
+    };
+    let (headings, rows): (Vec<String>, Vec<Vec<(String, Value)>>) = match &items {
+        Some(items) => {
+            let (fields, rows) = rows_of(items);
+            let rows = rows
                 .into_iter()
-                .flatten()
-                .map(|(key, value)| vec![key.clone(), text(Some(value))])
+                .map(|row| fields.iter().cloned().zip(row).collect())
                 .collect();
-            let headings = vec!["FIELD".to_owned(), "VALUE".to_owned()];
-            output::emit(&if format == Format::Csv {
-                output::csv(&headings, &rows)
-            } else {
-                output::table(&headings, &rows)
-            });
+            (fields, rows)
+        }
+        None => (
+            vec!["field".to_owned(), "value".to_owned()],
+            flat(answer)
+                .into_iter()
+                .map(|(key, value)| {
+                    vec![
+                        ("field".to_owned(), Value::String(key.clone())),
+                        (key, value),
+                    ]
+                })
+                .collect(),
+        ),
+    };
+    if format == Format::Csv {
+        let cells: Vec<Vec<String>> = rows
+            .iter()
+            .map(|row| row.iter().map(|(_, v)| text(Some(v))).collect())
+            .collect();
+        return output::emit(&output::csv(&headings, &cells));
+    }
+    let names = group_names(client, rows.iter().flatten());
+    let now = chrono::Utc::now();
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|(field, value)| crate::cells::human(field, value, now, &names))
+                .collect()
+        })
+        .collect();
+    let headings: Vec<String> = headings.iter().map(|h| h.to_uppercase()).collect();
+    output::emit(&output::table(&headings, &cells));
+}
+
+/// The names of the groups a table names by id (at most 25 looked up; any the caller cannot
+/// read stay ids).
+fn group_names<'a>(
+    client: &Client,
+    cells: impl Iterator<Item = &'a (String, Value)>,
+) -> crate::cells::GroupNames {
+    let mut ids: Vec<i64> = cells
+        .filter(|(field, _)| crate::cells::is_group(field.rsplit('.').next().unwrap_or(field)))
+        .filter_map(|(_, value)| value.as_i64())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut names = crate::cells::GroupNames::default();
+    for id in ids.into_iter().take(25) {
+        if let Ok(group) = client.get(&format!("/groups/{id}"))
+            && let Some(name) = group.get("name").and_then(Value::as_str)
+        {
+            names.insert(id, name.to_owned());
         }
     }
+    names
 }
 
 fn text(value: Option<&Value>) -> String {

@@ -18,7 +18,9 @@ pub fn run(cli: &Cli) -> Result<(), AgentError> {
     match &cli.command {
         Command::Login(login) => auth::login(cli, login),
         Command::Logout => auth::logout(cli),
-        Command::Groups(command) => groups::run(cli, command),
+        Command::Groups(command) => {
+            groups::run(cli, command).map_err(|e| saved_login_ended(e, &cli.profile))
+        }
         Command::Device(command) => device::run(cli, command),
         Command::Operations => {
             let mut text = operations::coverage().join("\n");
@@ -34,6 +36,17 @@ pub fn run(cli: &Cli) -> Result<(), AgentError> {
             crate::output::emit(&String::from_utf8_lossy(&script));
             Ok(())
         }
+    }
+}
+
+/// A 401 to the profile's saved login (not to a token from `TENANTRY_TOKEN`) says to log in again.
+fn saved_login_ended(error: AgentError, profile: &str) -> AgentError {
+    let saved = env("TENANTRY_TOKEN").is_none()
+        && Store::load().is_ok_and(|store| store.profiles.contains_key(profile));
+    if saved {
+        error.with_login_hint(profile)
+    } else {
+        error
     }
 }
 
@@ -57,7 +70,7 @@ pub fn run_operation(
         .copied()
         .unwrap_or_default();
     let client = admin_of(&profile, verbose)?;
-    operations::run(&client, format, noun, verbs)
+    operations::run(&client, format, noun, verbs).map_err(|e| saved_login_ended(e, &profile))
 }
 
 /// A client for an admin command: `TENANTRY_SERVER`/`TENANTRY_TOKEN` where set (scripts, API
@@ -77,7 +90,7 @@ fn admin_of(profile_name: &str, verbose: bool) -> Result<Client, AgentError> {
         // A server without a login: enough for what needs none (`server ready` as a container's
         // health check); anything else gets the server's own 401.
         (Some(server), None) => Ok(Client::new(&server, None, verbose)),
-        _ => Err(AgentError::Usage(format!(
+        _ => Err(AgentError::NotLoggedIn(format!(
             "not logged in (profile {cli_profile:?}): run `tenantry login`, or set TENANTRY_SERVER and TENANTRY_TOKEN"
         ))),
     }
