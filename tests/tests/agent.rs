@@ -420,8 +420,14 @@ fn a_machine_enrols_and_reports_with_the_agent() {
         .stdout;
     assert!(table.contains("850 kB"), "{table}");
     assert!(table.contains("2.00 MB"), "{table}");
-    assert!(table.contains(&format!("{customer} (Enrol Customer)")), "{table}");
-    assert!(table.contains(" ago") || table.contains("just now"), "{table}");
+    assert!(
+        table.contains(&format!("{customer} (Enrol Customer)")),
+        "{table}"
+    );
+    assert!(
+        table.contains(" ago") || table.contains("just now"),
+        "{table}"
+    );
     assert!(!table.contains('{'), "no JSON in a cell: {table}");
     let csv = admin
         .run(&["devices", "get", &device.to_string(), "-o", "csv"])

@@ -94,10 +94,14 @@ pub fn names_to_look_up(rows: &[ImportRow]) -> Vec<String> {
 }
 
 /// Checks every row and orders nothing: rows are created in file order, so a parent must come
-/// before its children. `existing` answers for the names [`names_to_look_up`] listed.
+/// before its children. `existing` answers for the names [`names_to_look_up`] listed; a row
+/// with a blank parent goes under `into`, the group the file is imported into (its id and
+/// level). Every problem of every row comes back at once: a row that failed still has its
+/// children checked against its level, so that fixing one batch does not reveal the next.
 pub fn plan(
     rows: &[ImportRow],
     existing: &HashMap<String, Existing>,
+    into: (GroupId, Level),
     now: DateTime<Utc>,
     trial_days: i64,
 ) -> Result<Vec<PlannedGroup>, DomainError> {
@@ -126,15 +130,18 @@ pub fn plan(
     for row in rows {
         let mut problems = Problems::default();
         let (name, level, own) = parse_row(row, now, trial_days, &mut problems);
-        if let Some(name) = &name {
-            check_name_free(name, &earlier, existing, &mut problems);
-        }
+        // A row whose name is taken is not what later rows mean by that name: the group that
+        // has it is.
+        let name_free = name
+            .as_ref()
+            .is_some_and(|name| check_name_free(name, &earlier, existing, &mut problems));
         let parent = problems.take(find_parent(
             row,
             name.as_ref(),
             &earlier,
             existing,
             &first_line,
+            into,
         ));
         if let (Some((_, Some(parent_level))), Some(level)) = (parent, level) {
             problems.take(check_child_level(parent_level, level).map_err(|e| on_field("level", e)));
@@ -164,11 +171,12 @@ pub fn plan(
             // fine, but it cannot be placed (the parent's line says why).
             _ => None,
         };
-        if let Some(name) = name {
+        if let Some(name) = name.filter(|_| name_free) {
             earlier.entry(name.key()).or_insert(Seen {
                 index,
-                // A failed row's children are not checked against it.
-                level: level.filter(|_| index.is_some()),
+                // Kept when the row failed: its children's levels are still checked against it
+                // (they cannot be placed, but their own mistakes show now, not after a fix).
+                level,
                 line: row.line,
             });
         }
@@ -251,24 +259,28 @@ fn parse_row(
     (name, level, own)
 }
 
-/// Names are unique across the installation and within the file.
+/// Names are unique across the installation and within the file; answers whether it is free.
 fn check_name_free(
     name: &GroupName,
     earlier: &HashMap<String, Seen>,
     existing: &HashMap<String, Existing>,
     problems: &mut Problems,
-) {
+) -> bool {
     let key = name.key();
     if let Some(seen) = earlier.get(&key) {
         problems.push(FieldError::new(
             "name",
             format!("{:?} is on line {} already", name.as_str(), seen.line),
         ));
+        false
     } else if existing.contains_key(&key) {
         let taken = DomainError::NameTaken {
             name: name.as_str().to_owned(),
         };
         problems.push(FieldError::new("name", taken.to_string()));
+        false
+    } else {
+        true
     }
 }
 
@@ -288,12 +300,10 @@ fn find_parent(
     earlier: &HashMap<String, Seen>,
     existing: &HashMap<String, Existing>,
     first_line: &HashMap<String, u64>,
+    into: (GroupId, Level),
 ) -> Result<(Option<PlannedParent>, Option<Level>), DomainError> {
     if row.parent.trim().is_empty() {
-        return Err(DomainError::invalid(
-            "parent",
-            "is required: the name of a group in the tree or of a row above",
-        ));
+        return Ok((Some(PlannedParent::Existing(into.0)), Some(into.1)));
     }
     let parent = GroupName::parse(&row.parent).map_err(|e| on_field("parent", e))?;
     let key = parent.key();
@@ -466,8 +476,11 @@ mod tests {
         ])
     }
 
+    /// The group the file is imported into: "Top".
+    const INTO: (GroupId, Level) = (GroupId(7), Level::Distributor);
+
     fn problems(rows: &[ImportRow]) -> Vec<(u64, String, String)> {
-        match plan(rows, &tree(), now(), 30) {
+        match plan(rows, &tree(), INTO, now(), 30) {
             Err(DomainError::Validation(fields)) => fields
                 .into_iter()
                 .map(|f| (f.line.unwrap_or(0), f.field, f.message))
@@ -483,7 +496,7 @@ mod tests {
             row(3, "Customer A1", "reseller a", "End_Customer"),
             row(4, "Site A1", "Customer A1", "site"),
         ];
-        let plan = plan(&rows, &tree(), now(), 30).unwrap();
+        let plan = plan(&rows, &tree(), INTO, now(), 30).unwrap();
         assert_eq!(plan[0].parent, PlannedParent::Existing(GroupId(7)));
         assert_eq!(plan[1].parent, PlannedParent::Row(0));
         assert_eq!(plan[2].parent, PlannedParent::Row(1));
@@ -534,6 +547,31 @@ mod tests {
     }
 
     #[test]
+    fn a_blank_parent_is_the_group_the_file_goes_into() {
+        let rows = [
+            row(2, "Reseller A", "", "reseller"),
+            row(3, "Customer A1", "Reseller A", "end_customer"),
+        ];
+        let plan = plan(&rows, &tree(), INTO, now(), 30).unwrap();
+        assert_eq!(plan[0].parent, PlannedParent::Existing(GroupId(7)));
+        // And its level rules hold there too: a distributor cannot go under a distributor.
+        let found = problems(&[row(2, "Too high", " ", "distributor")]);
+        assert_eq!(found[0].1, "level");
+    }
+
+    #[test]
+    fn a_failed_rows_children_still_have_their_levels_checked() {
+        // "Broken" fails for its state; its child is placed wrong for its level too, and both
+        // show in the one answer.
+        let mut broken = row(2, "Broken", "Top", "end_customer");
+        broken.state = "nonsense".into();
+        let rows = [broken, row(3, "Child", "Broken", "reseller")];
+        let found = problems(&rows);
+        let fields: Vec<(u64, &str)> = found.iter().map(|(l, f, _)| (*l, f.as_str())).collect();
+        assert_eq!(fields, [(2, "state"), (3, "level")]);
+    }
+
+    #[test]
     fn children_of_a_failed_row_are_not_blamed_for_it() {
         let rows = [
             row(2, "Broken", "Top", "nonsense"),
@@ -550,7 +588,7 @@ mod tests {
         good.trial_expires_at = "2027-01-31".into();
         good.automatic_deployment = "yes".into();
         good.company.city = Some(" Utrecht ".into());
-        let plan = plan(&[good], &tree(), now(), 30).unwrap();
+        let plan = plan(&[good], &tree(), INTO, now(), 30).unwrap();
         assert_eq!(plan[0].service_type, ServiceType::SoftwareOnly);
         assert_eq!(
             plan[0].state.trial_expires_at.unwrap().to_rfc3339(),
@@ -581,14 +619,14 @@ mod tests {
     #[test]
     fn an_empty_or_oversized_file_is_refused_whole() {
         assert!(matches!(
-            plan(&[], &tree(), now(), 30),
+            plan(&[], &tree(), INTO, now(), 30),
             Err(DomainError::Validation(f)) if f[0].field == "file"
         ));
         let many: Vec<ImportRow> = (0..=MAX_IMPORT_ROWS as u64)
             .map(|i| row(i + 2, &format!("G{i}"), "Top", "site"))
             .collect();
         assert!(matches!(
-            plan(&many, &tree(), now(), 30),
+            plan(&many, &tree(), INTO, now(), 30),
             Err(DomainError::Validation(f)) if f[0].message.contains("at most")
         ));
     }

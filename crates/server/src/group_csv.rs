@@ -68,17 +68,18 @@ pub fn read(bytes: &[u8]) -> Result<Read, DomainError> {
         .clone();
     let columns = header_columns(&header)?;
     let mut read = Read::default();
+    let mut lines = LineCounter::new(bytes);
     for record in reader.byte_records() {
         let record = match record {
             Ok(record) => record,
             Err(error) => {
-                let line = error.position().map_or(0, |p| p.line());
+                let line = error.position().map_or(0, |p| lines.at(p.byte()));
                 read.problems
                     .push(FieldError::new("row", describe(&error)).at_line(line));
                 continue;
             }
         };
-        let line = record.position().map_or(0, |p| p.line());
+        let line = record.position().map_or(0, |p| lines.at(p.byte()));
         if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
             continue;
         }
@@ -106,6 +107,44 @@ pub fn read(bytes: &[u8]) -> Result<Read, DomainError> {
         read.rows.push(row_of(line, &columns, &record));
     }
     Ok(read)
+}
+
+/// The file's own line of a byte offset, as an editor or a spreadsheet numbers it: the csv
+/// reader's line count leaves out the empty lines it skips, so its numbers drift below the
+/// file's after a blank line. Offsets come in order, so the count runs on from the last one.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: u64,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> LineCounter<'a> {
+        LineCounter {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    fn at(&mut self, byte: u64) -> u64 {
+        let mut to = usize::try_from(byte)
+            .unwrap_or(usize::MAX)
+            .min(self.bytes.len());
+        // A record's position is where the reader began looking for it: before the empty lines
+        // it skipped on the way. The record itself starts after them.
+        while let Some(b'\r' | b'\n') = self.bytes.get(to) {
+            to += 1;
+        }
+        if to >= self.offset {
+            self.line += self.bytes[self.offset..to]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64;
+            self.offset = to;
+        }
+        self.line
+    }
 }
 
 /// One record as a row: each cell under its column, formula quotes taken off.
@@ -300,13 +339,15 @@ mod tests {
                     A,Top,reseller,Utrecht\n\
                     ,,,\n\
                     \"B\nwith a newline\",A,site,\n\
+                    \n\
+                    \r\n\
                     C,A,site,x\n";
         let read = read(file.as_bytes()).unwrap();
         let lines: Vec<u64> = read.rows.iter().map(|r| r.line).collect();
         assert_eq!(
             lines,
-            [2, 4, 6],
-            "a quoted newline moves the next row down a line"
+            [2, 4, 8],
+            "a quoted newline moves the next row down a line, and so do empty lines"
         );
         assert_eq!(read.rows[0].company.city.as_deref(), Some("Utrecht"));
         assert!(read.problems.is_empty());

@@ -50,7 +50,7 @@ pub fn import(
     let top = get(w.conn(), scope, top_id)?;
     authorize(Action::CreateCustomer, &top)?;
     let existing = existing_names(w.conn(), &top.path, &names_to_look_up(rows))?;
-    let plan = plan_import(rows, &existing, now, trial_days)?;
+    let plan = plan_import(rows, &existing, (top.id, top.level), now, trial_days)?;
     let mut made: Vec<Imported> = Vec::with_capacity(plan.len());
     let mut parents: HashMap<GroupId, Group> = HashMap::new();
     for step in &plan {

@@ -176,3 +176,29 @@ fn files_that_cannot_be_read_are_refused_clearly() {
     let file = "\u{feff}name;parent;level\nSemi;Top;site\n";
     import(&server, top, file, false).expect(201);
 }
+
+/// A row with no parent goes under the group the file is imported into; a failed row's
+/// children still have their levels checked, so one answer holds every problem; and a row's
+/// line is the file's line, in a problem and in the result alike (a blank line counts).
+#[test]
+fn blank_parents_go_under_the_target_and_every_problem_comes_at_once() {
+    let server = TestServer::start();
+    let into = server.create_group("Into Reseller", 1, "reseller");
+    let file = "name,parent,level,state,company.street\n\
+                Blank Customer,,end_customer,,Main Street 1\n\n\
+                Blank Site,Blank Customer,site,,\n";
+    let made = import(&server, into, file, false).expect(201);
+    let groups = made.body["groups"].as_array().unwrap();
+    assert_eq!(groups[0]["parent_id"], into);
+    assert_eq!(groups[0]["line"], 2);
+    assert_eq!(groups[1]["line"], 4, "after a blank line");
+
+    let file = "name,parent,level,state,company.street\n\
+                Broken,,end_customer,bogus,\n\n\
+                Wrong Child,Broken,reseller,,\n";
+    let refused = import(&server, into, file, false).expect_error(422, "validation_failed");
+    assert_eq!(
+        problems(&refused),
+        [(2, "state".to_owned()), (4, "level".to_owned())]
+    );
+}
