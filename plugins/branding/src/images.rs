@@ -62,14 +62,88 @@ fn png_size(bytes: &[u8]) -> Result<(f64, f64), PluginError> {
     Ok((size.width as f64, size.height as f64))
 }
 
-/// Elements that run script, embed other documents, or change attributes (links) after the
-/// check.
-const FORBIDDEN_ELEMENTS: [&str; 11] = [
+/// The elements a logo or an icon is drawn with, and nothing else: shapes, text, paint servers,
+/// clipping, masking, filters, reuse within the document, styles and metadata. Everything that
+/// runs script, embeds another document, animates (an animation can rewrite a link after this
+/// check) or comes from another vocabulary (XHTML's `meta` refresh, say) is not on the list, so
+/// whatever a later standard adds is refused until someone decides it is safe.
+const ALLOWED_ELEMENTS: [&str; 53] = [
+    "svg",
+    "g",
+    "defs",
+    "symbol",
+    "use",
+    "title",
+    "desc",
+    "metadata",
+    "style",
+    "switch",
+    "a",
+    "path",
+    "rect",
+    "circle",
+    "ellipse",
+    "line",
+    "polyline",
+    "polygon",
+    "text",
+    "tspan",
+    "textPath",
+    "linearGradient",
+    "radialGradient",
+    "stop",
+    "pattern",
+    "clipPath",
+    "mask",
+    "marker",
+    "image",
+    "filter",
+    "feBlend",
+    "feColorMatrix",
+    "feComponentTransfer",
+    "feComposite",
+    "feConvolveMatrix",
+    "feDiffuseLighting",
+    "feDisplacementMap",
+    "feDistantLight",
+    "feDropShadow",
+    "feFlood",
+    "feFuncA",
+    "feFuncB",
+    "feFuncG",
+    "feFuncR",
+    "feGaussianBlur",
+    "feMerge",
+    "feMergeNode",
+    "feMorphology",
+    "feOffset",
+    "fePointLight",
+    "feSpecularLighting",
+    "feSpotLight",
+    "feTile",
+];
+
+/// What drawing programs leave in their files and browsers ignore: Inkscape's and Sodipodi's
+/// view settings, and the descriptions (RDF, Dublin Core) inside `<metadata>`. Any element may
+/// stand inside `<metadata>` (nothing there is drawn or run) except these, which would be
+/// dangerous wherever a browser met them.
+const EDITOR_ELEMENTS: [&str; 6] = [
+    "namedview",
+    "perspective",
+    "path-effect",
+    "guide",
+    "grid",
+    "page",
+];
+const NEVER: [&str; 14] = [
     "script",
-    "foreignObject",
     "iframe",
     "embed",
     "object",
+    "foreignObject",
+    "meta",
+    "link",
+    "base",
     "handler",
     "set",
     "animate",
@@ -78,15 +152,69 @@ const FORBIDDEN_ELEMENTS: [&str; 11] = [
     "discard",
 ];
 
-/// Whether CSS or an attribute value reaches outside the document: a script URL, or a `url(…)`
-/// that is not a fragment of the document itself (`url(#gradient)` is fine).
+/// CSS as a browser reads it, for checking: comments out, escapes (`\40 import`, `u\72l(`,
+/// `\@import`) resolved, lower case.
+fn css_as_read(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            '\\' => {
+                let mut hex = String::new();
+                while hex.len() < 6 && chars.peek().is_some_and(char::is_ascii_hexdigit) {
+                    hex.extend(chars.next());
+                }
+                if hex.is_empty() {
+                    // `\x` is `x`, whatever x is (a newline escape is nothing).
+                    if let Some(next) = chars.next().filter(|c| *c != '\n') {
+                        out.push(next);
+                    }
+                } else {
+                    // One white space after a hex escape belongs to it.
+                    if chars.peek().is_some_and(|c| c.is_whitespace()) {
+                        chars.next();
+                    }
+                    let code = u32::from_str_radix(&hex, 16).unwrap_or(0xfffd);
+                    out.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out.to_lowercase()
+}
+
+/// Whether CSS or an attribute value reaches outside the document: a script URL, an import, an
+/// image set, or a `url(…)` that is not a fragment of the document itself (`url(#gradient)` is
+/// fine). Read as a browser would, escapes and comments resolved.
 fn reaches_out(text: &str) -> bool {
-    let lower = text.to_ascii_lowercase();
-    if lower.contains("javascript:") || lower.contains("@import") {
+    let lower = css_as_read(text);
+    let squeezed: String = lower.chars().filter(|c| !c.is_whitespace()).collect();
+    if [
+        "javascript:",
+        "@import",
+        "image-set(",
+        "expression(",
+        "@namespace",
+        "@font-face",
+    ]
+    .iter()
+    .any(|bad| squeezed.contains(bad))
+    {
         return true;
     }
-    lower.match_indices("url(").any(|(at, _)| {
-        let rest = lower[at + 4..].trim_start_matches([' ', '"', '\'']);
+    squeezed.match_indices("url(").any(|(at, _)| {
+        let rest = squeezed[at + 4..].trim_start_matches(['"', '\'']);
         !rest.starts_with('#')
     })
 }
@@ -116,6 +244,8 @@ fn svg_size(bytes: &[u8]) -> Result<(f64, f64), PluginError> {
     let mut root_closed = false;
     // The text of the `<style>` element being read, and the depth it opened at.
     let mut style: Option<(usize, String)> = None;
+    // The depth a `<metadata>` element opened at, while inside it.
+    let mut metadata: Option<usize> = None;
     loop {
         let event = reader.read_event().map_err(malformed)?;
         match &event {
@@ -127,7 +257,10 @@ fn svg_size(bytes: &[u8]) -> Result<(f64, f64), PluginError> {
                 if elements > MAX_ELEMENTS {
                     return Err(invalid(&format!("has more than {MAX_ELEMENTS} elements")));
                 }
-                let name = check_element(element)?;
+                let name = check_element(element, metadata.is_some())?;
+                if name == "metadata" && metadata.is_none() && matches!(event, Event::Start(_)) {
+                    metadata = Some(depth + 1);
+                }
                 if depth == 0 {
                     if name != "svg" {
                         return Err(invalid("is not an SVG document"));
@@ -149,6 +282,9 @@ fn svg_size(bytes: &[u8]) -> Result<(f64, f64), PluginError> {
                 }
             }
             Event::End(_) => {
+                if metadata == Some(depth) {
+                    metadata = None;
+                }
                 if let Some((opened, css)) = &style
                     && *opened == depth
                 {
@@ -200,17 +336,24 @@ fn svg_size(bytes: &[u8]) -> Result<(f64, f64), PluginError> {
 }
 
 /// Checks one element's name and attributes; answers its name (without a prefix).
-fn check_element(element: &BytesStart<'_>) -> Result<String, PluginError> {
+fn check_element(element: &BytesStart<'_>, in_metadata: bool) -> Result<String, PluginError> {
     let name = element.local_name().as_ref().to_owned();
-    if FORBIDDEN_ELEMENTS
-        .iter()
-        .any(|f| f.eq_ignore_ascii_case(&name))
-    {
-        return Err(invalid(&format!("must not contain <{name}>")));
+    let allowed = ALLOWED_ELEMENTS.contains(&name.as_str())
+        || EDITOR_ELEMENTS.contains(&name.as_str())
+        || (in_metadata && !NEVER.iter().any(|never| never.eq_ignore_ascii_case(&name)));
+    if !allowed {
+        return Err(invalid(&format!(
+            "must not contain <{name}>: only shapes, text, gradients, patterns, clips, masks, \
+             filters, styles and links within the image are allowed"
+        )));
     }
     for attribute in element.attributes() {
         let attribute = attribute.map_err(malformed)?;
         let attr = attribute.key.local_name().as_ref().to_ascii_lowercase();
+        // `xml:base` moves where the document's own links point.
+        if attr == "base" {
+            return Err(invalid("must not carry xml:base"));
+        }
         let value = attribute
             .normalized_value(XmlVersion::Implicit1_0)
             .map_err(malformed)?;
@@ -364,6 +507,27 @@ mod tests {
             format!("{}trailing text", String::from_utf8(svg("")).unwrap()).into_bytes(),
             svg("&undefined;"),
             svg("<!-- a -- b -->"),
+            // CSS escapes and comments spell an import, a URL or an image set all the same.
+            svg(r"<style>@\69mport 'https://x.example/s.css';</style>"),
+            svg(r"<style>@\000069 mport 'https://x.example/s.css';</style>"),
+            svg(r"<style>@imp\ort 'https://x.example/s.css';</style>"),
+            svg("<style>@im/**/port 'https://x.example/s.css';</style>"),
+            svg(r"<style>rect { fill: u\72l(https://x.example/t) }</style>"),
+            svg(r#"<rect style="fill: url ( 'https://x.example/t' )"/>"#),
+            svg(r#"<rect style="background: image-set('https://x.example/a.png' 1x)"/>"#),
+            svg("<style>rect { background: -webkit-image-set(url(#a) 1x, 'x.png' 2x) }</style>"),
+            // Another document's base, and elements from other vocabularies or that animate.
+            svg(r##"<g xml:base="https://x.example/"><use href="#a"/></g>"##),
+            svg(
+                r#"<meta xmlns="http://www.w3.org/1999/xhtml" http-equiv="refresh" content="0;url=https://x.example/"/>"#,
+            ),
+            svg(r#"<animate attributeName="href" to="https://x.example/"/>"#),
+            svg("<unknownFutureThing/>"),
+            svg("<iframe/>"),
+            svg("<metadata><script>alert(1)</script></metadata>"),
+            svg(
+                r#"<metadata><meta xmlns="http://www.w3.org/1999/xhtml" http-equiv="refresh"/></metadata>"#,
+            ),
         ] {
             assert!(
                 check(Some("image/svg+xml"), &bad).is_err(),
@@ -374,6 +538,15 @@ mod tests {
         let with_text =
             svg("<text>Acme &amp; Co &#169;</text><style>rect { fill: url(#shade) }</style>");
         assert!(check(Some("image/svg+xml"), &with_text).is_ok());
+        // What Inkscape writes around a drawing passes.
+        let inkscape = svg(
+            r##"<sodipodi:namedview xmlns:sodipodi="http://sodipodi.sourceforge.net/DTD/sodipodi-0.dtd" pagecolor="#ffffff"/><metadata><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:cc="http://creativecommons.org/ns#" xmlns:dc="http://purl.org/dc/elements/1.1/"><cc:Work><dc:format>image/svg+xml</dc:format></cc:Work></rdf:RDF></metadata><g><path d="M0 0h10v10z"/></g>"##,
+        );
+        assert!(
+            check(Some("image/svg+xml"), &inkscape).is_ok(),
+            "{:?}",
+            check(Some("image/svg+xml"), &inkscape)
+        );
         let declared = format!(
             r#"<?xml version="1.0" encoding="UTF-8"?>{}"#,
             String::from_utf8(svg("")).unwrap()
