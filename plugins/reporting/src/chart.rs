@@ -50,6 +50,14 @@ pub fn svg(series: &Series, group_name: &str, colour: (u8, u8, u8)) -> Result<St
         format!("{} ({unit})", series.metric.title())
     };
     let (from, to) = (series.days.from, series.days.to + Duration::days(1));
+    // A month or less within one year reads as "Mar 01"; longer, or across a new year, the
+    // year goes on each date so that January's 01 is not taken for last January's.
+    use chrono::Datelike;
+    let with_year = series.days.from.year() != series.days.to.year()
+        || (series.days.to - series.days.from).num_days() > 31;
+    let date_format = if with_year { "%b %d %Y" } else { "%b %d" };
+    // Counts (devices, sessions) have whole ticks only: no "0.5 devices".
+    let counts = !series.metric.is_bytes();
     let colour = RGBColor(colour.0, colour.1, colour.2);
     let mut out = String::new();
     {
@@ -72,10 +80,12 @@ pub fn svg(series: &Series, group_name: &str, colour: (u8, u8, u8)) -> Result<St
             // labels never touch.
             .x_labels(8)
             .y_labels(6)
-            .x_label_formatter(&|day| day.format("%b %d").to_string())
+            .x_label_formatter(&|day| day.format(date_format).to_string())
             .y_label_formatter(&|value| {
                 if value.fract() == 0.0 {
                     format!("{value:.0}")
+                } else if counts {
+                    String::new()
                 } else {
                     format!("{value:.1}")
                 }
@@ -156,5 +166,25 @@ mod tests {
             .filter(|l| l.starts_with("<polyline") && l.contains("stroke=\"#1F6FEB\""))
             .count();
         assert_eq!(lines, 2, "{svg}");
+    }
+
+    #[test]
+    fn long_periods_show_the_year_and_counts_have_whole_ticks() {
+        let to = NaiveDate::from_ymd_opt(2027, 1, 20).unwrap();
+        let days = Days::parse(Some("2026-12-01"), Some("2027-01-20"), to).unwrap();
+        let stats: Vec<DayStats> = ["2026-12-01", "2027-01-20"]
+            .iter()
+            .map(|day| DayStats {
+                day: (*day).to_owned(),
+                devices: 1,
+                ..DayStats::default()
+            })
+            .collect();
+        let series = Series::new(Metric::Devices, days, &stats);
+        let svg = svg(&series, "Acme", DEFAULT_COLOUR).unwrap();
+        assert!(svg.contains("2027"), "{svg}");
+        assert!(svg.contains("Dec 01 2026"), "{svg}");
+        // One device at most: ticks 0 and 1, never 0.2 or 0.5.
+        assert!(!svg.contains(">0.2<") && !svg.contains(">0.5<"), "{svg}");
     }
 }

@@ -50,6 +50,13 @@ pub fn run(
         period,
         devices,
         truncated,
+    )
+    .in_zone(
+        definition
+            .schedule
+            .time_zone
+            .parse()
+            .unwrap_or(chrono_tz::UTC),
     );
     let brand = brand::brand(host, group.id)?;
     let to = recipients(host, record.group_id, definition)?;

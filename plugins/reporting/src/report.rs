@@ -39,6 +39,8 @@ pub struct Report<'a> {
     pub rows: Vec<DeviceUsage>,
     /// The subtree had more devices than a report holds (`MAX_USAGE_ROWS` of the host).
     pub truncated: bool,
+    /// Where the message's times are shown (the schedule's zone); the CSV keeps UTC.
+    pub time_zone: chrono_tz::Tz,
 }
 
 const GB: f64 = 1_000_000_000.0;
@@ -70,6 +72,93 @@ impl<'a> Report<'a> {
             period,
             rows,
             truncated,
+            time_zone: chrono_tz::UTC,
+        }
+    }
+
+    /// The same report, its message's times shown in `zone`.
+    pub fn in_zone(self, time_zone: chrono_tz::Tz) -> Report<'a> {
+        Report { time_zone, ..self }
+    }
+
+    /// The message's column titles: words, where the CSV has names for programs.
+    fn titles(&self) -> &'static [&'static str] {
+        match self.kind {
+            Kind::DeviceSummary => &[
+                "Customer",
+                "Device",
+                "Operating system",
+                "Last result",
+                "Last session",
+                "Selected",
+                "Used",
+            ],
+            Kind::Usage => &[
+                "Customer",
+                "Device",
+                "Operating system",
+                "Most used in the period",
+                "Used now",
+            ],
+            Kind::Errors => &[
+                "Customer",
+                "Device",
+                "Last result",
+                "Last session",
+                "Completed",
+                "Failed",
+                "With errors",
+            ],
+        }
+    }
+
+    /// A row as the message shows it: sizes in kB to TB, times in the report's zone, results
+    /// in words.
+    fn shown_cells(&self, d: &DeviceUsage) -> Vec<String> {
+        let status = match d.status.as_deref() {
+            None => "Never ran".to_owned(),
+            Some("completed") => "Completed".to_owned(),
+            Some("with_errors") => "Completed with errors".to_owned(),
+            Some("failed") => "Failed".to_owned(),
+            Some("aborted") => "Aborted".to_owned(),
+            Some(other) => other.to_owned(),
+        };
+        let last = d
+            .last_session_at
+            .as_deref()
+            .and_then(|at| at.parse::<chrono::DateTime<chrono::Utc>>().ok())
+            .map(|at| {
+                at.with_timezone(&self.time_zone)
+                    .format("%Y-%m-%d %H:%M %Z")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        match self.kind {
+            Kind::DeviceSummary => vec![
+                d.group_name.clone(),
+                d.name.clone(),
+                d.os.clone(),
+                status,
+                last,
+                human_bytes(d.selected_bytes),
+                human_bytes(d.used_bytes),
+            ],
+            Kind::Usage => vec![
+                d.group_name.clone(),
+                d.name.clone(),
+                d.os.clone(),
+                human_bytes(d.max_used_bytes),
+                human_bytes(d.used_bytes),
+            ],
+            Kind::Errors => vec![
+                d.group_name.clone(),
+                d.name.clone(),
+                status,
+                last,
+                d.sessions_completed.to_string(),
+                d.sessions_failed.to_string(),
+                d.sessions_with_errors.to_string(),
+            ],
         }
     }
 
@@ -225,7 +314,7 @@ impl<'a> Report<'a> {
                 out,
                 "<table style=\"border-collapse:collapse;font-size:13px\"><tr>"
             );
-            for name in self.header() {
+            for name in self.titles() {
                 let _ = write!(
                     out,
                     "<th style=\"text-align:left;border-bottom:2px solid {colour};padding:4px 8px\">{}</th>",
@@ -234,8 +323,16 @@ impl<'a> Report<'a> {
             }
             out.push_str("</tr>");
             for device in self.rows.iter().take(MAX_HTML_ROWS) {
-                out.push_str("<tr>");
-                for cell in self.cells(device) {
+                // A device whose last session failed, or that had failures in the period,
+                // stands out.
+                let failing = device.sessions_failed > 0
+                    || matches!(device.status.as_deref(), Some("failed" | "aborted"));
+                out.push_str(if failing {
+                    "<tr style=\"background:#fdecea;color:#8a1c12\">"
+                } else {
+                    "<tr>"
+                });
+                for cell in self.shown_cells(device) {
                     let _ = write!(
                         out,
                         "<td style=\"border-bottom:1px solid #ddd;padding:4px 8px\">{}</td>",
@@ -408,6 +505,43 @@ mod tests {
         assert!(!html.contains("<script>"));
         assert!(html.contains("A &amp; B, 2026-03-01"));
         assert!(html.contains("mailto:help@acme.example"));
+    }
+
+    #[test]
+    fn the_message_reads_in_words_sizes_and_local_times_with_failures_marked() {
+        let mut failed = device("db-server", Some("failed"), 1, 0);
+        failed.used_bytes = 1_500_000_000_000;
+        failed.last_session_at = Some("2026-03-01T23:30:00Z".to_owned());
+        let fine = device("laptop", Some("completed"), 0, 0);
+        let report = Report::new(
+            "t",
+            Kind::DeviceSummary,
+            "Acme",
+            period(),
+            vec![failed, fine],
+            false,
+        )
+        .in_zone(chrono_tz::Europe::Berlin);
+        let brand = Brand {
+            colour: (0x12, 0x34, 0x56),
+            company_name: None,
+            product_name: None,
+            support_email: None,
+            support_url: None,
+        };
+        let html = report.html(&brand, true);
+        assert!(html.contains(">Last session<"), "{html}");
+        assert!(!html.contains("used_bytes"), "{html}");
+        assert!(html.contains("1.50 TB"), "{html}");
+        assert!(html.contains("2026-03-02 00:30 CET"), "{html}");
+        assert!(html.contains(">Failed<"), "{html}");
+        assert_eq!(html.matches("background:#fdecea").count(), 1, "{html}");
+        // The CSV keeps names and numbers for programs.
+        assert!(
+            report
+                .csv()
+                .starts_with("customer,device,os,status,last_session_at")
+        );
     }
 
     #[test]
