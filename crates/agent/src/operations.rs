@@ -304,6 +304,22 @@ pub const OPERATIONS: &[Operation] = &[
         "Remove a retention policy",
     ),
     op(
+        "defaults",
+        "get",
+        "GET",
+        "/groups/{id}/backup-defaults",
+        One,
+        "A group's default backup profile and retention policy: its own, and those in effect",
+    ),
+    op(
+        "defaults",
+        "set",
+        "PATCH",
+        "/groups/{id}/backup-defaults",
+        Body,
+        "Set the profile or policy devices added in the group get (--set profile_id=N; null inherits)",
+    ),
+    op(
         "branding",
         "get",
         "GET",

@@ -24,8 +24,8 @@ pub use groups::{
 };
 pub use health::{HealthBody, ReadinessBody};
 pub use settings::{
-    CreateProfile, CreateRetentionPolicy, SettingBody, SettingPage, UpdateProfile,
-    UpdateRetentionPolicy,
+    BackupDefaults, BackupDefaultsBody, CreateProfile, CreateRetentionPolicy, SettingBody,
+    SettingPage, UpdateBackupDefaults, UpdateProfile, UpdateRetentionPolicy,
 };
 pub use tenantry_domain::{
     Action, CompanyProfile, GroupState, InstallerOs, Level, Module, ProfileSettings,

@@ -73,3 +73,43 @@ pub struct UpdateRetentionPolicy {
     #[serde(default, deserialize_with = "not_null")]
     pub settings: Option<RetentionSettings>,
 }
+
+/// `PATCH /api/v1/groups/{id}/backup-defaults`: the fields given change (null: inherit again);
+/// those left out stay.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBackupDefaults {
+    /// A backup profile the group may use (its own or an ancestor's); null: inherit.
+    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    pub profile_id: Option<Option<i64>>,
+    /// A retention policy the group may use; null: inherit.
+    #[serde(default, deserialize_with = "crate::patch::nullable")]
+    pub retention_policy_id: Option<Option<i64>>,
+}
+
+/// A group's own default backup profile and retention policy (null: inherited).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BackupDefaults {
+    /// A backup profile the group may use (its own or an ancestor's); null: inherit.
+    #[serde(default)]
+    pub profile_id: Option<i64>,
+    /// A retention policy the group may use; null: inherit.
+    #[serde(default)]
+    pub retention_policy_id: Option<i64>,
+}
+
+/// A group's default backup profile and retention policy: what it sets itself, and what a
+/// device added in it (by hand or by enrolment, naming none) gets.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct BackupDefaultsBody {
+    pub group_id: i64,
+    /// The group's own choices (null: inherited).
+    pub own: BackupDefaults,
+    /// In effect: the nearest group's profile (none: devices get none).
+    pub profile_id: Option<i64>,
+    /// The group it comes from, when that group lies within the caller's reach.
+    pub profile_from: Option<i64>,
+    /// In effect: the nearest group's policy, else the installation's default.
+    pub retention_policy_id: Option<i64>,
+    pub retention_policy_from: Option<i64>,
+}

@@ -5,6 +5,7 @@
 //! reach the functions that change data, so a change can't run outside a write transaction.
 
 pub mod backup;
+pub mod backup_defaults;
 mod db;
 pub mod devices;
 mod dialect;

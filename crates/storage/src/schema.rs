@@ -133,6 +133,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    backup_defaults (group_id) {
+        group_id -> BigInt,
+        profile_id -> Nullable<BigInt>,
+        retention_policy_id -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
     backup_settings (id) {
         id -> BigInt,
         kind -> Text,
@@ -235,6 +243,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     device_history,
     deployment_tokens,
     backup_settings,
+    backup_defaults,
     group_daily,
     rollup_marks,
     mail_outbox

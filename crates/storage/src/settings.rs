@@ -273,6 +273,16 @@ pub fn delete(
         }
         .into());
     }
+    let defaults = crate::backup_defaults::groups_using(conn, kind, id)?;
+    if defaults > 0 {
+        return Err(DomainError::Conflict {
+            message: format!(
+                "this {} is the default of {defaults} group(s): choose another default there first",
+                kind.label()
+            ),
+        }
+        .into());
+    }
     diesel::delete(backup_settings::table.find(id)).execute(conn)?;
     Ok(())
 }

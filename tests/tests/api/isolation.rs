@@ -104,6 +104,7 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
         "post /api/v1/users/{id}/tokens" => json!({"name": "stolen"}),
         "put /api/v1/groups/{id}/branding" => json!({"company_name": "Taken over"}),
         "patch /api/v1/groups/{id}/branding" => json!({"company_name": "Taken over"}),
+        "patch /api/v1/groups/{id}/backup-defaults" => json!({"profile_id": null}),
         "post /api/v1/groups/{id}/contacts" => json!({"name": "Intruder"}),
         "patch /api/v1/groups/{id}/contacts/{cid}" => json!({"name": "Intruder"}),
         "post /api/v1/groups/{id}/activities" => {

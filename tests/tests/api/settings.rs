@@ -233,3 +233,127 @@ fn who_may_manage_profiles_and_policies_and_bad_ones() {
         )
         .expect_error(422, "validation_failed");
 }
+
+/// A group's default profile and policy: set where the group may use them, inherited by the
+/// groups below (the nearest wins), given to devices that name none — enrolled or added by hand
+/// — and kept from removal while they are someone's default.
+#[test]
+fn a_customers_defaults_are_inherited_and_applied_at_enrolment() {
+    let server = TestServer::start();
+    let reseller = server.create_group("Defaults Reseller", 1, "reseller");
+    let customer = server
+        .post(
+            "/api/v1/groups",
+            json!({"name": "Defaults Customer", "parent_id": reseller, "level": "end_customer",
+                   "automatic_deployment": true}),
+        )
+        .expect(201)
+        .id();
+    let sibling = server.create_group("Defaults Sibling", 1, "reseller");
+    let weekly = server
+        .post(
+            &format!("/api/v1/groups/{reseller}/profiles"),
+            profile("Weekly"),
+        )
+        .expect(201)
+        .id();
+    let keep = server
+        .post(
+            &format!("/api/v1/groups/{reseller}/retention-policies"),
+            policy("Keep long", 60),
+        )
+        .expect(201)
+        .id();
+    let foreign = server
+        .post(
+            &format!("/api/v1/groups/{sibling}/profiles"),
+            profile("Theirs"),
+        )
+        .expect(201)
+        .id();
+    let path = |group: i64| format!("/api/v1/groups/{group}/backup-defaults");
+
+    // Nothing set: no profile, the installation's default policy.
+    let before = server.get(&path(customer)).expect(200);
+    assert_eq!(before.body["profile_id"], Value::Null);
+    assert!(before.body["retention_policy_id"].is_i64());
+
+    // Set on the reseller, one field at a time; the customer inherits both.
+    server
+        .patch(&path(reseller), json!({"profile_id": weekly}))
+        .expect(200);
+    let set = server
+        .patch(&path(reseller), json!({"retention_policy_id": keep}))
+        .expect(200);
+    assert_eq!(
+        set.body["own"],
+        json!({"profile_id": weekly, "retention_policy_id": keep})
+    );
+    let inherited = server.get(&path(customer)).expect(200);
+    assert_eq!(inherited.body["own"]["profile_id"], Value::Null);
+    assert_eq!(inherited.body["profile_id"], weekly);
+    assert_eq!(inherited.body["profile_from"], reseller);
+    assert_eq!(inherited.body["retention_policy_id"], keep);
+
+    // A setting the group may not use is refused by field; an unknown field too.
+    server
+        .patch(&path(customer), json!({"profile_id": foreign}))
+        .expect_error(422, "validation_failed");
+    server
+        .patch(&path(customer), json!({"profile": weekly}))
+        .expect_error(422, "validation_failed");
+
+    // Enrolment and a device added by hand, naming nothing, get the defaults.
+    let token = server
+        .post(
+            &format!("/api/v1/groups/{customer}/deployment-tokens"),
+            json!({}),
+        )
+        .expect(201)
+        .body["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let enrolled = server
+        .with_token("")
+        .post(
+            "/api/v1/enroll",
+            json!({"token": token, "name": "pc", "os": "Windows 11"}),
+        )
+        .expect(201);
+    assert_eq!(enrolled.body["profile_id"], weekly);
+    assert_eq!(enrolled.body["retention_policy_id"], keep);
+    let added = server
+        .post(
+            &format!("/api/v1/groups/{customer}/devices"),
+            json!({"name": "added", "os": "Linux"}),
+        )
+        .expect(201);
+    assert_eq!(added.body["profile_id"], weekly);
+
+    // A default cannot be removed from under the groups that use it.
+    let removable = server
+        .post(
+            &format!("/api/v1/groups/{reseller}/profiles"),
+            profile("Spare"),
+        )
+        .expect(201)
+        .id();
+    server
+        .patch(&path(customer), json!({"profile_id": removable}))
+        .expect(200);
+    server
+        .delete(&format!("/api/v1/profiles/{removable}"))
+        .expect_error(409, "conflict");
+    // Null inherits again, and then it can go.
+    server
+        .patch(&path(customer), json!({"profile_id": null}))
+        .expect(200);
+    server
+        .delete(&format!("/api/v1/profiles/{removable}"))
+        .expect(204);
+    assert_eq!(
+        server.get(&path(customer)).expect(200).body["profile_id"],
+        weekly
+    );
+}

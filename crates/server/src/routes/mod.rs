@@ -89,7 +89,9 @@ pub fn api(cfg: &mut ServiceConfig<'_>) {
         .service(settings::create_policy)
         .service(settings::get_policy)
         .service(settings::update_policy)
-        .service(settings::delete_policy);
+        .service(settings::delete_policy)
+        .service(settings::get_backup_defaults)
+        .service(settings::update_backup_defaults);
 }
 
 /// A page of groups as JSON, written into a buffer sized for it up front: a page of 100 groups

@@ -6,10 +6,11 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use serde::Serialize;
 use tenantry_api_types::{
-    CreateProfile, CreateRetentionPolicy, ErrorBody, ListQuery, SettingBody, SettingPage,
-    UpdateProfile, UpdateRetentionPolicy,
+    BackupDefaults, BackupDefaultsBody, CreateProfile, CreateRetentionPolicy, ErrorBody, ListQuery,
+    SettingBody, SettingPage, UpdateBackupDefaults, UpdateProfile, UpdateRetentionPolicy,
 };
 use tenantry_domain::{Action, GroupId, SettingKind, TreePath, parse_setting_name};
+use tenantry_storage::backup_defaults;
 use tenantry_storage::settings::{self, Setting};
 use tenantry_storage::{DbConnection, StoreError, groups};
 
@@ -476,4 +477,102 @@ pub async fn delete_policy(
     let id = id.into_inner();
     let if_match = required_version(&req, "retention-policy", id);
     remove(state, caller, SettingKind::RetentionPolicy, id, if_match).await
+}
+
+/// A group's backup defaults as the caller sees them: where each comes from named only when that
+/// group lies within the caller's reach.
+fn defaults_body(
+    caller: &Caller,
+    group: &tenantry_domain::Group,
+    own: backup_defaults::Defaults,
+    effective: backup_defaults::Effective,
+) -> BackupDefaultsBody {
+    let from = |inherited: Option<backup_defaults::Inherited>| {
+        inherited
+            .map(|i| i.from.0)
+            .filter(|from| within(caller, &group.path, *from))
+    };
+    BackupDefaultsBody {
+        group_id: group.id.0,
+        own: BackupDefaults {
+            profile_id: own.profile_id,
+            retention_policy_id: own.retention_policy_id,
+        },
+        profile_id: effective.profile.map(|p| p.id),
+        profile_from: from(effective.profile),
+        retention_policy_id: effective.retention_policy.map(|p| p.id),
+        retention_policy_from: from(effective.retention_policy),
+    }
+}
+
+/// The group's default backup profile and retention policy: its own, and those in effect
+/// (inherited from the nearest group that sets one; for the policy, else the installation's).
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Group id")),
+    responses((status = 200, body = BackupDefaultsBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+#[get("/groups/{id}/backup-defaults")]
+pub async fn get_backup_defaults(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let who = caller.clone();
+    let (group, own, effective) = state
+        .read(move |c| {
+            let group = groups::get(c, &who.scope, id)?;
+            who.authorize(Action::ViewProfiles, &group)?;
+            let own = backup_defaults::own(c, group.id)?;
+            let effective = backup_defaults::effective(c, &group.path)?;
+            Ok((group, own, effective))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(defaults_body(&caller, &group, own, effective)))
+}
+
+/// Changes the group's own defaults (the fields given; null: inherit again): the profile and
+/// policy that devices added in its subtree get when they name none, by hand or by enrolment.
+/// Each must be one the group may use (its own or an ancestor's).
+#[utoipa::path(tag = "profiles", params(("id" = i64, Path, description = "Group id")),
+    request_body = UpdateBackupDefaults,
+    responses((status = 200, body = BackupDefaultsBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a setting the group may not use", body = ErrorBody)),
+    security(("bearer" = [])))]
+#[patch("/groups/{id}/backup-defaults")]
+pub async fn update_backup_defaults(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<i64>,
+    body: JsonBody<UpdateBackupDefaults>,
+) -> Result<HttpResponse, ApiError> {
+    let id = GroupId(id.into_inner());
+    let change = body.0;
+    let who = caller.clone();
+    let (group, own, effective) = state
+        .write(move |w| {
+            let group = groups::get(w.conn(), &who.scope, id)?;
+            if change.profile_id.is_some() {
+                who.authorize(Action::ManageProfiles, &group)?;
+            }
+            if change.retention_policy_id.is_some() {
+                who.authorize(Action::ManageRetentionPolicies, &group)?;
+            }
+            // Read under the group's lock (`set` takes it first): two changes of different
+            // fields at once both stay.
+            groups::hold(w.conn(), group.id)?;
+            let before = backup_defaults::own(w.conn(), group.id)?;
+            let wanted = backup_defaults::Defaults {
+                profile_id: change.profile_id.unwrap_or(before.profile_id),
+                retention_policy_id: change
+                    .retention_policy_id
+                    .unwrap_or(before.retention_policy_id),
+            };
+            let own = backup_defaults::set(w, &group, wanted)?;
+            let effective = backup_defaults::effective(w.conn(), &group.path)?;
+            Ok((group, own, effective))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(defaults_body(&caller, &group, own, effective)))
 }

@@ -78,15 +78,30 @@ pub fn create(
     let conn = w.conn();
     own_count::shift(conn, new.group, 1)?;
     let group = groups::get(conn, scope, new.group)?;
-    if let Some(profile) = new.profile_id {
-        settings::check_usable(conn, SettingKind::Profile, profile, &group.path)?;
-    }
+    // What the request leaves out comes from the group's defaults (its own, else the nearest
+    // ancestor's), each still checked: a default set on a group that has moved since may name a
+    // setting it can no longer use, and is then left out.
+    let defaults = crate::backup_defaults::effective(conn, &group.path)?;
+    let profile = match new.profile_id {
+        Some(profile) => {
+            settings::check_usable(conn, SettingKind::Profile, profile, &group.path)?;
+            Some(profile)
+        }
+        None => defaults.profile.map(|d| d.id).filter(|id| {
+            settings::check_usable(conn, SettingKind::Profile, *id, &group.path).is_ok()
+        }),
+    };
     let policy = match new.retention_policy_id {
         Some(policy) => {
             settings::check_usable(conn, SettingKind::RetentionPolicy, policy, &group.path)?;
             Some(policy)
         }
-        None => settings::default_policy(conn)?,
+        None => match defaults.retention_policy.map(|d| d.id).filter(|id| {
+            settings::check_usable(conn, SettingKind::RetentionPolicy, *id, &group.path).is_ok()
+        }) {
+            Some(policy) => Some(policy),
+            None => settings::default_policy(conn)?,
+        },
     };
     let row = NewDeviceRow {
         group_id: new.group.0,
@@ -95,7 +110,7 @@ pub fn create(
         enrolled: new.enrolled,
         machine_id: new.machine_id,
         credential_hash: new.credential_hash,
-        profile_id: new.profile_id,
+        profile_id: profile,
         retention_policy_id: policy,
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
