@@ -49,11 +49,14 @@ pub fn own(conn: &mut DbConnection, group: GroupId) -> StoreResult<Defaults> {
         .unwrap_or_default())
 }
 
+/// A stored row: the group, its profile, its policy.
+type Row = (i64, Option<i64>, Option<i64>);
+
 /// The defaults in effect at the group at `path`: for each kind, the nearest group's (itself
 /// first); for the policy, the installation's default when no group on the way has one.
 pub fn effective(conn: &mut DbConnection, path: &TreePath) -> StoreResult<Effective> {
     let ids: Vec<i64> = path.ids().iter().map(|g| g.0).collect();
-    let rows: Vec<(i64, Option<i64>, Option<i64>)> = backup_defaults::table
+    let rows: Vec<Row> = backup_defaults::table
         .filter(backup_defaults::group_id.eq_any(&ids))
         .select((
             backup_defaults::group_id,
@@ -62,7 +65,7 @@ pub fn effective(conn: &mut DbConnection, path: &TreePath) -> StoreResult<Effect
         ))
         .load(conn)?;
     let depth = |group: i64| ids.iter().position(|g| *g == group).unwrap_or(0);
-    let nearest = |pick: fn(&(i64, Option<i64>, Option<i64>)) -> Option<i64>| {
+    let nearest = |pick: fn(&Row) -> Option<i64>| {
         rows.iter()
             .filter_map(|row| {
                 pick(row).map(|id| {
