@@ -94,6 +94,9 @@ fn test(args: &[String]) -> Result<(), String> {
         needs.push(PSQL);
     }
     ensure(&needs)?;
+    if !browser_only {
+        ensure_schemathesis()?;
+    }
     // The end-to-end and browser tests start the real binaries and load the plugin libraries,
     // which `cargo test` alone does not build.
     cargo(&["build", "--workspace"])?;
@@ -110,6 +113,7 @@ fn cargo_tests(postgres: Option<&str>, passthrough: &[String]) -> Result<(), Str
     // differently and rebuilds them. With a URL, the database-backed suites run on PostgreSQL,
     // each test server on a fresh database.
     command.args(["test", "--workspace"]).current_dir(root());
+    command.env("TENANTRY_SCHEMATHESIS", schemathesis_bin());
     test_database(&mut command, postgres);
     if !passthrough.is_empty() {
         command.arg("--").args(passthrough);
@@ -325,6 +329,52 @@ fn ensure(needs: &[Need]) -> Result<(), String> {
         .map(|n| format!("{} is missing: {}", n.what, n.hint))
         .collect::<Vec<_>>()
         .join("\n"))
+}
+
+/// Schemathesis, the OpenAPI fuzzer one API test runs against a live server: pinned, in a
+/// virtual environment of its own under `target/` (from PyPI; nothing system-wide).
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
+
+fn schemathesis_bin() -> PathBuf {
+    root().join("target/schemathesis/bin/st")
+}
+
+fn ensure_schemathesis() -> Result<(), String> {
+    if schemathesis_bin().exists() {
+        return Ok(());
+    }
+    let venv = root().join("target/schemathesis");
+    eprintln!("xtask: installing {SCHEMATHESIS} into {}", venv.display());
+    let made = status(Command::new("python3").args(["-m", "venv"]).arg(&venv));
+    if made.is_err() {
+        // Debian's Python keeps venv in a package of its own.
+        ensure(&[PYTHON_VENV])?;
+        status(
+            Command::new("/usr/bin/python3")
+                .args(["-m", "venv"])
+                .arg(&venv),
+        )?;
+    }
+    status(Command::new(venv.join("bin/pip")).args([
+        "install",
+        "-q",
+        "--disable-pip-version-check",
+        SCHEMATHESIS,
+    ]))
+}
+
+const PYTHON_VENV: Need = Need {
+    what: "Python's venv module (for the tests' OpenAPI fuzzer)",
+    present: has_venv,
+    debian_package: "python3-venv",
+    hint: "Debian/Ubuntu: `sudo apt-get install python3-venv`",
+};
+
+fn has_venv() -> bool {
+    Command::new("/usr/bin/python3")
+        .args(["-c", "import ensurepip, venv"])
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 fn has_aiosmtpd() -> bool {

@@ -15,7 +15,7 @@ pub use host::{
 };
 pub use messages::{
     Actor, BodyKind, GroupInfo, Hook, HookCall, HttpAnswer, HttpRequest, Manifest, PluginError,
-    Request, Route, TickAnswer, TickCall, UserInfo,
+    Request, Route, RouteSchemas, TickAnswer, TickCall, UserInfo,
 };
 pub use serde_json::{Value, json};
 

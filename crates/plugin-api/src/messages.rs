@@ -71,7 +71,7 @@ pub struct Manifest {
 /// An HTTP route a plugin serves. The host authenticates the caller, finds the group `{id}` in
 /// the caller's scope and checks `action` (module and account type) before the plugin sees the
 /// request.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Route {
     /// `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
     pub method: String,
@@ -84,6 +84,72 @@ pub struct Route {
     /// What the request body is, if it has one.
     #[serde(default)]
     pub body: Option<BodyKind>,
+    /// The status a success answers with, for the OpenAPI document: 200 unless said (201 for a
+    /// creation, 202 for work queued, 204 for a removal).
+    #[serde(default)]
+    pub success: Option<u16>,
+    /// JSON Schemas for the OpenAPI document, so that clients can be generated and the route
+    /// fuzzed like the host's own.
+    #[serde(default)]
+    pub schemas: RouteSchemas,
+}
+
+/// What a route's parameters, body and answer look like (JSON Schema, OpenAPI 3.1 dialect).
+/// Path parameters not named here are integers (ids).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RouteSchemas {
+    #[serde(default)]
+    pub path: std::collections::BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub query: std::collections::BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub request: Option<serde_json::Value>,
+    #[serde(default)]
+    pub response: Option<serde_json::Value>,
+}
+
+impl Route {
+    /// A route without a body, answering 200.
+    pub fn new(method: &str, path: &str, action: &str, summary: &str) -> Route {
+        Route {
+            method: method.to_owned(),
+            path: path.to_owned(),
+            action: action.to_owned(),
+            summary: summary.to_owned(),
+            ..Route::default()
+        }
+    }
+
+    /// Takes a JSON body of this shape.
+    pub fn json_body(mut self, schema: serde_json::Value) -> Route {
+        self.body = Some(BodyKind::Json);
+        self.schemas.request = Some(schema);
+        self
+    }
+
+    /// Answers a success with this status.
+    pub fn answers(mut self, status: u16) -> Route {
+        self.success = Some(status);
+        self
+    }
+
+    /// Answers a success with JSON of this shape.
+    pub fn returns(mut self, schema: serde_json::Value) -> Route {
+        self.schemas.response = Some(schema);
+        self
+    }
+
+    /// Reads this query parameter.
+    pub fn query(mut self, name: &str, schema: serde_json::Value) -> Route {
+        self.schemas.query.insert(name.to_owned(), schema);
+        self
+    }
+
+    /// A path parameter that is not an id.
+    pub fn path_param(mut self, name: &str, schema: serde_json::Value) -> Route {
+        self.schemas.path.insert(name.to_owned(), schema);
+        self
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -185,7 +185,11 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
             .iter()
             .map(|(method, path)| (method.clone(), path.as_str())),
     ));
-    let openapi = web::Data::new(OpenApiJson(serde_json::to_string(&openapi)?));
+    let mut document = serde_json::to_value(&openapi)?;
+    plugins::plugin_details(&mut document, &plugins);
+    routes::openapi::problems_as_served(&mut document);
+    routes::openapi::complete_errors(&mut document);
+    let openapi = web::Data::new(OpenApiJson(serde_json::to_string(&document)?));
 
     let max_body_bytes = settings.server.max_body_bytes;
     let log_requests = log::log_enabled!(target: "actix_web::middleware::logger", log::Level::Info);

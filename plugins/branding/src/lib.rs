@@ -25,11 +25,10 @@ pub struct Branding;
 
 fn route(method: &str, path: &str, action: &str, summary: &str, body: Option<BodyKind>) -> Route {
     Route {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        action: action.to_owned(),
-        summary: summary.to_owned(),
         body,
+        // A reset answers 204 No Content; everything else 200.
+        success: Some(if method == "DELETE" { 204 } else { 200 }),
+        ..Route::new(method, path, action, summary)
     }
 }
 

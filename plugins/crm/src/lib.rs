@@ -21,11 +21,14 @@ pub struct Crm;
 
 fn route(method: &str, path: &str, action: &str, summary: &str, body: bool) -> Route {
     Route {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        action: action.to_owned(),
-        summary: summary.to_owned(),
         body: body.then_some(BodyKind::Json),
+        // Adding answers 201 Created, removing 204 No Content.
+        success: Some(match method {
+            "POST" => 201,
+            "DELETE" => 204,
+            _ => 200,
+        }),
+        ..Route::new(method, path, action, summary)
     }
 }
 

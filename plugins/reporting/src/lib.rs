@@ -70,15 +70,28 @@ impl Plugin for Reporting {
             name: "reporting".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: vec![],
-            routes: [Route {
-                method: "GET".to_owned(),
-                path: "/groups/{id}/charts/{metric}".to_owned(),
-                action: "view_charts".to_owned(),
-                summary: "A metric of the group's subtree per day, ?from=&to= (YYYY-MM-DD): JSON, \
-                          text/csv or image/svg+xml (by Accept, or a .csv/.svg suffix)"
-                    .to_owned(),
-                body: None,
-            }]
+            routes: [Route::new(
+                "GET",
+                "/groups/{id}/charts/{metric}",
+                "view_charts",
+                "A metric of the group's subtree per day, ?from=&to= (YYYY-MM-DD): JSON, \
+                 text/csv or image/svg+xml (by Accept, or a .csv/.svg suffix)",
+            )
+            .path_param(
+                "metric",
+                tenantry_plugin_api::json!({"type": "string", "pattern": format!(
+                    "^({})(\\.csv|\\.svg)?$",
+                    Metric::ALL.map(Metric::name).join("|")
+                )}),
+            )
+            .query(
+                "from",
+                tenantry_plugin_api::json!({"type": "string", "format": "date"}),
+            )
+            .query(
+                "to",
+                tenantry_plugin_api::json!({"type": "string", "format": "date"}),
+            )]
             .into_iter()
             .chain(scheduled::routes())
             .collect(),

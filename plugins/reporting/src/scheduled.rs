@@ -17,11 +17,15 @@ const RUNS: &str = "/groups/{id}/scheduled-reports/{rid}/runs";
 
 pub fn routes() -> Vec<Route> {
     let route = |method: &str, path: &str, action: &str, summary: &str, json: bool| Route {
-        method: method.to_owned(),
-        path: path.to_owned(),
-        action: action.to_owned(),
-        summary: summary.to_owned(),
         body: json.then_some(tenantry_plugin_api::BodyKind::Json),
+        // Defining answers 201, running now 202 (queued), removing 204.
+        success: Some(match (method, path) {
+            ("POST", RUN) => 202,
+            ("POST", _) => 201,
+            ("DELETE", _) => 204,
+            _ => 200,
+        }),
+        ..Route::new(method, path, action, summary)
     };
     let (view, manage) = ("view_scheduled_reports", "manage_scheduled_reports");
     vec![

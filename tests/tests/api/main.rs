@@ -6,6 +6,7 @@ mod crash;
 mod deployment;
 mod devices;
 mod downloads;
+mod fuzz;
 mod groups;
 mod health;
 mod housekeeping;

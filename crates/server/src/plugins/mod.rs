@@ -2,6 +2,7 @@
 //! group lifecycle hooks they ask for, and serving their HTTP routes behind the host's checks.
 
 mod http;
+mod openapi;
 mod services;
 
 use std::path::Path;
@@ -13,6 +14,7 @@ use tenantry_plugin_host::{Failure, LoadedPlugin, PluginSpec};
 use tenantry_storage::{Storage, StoreError, Writer, groups};
 
 pub use http::{configure, openapi_paths};
+pub use openapi::plugin_details;
 use services::Services;
 
 use crate::caller::Caller;

@@ -200,6 +200,7 @@ pub(crate) fn device_filter(query: DevicesQuery) -> Result<DeviceFilter, ApiErro
         (status = 201, description = "Added; `Location` names the device; `credential` (shown once) is what the device reports with", body = CreatedDevice),
         (status = 403, description = "`forbidden`", body = ErrorBody),
         (status = 404, description = "No such group in the caller's subtree", body = ErrorBody),
+        (status = 409, description = "`not_available`: the profile or policy is not one the group may use", body = ErrorBody),
         (status = 422, description = "`validation_failed`", body = ErrorBody),
     ),
     security(("bearer" = []))

@@ -16,13 +16,12 @@ impl Plugin for Panicky {
             ticks: false,
             version: "0.0.0".to_owned(),
             hooks: vec![Hook::BeforeCreate, Hook::AfterUpdate],
-            routes: vec![Route {
-                method: "GET".to_owned(),
-                path: "/groups/{id}/panic".to_owned(),
-                action: "view_group".to_owned(),
-                summary: "Panics".to_owned(),
-                body: None,
-            }],
+            routes: vec![Route::new(
+                "GET",
+                "/groups/{id}/panic",
+                "view_group",
+                "Panics",
+            )],
         }
     }
 

@@ -1,0 +1,130 @@
+//! The plugins' routes in the OpenAPI document, as completely as the host's own: every path
+//! parameter with its schema (ids unless the plugin says otherwise), the query parameters, the
+//! request body's and the answer's schemas where the plugin declares them, the real success
+//! status, and every error the host can answer with (problem details). Written into the rendered
+//! document, where a plugin's JSON Schema goes in as it is.
+
+use serde_json::{Map, Value, json};
+use tenantry_plugin_host::api::{BodyKind, Route};
+
+use super::Plugins;
+
+/// An error answer, as problem details.
+fn problem(description: &str) -> Value {
+    json!({
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}},
+    })
+}
+
+/// Fills in the plugins' operations (added bare by `openapi_paths`).
+pub fn plugin_details(doc: &mut Value, plugins: &Plugins) {
+    for plugin in &plugins.loaded {
+        for route in &plugin.manifest.routes {
+            let path = format!("/api/v1{}", route.path);
+            let method = route.method.to_ascii_lowercase();
+            if let Some(operation) = doc
+                .pointer_mut(&format!("/paths/{}/{method}", escape(&path)))
+                .and_then(Value::as_object_mut)
+            {
+                describe(operation, route);
+            }
+        }
+    }
+}
+
+/// A JSON Pointer token for a path (`/` and `~` escaped).
+fn escape(path: &str) -> String {
+    path.replace('~', "~0").replace('/', "~1")
+}
+
+fn describe(operation: &mut Map<String, Value>, route: &Route) {
+    let mut parameters: Vec<Value> = route
+        .path
+        .split('/')
+        .filter_map(|segment| segment.strip_prefix('{')?.strip_suffix('}'))
+        .map(|name| {
+            let schema = route
+                .schemas
+                .path
+                .get(name)
+                .cloned()
+                .unwrap_or_else(|| json!({"type": "integer", "format": "int64"}));
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        })
+        .collect();
+    parameters.extend(route.schemas.query.iter().map(
+        |(name, schema)| json!({"name": name, "in": "query", "required": false, "schema": schema}),
+    ));
+    operation.insert("parameters".to_owned(), Value::Array(parameters));
+    let mut responses = Map::new();
+    let success = route.success.unwrap_or(200);
+    let answer = match (success, &route.schemas.response) {
+        (204, _) => json!({"description": "Done; no content"}),
+        (_, Some(schema)) => {
+            json!({"description": "Success", "content": {"application/json": {"schema": schema}}})
+        }
+        (_, None) => json!({"description": "Success"}),
+    };
+    responses.insert(success.to_string(), answer);
+    match route.body {
+        Some(BodyKind::Json) => {
+            let schema = route
+                .schemas
+                .request
+                .clone()
+                .unwrap_or_else(|| json!({"type": "object"}));
+            operation.insert(
+                "requestBody".to_owned(),
+                json!({"required": true, "content": {"application/json": {"schema": schema}}}),
+            );
+            responses.insert(
+                "400".to_owned(),
+                problem("`malformed_request`: the body is not JSON"),
+            );
+            responses.insert("413".to_owned(), problem("`payload_too_large`"));
+            responses.insert(
+                "415".to_owned(),
+                problem("`unsupported_media_type`: not application/json"),
+            );
+        }
+        Some(BodyKind::Image) => {
+            let binary = json!({"schema": {"type": "string", "format": "binary"}});
+            operation.insert(
+                "requestBody".to_owned(),
+                json!({"required": true, "content": {"image/png": binary, "image/svg+xml": binary}}),
+            );
+            responses.insert("413".to_owned(), problem("`payload_too_large`: over 1 MiB"));
+            responses.insert(
+                "415".to_owned(),
+                problem("`unsupported_media_type`: not PNG or SVG"),
+            );
+        }
+        None => {}
+    }
+    responses.insert("401".to_owned(), problem("`unauthenticated`"));
+    responses.insert(
+        "403".to_owned(),
+        problem("`forbidden`, or `module_unavailable` at the group's level"),
+    );
+    responses.insert(
+        "404".to_owned(),
+        problem("`not_found`: no such group in the caller's subtree, or no such record"),
+    );
+    if route.method != "GET" {
+        responses.insert(
+            "409".to_owned(),
+            problem("`conflict` or `plugin_refused`: nothing was written"),
+        );
+    }
+    responses.insert(
+        "422".to_owned(),
+        problem("`validation_failed`: the fields at fault"),
+    );
+    responses.insert(
+        "500".to_owned(),
+        problem("`plugin_failed`: nothing was written"),
+    );
+    responses.insert("503".to_owned(), problem("`unavailable`: try again"));
+    operation.insert("responses".to_owned(), Value::Object(responses));
+}
