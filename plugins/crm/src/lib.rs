@@ -4,6 +4,7 @@
 //! activities go with the group: they are host records, removed with it.
 
 mod model;
+mod schemas;
 
 use chrono::Utc;
 use tenantry_plugin_api::{
@@ -32,6 +33,11 @@ fn route(method: &str, path: &str, action: &str, summary: &str, body: bool) -> R
     }
 }
 
+/// A page's size, as the host's pages take it.
+fn paging_limit() -> Value {
+    json!({"type": "integer", "minimum": 1, "maximum": 500})
+}
+
 impl Plugin for Crm {
     fn manifest(&self) -> Manifest {
         let contacts = "/groups/{id}/contacts";
@@ -48,25 +54,34 @@ impl Plugin for Crm {
                     "GET",
                     "/groups/{id}/crm",
                     "view_contacts",
-                    "The group's last and next activity, and how many contacts it has",
+                    "The group's last and next activity",
                     false,
-                ),
+                )
+                .returns(schemas::summary()),
                 route(
                     "GET",
                     contacts,
                     "view_contacts",
                     "The group's contacts, by name",
                     false,
-                ),
-                route("POST", contacts, "manage_contacts", "Add a contact", true),
-                route("GET", contact, "view_contacts", "One contact", false),
+                )
+                .returns(schemas::page(schemas::contact()))
+                .query("limit", paging_limit())
+                .query("cursor", json!({"type": "string"})),
+                route("POST", contacts, "manage_contacts", "Add a contact", true)
+                    .json_body(schemas::contact_input(true))
+                    .returns(schemas::contact()),
+                route("GET", contact, "view_contacts", "One contact", false)
+                    .returns(schemas::contact()),
                 route(
                     "PATCH",
                     contact,
                     "manage_contacts",
                     "Change a contact",
                     true,
-                ),
+                )
+                .json_body(schemas::contact_input(false))
+                .returns(schemas::contact()),
                 route(
                     "DELETE",
                     contact,
@@ -80,22 +95,34 @@ impl Plugin for Crm {
                     "view_contacts",
                     "Activities, newest first (?when=past|upcoming)",
                     false,
-                ),
+                )
+                .returns(schemas::page(schemas::activity()))
+                .query(
+                    "when",
+                    json!({"type": "string", "enum": ["past", "upcoming", "all"]}),
+                )
+                .query("limit", paging_limit())
+                .query("cursor", json!({"type": "string"})),
                 route(
                     "POST",
                     activities,
                     "manage_activities",
                     "Record an activity",
                     true,
-                ),
-                route("GET", activity, "view_contacts", "One activity", false),
+                )
+                .json_body(schemas::activity_input(true))
+                .returns(schemas::activity()),
+                route("GET", activity, "view_contacts", "One activity", false)
+                    .returns(schemas::activity()),
                 route(
                     "PATCH",
                     activity,
                     "manage_activities",
                     "Change an activity",
                     true,
-                ),
+                )
+                .json_body(schemas::activity_input(false))
+                .returns(schemas::activity()),
                 route(
                     "DELETE",
                     activity,

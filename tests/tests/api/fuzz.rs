@@ -28,35 +28,44 @@ fn the_openapi_document_holds_up_under_schemathesis() {
     let server = TestServer::start();
     let base = server.url("");
     let base = base.trim_end_matches('/');
-    let output = Command::new(&st)
-        .args(["run", &format!("{base}/api/v1/openapi.json")])
-        .args(["--url", base])
-        .args([
-            "--header",
-            &format!("Authorization: Bearer {}", server.token),
-        ])
-        .args(["--checks", "not_a_server_error,response_schema_conformance"])
-        .args([
-            "--max-examples",
-            "15",
-            "--seed",
-            "20261207",
-            "--workers",
-            "2",
-        ])
-        .args(["--phases", "examples,fuzzing"])
-        .args(["--exclude-path", "/api/v1/auth/logout"])
-        .args(["--exclude-path-regex", r".*/(users|groups)/\{id\}$"])
-        .env("NO_COLOR", "1")
-        .env("SCHEMATHESIS_HOOKS", "")
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", st.display()));
-    let report = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success(),
-        "schemathesis found failures:\n{report}\n{}\nserver log:\n{}",
-        String::from_utf8_lossy(&output.stderr),
-        server.log()
-    );
-    assert!(report.contains("generated"), "{report}");
+    // The fuzzer itself sometimes stops an operation with an internal error of its own (a
+    // Hypothesis "Runtime Error", listed under ERRORS, not FAILURES): that run says nothing about
+    // the API, so it is run again, up to three times. A failure found is never retried away.
+    for attempt in 1..=3 {
+        let output = Command::new(&st)
+            .args(["run", &format!("{base}/api/v1/openapi.json")])
+            .args(["--url", base])
+            .args([
+                "--header",
+                &format!("Authorization: Bearer {}", server.token),
+            ])
+            .args(["--checks", "not_a_server_error,response_schema_conformance"])
+            .args([
+                "--max-examples",
+                "15",
+                "--seed",
+                "20261207",
+                "--workers",
+                "2",
+            ])
+            .args(["--phases", "examples,fuzzing"])
+            .args(["--exclude-path", "/api/v1/auth/logout"])
+            .args(["--exclude-path-regex", r".*/(users|groups)/\{id\}$"])
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", st.display()));
+        let report = String::from_utf8_lossy(&output.stdout);
+        if output.status.success() {
+            assert!(report.contains("generated"), "{report}");
+            return;
+        }
+        let tool_errors_only = !report.contains("FAILURES") && report.contains("ERRORS");
+        assert!(
+            tool_errors_only && attempt < 3,
+            "schemathesis found failures (attempt {attempt}):\n{report}\n{}\nserver log:\n{}",
+            String::from_utf8_lossy(&output.stderr),
+            server.log()
+        );
+        eprintln!("schemathesis stopped on an error of its own; running it again:\n{report}");
+    }
 }
