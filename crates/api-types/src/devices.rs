@@ -136,6 +136,7 @@ pub struct DevicesQuery {
     /// `tree`. Cursors belong to their order.
     pub sort: Option<String>,
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,

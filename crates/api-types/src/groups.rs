@@ -32,6 +32,7 @@ pub struct GroupBody {
 #[serde(deny_unknown_fields)]
 pub struct CreateGroup {
     /// 1–100 characters; unique across the installation, compared case-insensitively.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub parent_id: i64,
     /// Strictly lower than the parent's level.
@@ -126,6 +127,7 @@ pub struct GroupPage {
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,
@@ -137,6 +139,7 @@ pub struct ListQuery {
 #[into_params(parameter_in = Query)]
 pub struct DescendantsQuery {
     /// 1–500, default 50.
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// From the previous page's `next_cursor`.
     pub cursor: Option<String>,

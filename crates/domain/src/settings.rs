@@ -85,7 +85,10 @@ const DATA_SOURCES: [&str; 9] = [
 #[serde(tag = "frequency", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Schedule {
     /// Every `every_hours` hours (1 to 24).
-    Hourly { every_hours: u32 },
+    Hourly {
+        #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 24))]
+        every_hours: u32,
+    },
     /// Every day at `at` (`HH:MM`, the device's local time).
     Daily { at: String },
     /// On the given days (`mon` … `sun`) at `at`.
@@ -170,10 +173,20 @@ impl ProfileSettings {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RetentionSettings {
+    /// Versions kept within a day: 0 to 100.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub intra_daily: u32,
+    /// Daily versions: 0 to 1000.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 1000))]
     pub daily: u32,
+    /// Weekly versions: 0 to 520.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 520))]
     pub weekly: u32,
+    /// Monthly versions: 0 to 120.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 120))]
     pub monthly: u32,
+    /// Yearly versions: 0 to 100. At least one of the five is above 0.
+    #[cfg_attr(feature = "openapi", schema(minimum = 0, maximum = 100))]
     pub yearly: u32,
 }
 
