@@ -32,6 +32,46 @@ fn route(method: &str, path: &str, action: &str, summary: &str, body: Option<Bod
     }
 }
 
+/// The values as a body: each field optional, null or absent meaning "inherit".
+fn values_schema() -> Value {
+    let mut properties = serde_json::Map::new();
+    for field in FIELDS {
+        let text = if field.ends_with("_color") {
+            json!({"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$"})
+        } else {
+            json!({"type": "string"})
+        };
+        properties.insert(field.to_owned(), json!({"anyOf": [text, {"type": "null"}]}));
+    }
+    json!({"type": "object", "additionalProperties": false, "properties": properties})
+}
+
+/// What `GET /groups/{id}/branding` shows: the group's own values and images.
+fn own_view_schema() -> Value {
+    let image = json!({"anyOf": [{"type": "null"}, {
+        "type": "object",
+        "properties": {
+            "content_type": {"type": "string"},
+            "width": {"type": "number"},
+            "height": {"type": "number"},
+            "bytes": {"type": "integer"},
+            "updated_at": {"type": "string"},
+        },
+    }]});
+    let mut schema = json!({
+        "type": "object",
+        "properties": {
+            "group_id": {"type": "integer", "format": "int64"},
+            "values": {"type": "object"},
+        },
+        "required": ["group_id", "values"],
+    });
+    for name in IMAGES {
+        schema["properties"][name] = image.clone();
+    }
+    schema
+}
+
 impl Plugin for Branding {
     fn manifest(&self) -> Manifest {
         let base = "/groups/{id}/branding";
@@ -42,21 +82,26 @@ impl Plugin for Branding {
                 "view_branding",
                 "The group's own branding values",
                 None,
-            ),
+            )
+            .returns(own_view_schema()),
             route(
                 "PUT",
                 base,
                 "manage_branding",
                 "Replace the group's own branding values",
-                Some(BodyKind::Json),
-            ),
+                None,
+            )
+            .json_body(values_schema())
+            .returns(own_view_schema()),
             route(
                 "PATCH",
                 base,
                 "manage_branding",
                 "Change some of the group's own branding values (a field set to null inherits again); the others stay",
-                Some(BodyKind::Json),
-            ),
+                None,
+            )
+            .json_body(values_schema())
+            .returns(own_view_schema()),
             route(
                 "DELETE",
                 base,
