@@ -282,6 +282,17 @@ impl TestServer {
         .id()
     }
 
+    /// A new deployment token of `group` (automatic deployment on): the secret machines enrol with.
+    pub fn deployment_token(&self, group: i64) -> String {
+        let created = self
+            .post(
+                &format!("/api/v1/groups/{group}/deployment-tokens"),
+                serde_json::json!({}),
+            )
+            .expect(201);
+        created.body["token"].as_str().unwrap().to_owned()
+    }
+
     /// Stops the server with SIGTERM and waits for it; returns whether it exited cleanly.
     pub fn terminate(&mut self) -> bool {
         let _ = Command::new("kill")

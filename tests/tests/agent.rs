@@ -327,16 +327,7 @@ fn a_machine_enrols_and_reports_with_the_agent() {
             json!({"automatic_deployment": true}),
         )
         .expect(200);
-    let token = server
-        .post(
-            &format!("/api/v1/groups/{customer}/deployment-tokens"),
-            json!({}),
-        )
-        .expect(201)
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = server.deployment_token(customer);
     let machine = Agent::new();
     let enrolled = machine
         .run(&[

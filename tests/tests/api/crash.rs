@@ -40,6 +40,29 @@ fn created(base: &str, token: &str, path: &str, body: serde_json::Value) -> Opti
     }
 }
 
+/// A client that posts until the server is dead: its n-th request is `request(n)` (path and
+/// body), sent with `token`; `record(n, id)` keeps what was answered 201.
+fn client(
+    base: &str,
+    token: &str,
+    dead: &Arc<AtomicBool>,
+    request: impl Fn(i64) -> (String, serde_json::Value) + Send + 'static,
+    record: impl Fn(i64, i64) + Send + 'static,
+) -> std::thread::JoinHandle<()> {
+    let (base, token, dead) = (base.to_owned(), token.to_owned(), Arc::clone(dead));
+    std::thread::spawn(move || {
+        for n in 0..100_000 {
+            if dead.load(Ordering::Relaxed) {
+                break;
+            }
+            let (path, body) = request(n);
+            if let Some(id) = created(&base, &token, &path, body) {
+                record(n, id);
+            }
+        }
+    })
+}
+
 /// A moment between 300 and 1,200 ms from now, different each run.
 fn some_moment() -> Duration {
     let nanos = std::time::SystemTime::now()
@@ -58,16 +81,7 @@ fn a_server_killed_under_load_keeps_every_acknowledged_write() {
         )
         .expect(201)
         .id();
-    let deployment_token = server
-        .post(
-            &format!("/api/v1/groups/{customer}/deployment-tokens"),
-            json!({}),
-        )
-        .expect(201)
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let deployment_token = server.deployment_token(customer);
     let reporters: Vec<(i64, String)> = (0..4)
         .map(|i| {
             let enrolled = server
@@ -91,66 +105,57 @@ fn a_server_killed_under_load_keeps_every_acknowledged_write() {
     let dead = Arc::new(AtomicBool::new(false));
     let mut clients = Vec::new();
     for c in 0..2 {
-        let (base, token, acknowledged, dead) = (
-            base.clone(),
-            token.clone(),
-            acknowledged.clone(),
-            dead.clone(),
-        );
-        clients.push(std::thread::spawn(move || {
-            for n in 0.. {
-                if dead.load(Ordering::Relaxed) {
-                    break;
-                }
-                let body = json!({"name": format!("Crash {c} {n}"), "parent_id": customer, "level": "end_customer"});
-                if let Some(id) = created(&base, &token, "/api/v1/groups", body) {
-                    acknowledged.lock().unwrap().groups.push(id);
-                }
-            }
-        }));
+        let acknowledged = Arc::clone(&acknowledged);
+        clients.push(client(
+            &base,
+            &token,
+            &dead,
+            move |n| {
+                let body = json!({"name": format!("Crash {c} {n}"), "parent_id": customer,
+                                  "level": "end_customer"});
+                ("/api/v1/groups".to_owned(), body)
+            },
+            move |_, id| acknowledged.lock().unwrap().groups.push(id),
+        ));
     }
     for c in 0..2 {
-        let (base, token, acknowledged, dead) = (
-            base.clone(),
-            token.clone(),
-            acknowledged.clone(),
-            dead.clone(),
-        );
-        clients.push(std::thread::spawn(move || {
-            for n in 0.. {
-                if dead.load(Ordering::Relaxed) {
-                    break;
-                }
+        let acknowledged = Arc::clone(&acknowledged);
+        clients.push(client(
+            &base,
+            &token,
+            &dead,
+            move |n| {
                 let body = json!({"name": format!("added-{c}-{n}"), "os": "Windows"});
-                let path = format!("/api/v1/groups/{customer}/devices");
-                if let Some(id) = created(&base, &token, &path, body) {
-                    acknowledged.lock().unwrap().devices.push(id);
-                }
-            }
-        }));
+                (format!("/api/v1/groups/{customer}/devices"), body)
+            },
+            move |_, id| acknowledged.lock().unwrap().devices.push(id),
+        ));
     }
+    // Each reporter's sessions end two seconds apart, two days back, so that none is ahead of
+    // the server's clock.
+    let start = chrono::Utc::now() - chrono::Duration::days(2);
+    let moment = move |seconds: i64| {
+        (start + chrono::Duration::seconds(seconds))
+            .format("%Y-%m-%dT%H:%M:%SZ")
+            .to_string()
+    };
     for (device, credential) in reporters.clone() {
-        let (base, acknowledged, dead) = (base.clone(), acknowledged.clone(), dead.clone());
-        clients.push(std::thread::spawn(move || {
-            let start = chrono::Utc::now() - chrono::Duration::days(2);
-            for n in 0..100_000 {
-                if dead.load(Ordering::Relaxed) {
-                    break;
-                }
-                let ended = (start + chrono::Duration::seconds(n * 2 + 1))
-                    .format("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string();
-                let started = (start + chrono::Duration::seconds(n * 2))
-                    .format("%Y-%m-%dT%H:%M:%SZ")
-                    .to_string();
-                let body = json!({"started_at": started, "ended_at": ended, "status": "completed",
-                       "selected_bytes": 1000 + n, "used_bytes": 500 + n});
-                let path = format!("/api/v1/devices/{device}/sessions");
-                if created(&base, &credential, &path, body).is_some() {
-                    acknowledged.lock().unwrap().sessions.push((device, ended));
-                }
-            }
-        }));
+        let acknowledged = Arc::clone(&acknowledged);
+        clients.push(client(
+            &base,
+            &credential,
+            &dead,
+            move |n| {
+                let body = json!({"started_at": moment(n * 2), "ended_at": moment(n * 2 + 1),
+                                  "status": "completed", "selected_bytes": 1000 + n,
+                                  "used_bytes": 500 + n});
+                (format!("/api/v1/devices/{device}/sessions"), body)
+            },
+            move |n, _| {
+                let ended = moment(n * 2 + 1);
+                acknowledged.lock().unwrap().sessions.push((device, ended));
+            },
+        ));
     }
 
     std::thread::sleep(some_moment());

@@ -304,16 +304,7 @@ fn a_customers_defaults_are_inherited_and_applied_at_enrolment() {
         .expect_error(422, "validation_failed");
 
     // Enrolment and a device added by hand, naming nothing, get the defaults.
-    let token = server
-        .post(
-            &format!("/api/v1/groups/{customer}/deployment-tokens"),
-            json!({}),
-        )
-        .expect(201)
-        .body["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = server.deployment_token(customer);
     let enrolled = server
         .with_token("")
         .post(

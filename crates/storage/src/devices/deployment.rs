@@ -269,26 +269,21 @@ fn take_over(
         }
         Err(other) => return Err(other),
     }
+    let changes = (
+        devices::credential_hash.eq(machine.credential_hash),
+        devices::os.eq(machine.os),
+        devices::enrolled.eq(true),
+        devices::version.eq(devices::version + 1),
+        devices::updated_at.eq(now.naive_utc()),
+    );
+    let update = diesel::update(devices::table.find(device_id)).set(changes);
+    // RETURNING, per backend (the multi-connection has none of its own).
     let row: Option<super::row::DeviceRow> = match conn {
-        DbConnection::Sqlite(c) => diesel::update(devices::table.find(device_id))
-            .set((
-                devices::credential_hash.eq(machine.credential_hash),
-                devices::os.eq(machine.os),
-                devices::enrolled.eq(true),
-                devices::version.eq(devices::version + 1),
-                devices::updated_at.eq(now.naive_utc()),
-            ))
+        DbConnection::Sqlite(c) => update
             .returning(super::row::DeviceRow::as_returning())
             .get_result(c)
             .optional()?,
-        DbConnection::Pg(c) => diesel::update(devices::table.find(device_id))
-            .set((
-                devices::credential_hash.eq(machine.credential_hash),
-                devices::os.eq(machine.os),
-                devices::enrolled.eq(true),
-                devices::version.eq(devices::version + 1),
-                devices::updated_at.eq(now.naive_utc()),
-            ))
+        DbConnection::Pg(c) => update
             .returning(super::row::DeviceRow::as_returning())
             .get_result(c)
             .optional()?,
