@@ -13,6 +13,7 @@ refuses every recipient address at DOMAIN with 550 (no such user), accepting the
 
 import argparse
 import asyncio
+import base64
 import email
 import email.policy
 import json
@@ -45,10 +46,15 @@ class Sink:
         for part in message.walk():
             if part.is_multipart():
                 continue
+            content = part.get_content()
+            if isinstance(content, bytes):
+                content = base64.b64encode(content).decode("ascii")
             parts.append({
                 "content_type": part.get_content_type(),
                 "filename": part.get_filename(),
-                "content": part.get_content(),
+                "content": content,
+                "content_id": part["Content-ID"],
+                "disposition": part.get_content_disposition(),
             })
         record = {
             "mail_from": envelope.mail_from,
@@ -57,6 +63,8 @@ class Sink:
             "to": str(message["to"]),
             "from": str(message["from"]),
             "parts": parts,
+            # Every part's type in walking order, multiparts included: how the message nests.
+            "structure": [part.get_content_type() for part in message.walk()],
         }
         with open(self.path, "a", encoding="utf-8") as out:
             out.write(json.dumps(record) + "\n")

@@ -51,12 +51,8 @@ impl Agent {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
+        // A command refused before it reads its input closes the pipe early: not a failure.
+        let _ = child.stdin.take().unwrap().write_all(input.as_bytes());
         let output = child.wait_with_output().unwrap();
         Ran {
             code: output.status.code().unwrap_or(-1),
@@ -749,4 +745,72 @@ fn an_admin_imports_a_thousand_customers_and_exports_them_back() {
         11,
         "the top and 10 resellers"
     );
+}
+
+#[test]
+fn a_profile_logs_in_again_alone_after_its_group_is_renamed() {
+    let server = TestServer::start();
+    let acme = server.create_group("Acme", server.root(), "reseller");
+    server.create_user(acme, "ann@acme.example", "administrator", false);
+    let agent = Agent::new();
+    let password = format!("{}\n", tenantry_tests::USER_PASSWORD);
+    let first = agent.run_with_input(&["login", "--password-stdin"], &password);
+    assert_eq!(first.code, 2, "nothing to log in with yet: {first:?}");
+    assert!(first.stderr.contains("--server"), "{first:?}");
+    agent
+        .run_with_input(
+            &[
+                "login",
+                "--server",
+                &server.url(""),
+                "--group",
+                "Acme",
+                "--user",
+                "ann@acme.example",
+                "--password-stdin",
+            ],
+            &password,
+        )
+        .ok();
+    // Renamed from above (a group is managed by its parent's administrators): the group's
+    // new name is part of the credentials now. Shown the group, the profile learns it.
+    server
+        .patch(
+            &format!("/api/v1/groups/{acme}"),
+            json!({"name": "Acme Backup"}),
+        )
+        .expect(200);
+    agent.run(&["groups", "get", &acme.to_string()]).ok();
+    agent.run(&["logout"]).ok();
+    agent
+        .run_with_input(&["login", "--password-stdin"], &password)
+        .ok();
+    assert_eq!(
+        agent.run(&["me", "-o", "json"]).json()["group"]["name"],
+        "Acme Backup"
+    );
+    // Renamed again: `me` shows it, and the profile follows.
+    server
+        .patch(
+            &format!("/api/v1/groups/{acme}"),
+            json!({"name": "Acme Cloud"}),
+        )
+        .expect(200);
+    agent.run(&["me"]).ok();
+    agent.run(&["logout"]).ok();
+    let again = agent.run_with_input(&["login", "--password-stdin"], &password);
+    assert!(again.stderr.contains("Acme Cloud"), "{again:?}");
+}
+
+#[test]
+fn a_profile_logged_out_is_not_logged_in_and_says_so() {
+    let server = TestServer::start();
+    let agent = Agent::new();
+    agent.login(&server);
+    agent.run(&["logout"]).ok();
+    let refused = agent.run(&["groups", "list"]);
+    assert_eq!(refused.code, 5, "{refused:?}");
+    assert!(refused.stderr.contains("tenantry login"), "{refused:?}");
+    let again = agent.run(&["logout"]);
+    assert_eq!(again.code, 2, "{again:?}");
 }

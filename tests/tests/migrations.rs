@@ -106,3 +106,68 @@ fn replicas_starting_at_once_share_one_migration_history() {
         );
     }
 }
+
+/// Names stored before keys were NFKC-normalised (only lower-cased then) get their keys again
+/// at the next start: a group stored as `Ｗｉｄｅ Ｃｏ` is found by a login typed `Wide Co`.
+/// A key that another row already holds stays as it was (both names kept, the clash logged).
+#[test]
+fn names_stored_before_normalisation_are_found_after_the_next_start() {
+    use diesel::RunQueryDsl;
+    use tenantry_tests::{TestServer, USER_PASSWORD};
+
+    let server = TestServer::start();
+    let wide = server.create_group("Wide Co", 1, "reseller");
+    server.create_user(wide, "ann@wide.example", "administrator", false);
+    let clash = server.create_group("Clash", 1, "reseller");
+    let twin = server.create_group("Twin", 1, "reseller");
+    let storage = server.share_database().storage();
+    let sql = [
+        format!(
+            "UPDATE groups SET name = 'Ｗｉｄｅ Ｃｏ', name_key = 'ｗｉｄｅ ｃｏ' WHERE id = {wide}"
+        ),
+        format!("UPDATE groups SET name = 'ＣＬＡＳＨ', name_key = 'ｃｌａｓｈ' WHERE id = {twin}"),
+        "UPDATE users SET username = 'ａｎｎ@wide.example', username_key = 'ａｎｎ@wide.example' \
+         WHERE username = 'ann@wide.example'"
+            .to_owned(),
+        "DELETE FROM data_steps".to_owned(),
+    ];
+    storage
+        .write(|w| {
+            for statement in &sql {
+                diesel::sql_query(statement).execute(w.conn())?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(
+        server
+            .try_login("Wide Co", "ann@wide.example", USER_PASSWORD)
+            .status,
+        401,
+        "the old keys are what is being mended"
+    );
+    drop(storage);
+    let server = TestServer::start_with(server.into_database(), &[]);
+    server.login("Wide Co", "ann@wide.example", USER_PASSWORD);
+    server.login("Ｗｉｄｅ ｃｏ", "ANN@wide.example", USER_PASSWORD);
+    // `Clash` and `ＣＬＡＳＨ` are one name now; the second keeps its old key.
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/groups/{twin}"))
+            .expect(200)
+            .body["name"],
+        "ＣＬＡＳＨ"
+    );
+    assert_eq!(
+        server
+            .get(&format!("/api/v1/groups/{clash}"))
+            .expect(200)
+            .body["name"],
+        "Clash"
+    );
+    assert!(
+        server.log().contains("now have the same name"),
+        "the clash is logged: {}",
+        server.log()
+    );
+}

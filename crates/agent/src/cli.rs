@@ -62,15 +62,16 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct Login {
-    /// The server's address, e.g. https://backup.example.com.
+    /// The server's address, e.g. https://backup.example.com (default: the profile's).
     #[arg(long, env = "TENANTRY_SERVER")]
-    pub server: String,
-    /// The name of your group (part of your credentials).
+    pub server: Option<String>,
+    /// The name of your group, part of your credentials (default: the profile's, kept current
+    /// when the agent sees the group renamed).
     #[arg(long)]
-    pub group: String,
-    /// Your username (an email address).
+    pub group: Option<String>,
+    /// Your username, an email address (default: the profile's).
     #[arg(long)]
-    pub user: String,
+    pub user: Option<String>,
     /// Read the password from standard input instead of a prompt.
     #[arg(long)]
     pub password_stdin: bool,

@@ -760,12 +760,14 @@ fn verb(operation: &Operation) -> Command {
 }
 
 /// Runs `tenantry <noun> <verb> …`.
+/// Runs one operation and shows its answer; answers the JSON it showed of one thing (a group,
+/// the caller), for what the agent learns from it.
 pub fn run(
     client: &Client,
     format: Format,
     noun: &str,
     matches: &ArgMatches,
-) -> Result<(), AgentError> {
+) -> Result<Option<Value>, AgentError> {
     let only = OPERATIONS.iter().filter(|o| o.noun == noun).count() == 1;
     let (verb, args) = match matches.subcommand() {
         Some(chosen) => chosen,
@@ -823,9 +825,10 @@ pub fn run(
             let answer = client.call(operation.method, &path, None)?;
             if answer.is_null() {
                 eprintln!("done");
-                return Ok(());
+                return Ok(None);
             }
             show(client, format, &answer);
+            return Ok(Some(answer));
         }
         List => {
             let limit = args.try_get_one::<usize>("limit").ok().flatten().copied();
@@ -836,6 +839,7 @@ pub fn run(
             let body = fed_back(operation, body(args)?);
             let answer = client.call(operation.method, &path, Some(&body))?;
             show(client, format, &answer);
+            return Ok(Some(answer));
         }
         Download => {
             let bytes = if OUTSIDE_API.contains(&operation.path) {
@@ -859,7 +863,7 @@ pub fn run(
             show(client, format, &answer);
         }
     }
-    Ok(())
+    Ok(None)
 }
 
 /// A list as rows, one object as a row per field, JSON as it came. Nested objects spread into

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::error::AgentError;
 
@@ -15,8 +16,37 @@ use crate::error::AgentError;
 pub struct Profile {
     pub server: String,
     pub token: String,
+    /// The group's name, as logging in again needs it: kept current when an answer shows the
+    /// group renamed (see [`Profile::learn`]).
     pub group: String,
     pub user: String,
+    /// The group's id (absent in profiles saved before it was kept).
+    #[serde(default)]
+    pub group_id: Option<i64>,
+}
+
+impl Profile {
+    /// Takes the group's new name from an answer that shows the group (`me`, `groups get`,
+    /// `groups update`), so that `tenantry login` alone still finds it after a rename. Says
+    /// whether anything changed.
+    pub fn learn(&mut self, answer: &Value) -> bool {
+        let Some(own) = self.group_id else {
+            return false;
+        };
+        let group_shaped = |v: &Value| v.get("level").is_some() && v.get("parent_id").is_some();
+        let renamed = [answer, &answer["group"]]
+            .into_iter()
+            .filter(|v| group_shaped(v) && v["id"].as_i64() == Some(own))
+            .find_map(|v| v["name"].as_str())
+            .filter(|name| *name != self.group);
+        match renamed {
+            Some(name) => {
+                self.group = name.to_owned();
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 /// A protected machine's own identity (from `device enroll`).
@@ -91,5 +121,42 @@ impl Store {
             out.sync_all().map_err(local)?;
         }
         std::fs::rename(&partial, &path).map_err(local)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn profile() -> Profile {
+        Profile {
+            group: "Acme".to_owned(),
+            group_id: Some(7),
+            ..Profile::default()
+        }
+    }
+
+    #[test]
+    fn a_profile_follows_its_group_renamed() {
+        let mut p = profile();
+        let group = json!({"id": 7, "parent_id": 1, "level": "reseller", "name": "Acme Backup"});
+        assert!(p.learn(&json!({"user": {"id": 3}, "group": group})));
+        assert_eq!(p.group, "Acme Backup");
+        assert!(!p.learn(&group), "nothing new");
+    }
+
+    #[test]
+    fn other_groups_and_other_things_named_alike_teach_nothing() {
+        let mut p = profile();
+        assert!(!p.learn(&json!({"id": 8, "parent_id": 7, "level": "site", "name": "Other"})));
+        // A user with the group's id is not the group.
+        assert!(!p.learn(&json!({"id": 7, "name": "Someone", "group_id": 7})));
+        let mut old = Profile {
+            group_id: None,
+            ..profile()
+        };
+        assert!(!old.learn(&json!({"id": 7, "parent_id": 1, "level": "site", "name": "X"})));
+        assert_eq!(p.group, "Acme");
     }
 }

@@ -155,10 +155,16 @@ pub struct Mail {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attachment {
     pub filename: String,
-    /// `text/csv`, `text/html`, …
+    /// `text/csv`, `text/html`, `image/png`, …
     pub content_type: String,
-    /// Text content (reports are text).
+    /// The content: text, or base64 when `base64` says so (an image).
     pub content: String,
+    #[serde(default)]
+    pub base64: bool,
+    /// Set for an image the HTML body shows (`<img src="cid:logo">`): the message carries it
+    /// inline, beside the body, instead of as a file to open.
+    #[serde(default)]
+    pub content_id: Option<String>,
 }
 
 /// A queued message and what became of it.
@@ -198,7 +204,7 @@ pub struct DayStats {
 }
 
 fn default_limit() -> i64 {
-    50
+    crate::schema::DEFAULT_PAGE
 }
 
 /// A page of a group's records of one collection.
@@ -240,6 +246,18 @@ pub struct Page<T> {
     pub items: Vec<T>,
     #[serde(default)]
     pub next: Option<String>,
+}
+
+impl<T: Serialize> Page<T> {
+    /// The page as every listing of the API answers it: `has_more`, `next_cursor`, `items`
+    /// (the shape of [`crate::schema::page`]).
+    pub fn body(&self) -> Value {
+        serde_json::json!({
+            "has_more": self.next.is_some(),
+            "next_cursor": self.next,
+            "items": self.items,
+        })
+    }
 }
 
 /// The host, for the duration of one call.

@@ -7,6 +7,7 @@ pub mod event;
 mod export;
 pub mod host;
 pub mod messages;
+pub mod schema;
 
 pub use event::{Change, Event};
 pub use host::{

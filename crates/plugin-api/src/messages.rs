@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::event::Event;
+use crate::schema::{DEFAULT_PAGE, MAX_PAGE};
 
 /// When a plugin is called about a group's lifecycle.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -106,6 +107,10 @@ pub struct RouteSchemas {
     pub request: Option<serde_json::Value>,
     #[serde(default)]
     pub response: Option<serde_json::Value>,
+    /// Other media types a success answers in, by `Accept` or by nature (`image/png`,
+    /// `text/csv`): their bodies are bytes, not JSON.
+    #[serde(default)]
+    pub media: Vec<String>,
 }
 
 impl Route {
@@ -139,10 +144,23 @@ impl Route {
         self
     }
 
+    /// Answers a success in this media type too (or instead, with no JSON schema).
+    pub fn answers_as(mut self, media_type: &str) -> Route {
+        self.schemas.media.push(media_type.to_owned());
+        self
+    }
+
     /// Reads this query parameter.
     pub fn query(mut self, name: &str, schema: serde_json::Value) -> Route {
         self.schemas.query.insert(name.to_owned(), schema);
         self
+    }
+
+    /// A listing by pages: takes `limit` and `cursor`, answers a page of `item`s.
+    pub fn paged(self, item: serde_json::Value) -> Route {
+        self.query("limit", crate::schema::page_limit())
+            .query("cursor", serde_json::json!({"type": "string"}))
+            .returns(crate::schema::page(item))
     }
 
     /// A path parameter that is not an id.
@@ -261,12 +279,14 @@ impl HttpRequest {
     /// `?cursor=` and `?limit=` (1–500, 50 by default), as every listing of the API takes them.
     pub fn paging(&self) -> Result<(Option<String>, i64), PluginError> {
         let limit = match self.query.get("limit").and_then(Value::as_str) {
-            None => 50,
+            None => DEFAULT_PAGE,
             Some(text) => text
                 .parse::<i64>()
                 .ok()
-                .filter(|n| (1..=500).contains(n))
-                .ok_or_else(|| PluginError::invalid("limit", "must be between 1 and 500"))?,
+                .filter(|n| (1..=MAX_PAGE).contains(n))
+                .ok_or_else(|| {
+                    PluginError::invalid("limit", format!("must be between 1 and {MAX_PAGE}"))
+                })?,
         };
         let cursor = self
             .query

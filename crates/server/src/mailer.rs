@@ -13,6 +13,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::web;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
@@ -36,6 +38,31 @@ struct AttachedFile {
     filename: String,
     content_type: String,
     content: String,
+    /// `content` is base64 (an image), not text.
+    #[serde(default)]
+    base64: bool,
+    /// An image the HTML shows as `cid:…`: carried inline, beside the body.
+    #[serde(default)]
+    content_id: Option<String>,
+}
+
+impl AttachedFile {
+    fn part(self) -> Result<SinglePart, Failed> {
+        let permanent = Failed::permanent;
+        let kind = ContentType::parse(&self.content_type)
+            .map_err(|e| permanent(format!("bad content type {:?}: {e}", self.content_type)))?;
+        let body = if self.base64 {
+            BASE64
+                .decode(self.content.as_bytes())
+                .map_err(|e| permanent(format!("{} is not base64: {e}", self.filename)))?
+        } else {
+            self.content.into_bytes()
+        };
+        Ok(match self.content_id {
+            Some(id) => Attachment::new_inline(id).body(body, kind),
+            None => Attachment::new(self.filename).body(body, kind),
+        })
+    }
 }
 
 /// Why one attempt failed, and whether trying again could help.
@@ -43,6 +70,16 @@ struct AttachedFile {
 struct Failed {
     message: String,
     permanent: bool,
+}
+
+impl Failed {
+    /// A failure no retry mends: the message itself is wrong.
+    fn permanent(message: String) -> Failed {
+        Failed {
+            message,
+            permanent: true,
+        }
+    }
 }
 
 #[derive(Clone)]
@@ -187,15 +224,10 @@ fn send(mailer: &Mailer, mail: &outbox::Mail) -> Outcome {
     for to in recipients {
         let sent = to
             .parse::<lettre::Address>()
-            .map_err(|e| Failed {
-                message: format!("not an address: {e}"),
-                permanent: true,
-            })
+            .map_err(|e| Failed::permanent(format!("not an address: {e}")))
             .and_then(|address| {
-                Envelope::new(from.clone(), vec![address]).map_err(|e| Failed {
-                    message: e.to_string(),
-                    permanent: true,
-                })
+                Envelope::new(from.clone(), vec![address])
+                    .map_err(|e| Failed::permanent(e.to_string()))
             })
             .and_then(|envelope| {
                 mailer
@@ -294,10 +326,7 @@ fn deliver(storage: &Storage, mailer: &Mailer, mail: &outbox::Mail) {
 
 /// The message as SMTP sends it: the HTML body, then each attachment.
 fn build(mailer: &Mailer, mail: &outbox::Mail) -> Result<Message, Failed> {
-    let permanent = |message: String| Failed {
-        message,
-        permanent: true,
-    };
+    let permanent = Failed::permanent;
     let content: Content = serde_json::from_str(&mail.content)
         .map_err(|e| permanent(format!("unreadable message: {e}")))?;
     let mut builder = Message::builder()
@@ -309,11 +338,24 @@ fn build(mailer: &Mailer, mail: &outbox::Mail) -> Result<Message, Failed> {
             .map_err(|e| permanent(format!("{to:?} is not an address: {e}")))?;
         builder = builder.to(address);
     }
-    let mut body = MultiPart::mixed().singlepart(SinglePart::html(content.html));
-    for file in content.attachments {
-        let kind = ContentType::parse(&file.content_type)
-            .map_err(|e| permanent(format!("bad content type {:?}: {e}", file.content_type)))?;
-        body = body.singlepart(Attachment::new(file.filename).body(file.content, kind));
+    // multipart/mixed: the body (with the images it shows, as multipart/related when it has
+    // any), then the files.
+    let (inline, files): (Vec<_>, Vec<_>) = content
+        .attachments
+        .into_iter()
+        .partition(|file| file.content_id.is_some());
+    let html = SinglePart::html(content.html);
+    let mut body = if inline.is_empty() {
+        MultiPart::mixed().singlepart(html)
+    } else {
+        let mut related = MultiPart::related().singlepart(html);
+        for image in inline {
+            related = related.singlepart(image.part()?);
+        }
+        MultiPart::mixed().multipart(related)
+    };
+    for file in files {
+        body = body.singlepart(file.part()?);
     }
     builder
         .multipart(body)

@@ -164,7 +164,10 @@ impl Storage {
 
     fn migrate(&self) -> StoreResult<()> {
         let mut conn = self.writes.get()?;
-        migrations::run_pending(&mut conn)
+        migrations::run_pending(&mut conn)?;
+        // The connection goes back first: on SQLite the steps' write needs the one writer.
+        drop(conn);
+        crate::data_steps::run_pending(self)
     }
 
     /// Runs `work` on a pooled connection, outside any explicit transaction.

@@ -6,6 +6,7 @@
 
 pub mod backup;
 pub mod backup_defaults;
+pub mod data_steps;
 mod db;
 pub mod devices;
 mod dialect;

@@ -4,6 +4,7 @@
 //! nothing is copied, everything is resolved when asked.
 
 mod images;
+mod schemas;
 mod values;
 
 use base64::Engine;
@@ -32,46 +33,6 @@ fn route(method: &str, path: &str, action: &str, summary: &str, body: Option<Bod
     }
 }
 
-/// The values as a body: each field optional, null or absent meaning "inherit".
-fn values_schema() -> Value {
-    let mut properties = serde_json::Map::new();
-    for field in FIELDS {
-        let text = if field.ends_with("_color") {
-            json!({"type": "string", "pattern": "^#[0-9A-Fa-f]{6}$"})
-        } else {
-            json!({"type": "string"})
-        };
-        properties.insert(field.to_owned(), json!({"anyOf": [text, {"type": "null"}]}));
-    }
-    json!({"type": "object", "additionalProperties": false, "properties": properties})
-}
-
-/// What `GET /groups/{id}/branding` shows: the group's own values and images.
-fn own_view_schema() -> Value {
-    let image = json!({"anyOf": [{"type": "null"}, {
-        "type": "object",
-        "properties": {
-            "content_type": {"type": "string"},
-            "width": {"type": "number"},
-            "height": {"type": "number"},
-            "bytes": {"type": "integer"},
-            "updated_at": {"type": "string"},
-        },
-    }]});
-    let mut schema = json!({
-        "type": "object",
-        "properties": {
-            "group_id": {"type": "integer", "format": "int64"},
-            "values": {"type": "object"},
-        },
-        "required": ["group_id", "values"],
-    });
-    for name in IMAGES {
-        schema["properties"][name] = image.clone();
-    }
-    schema
-}
-
 impl Plugin for Branding {
     fn manifest(&self) -> Manifest {
         let base = "/groups/{id}/branding";
@@ -83,7 +44,7 @@ impl Plugin for Branding {
                 "The group's own branding values",
                 None,
             )
-            .returns(own_view_schema()),
+            .returns(schemas::own_view()),
             route(
                 "PUT",
                 base,
@@ -91,8 +52,8 @@ impl Plugin for Branding {
                 "Replace the group's own branding values",
                 None,
             )
-            .json_body(values_schema())
-            .returns(own_view_schema()),
+            .json_body(schemas::values())
+            .returns(schemas::own_view()),
             route(
                 "PATCH",
                 base,
@@ -100,8 +61,8 @@ impl Plugin for Branding {
                 "Change some of the group's own branding values (a field set to null inherits again); the others stay",
                 None,
             )
-            .json_body(values_schema())
-            .returns(own_view_schema()),
+            .json_body(schemas::values())
+            .returns(schemas::own_view()),
             route(
                 "DELETE",
                 base,
@@ -115,23 +76,31 @@ impl Plugin for Branding {
                 "view_branding",
                 "Every branding field as the group shows it, with the group it comes from",
                 None,
-            ),
+            )
+            .returns(schemas::effective()),
         ];
         for image in IMAGES {
-            routes.push(route(
-                "PUT",
-                &format!("{base}/{image}"),
-                "manage_branding",
-                &format!("Set the group's {image} (PNG or SVG, at most 512 kB)"),
-                Some(BodyKind::Image),
-            ));
-            routes.push(route(
-                "GET",
-                &format!("{base}/{image}"),
-                "view_branding",
-                &format!("The {image} the group shows (its own or inherited)"),
-                None,
-            ));
+            routes.push(
+                route(
+                    "PUT",
+                    &format!("{base}/{image}"),
+                    "manage_branding",
+                    &format!("Set the group's {image} (PNG or SVG, at most 512 kB)"),
+                    Some(BodyKind::Image),
+                )
+                .returns(schemas::image()),
+            );
+            routes.push(
+                route(
+                    "GET",
+                    &format!("{base}/{image}"),
+                    "view_branding",
+                    &format!("The {image} the group shows (its own or inherited)"),
+                    None,
+                )
+                .answers_as("image/png")
+                .answers_as("image/svg+xml"),
+            );
         }
         Manifest {
             name: "branding".to_owned(),

@@ -8,8 +8,8 @@ mod schemas;
 
 use chrono::Utc;
 use tenantry_plugin_api::{
-    BodyKind, Event, Hook, HookCall, Host, HttpAnswer, HttpRequest, ListRecords, Manifest, Plugin,
-    PluginError, Record, Route, Value, export_plugin, json,
+    BodyKind, Event, Hook, HookCall, Host, HttpAnswer, HttpRequest, ListRecords, Manifest, Page,
+    Plugin, PluginError, Record, Route, Value, export_plugin, json,
 };
 
 use model::{Activity, ActivityInput, ActivityKind, Author, Contact, ContactInput, moment};
@@ -31,11 +31,6 @@ fn route(method: &str, path: &str, action: &str, summary: &str, body: bool) -> R
         }),
         ..Route::new(method, path, action, summary)
     }
-}
-
-/// A page's size, as the host's pages take it.
-fn paging_limit() -> Value {
-    json!({"type": "integer", "minimum": 1, "maximum": 500})
 }
 
 impl Plugin for Crm {
@@ -65,9 +60,7 @@ impl Plugin for Crm {
                     "The group's contacts, by name",
                     false,
                 )
-                .returns(schemas::page(schemas::contact()))
-                .query("limit", paging_limit())
-                .query("cursor", json!({"type": "string"})),
+                .paged(schemas::contact()),
                 route("POST", contacts, "manage_contacts", "Add a contact", true)
                     .json_body(schemas::contact_input(true))
                     .returns(schemas::contact()),
@@ -96,13 +89,11 @@ impl Plugin for Crm {
                     "Activities, newest first (?when=past|upcoming)",
                     false,
                 )
-                .returns(schemas::page(schemas::activity()))
                 .query(
                     "when",
                     json!({"type": "string", "enum": ["past", "upcoming", "all"]}),
                 )
-                .query("limit", paging_limit())
-                .query("cursor", json!({"type": "string"})),
+                .paged(schemas::activity()),
                 route(
                     "POST",
                     activities,
@@ -202,7 +193,14 @@ impl Plugin for Crm {
             ("GET", "/groups/{id}/crm") => summary(host, request),
             ("GET", "/groups/{id}/contacts") => {
                 let page = host.list_records(listing(request, CONTACTS, false, None, None)?)?;
-                Ok(HttpAnswer::json(200, page_json(page.items, page.next)))
+                Ok(HttpAnswer::json(
+                    200,
+                    Page {
+                        items: page.items.into_iter().map(shown).collect(),
+                        next: page.next,
+                    }
+                    .body(),
+                ))
             }
             ("POST", "/groups/{id}/contacts") => {
                 let contact = parse::<ContactInput>(body())?.apply(None)?;
@@ -257,7 +255,11 @@ impl Plugin for Crm {
                 let items = seen_by(host, request, page.items)?;
                 Ok(HttpAnswer::json(
                     200,
-                    json!({"has_more": page.next.is_some(), "next_cursor": page.next, "items": items}),
+                    Page {
+                        items,
+                        next: page.next,
+                    }
+                    .body(),
                 ))
             }
             ("POST", "/groups/{id}/activities") => {
@@ -418,14 +420,6 @@ fn shown(record: Record) -> Value {
         map.insert("updated_at".to_owned(), json!(record.updated_at));
     }
     value
-}
-
-fn page_json(items: Vec<Record>, next: Option<String>) -> Value {
-    json!({
-        "has_more": next.is_some(),
-        "next_cursor": next,
-        "items": items.into_iter().map(shown).collect::<Vec<_>>(),
-    })
 }
 
 /// The group view's CRM corner: the last and the next activity.

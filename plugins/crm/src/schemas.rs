@@ -1,40 +1,8 @@
 //! The JSON Schemas the OpenAPI document shows for the CRM routes: what each takes and answers,
 //! with the limits `model.rs` checks.
 
+use tenantry_plugin_api::schema::{nullable, record};
 use tenantry_plugin_api::{Value, json};
-
-fn nullable(schema: Value) -> Value {
-    json!({"anyOf": [schema, {"type": "null"}]})
-}
-
-/// What every record shows beside its own fields.
-fn record(fields: Value, required: &[&str]) -> Value {
-    let mut properties = json!({
-        "id": {"type": "integer", "format": "int64"},
-        "group_id": {"type": "integer", "format": "int64"},
-        "created_at": {"type": "string", "format": "date-time"},
-        "updated_at": {"type": "string", "format": "date-time"},
-    });
-    if let (Some(all), Some(own)) = (properties.as_object_mut(), fields.as_object()) {
-        all.extend(own.clone());
-    }
-    let mut all_required = vec!["id", "group_id", "created_at", "updated_at"];
-    all_required.extend_from_slice(required);
-    json!({"type": "object", "properties": properties, "required": all_required})
-}
-
-/// A page of records, by cursor.
-pub fn page(item: Value) -> Value {
-    json!({
-        "type": "object",
-        "properties": {
-            "has_more": {"type": "boolean"},
-            "next_cursor": nullable(json!({"type": "string"})),
-            "items": {"type": "array", "items": item},
-        },
-        "required": ["has_more", "next_cursor", "items"],
-    })
-}
 
 fn contact_type() -> Value {
     json!({"type": "string", "enum": ["billing", "technical", "sales", "other"]})

@@ -1,7 +1,8 @@
 //! A group's effective branding as charts and mailed reports use it: each field its own, else
 //! the nearest ancestor's, read from the branding plugin's records (its `values` record, that
 //! plugin's documented format: `main_color` `#rrggbb`, `company_name`, …), or the default colour
-//! and no names when no group on the way up sets them or branding was never used.
+//! and no names when no group on the way up sets them or branding was never used. Mailed
+//! reports also carry the effective logo, read the same way from its `logo-data` records.
 
 use tenantry_plugin_api::{Host, ListRecords, PluginError, Value};
 
@@ -16,6 +17,55 @@ pub struct Brand {
     pub product_name: Option<String>,
     pub support_email: Option<String>,
     pub support_url: Option<String>,
+    /// The effective logo as base64 PNG, for mailed reports ([`logo`]); charts leave it out.
+    pub logo: Option<String>,
+}
+
+/// What a message's HTML calls the logo it carries inline (`cid:logo`).
+pub const LOGO_ID: &str = "logo";
+
+/// The group's effective logo (its own, else the nearest ancestor's), as base64 PNG: `None`
+/// when no group on the way up sets one, or when the nearest is SVG, which most mail readers do
+/// not show (the report then shows the names alone, not a logo from further up).
+pub fn logo(host: &Host, group: i64) -> Result<Option<String>, PluginError> {
+    for id in nearest_first(host, group)? {
+        if let Some(record) = first(host, id, "logo-data")? {
+            let png = record.data.get("content_type").and_then(Value::as_str) == Some("image/png");
+            return Ok(png
+                .then(|| record.data.get("base64").and_then(Value::as_str))
+                .flatten()
+                .map(str::to_owned));
+        }
+    }
+    Ok(None)
+}
+
+/// The group, then its ancestors up to the root.
+fn nearest_first(host: &Host, group: i64) -> Result<Vec<i64>, PluginError> {
+    let mut ids = vec![group];
+    ids.extend(host.ancestors(group)?.into_iter().rev().map(|g| g.id));
+    Ok(ids)
+}
+
+/// A group's one record of a branding collection, if it has one.
+fn first(
+    host: &Host,
+    group: i64,
+    collection: &str,
+) -> Result<Option<tenantry_plugin_api::Record>, PluginError> {
+    let page = host.list_other_records(
+        "branding",
+        ListRecords {
+            group_id: group,
+            collection: collection.to_owned(),
+            descending: false,
+            from: None,
+            to: None,
+            cursor: None,
+            limit: 1,
+        },
+    )?;
+    Ok(page.items.into_iter().next())
 }
 
 pub fn colour(host: &Host, group: i64) -> Result<(u8, u8, u8), PluginError> {
@@ -23,23 +73,9 @@ pub fn colour(host: &Host, group: i64) -> Result<(u8, u8, u8), PluginError> {
 }
 
 pub fn brand(host: &Host, group: i64) -> Result<Brand, PluginError> {
-    let mut nearest_first = vec![group];
-    nearest_first.extend(host.ancestors(group)?.into_iter().rev().map(|g| g.id));
     let mut found: Vec<Value> = Vec::new();
-    for id in nearest_first {
-        let page = host.list_other_records(
-            "branding",
-            ListRecords {
-                group_id: id,
-                collection: "values".to_owned(),
-                descending: false,
-                from: None,
-                to: None,
-                cursor: None,
-                limit: 1,
-            },
-        )?;
-        found.extend(page.items.into_iter().map(|record| record.data));
+    for id in nearest_first(host, group)? {
+        found.extend(first(host, id, "values")?.map(|record| record.data));
     }
     let field = |name: &str| {
         found
@@ -60,6 +96,7 @@ pub fn brand(host: &Host, group: i64) -> Result<Brand, PluginError> {
         product_name: field("product_name"),
         support_email: field("support_email"),
         support_url: field("support_url"),
+        logo: None,
     })
 }
 

@@ -106,8 +106,8 @@ fn yes() -> bool {
     true
 }
 
-const MAX_TITLE_CHARS: usize = 200;
-const MAX_EMAILS: usize = 50;
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_EMAILS: usize = 50;
 pub const CONTACT_TYPES: [&str; 4] = ["billing", "technical", "sales", "other"];
 
 impl Definition {

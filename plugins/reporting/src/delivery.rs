@@ -8,7 +8,7 @@ use tenantry_plugin_api::{
     Attachment, Host, ListRecords, Mail, MailStatus, PluginError, Record, TickAnswer, Value,
 };
 
-use crate::brand;
+use crate::brand::{self, LOGO_ID};
 use crate::definition::{COLLECTION, Definition, Format, RunFailure, is_address, timestamp};
 use crate::report::{Period, Report};
 
@@ -58,7 +58,8 @@ pub fn run(
             .parse()
             .unwrap_or(chrono_tz::UTC),
     );
-    let brand = brand::brand(host, group.id)?;
+    let mut brand = brand::brand(host, group.id)?;
+    brand.logo = brand::logo(host, group.id)?;
     let to = recipients(host, record.group_id, definition)?;
     let stem = format!(
         "{}-{}-{}",
@@ -68,18 +69,26 @@ pub fn run(
     );
     // Every row travels as CSV; an HTML report also shows them (up to a bound) in the message.
     let html = report.html(&brand, definition.format == Format::Html);
-    let csv = Attachment {
+    let mut attachments = vec![Attachment {
         filename: format!("{stem}.csv"),
         content_type: "text/csv; charset=utf-8".to_owned(),
         content: report.csv(),
-    };
+        ..Attachment::default()
+    }];
+    attachments.extend(brand.logo.clone().map(|logo| Attachment {
+        filename: "logo.png".to_owned(),
+        content_type: "image/png".to_owned(),
+        content: logo,
+        base64: true,
+        content_id: Some(LOGO_ID.to_owned()),
+    }));
     host.send_mail(Mail {
         group_id: record.group_id,
         source: source(record.id),
         to,
         subject: subject(&definition.title, &group.name, period),
         html,
-        attachments: vec![csv],
+        attachments,
     })
 }
 

@@ -12,6 +12,7 @@ mod delivery;
 mod report;
 mod schedule;
 mod scheduled;
+mod schemas;
 mod series;
 
 use base64::Engine;
@@ -91,7 +92,10 @@ impl Plugin for Reporting {
             .query(
                 "to",
                 tenantry_plugin_api::json!({"type": "string", "format": "date"}),
-            )]
+            )
+            .returns(schemas::series())
+            .answers_as("text/csv")
+            .answers_as("image/svg+xml")]
             .into_iter()
             .chain(scheduled::routes())
             .collect(),

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use chrono::NaiveDate;
 use tenantry_plugin_api::DeviceUsage;
 
-use crate::brand::Brand;
+use crate::brand::{Brand, LOGO_ID};
 use crate::definition::Kind;
 
 /// The UTC days a report covers, both included.
@@ -284,12 +284,20 @@ impl<'a> Report<'a> {
         let _ = write!(
             out,
             "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
-             <body style=\"font-family:Arial,Helvetica,sans-serif;color:#222;margin:0\">\
+             <body style=\"font-family:Arial,Helvetica,sans-serif;color:#222;margin:0\">{logo}\
              <div style=\"background:{colour};color:#fff;padding:12px 16px;font-size:18px\">{from}</div>\
              <div style=\"padding:16px\"><h1 style=\"font-size:20px;margin:0 0 4px\">{title}</h1>\
              <p style=\"margin:0 0 12px;color:#555\">{kind} of {group}, {period}</p><table style=\"border-collapse:collapse;margin-bottom:16px\">",
             title = escape(self.title),
             from = escape(from),
+            logo = match brand.logo {
+                Some(_) => format!(
+                    "<div style=\"padding:12px 16px\"><img src=\"cid:{LOGO_ID}\" alt=\"{}\" \
+                     style=\"max-height:48px;max-width:240px\"></div>",
+                    escape(from)
+                ),
+                None => String::new(),
+            },
             kind = self.kind.title(),
             group = escape(self.group),
             period = self.period,
@@ -489,6 +497,7 @@ mod tests {
             product_name: None,
             support_email: Some("help@acme.example".to_owned()),
             support_url: None,
+            logo: Some("iVBORw0KGgo=".to_owned()),
         };
         let report = Report::new(
             "<script>",
@@ -505,6 +514,9 @@ mod tests {
         assert!(!html.contains("<script>"));
         assert!(html.contains("A &amp; B, 2026-03-01"));
         assert!(html.contains("mailto:help@acme.example"));
+        // The logo travels inline; the HTML names it, and only once.
+        assert_eq!(html.matches("src=\"cid:logo\"").count(), 1, "{html}");
+        assert!(html.contains("alt=\"Acme &lt;Backup&gt;\""), "{html}");
     }
 
     #[test]
@@ -528,8 +540,10 @@ mod tests {
             product_name: None,
             support_email: None,
             support_url: None,
+            logo: None,
         };
         let html = report.html(&brand, true);
+        assert!(!html.contains("<img"), "no logo, no image: {html}");
         assert!(html.contains(">Last session<"), "{html}");
         assert!(!html.contains("used_bytes"), "{html}");
         assert!(html.contains("1.50 TB"), "{html}");

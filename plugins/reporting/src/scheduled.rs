@@ -3,12 +3,13 @@
 
 use chrono::Utc;
 use tenantry_plugin_api::{
-    Host, HttpAnswer, HttpRequest, ListRecords, PluginError, Record, Route, Value, json,
+    Host, HttpAnswer, HttpRequest, ListRecords, Page, PluginError, Record, Route, Value, json,
 };
 
 use crate::definition::{self, COLLECTION, Definition};
 use crate::delivery;
 use crate::report::Period;
+use crate::schemas;
 
 const LIST: &str = "/groups/{id}/scheduled-reports";
 const ONE: &str = "/groups/{id}/scheduled-reports/{rid}";
@@ -16,16 +17,22 @@ const RUN: &str = "/groups/{id}/scheduled-reports/{rid}/run";
 const RUNS: &str = "/groups/{id}/scheduled-reports/{rid}/runs";
 
 pub fn routes() -> Vec<Route> {
-    let route = |method: &str, path: &str, action: &str, summary: &str, json: bool| Route {
-        body: json.then_some(tenantry_plugin_api::BodyKind::Json),
-        // Defining answers 201, running now 202 (queued), removing 204.
-        success: Some(match (method, path) {
-            ("POST", RUN) => 202,
-            ("POST", _) => 201,
-            ("DELETE", _) => 204,
-            _ => 200,
-        }),
-        ..Route::new(method, path, action, summary)
+    let route = |method: &str, path: &str, action: &str, summary: &str, json: bool| {
+        let route = Route {
+            // Defining answers 201, running now 202 (queued), removing 204.
+            success: Some(match (method, path) {
+                ("POST", RUN) => 202,
+                ("POST", _) => 201,
+                ("DELETE", _) => 204,
+                _ => 200,
+            }),
+            ..Route::new(method, path, action, summary)
+        };
+        if json {
+            route.json_body(schemas::definition_input())
+        } else {
+            route
+        }
     };
     let (view, manage) = ("view_scheduled_reports", "manage_scheduled_reports");
     vec![
@@ -35,7 +42,8 @@ pub fn routes() -> Vec<Route> {
             view,
             "The group's scheduled reports, by next run",
             false,
-        ),
+        )
+        .paged(schemas::definition()),
         route(
             "POST",
             LIST,
@@ -44,15 +52,17 @@ pub fn routes() -> Vec<Route> {
              (daily/weekly/monthly at HH:MM in a time zone), recipients (emails and/or a CRM \
              contact type), format (csv, html), enabled",
             true,
-        ),
-        route("GET", ONE, view, "A scheduled report", false),
+        )
+        .returns(schemas::definition()),
+        route("GET", ONE, view, "A scheduled report", false).returns(schemas::definition()),
         route(
             "PUT",
             ONE,
             manage,
             "Replace a scheduled report's definition",
             true,
-        ),
+        )
+        .returns(schemas::definition()),
         route("DELETE", ONE, manage, "Remove a scheduled report", false),
         route(
             "POST",
@@ -60,14 +70,16 @@ pub fn routes() -> Vec<Route> {
             manage,
             "Run the report now (its period up to today) and queue its message",
             false,
-        ),
+        )
+        .returns(schemas::message()),
         route(
             "GET",
             RUNS,
             view,
             "The report's messages, newest first: when, to whom, outcome, attempts",
             false,
-        ),
+        )
+        .paged(schemas::message()),
     ]
 }
 
@@ -105,7 +117,14 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
                 .iter()
                 .map(definition::view)
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(HttpAnswer::json(200, page_json(items, page.next)))
+            Ok(HttpAnswer::json(
+                200,
+                Page {
+                    items,
+                    next: page.next,
+                }
+                .body(),
+            ))
         }
         ("POST", LIST) => {
             let (definition, schedule) = Definition::from_body(request.body.as_ref())?;
@@ -149,23 +168,8 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
             let record = existing()?;
             let (cursor, limit) = request.paging()?;
             let page = host.mail_history(group, &delivery::source(record.id), cursor, limit)?;
-            Ok(HttpAnswer::json(
-                200,
-                page_json(
-                    page.items.into_iter().map(|m| json!(m)).collect(),
-                    page.next,
-                ),
-            ))
+            Ok(HttpAnswer::json(200, page.body()))
         }
         _ => Err(PluginError::not_found("route")),
     }
-}
-
-/// A page as every listing of the API shows it.
-fn page_json(items: Vec<Value>, next: Option<String>) -> Value {
-    json!({
-        "has_more": next.is_some(),
-        "next_cursor": next,
-        "items": items,
-    })
 }

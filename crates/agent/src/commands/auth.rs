@@ -10,6 +10,21 @@ use crate::error::AgentError;
 use crate::profiles::{Profile, Store};
 
 pub fn login(cli: &Cli, login: &Login) -> Result<(), AgentError> {
+    let mut store = Store::load()?;
+    // What is not given comes from the profile's last login: `tenantry login` alone logs in
+    // again as before.
+    let saved = store.profiles.get(&cli.profile);
+    let given = |flag: &Option<String>, kept: Option<&String>, name: &str| {
+        flag.clone().or_else(|| kept.cloned()).ok_or_else(|| {
+            AgentError::Usage(format!(
+                "--{name} is needed: profile {:?} has not logged in before",
+                cli.profile
+            ))
+        })
+    };
+    let server = given(&login.server, saved.map(|p| &p.server), "server")?;
+    let group = given(&login.group, saved.map(|p| &p.group), "group")?;
+    let user = given(&login.user, saved.map(|p| &p.user), "user")?;
     let password = if login.password_stdin {
         let mut line = String::new();
         std::io::stdin()
@@ -20,32 +35,30 @@ pub fn login(cli: &Cli, login: &Login) -> Result<(), AgentError> {
     } else {
         prompt_password()?
     };
-    let client = Client::new(&login.server, None, cli.verbose);
+    let client = Client::new(&server, None, cli.verbose);
     let answer = client.call(
         "POST",
         "/auth/login",
-        Some(&json!({"group": login.group, "username": login.user, "password": password})),
+        Some(&json!({"group": group, "username": user, "password": password})),
     )?;
     let token = answer
         .get("token")
         .and_then(Value::as_str)
         .ok_or_else(|| AgentError::Transport("the login answer has no token".to_owned()))?;
-    let mut store = Store::load()?;
     store.profiles.insert(
         cli.profile.clone(),
         Profile {
             server: client.server().to_owned(),
             token: token.to_owned(),
-            group: login.group.clone(),
-            user: login.user.clone(),
+            group: group.clone(),
+            user: user.clone(),
+            group_id: answer["user"]["group_id"].as_i64(),
         },
     );
     store.save()?;
     eprintln!(
-        "logged in to {} as {} ({}); profile {:?}",
+        "logged in to {} as {user} ({group}); profile {:?}",
         client.server(),
-        login.user,
-        login.group,
         cli.profile
     );
     Ok(())
@@ -78,19 +91,26 @@ fn prompt_password() -> Result<String, AgentError> {
 
 pub fn logout(cli: &Cli) -> Result<(), AgentError> {
     let mut store = Store::load()?;
-    let Some(profile) = store.profiles.remove(&cli.profile) else {
+    // The session is forgotten; the server, group and user stay, for `tenantry login` alone.
+    let Some(profile) = store
+        .profiles
+        .get_mut(&cli.profile)
+        .filter(|p| !p.token.is_empty())
+    else {
         return Err(AgentError::Usage(format!(
             "profile {:?} is not logged in",
             cli.profile
         )));
     };
-    let client = Client::new(&profile.server, Some(profile.token), cli.verbose);
+    let token = std::mem::take(&mut profile.token);
+    let server = profile.server.clone();
+    let client = Client::new(&server, Some(token), cli.verbose);
     // Forgotten here whatever the server says: an expired session is as good as ended.
     let ended = client.call("POST", "/auth/logout", None);
     store.save()?;
     match ended {
         Ok(_) | Err(AgentError::Api { status: 401, .. }) => {
-            eprintln!("logged out of {}", profile.server);
+            eprintln!("logged out of {server}");
             Ok(())
         }
         Err(error) => Err(error),

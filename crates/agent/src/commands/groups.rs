@@ -21,7 +21,10 @@ const GROUP_COLUMNS: [Column; 6] = [
 
 pub fn run(cli: &Cli, command: &Groups) -> Result<(), AgentError> {
     let client = super::admin(cli)?;
-    let show = |answer: &Value| output::print(cli.output, answer, &GROUP_COLUMNS);
+    let show = |answer: &Value| {
+        output::print(cli.output, answer, &GROUP_COLUMNS);
+        super::follow_group(&cli.profile, answer);
+    };
     match command {
         Groups::Tree { id, depth } => tree(cli, &client, *id, *depth),
         Groups::List {

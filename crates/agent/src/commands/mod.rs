@@ -42,7 +42,12 @@ pub fn run(cli: &Cli) -> Result<(), AgentError> {
 /// A 401 to the profile's saved login (not to a token from `TENANTRY_TOKEN`) says to log in again.
 fn saved_login_ended(error: AgentError, profile: &str) -> AgentError {
     let saved = env("TENANTRY_TOKEN").is_none()
-        && Store::load().is_ok_and(|store| store.profiles.contains_key(profile));
+        && Store::load().is_ok_and(|store| {
+            store
+                .profiles
+                .get(profile)
+                .is_some_and(|p| !p.token.is_empty())
+        });
     if saved {
         error.with_login_hint(profile)
     } else {
@@ -70,7 +75,31 @@ pub fn run_operation(
         .copied()
         .unwrap_or_default();
     let client = admin_of(&profile, verbose)?;
-    operations::run(&client, format, noun, verbs).map_err(|e| saved_login_ended(e, &profile))
+    let answer = operations::run(&client, format, noun, verbs)
+        .map_err(|e| saved_login_ended(e, &profile))?;
+    if let Some(answer) = answer {
+        follow_group(&profile, &answer);
+    }
+    Ok(())
+}
+
+/// Keeps the profile's group name current when an answer shows the group renamed. Best effort:
+/// the command itself succeeded, whatever happens to the profile file.
+fn follow_group(profile: &str, answer: &serde_json::Value) {
+    if env("TENANTRY_TOKEN").is_some() {
+        return;
+    }
+    let Ok(mut store) = Store::load() else {
+        return;
+    };
+    if store
+        .profiles
+        .get_mut(profile)
+        .is_some_and(|p| p.learn(answer))
+        && let Err(error) = store.save()
+    {
+        eprintln!("warning: the profile keeps the group's old name: {error}");
+    }
 }
 
 /// A client for an admin command: `TENANTRY_SERVER`/`TENANTRY_TOKEN` where set (scripts, API
@@ -84,12 +113,19 @@ fn admin_of(profile_name: &str, verbose: bool) -> Result<Client, AgentError> {
     let store = Store::load()?;
     let profile = store.profiles.get(cli_profile);
     let server = env("TENANTRY_SERVER").or_else(|| profile.map(|p| p.server.clone()));
-    let token = env("TENANTRY_TOKEN").or_else(|| profile.map(|p| p.token.clone()));
+    // A profile logged out keeps its server, group and user, but no token.
+    let token = env("TENANTRY_TOKEN").or_else(|| {
+        profile
+            .map(|p| p.token.clone())
+            .filter(|token| !token.is_empty())
+    });
     match (server, token) {
         (Some(server), Some(token)) => Ok(Client::new(&server, Some(token), verbose)),
         // A server without a login: enough for what needs none (`server ready` as a container's
         // health check); anything else gets the server's own 401.
-        (Some(server), None) => Ok(Client::new(&server, None, verbose)),
+        (Some(server), None) if env("TENANTRY_SERVER").is_some() => {
+            Ok(Client::new(&server, None, verbose))
+        }
         _ => Err(AgentError::NotLoggedIn(format!(
             "not logged in (profile {cli_profile:?}): run `tenantry login`, or set TENANTRY_SERVER and TENANTRY_TOKEN"
         ))),

@@ -59,12 +59,22 @@ fn describe(operation: &mut Map<String, Value>, route: &Route) {
     operation.insert("parameters".to_owned(), Value::Array(parameters));
     let mut responses = Map::new();
     let success = route.success.unwrap_or(200);
-    let answer = match (success, &route.schemas.response) {
-        (204, _) => json!({"description": "Done; no content"}),
-        (_, Some(schema)) => {
-            json!({"description": "Success", "content": {"application/json": {"schema": schema}}})
-        }
-        (_, None) => json!({"description": "Success"}),
+    let mut content = Map::new();
+    if let Some(schema) = &route.schemas.response {
+        content.insert("application/json".to_owned(), json!({"schema": schema}));
+    }
+    for media in &route.schemas.media {
+        let schema = if media.starts_with("text/") || media.ends_with("+xml") {
+            json!({"type": "string"})
+        } else {
+            json!({"type": "string", "format": "binary"})
+        };
+        content.insert(media.clone(), json!({"schema": schema}));
+    }
+    let answer = match success {
+        204 => json!({"description": "Done; no content"}),
+        _ if content.is_empty() => json!({"description": "Success"}),
+        _ => json!({"description": "Success", "content": content}),
     };
     responses.insert(success.to_string(), answer);
     match route.body {

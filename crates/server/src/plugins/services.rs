@@ -6,6 +6,7 @@ use chrono::SecondsFormat;
 use serde_json::{Value, json};
 use tenantry_domain::{DomainError, Group, GroupId, TreePath, UserId};
 use tenantry_plugin_host::HostServices;
+use tenantry_plugin_host::api::schema::MAX_PAGE;
 use tenantry_plugin_host::api::{
     DayStats, DeviceUsage, GroupInfo, HostRequest, ListRecords, MailStatus, PluginError, Record,
     UserInfo,
@@ -418,8 +419,11 @@ impl HostServices for Services<'_, '_> {
                 until,
                 limit,
             } => {
-                if !(1..=500).contains(&limit) {
-                    return Err(PluginError::invalid("limit", "must be between 1 and 500"));
+                if !(1..=MAX_PAGE).contains(&limit) {
+                    return Err(PluginError::invalid(
+                        "limit",
+                        format!("must be between 1 and {MAX_PAGE}"),
+                    ));
                 }
                 let scope = self.target()?.path;
                 let plugin = self.plugin.clone();
@@ -518,8 +522,11 @@ impl Services<'_, '_> {
             .map(Cursor::parse)
             .transpose()
             .map_err(|e| PluginError::invalid("cursor", e.to_string()))?;
-        if !(1..=500).contains(&list.limit) {
-            return Err(PluginError::invalid("limit", "must be between 1 and 500"));
+        if !(1..=MAX_PAGE).contains(&list.limit) {
+            return Err(PluginError::invalid(
+                "limit",
+                format!("must be between 1 and {MAX_PAGE}"),
+            ));
         }
         let query = RecordQuery {
             descending: list.descending,

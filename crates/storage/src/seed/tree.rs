@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use tenantry_domain::{DomainError, GroupId, TreePath};
+use tenantry_domain::{DomainError, GroupId, GroupName, TreePath};
 
 use crate::db::{DbConnection, Storage};
 use crate::dialect::{IdTable, TreeLock, lock_tree, next_ids, refresh_statistics};
@@ -81,7 +81,7 @@ pub fn seed_tree(
                         id: id.0,
                         parent_id,
                         path: path.as_str().to_owned(),
-                        name_key: name.to_lowercase(),
+                        name_key: GroupName::key_of(&name),
                         name,
                         level: level.rank(),
                         service_type: "all_inclusive".into(),

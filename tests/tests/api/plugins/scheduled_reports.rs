@@ -12,6 +12,7 @@ use tenantry_tests::{SmtpSink, TestDatabase, TestServer, attachment};
 
 use super::reporting::{add_device, report};
 use crate::groups::delete::storage_of;
+use crate::isolation::png;
 
 const WAIT: Duration = Duration::from_secs(30);
 
@@ -212,6 +213,16 @@ fn a_report_run_now_reaches_its_recipients_with_the_numbers_of_the_api() {
         )
         .expect(201);
     let id = created.id();
+    // The reseller's logo heads its report, carried inline in the message.
+    server
+        .with_token(&server.token)
+        .raw(
+            "PUT",
+            &format!("/api/v1/groups/{msp}/branding/logo"),
+            "image/png",
+            &png(),
+        )
+        .expect(200);
 
     let queued = server
         .post(
@@ -279,6 +290,38 @@ fn a_report_run_now_reaches_its_recipients_with_the_numbers_of_the_api() {
         .find(|p| p["content_type"] == "text/html")
         .unwrap();
     assert!(html["content"].as_str().unwrap().contains("4.50 GB"));
+    assert!(
+        html["content"]
+            .as_str()
+            .unwrap()
+            .contains("src=\"cid:logo\"")
+    );
+    let logo = message["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["content_type"] == "image/png")
+        .expect("the logo, inline");
+    assert_eq!(logo["content_id"], "<logo>");
+    assert_eq!(logo["disposition"], "inline");
+    use base64::Engine;
+    assert_eq!(
+        base64::engine::general_purpose::STANDARD
+            .decode(logo["content"].as_str().unwrap())
+            .unwrap(),
+        png()
+    );
+    // The body and its image travel together; the CSV beside them, as a file.
+    assert_eq!(
+        message["structure"],
+        json!([
+            "multipart/mixed",
+            "multipart/related",
+            "text/html",
+            "image/png",
+            "text/csv"
+        ])
+    );
 
     let runs = runs_when_settled(&server, msp, id);
     assert_eq!(runs.len(), 1);
