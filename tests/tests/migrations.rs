@@ -166,7 +166,7 @@ fn names_stored_before_normalisation_are_found_after_the_next_start() {
         "Clash"
     );
     assert!(
-        server.log().contains("now have the same name"),
+        server.log().contains("are one name now"),
         "the clash is logged: {}",
         server.log()
     );

@@ -37,12 +37,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Log in and keep the session in this profile.
+    /// Log in and keep the session in this profile (what is not given: the profile's last login).
     #[command(
-        after_help = "Example:\n  echo \"$PASSWORD\" | tenantry login --server http://127.0.0.1:8080 \\\n      --group \"My Company\" --user admin@example.com --password-stdin"
+        after_help = "Examples:\n  echo \"$PASSWORD\" | tenantry login --server http://127.0.0.1:8080 \\\n      --group \"My Company\" --user admin@example.com --password-stdin\n  tenantry login                 # again, as the profile last logged in"
     )]
     Login(Login),
-    /// End this profile's session on the server and forget it here.
+    /// End this profile's session on the server; the profile keeps the server, group and user.
     Logout,
     /// Customers: the group tree.
     #[command(subcommand)]

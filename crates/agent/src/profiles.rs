@@ -30,6 +30,13 @@ impl Profile {
     /// `groups update`), so that `tenantry login` alone still finds it after a rename. Says
     /// whether anything changed.
     pub fn learn(&mut self, answer: &Value) -> bool {
+        // A profile saved before the id was kept learns it from `me`: the caller's own group.
+        let me = answer["user"]["username"]
+            .as_str()
+            .is_some_and(|user| user.eq_ignore_ascii_case(&self.user));
+        if self.group_id.is_none() && me {
+            self.group_id = answer["group"]["id"].as_i64();
+        }
         let Some(own) = self.group_id else {
             return false;
         };
@@ -158,5 +165,20 @@ mod tests {
         };
         assert!(!old.learn(&json!({"id": 7, "parent_id": 1, "level": "site", "name": "X"})));
         assert_eq!(p.group, "Acme");
+    }
+
+    #[test]
+    fn a_profile_saved_without_the_groups_id_learns_it_from_me() {
+        let mut old = Profile {
+            group_id: None,
+            user: "ann@acme.example".to_owned(),
+            ..profile()
+        };
+        let group = json!({"id": 7, "parent_id": 1, "level": "reseller", "name": "Acme Backup"});
+        let someone_else = json!({"user": {"username": "bob@acme.example"}, "group": group});
+        assert!(!old.learn(&someone_else));
+        assert_eq!(old.group_id, None);
+        assert!(old.learn(&json!({"user": {"username": "Ann@acme.example"}, "group": group})));
+        assert_eq!((old.group_id, old.group.as_str()), (Some(7), "Acme Backup"));
     }
 }

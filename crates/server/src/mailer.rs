@@ -17,9 +17,10 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use lettre::address::Envelope;
 use lettre::message::header::ContentType;
-use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::{Message, SmtpTransport, Transport};
 use serde::Deserialize;
+use tenantry_plugin_host::api::Attachment;
 use tenantry_storage::{Storage, outbox};
 use tokio::sync::Notify;
 
@@ -30,39 +31,25 @@ use crate::config::MailSettings;
 struct Content {
     html: String,
     #[serde(default)]
-    attachments: Vec<AttachedFile>,
+    attachments: Vec<Attachment>,
 }
 
-#[derive(Debug, Deserialize)]
-struct AttachedFile {
-    filename: String,
-    content_type: String,
-    content: String,
-    /// `content` is base64 (an image), not text.
-    #[serde(default)]
-    base64: bool,
-    /// An image the HTML shows as `cid:…`: carried inline, beside the body.
-    #[serde(default)]
-    content_id: Option<String>,
-}
-
-impl AttachedFile {
-    fn part(self) -> Result<SinglePart, Failed> {
-        let permanent = Failed::permanent;
-        let kind = ContentType::parse(&self.content_type)
-            .map_err(|e| permanent(format!("bad content type {:?}: {e}", self.content_type)))?;
-        let body = if self.base64 {
-            BASE64
-                .decode(self.content.as_bytes())
-                .map_err(|e| permanent(format!("{} is not base64: {e}", self.filename)))?
-        } else {
-            self.content.into_bytes()
-        };
-        Ok(match self.content_id {
-            Some(id) => Attachment::new_inline(id).body(body, kind),
-            None => Attachment::new(self.filename).body(body, kind),
-        })
-    }
+/// One attachment as SMTP carries it: a file, or (with a content id) an image the body shows.
+fn part(file: Attachment) -> Result<SinglePart, Failed> {
+    let permanent = Failed::permanent;
+    let kind = ContentType::parse(&file.content_type)
+        .map_err(|e| permanent(format!("bad content type {:?}: {e}", file.content_type)))?;
+    let body = if file.base64 {
+        BASE64
+            .decode(file.content.as_bytes())
+            .map_err(|e| permanent(format!("{} is not base64: {e}", file.filename)))?
+    } else {
+        file.content.into_bytes()
+    };
+    Ok(match file.content_id {
+        Some(id) => lettre::message::Attachment::new_inline(id).body(body, kind),
+        None => lettre::message::Attachment::new(file.filename).body(body, kind),
+    })
 }
 
 /// Why one attempt failed, and whether trying again could help.
@@ -350,12 +337,12 @@ fn build(mailer: &Mailer, mail: &outbox::Mail) -> Result<Message, Failed> {
     } else {
         let mut related = MultiPart::related().singlepart(html);
         for image in inline {
-            related = related.singlepart(image.part()?);
+            related = related.singlepart(part(image)?);
         }
         MultiPart::mixed().multipart(related)
     };
     for file in files {
-        body = body.singlepart(file.part()?);
+        body = body.singlepart(part(file)?);
     }
     builder
         .multipart(body)

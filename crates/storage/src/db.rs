@@ -167,7 +167,8 @@ impl Storage {
         migrations::run_pending(&mut conn)?;
         // The connection goes back first: on SQLite the steps' write needs the one writer.
         drop(conn);
-        crate::data_steps::run_pending(self)
+        crate::data_steps::run_pending(self);
+        Ok(())
     }
 
     /// Runs `work` on a pooled connection, outside any explicit transaction.

@@ -25,7 +25,7 @@ pub mod users;
 
 pub use db::{Backend, DbConnection, PoolSettings, PoolUsage, Storage, Writer};
 pub use error::StoreError;
-pub use page::{Cursor, Page, PageRequest};
+pub use page::{Cursor, DEFAULT_PAGE, MAX_PAGE, Page, PageRequest};
 
 /// The current time at the precision both backends keep (microseconds), so that what a change
 /// returns is exactly what a later read returns.

@@ -51,10 +51,13 @@ pub fn own_view() -> Value {
             "group_id": {"type": "integer", "format": "int64"},
             "values": values(),
         },
-        "required": ["group_id", "values", "logo", "favicon"],
+        "required": ["group_id", "values"],
     });
     for name in IMAGES {
         schema["properties"][name] = nullable(image());
+        if let Some(required) = schema["required"].as_array_mut() {
+            required.push(json!(name));
+        }
     }
     schema
 }
@@ -94,7 +97,7 @@ pub fn effective() -> Value {
         required.push(json!("url"));
     }
     let image = nullable(sourced(image));
-    json!({
+    let mut schema = json!({
         "type": "object",
         "properties": {
             "group_id": {"type": "integer", "format": "int64"},
@@ -103,9 +106,14 @@ pub fn effective() -> Value {
                 "properties": fields,
                 "required": FIELDS,
             },
-            "logo": image,
-            "favicon": image,
         },
-        "required": ["group_id", "fields", "logo", "favicon"],
-    })
+        "required": ["group_id", "fields"],
+    });
+    for name in IMAGES {
+        schema["properties"][name] = image.clone();
+        if let Some(required) = schema["required"].as_array_mut() {
+            required.push(json!(name));
+        }
+    }
+    schema
 }

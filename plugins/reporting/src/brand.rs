@@ -17,27 +17,31 @@ pub struct Brand {
     pub product_name: Option<String>,
     pub support_email: Option<String>,
     pub support_url: Option<String>,
-    /// The effective logo as base64 PNG, for mailed reports ([`logo`]); charts leave it out.
+    /// The effective logo as base64 PNG, for mailed reports ([`for_mail`]); charts leave it out.
     pub logo: Option<String>,
 }
 
 /// What a message's HTML calls the logo it carries inline (`cid:logo`).
 pub const LOGO_ID: &str = "logo";
 
-/// The group's effective logo (its own, else the nearest ancestor's), as base64 PNG: `None`
-/// when no group on the way up sets one, or when the nearest is SVG, which most mail readers do
-/// not show (the report then shows the names alone, not a logo from further up).
-pub fn logo(host: &Host, group: i64) -> Result<Option<String>, PluginError> {
-    for id in nearest_first(host, group)? {
+/// The group's effective branding with its logo, for a mailed report: the logo is the
+/// nearest group's (its own, else an ancestor's) as base64 PNG, or none when no group on the way
+/// up sets one, or when the nearest is SVG, which most mail readers do not show (the report then
+/// shows the names alone, not a logo from further up).
+pub fn for_mail(host: &Host, group: i64) -> Result<Brand, PluginError> {
+    let chain = nearest_first(host, group)?;
+    let mut brand = resolve(host, &chain)?;
+    for &id in &chain {
         if let Some(record) = first(host, id, "logo-data")? {
             let png = record.data.get("content_type").and_then(Value::as_str) == Some("image/png");
-            return Ok(png
+            brand.logo = png
                 .then(|| record.data.get("base64").and_then(Value::as_str))
                 .flatten()
-                .map(str::to_owned));
+                .map(str::to_owned);
+            break;
         }
     }
-    Ok(None)
+    Ok(brand)
 }
 
 /// The group, then its ancestors up to the root.
@@ -72,9 +76,15 @@ pub fn colour(host: &Host, group: i64) -> Result<(u8, u8, u8), PluginError> {
     Ok(brand(host, group)?.colour)
 }
 
+/// The group's effective branding, without the logo (what charts use).
 pub fn brand(host: &Host, group: i64) -> Result<Brand, PluginError> {
+    resolve(host, &nearest_first(host, group)?)
+}
+
+/// Each field from the nearest group of `chain` (nearest first) that sets it.
+fn resolve(host: &Host, chain: &[i64]) -> Result<Brand, PluginError> {
     let mut found: Vec<Value> = Vec::new();
-    for id in nearest_first(host, group)? {
+    for &id in chain {
         found.extend(first(host, id, "values")?.map(|record| record.data));
     }
     let field = |name: &str| {

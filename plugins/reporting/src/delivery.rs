@@ -58,8 +58,7 @@ pub fn run(
             .parse()
             .unwrap_or(chrono_tz::UTC),
     );
-    let mut brand = brand::brand(host, group.id)?;
-    brand.logo = brand::logo(host, group.id)?;
+    let brand = brand::for_mail(host, group.id)?;
     let to = recipients(host, record.group_id, definition)?;
     let stem = format!(
         "{}-{}-{}",

@@ -12,8 +12,13 @@ use crate::profiles::{Profile, Store};
 pub fn login(cli: &Cli, login: &Login) -> Result<(), AgentError> {
     let mut store = Store::load()?;
     // What is not given comes from the profile's last login: `tenantry login` alone logs in
-    // again as before.
-    let saved = store.profiles.get(&cli.profile);
+    // again as before. Never another server's group and user: a different --server starts over.
+    let saved = store.profiles.get(&cli.profile).filter(|p| {
+        login
+            .server
+            .as_ref()
+            .is_none_or(|s| same_server(s, &p.server))
+    });
     let given = |flag: &Option<String>, kept: Option<&String>, name: &str| {
         flag.clone().or_else(|| kept.cloned()).ok_or_else(|| {
             AgentError::Usage(format!(
@@ -62,6 +67,11 @@ pub fn login(cli: &Cli, login: &Login) -> Result<(), AgentError> {
         cli.profile
     );
     Ok(())
+}
+
+/// Whether two spellings of a server's address name the same server (`/` at the end or not).
+pub fn same_server(a: &str, b: &str) -> bool {
+    a.trim_end_matches('/') == b.trim_end_matches('/')
 }
 
 /// Reads a password from the terminal without echoing it.

@@ -92,9 +92,14 @@ fn follow_group(profile: &str, answer: &serde_json::Value) {
     let Ok(mut store) = Store::load() else {
         return;
     };
+    // Only from the profile's own server (TENANTRY_SERVER may point elsewhere).
+    let elsewhere = |p: &crate::profiles::Profile| {
+        env("TENANTRY_SERVER").is_some_and(|server| !auth::same_server(&server, &p.server))
+    };
     if store
         .profiles
         .get_mut(profile)
+        .filter(|p| !elsewhere(p))
         .is_some_and(|p| p.learn(answer))
         && let Err(error) = store.save()
     {

@@ -2,14 +2,16 @@
 //! its transaction, for writes) and to the groups it may touch: it reads the target group, its
 //! ancestors and its subtree, and writes records of the target group only.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::SecondsFormat;
 use serde_json::{Value, json};
 use tenantry_domain::{DomainError, Group, GroupId, TreePath, UserId};
 use tenantry_plugin_host::HostServices;
 use tenantry_plugin_host::api::schema::MAX_PAGE;
 use tenantry_plugin_host::api::{
-    DayStats, DeviceUsage, GroupInfo, HostRequest, ListRecords, MailStatus, PluginError, Record,
-    UserInfo,
+    Attachment, DayStats, DeviceUsage, GroupInfo, HostRequest, ListRecords, MailStatus,
+    PluginError, Record, UserInfo,
 };
 use tenantry_storage::plugin_records::{self, Collection, PluginRecord, RecordQuery};
 use tenantry_storage::{
@@ -457,6 +459,7 @@ impl HostServices for Services<'_, '_> {
                 to_value(rows.into_iter().map(device_usage).collect::<Vec<_>>())
             }
             HostRequest::SendMail(mail) => {
+                check_attachments(&mail.attachments)?;
                 let plugin = self.plugin.clone();
                 let w = self.check_write(GroupId(mail.group_id))?;
                 let content = json!({"html": mail.html, "attachments": mail.attachments});
@@ -546,5 +549,64 @@ impl Services<'_, '_> {
             "items": page.items.into_iter().map(record).map(to_value).collect::<Result<Vec<_>, _>>()?,
             "next": page.next.map(|c| c.token().to_owned()),
         }))
+    }
+}
+
+/// Attachments the mailer can send: base64 that decodes, and content ids a `cid:` URL can name.
+/// Refused here, when the plugin queues the message, rather than as a failed send later.
+fn check_attachments(attachments: &[Attachment]) -> Result<(), PluginError> {
+    for file in attachments {
+        if file.base64 && BASE64.decode(file.content.as_bytes()).is_err() {
+            return Err(PluginError::invalid(
+                "attachments",
+                format!("{} is not base64", file.filename),
+            ));
+        }
+        if let Some(id) = &file.content_id
+            && !(id.len() <= 64
+                && !id.is_empty()
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
+        {
+            return Err(PluginError::invalid(
+                "attachments",
+                format!("the content id {id:?} is not 1 to 64 letters, digits, '.', '-' or '_'"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plugins_and_the_host_page_alike() {
+        assert_eq!(MAX_PAGE, tenantry_storage::MAX_PAGE);
+        assert_eq!(
+            tenantry_plugin_host::api::schema::DEFAULT_PAGE,
+            tenantry_storage::DEFAULT_PAGE
+        );
+    }
+
+    #[test]
+    fn attachments_are_checked_when_queued() {
+        let image = |content: &str, id: &str| Attachment {
+            filename: "logo.png".to_owned(),
+            content_type: "image/png".to_owned(),
+            content: content.to_owned(),
+            base64: true,
+            content_id: Some(id.to_owned()),
+        };
+        assert!(check_attachments(&[image("iVBORw0KGgo=", "logo")]).is_ok());
+        assert!(check_attachments(&[image("not base64!", "logo")]).is_err());
+        for id in ["", "lo go", "a>b", &"x".repeat(65)] {
+            assert!(
+                check_attachments(&[image("iVBORw0KGgo=", id)]).is_err(),
+                "{id:?}"
+            );
+        }
     }
 }
