@@ -17,8 +17,8 @@ pub use database::TestDatabase;
 pub use http::Reply;
 pub use scratch::Scratch;
 pub use server::{
-    ADMIN_EMAIL, ADMIN_PASSWORD, As, FILE_SIZE_LIMIT_KB, ROOT_NAME, TestServer, USER_PASSWORD,
-    agent_binary, binary as server_binary, downloads_dir, plugins_dir,
+    ADMIN_EMAIL, ADMIN_PASSWORD, As, FILE_SIZE_LIMIT_KB, PLUGINS, ROOT_NAME, TestServer,
+    USER_PASSWORD, agent_binary, binary as server_binary, downloads_dir, plugins_dir,
 };
 pub use smtp::{SmtpSink, attachment};
 

@@ -16,6 +16,8 @@ pub const ADMIN_PASSWORD: &str = "test root password";
 pub const USER_PASSWORD: &str = "plum kettle seventeen";
 /// The root group's name on a fresh test server.
 pub const ROOT_NAME: &str = "My Company";
+/// The plugins a test server runs unless the test says otherwise.
+pub const PLUGINS: &str = "branding,crm,reporting,notes";
 
 /// A running `tenantry-server` with its own database; stopped and cleaned up on drop.
 #[derive(Debug)]
@@ -355,13 +357,19 @@ fn server_command(database: &TestDatabase, env: &[(&str, &str)]) -> Command {
         .env("TENANTRY__SERVER__WORKERS", "2")
         .env("TENANTRY__BOOTSTRAP__ADMIN_EMAIL", ADMIN_EMAIL)
         .env("TENANTRY__BOOTSTRAP__ADMIN_PASSWORD", ADMIN_PASSWORD)
-        // The plugins cargo built beside the server binary.
+        // The plugins cargo built beside the server binary: the first-party ones and the test
+        // plugin that brings a module and permissions of its own (so that every suite driven
+        // by the route tables covers a plugin from outside the core too).
         .env("TENANTRY__PLUGINS__DIR", plugins_dir())
         .env("TENANTRY__DOWNLOADS__DIR", downloads_dir())
         // Every test logs in from 127.0.0.1, many times a minute; the throttle's own test sets
         // a small allowance.
         .env("TENANTRY__AUTH__LOGIN_ATTEMPTS_PER_MINUTE", "1000000")
         .stdin(Stdio::null());
+    // A test that brings a configuration file gets the plugins that file enables.
+    if !env.iter().any(|(key, _)| *key == "TENANTRY_CONFIG") {
+        command.env("TENANTRY__PLUGINS__ENABLED", PLUGINS);
+    }
     for (key, value) in env.iter().filter(|(key, _)| *key != FILE_SIZE_LIMIT_KB) {
         command.env(key, value);
     }

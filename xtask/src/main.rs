@@ -56,10 +56,31 @@ fn run(args: &[String]) -> Result<(), String> {
     status(Command::new(server).args(passthrough).current_dir(root()))
 }
 
-/// Writes the documents that are generated from code, so that they cannot drift from it.
+/// The plugins whose actions `docs/permissions.md` lists: the first-party ones and the test
+/// plugin that shows a plugin bringing permissions of its own.
+const DOCUMENTED_PLUGINS: &str = "branding,crm,reporting,notes";
+
+/// Writes the documents that are generated from code, so that they cannot drift from it:
+/// `docs/permissions.md` is what `tenantry-server permissions` prints with the repository's
+/// plugins loaded (a test holds the file to the same output).
 fn docs() -> Result<(), String> {
+    cargo(&["build", "--workspace"])?;
+    let output = Command::new(root().join("target/debug/tenantry-server"))
+        .arg("permissions")
+        .env("TENANTRY__PLUGINS__ENABLED", DOCUMENTED_PLUGINS)
+        .env("TENANTRY__PLUGINS__DIR", root().join("target/debug"))
+        .env("TENANTRY__LOG__LEVEL", "warn")
+        .current_dir(root())
+        .output()
+        .map_err(|e| format!("cannot run tenantry-server permissions: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "tenantry-server permissions failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        ));
+    }
     let path = root().join("docs/permissions.md");
-    std::fs::write(&path, tenantry_domain::permissions_markdown())
+    std::fs::write(&path, &output.stdout)
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     println!("wrote {}", path.display());
     Ok(())

@@ -1,6 +1,6 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tenantry_domain::{GroupState, Level, Module, ServiceType};
+use tenantry_domain::{GroupState, Level, ServiceType};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::patch::{not_null, nullable};
@@ -154,7 +154,8 @@ pub struct DescendantsQuery {
 /// One module and whether the group's level allows it.
 #[derive(Clone, Debug, Serialize, Deserialize, ToSchema)]
 pub struct ModuleBody {
-    pub module: Module,
+    /// A core module (`customers`, `quick_installation`, …) or one a loaded plugin declares.
+    pub module: String,
     pub title: String,
     pub available: bool,
 }

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use tenantry_domain::{Action, Level, Role, UserKind};
+use tenantry_domain::{Level, Role, UserKind};
 use utoipa::ToSchema;
 
 use crate::GroupBody;
@@ -109,10 +109,9 @@ pub struct MeBody {
     pub group: GroupBody,
     /// The caller's group's level (also in `group`), for clients that only need this.
     pub level: Level,
-    /// Every action of the permission table the caller's account type allows (module rules
-    /// still apply per target group).
-    #[schema(value_type = Vec<String>)]
-    pub permissions: Vec<Action>,
+    /// Every action of the permission table the caller's account type allows, the loaded
+    /// plugins' included (module rules still apply per target group).
+    pub permissions: Vec<String>,
     /// `session` (interactive login) or `api` (an API token).
     pub credential: String,
     pub expires_at: DateTime<Utc>,

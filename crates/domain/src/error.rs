@@ -1,6 +1,6 @@
 use serde::Serialize;
 
-use crate::{Level, Module};
+use crate::Level;
 
 /// One field of the input that is at fault, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -93,8 +93,12 @@ pub enum DomainError {
     UsernameTaken { username: String },
     #[error("the group still has {children} child group(s) and {devices} device(s)")]
     GroupNotEmpty { children: i64, devices: i64 },
-    #[error("the {} module is not available at the {} level", module.title(), level.label())]
-    ModuleUnavailable { module: Module, level: Level },
+    #[error("the {module} module is not available at the {} level", level.label())]
+    ModuleUnavailable {
+        /// The module's title, as people read it.
+        module: String,
+        level: Level,
+    },
     /// Too many failed logins: every login fails, the right password included, until `until`.
     #[error("the account is locked after too many failed logins; try again later")]
     Locked {

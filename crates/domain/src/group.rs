@@ -115,7 +115,7 @@ pub fn check_child_level(parent: Level, child: Level) -> Result<(), DomainError>
 pub fn check_automatic_deployment(level: Level, enabled: bool) -> Result<(), DomainError> {
     if enabled && !Module::QuickInstallation.is_available_at(level) {
         return Err(DomainError::ModuleUnavailable {
-            module: Module::QuickInstallation,
+            module: Module::QuickInstallation.title().to_owned(),
             level,
         });
     }

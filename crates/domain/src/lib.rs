@@ -4,6 +4,7 @@
 //! cell by cell and reused unchanged by storage, the HTTP server, plugins and the agent.
 
 mod company;
+mod declared;
 mod device;
 mod download;
 mod error;
@@ -22,6 +23,9 @@ mod state;
 mod user;
 
 pub use company::CompanyProfile;
+pub use declared::{
+    ActionDeclaration, Declarations, DeclaredAction, DeclaredModule, ModuleRef, Permission,
+};
 pub use device::{
     Device, DeviceId, SessionReport, SessionStatus, parse_device_name, parse_machine_id, parse_os,
 };
@@ -41,7 +45,9 @@ pub use login::{Failures, LockoutPolicy, SessionPolicy};
 pub use module::Module;
 pub use name::{CustomerReference, GroupName};
 pub use path::TreePath;
-pub use permission::{Action, Actor, Rule, Source, authorize, permissions_markdown};
+pub use permission::{
+    Action, Actor, Rule, Source, authorize, authorize_permission, permissions_markdown,
+};
 pub use role::{Authority, Role, UserKind};
 pub use settings::{
     ProfileSettings, RetentionSettings, Schedule, SettingKind, is_visible_from, parse_setting_name,

@@ -7,7 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Authority, DomainError, Group, GroupId, Module, Role, UserId};
+use crate::declared::{Declarations, Permission};
+use crate::{Authority, DomainError, Group, GroupId, Level, Module, Role, UserId};
 
 /// Something a caller asks to do to a group (or to something that belongs to a group).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -42,15 +43,6 @@ pub enum Action {
     ManageProfiles,
     ViewRetentionPolicies,
     ManageRetentionPolicies,
-    ViewContacts,
-    ManageContacts,
-    /// Contact notes: calls, emails, meetings, notes.
-    ManageActivities,
-    ViewBranding,
-    ManageBranding,
-    ViewCharts,
-    ViewScheduledReports,
-    ManageScheduledReports,
     ViewAudit,
 }
 
@@ -59,8 +51,32 @@ pub enum Action {
 pub enum Rule {
     /// These account types, whatever their Security Officer flag.
     Roles(&'static [Role]),
+    /// This account type and every type above it (what plugins declare).
+    AtLeast(Role),
     /// Security Officers only, whatever their account type.
     SecurityOfficers,
+}
+
+impl Rule {
+    /// Whether an account type with the Security Officer flag (or without) may take the action.
+    pub fn permits(self, authority: Authority) -> bool {
+        match self {
+            Rule::Roles(roles) => roles.contains(&authority.role),
+            Rule::AtLeast(least) => authority.role >= least,
+            Rule::SecurityOfficers => authority.security_officer,
+        }
+    }
+
+    /// Whether this account type, without the Security Officer flag (`no`), with it (`so`), or
+    /// either way (`yes`) may take the action: a cell of `docs/permissions.md`.
+    fn cell(self, role: Role) -> &'static str {
+        match self {
+            Rule::SecurityOfficers => "SO",
+            Rule::Roles(roles) if roles.contains(&role) => "✔",
+            Rule::AtLeast(least) if role >= least => "✔",
+            Rule::Roles(_) | Rule::AtLeast(_) => "—",
+        }
+    }
 }
 
 const EVERYONE: &[Role] = &Role::ALL;
@@ -94,7 +110,7 @@ pub enum Source {
 
 use Source::{Chosen, Documented};
 
-const TABLE: [Row; 29] = [
+const TABLE: [Row; 21] = [
     row(Action::ViewGroup, Rule::Roles(EVERYONE), None, Documented),
     row(
         Action::ListCustomers,
@@ -211,54 +227,6 @@ const TABLE: [Row; 29] = [
         Documented,
     ),
     row(
-        Action::ViewContacts,
-        Rule::Roles(EVERYONE),
-        Some(Module::Customers),
-        Documented,
-    ),
-    row(
-        Action::ManageContacts,
-        Rule::Roles(SUPER_ADMIN),
-        Some(Module::Customers),
-        Documented,
-    ),
-    row(
-        Action::ManageActivities,
-        Rule::Roles(SUPER_ADMIN_MANAGER),
-        Some(Module::Customers),
-        Documented,
-    ),
-    row(
-        Action::ViewBranding,
-        Rule::Roles(EVERYONE),
-        None,
-        Chosen("everyone sees the console's branding"),
-    ),
-    row(
-        Action::ManageBranding,
-        Rule::Roles(SUPER_ADMIN),
-        None,
-        Chosen("as the company profile"),
-    ),
-    row(
-        Action::ViewCharts,
-        Rule::Roles(EVERYONE),
-        Some(Module::HistoricalCharts),
-        Chosen("everyone can read"),
-    ),
-    row(
-        Action::ViewScheduledReports,
-        Rule::Roles(EVERYONE),
-        Some(Module::ScheduledReports),
-        Chosen("everyone can read"),
-    ),
-    row(
-        Action::ManageScheduledReports,
-        Rule::Roles(SUPER_ADMIN_MANAGER),
-        Some(Module::ScheduledReports),
-        Chosen("reports go to people outside the console: not for Operators and Supporters"),
-    ),
-    row(
         Action::ViewAudit,
         Rule::Roles(SUPER_ADMIN),
         None,
@@ -310,10 +278,7 @@ impl Action {
 
     /// Whether an account type with the Security Officer flag (or without) may take this action.
     pub fn permits(self, authority: Authority) -> bool {
-        match self.rule() {
-            Rule::Roles(roles) => roles.contains(&authority.role),
-            Rule::SecurityOfficers => authority.security_officer,
-        }
+        self.rule().permits(authority)
     }
 }
 
@@ -350,19 +315,28 @@ pub struct Actor {
 /// (`forbidden`). A group is never edited or removed by its own users, only from above; the root
 /// group, which has nothing above it, is edited by its own users.
 pub fn authorize(actor: &Actor, action: Action, target: &Group) -> Result<(), DomainError> {
-    if let Some(module) = action.module()
+    authorize_permission(actor, &Permission::Core(action), target)
+}
+
+/// [`authorize`], for any action: the core's, or one a plugin declared.
+pub fn authorize_permission(
+    actor: &Actor,
+    permission: &Permission,
+    target: &Group,
+) -> Result<(), DomainError> {
+    if let Some(module) = permission.module()
         && !module.is_available_at(target.level)
     {
         return Err(DomainError::ModuleUnavailable {
-            module,
+            module: module.title().to_owned(),
             level: target.level,
         });
     }
-    if !action.permits(actor.authority) {
+    if !permission.permits(actor.authority) {
         return Err(DomainError::Forbidden {
-            message: match action.rule() {
+            message: match permission.rule() {
                 Rule::SecurityOfficers => "only Security Officers may do this".to_owned(),
-                Rule::Roles(_) => {
+                Rule::Roles(_) | Rule::AtLeast(_) => {
                     let role = actor.authority.role.label();
                     let article = if role.starts_with(['A', 'E', 'I', 'O', 'U']) {
                         "an"
@@ -371,14 +345,19 @@ pub fn authorize(actor: &Actor, action: Action, target: &Group) -> Result<(), Do
                     };
                     format!(
                         "{article} {role} may not {}",
-                        action.as_str().replace('_', " ")
+                        permission.name().replace('_', " ")
                     )
                 }
             },
         });
     }
     let own_group = target.id == actor.group_id && target.parent_id.is_some();
-    if own_group && matches!(action, Action::EditCustomer | Action::RemoveCustomer) {
+    if own_group
+        && matches!(
+            permission,
+            Permission::Core(Action::EditCustomer | Action::RemoveCustomer)
+        )
+    {
         return Err(DomainError::Forbidden {
             message: "your own group is managed by the group above it".to_owned(),
         });
@@ -386,12 +365,14 @@ pub fn authorize(actor: &Actor, action: Action, target: &Group) -> Result<(), Do
     Ok(())
 }
 
-/// `docs/permissions.md`, generated from the table so that the document cannot drift from it.
-pub fn permissions_markdown() -> String {
+/// `docs/permissions.md`, generated from the table and what the plugins declare, so that the
+/// document cannot drift from either.
+pub fn permissions_markdown(declared: &Declarations) -> String {
     let mut out = String::from(
         "# Permissions\n\n\
-         Generated from `crates/domain/src/permission.rs` by `cargo xtask docs`; a unit test fails \
-         when this file and the table differ.\n\n\
+         Generated by `cargo xtask docs` (`tenantry-server permissions`, with every plugin of \
+         this repository loaded) from the core's table in `crates/domain/src/permission.rs` and \
+         the plugins' manifests; a test fails when this file and that output differ.\n\n\
          Every request passes three checks, in this order:\n\n\
          1. **scope**: the target is the caller's own group or one of its descendants; anything \
          else answers `404 not_found`, exactly as an id that does not exist;\n\
@@ -414,22 +395,73 @@ pub fn permissions_markdown() -> String {
         out.push_str("---|");
     }
     out.push_str("---|\n");
+    let cells = |out: &mut String, rule: Rule| {
+        for role in Role::ALL {
+            out.push_str(&format!(" {} |", rule.cell(role)));
+        }
+    };
     for row in &TABLE {
         let module = row.module.map_or("—", Module::title);
         out.push_str(&format!("| `{}` | {module} |", row.action.as_str()));
-        for role in Role::ALL {
-            let cell = match row.rule {
-                Rule::SecurityOfficers => "SO",
-                Rule::Roles(roles) if roles.contains(&role) => "✔",
-                Rule::Roles(_) => "—",
-            };
-            out.push_str(&format!(" {cell} |"));
-        }
+        cells(&mut out, row.rule);
         let source = match row.source {
             Documented => "the manual".to_owned(),
             Chosen(why) => format!("our choice: {why}"),
         };
         out.push_str(&format!(" {source} |\n"));
+    }
+    out.push_str(
+        "\n## Actions plugins declare\n\n\
+         Each plugin's manifest declares its own actions: the least account type that may take \
+         each (every type above it may too), or Security Officers only, and the module it needs. \
+         The server adds them to the table above when it loads the plugin; `GET /api/v1/me` \
+         lists those the caller's account type allows. This section lists the plugins that were \
+         loaded when it was printed (`tenantry-server permissions`; `cargo xtask docs` loads \
+         every plugin of this repository, the test plugin of `docs/plugins.md` included).\n\n",
+    );
+    out.push_str("| Action | Plugin | Module |");
+    for role in Role::ALL {
+        out.push_str(&format!(" {} |", role.label()));
+    }
+    out.push_str(" Description |\n|---|---|---|");
+    for _ in Role::ALL {
+        out.push_str("---|");
+    }
+    out.push_str("---|\n");
+    for action in declared.actions() {
+        let module = action.module.as_ref().map_or("—", |m| m.title());
+        out.push_str(&format!(
+            "| `{}` | {} | {module} |",
+            action.name, action.plugin
+        ));
+        cells(&mut out, action.rule);
+        out.push_str(&format!(" {} |\n", action.description));
+    }
+    if !declared.modules().is_empty() {
+        out.push_str("\n## Modules plugins declare\n\n| Module | Plugin |");
+        for level in Level::ALL {
+            out.push_str(&format!(" {} |", level.label()));
+        }
+        out.push_str("\n|---|---|");
+        for _ in Level::ALL {
+            out.push_str("---|");
+        }
+        out.push('\n');
+        for module in declared.modules() {
+            out.push_str(&format!(
+                "| {} (`{}`) | {} |",
+                module.title, module.name, module.plugin
+            ));
+            for level in Level::ALL {
+                let cell = if module.is_available_at(level) {
+                    "✔"
+                } else {
+                    "—"
+                };
+                out.push_str(&format!(" {cell} |"));
+            }
+            out.push('\n');
+        }
     }
     out
 }
@@ -437,7 +469,7 @@ pub fn permissions_markdown() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Level, TreePath};
+    use crate::TreePath;
 
     /// The table again, as text a reader can hold against `docs/permissions.md` and the manual.
     /// Columns: SuperUser, Administrator, Manager, Operator, Supporter (without the flag); then
@@ -463,14 +495,6 @@ mod tests {
         manage_profiles             y y y n n  y y y n -
         view_retention_policies     y y y y y  y y y y -
         manage_retention_policies   y y n n n  y y n n -
-        view_contacts               y y y y y  y y y y -
-        manage_contacts             y y n n n  y y n n -
-        manage_activities           y y y n n  y y y n -
-        view_branding               y y y y y  y y y y -
-        manage_branding             y y n n n  y y n n -
-        view_charts                 y y y y y  y y y y -
-        view_scheduled_reports      y y y y y  y y y y -
-        manage_scheduled_reports    y y y n n  y y y n -
         view_audit                  y y n n n  y y n n -
     ";
 
@@ -556,8 +580,8 @@ mod tests {
         assert!(matches!(
             authorize(&supporter, Action::CreateCustomer, &site),
             Err(DomainError::ModuleUnavailable {
-                module: Module::Customers,
-                level: Level::Site
+                level: Level::Site,
+                ..
             })
         ));
         let superuser = actor(1, Role::SuperUser, true);
@@ -605,15 +629,6 @@ mod tests {
         assert_eq!(
             Action::ManageRetentionPolicies.as_str(),
             "manage_retention_policies"
-        );
-    }
-
-    #[test]
-    fn docs_permissions_md_is_generated_from_the_table() {
-        let on_disk = include_str!("../../../docs/permissions.md");
-        assert!(
-            on_disk == permissions_markdown(),
-            "docs/permissions.md differs from the table: run `cargo xtask docs`"
         );
     }
 }

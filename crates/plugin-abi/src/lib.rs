@@ -17,7 +17,9 @@
 use std::ffi::c_void;
 
 /// Bumped whenever anything in this crate, or the meaning of a message, changes incompatibly.
-pub const ABI_VERSION: u32 = 1;
+/// 2: the tables' function pointers are nullable (each side checks the other's before use), and
+/// a message of a kind the receiver does not know answers the error code `unsupported`.
+pub const ABI_VERSION: u32 = 2;
 
 /// `extern "C" fn() -> u32`: the plugin's ABI version.
 pub const ABI_VERSION_SYMBOL: &[u8] = b"tenantry_plugin_abi_version";
@@ -94,29 +96,41 @@ pub const LOG_INFO: u32 = 3;
 pub const LOG_DEBUG: u32 = 4;
 pub const LOG_TRACE: u32 = 5;
 
-/// What the host offers a plugin.
+/// `log` of [`HostTable`].
+pub type LogFn = unsafe extern "C" fn(
+    level: u32,
+    plugin: *const u8,
+    plugin_len: usize,
+    message: *const u8,
+    message_len: usize,
+);
+
+/// `call` of [`HostTable`] and `invoke` of [`PluginTable`]: a JSON request in, a status and a
+/// JSON answer out.
+pub type CallFn = unsafe extern "C" fn(
+    context: *mut c_void,
+    request: *const u8,
+    request_len: usize,
+    answer: *mut Buffer,
+) -> i32;
+
+/// `free` of either table.
+pub type FreeFn = unsafe extern "C" fn(buffer: Buffer);
+
+/// What the host offers a plugin. The function pointers are `Option`s (null-pointer optimised,
+/// so the layout is a plain C pointer): whoever receives a table checks each before use, and a
+/// null one is an error, never a jump to address zero.
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct HostTable {
     pub abi_version: u32,
     /// Writes a line into the host's log under the plugin's name.
-    pub log: unsafe extern "C" fn(
-        level: u32,
-        plugin: *const u8,
-        plugin_len: usize,
-        message: *const u8,
-        message_len: usize,
-    ),
+    pub log: Option<LogFn>,
     /// A host service (store, group queries) for the call in progress identified by `context`.
     /// Writes the answer into `answer` (freed with `free`) and returns a status.
-    pub call: unsafe extern "C" fn(
-        context: *mut c_void,
-        request: *const u8,
-        request_len: usize,
-        answer: *mut Buffer,
-    ) -> i32,
+    pub call: Option<CallFn>,
     /// Frees a buffer the host allocated.
-    pub free: unsafe extern "C" fn(buffer: Buffer),
+    pub free: Option<FreeFn>,
 }
 
 /// What a plugin offers the host.
@@ -126,12 +140,7 @@ pub struct PluginTable {
     pub abi_version: u32,
     /// Handles one message (manifest, hook, HTTP request). `context` is the host's, to be passed
     /// back in `HostTable::call`; the answer goes into `answer` (freed with `free`).
-    pub invoke: unsafe extern "C" fn(
-        context: *mut c_void,
-        request: *const u8,
-        request_len: usize,
-        answer: *mut Buffer,
-    ) -> i32,
+    pub invoke: Option<CallFn>,
     /// Frees a buffer the plugin allocated.
-    pub free: unsafe extern "C" fn(buffer: Buffer),
+    pub free: Option<FreeFn>,
 }

@@ -23,9 +23,12 @@ static NAME: OnceLock<String> = OnceLock::new();
 /// `host` must point at a valid host table.
 pub unsafe fn register(host: *const HostTable, make: fn() -> Box<dyn Plugin>) -> PluginTable {
     if !host.is_null() {
-        // SAFETY: non-null, and the caller guarantees it is a valid table.
+        // SAFETY: non-null, and the caller guarantees it is a valid table. Its version is read
+        // first: a host of another ABI is never called (every call then answers an error).
         let table = unsafe { *host };
-        let _ = HOST.set(table);
+        if table.abi_version == ABI_VERSION {
+            let _ = HOST.set(table);
+        }
     }
     // Nothing may unwind out of here: a constructor or manifest that panics leaves the plugin
     // unset, and every call then answers an error (the host stops start-up on it).
@@ -38,8 +41,8 @@ pub unsafe fn register(host: *const HostTable, make: fn() -> Box<dyn Plugin>) ->
     });
     PluginTable {
         abi_version: ABI_VERSION,
-        invoke,
-        free,
+        invoke: Some(invoke),
+        free: Some(free),
     }
 }
 
@@ -90,10 +93,11 @@ fn handle(context: *mut c_void, bytes: &[u8]) -> Result<Vec<u8>, PluginError> {
     let plugin = PLUGIN
         .get()
         .ok_or_else(|| PluginError::internal("the plugin failed to start"))?;
-    let table = HOST
-        .get()
-        .copied()
-        .ok_or_else(|| PluginError::internal("no host table"))?;
+    let table = HOST.get().copied().ok_or_else(|| {
+        PluginError::internal(format!(
+            "no host table of ABI version {ABI_VERSION} (this plugin's)"
+        ))
+    })?;
     let host = Host { table, context };
     let request: Request = serde_json::from_slice(bytes)
         .map_err(|e| PluginError::internal(format!("unreadable request: {e}")))?;
@@ -102,6 +106,8 @@ fn handle(context: *mut c_void, bytes: &[u8]) -> Result<Vec<u8>, PluginError> {
         Request::Hook(call) => plugin.hook(&host, &call).map(|()| b"{}".to_vec()),
         Request::Http(http) => plugin.http(&host, &http).map(|answer| to_json(&answer)),
         Request::Tick(call) => plugin.tick(&host, &call).map(|answer| to_json(&answer)),
+        // A newer host's message: said so, and the host carries on without this plugin's part.
+        Request::Unsupported => Err(PluginError::unsupported("this kind of request")),
     }
 }
 
@@ -124,10 +130,13 @@ impl log::Log for Forwarder {
         let Ok(message) = catch_unwind(AssertUnwindSafe(|| record.args().to_string())) else {
             return;
         };
+        let Some(log) = host.log else {
+            return;
+        };
         // SAFETY: the host's log function reads both byte ranges during the call only (and
         // catches its own panics).
         unsafe {
-            (host.log)(
+            log(
                 record.level() as u32,
                 name.as_ptr(),
                 name.len(),

@@ -111,6 +111,9 @@ pub enum HostRequest {
         #[serde(default = "default_limit")]
         limit: i64,
     },
+    /// A request this host does not know (a newer plugin's): answered `unsupported`.
+    #[serde(other)]
+    Unsupported,
 }
 
 /// A device and what it did over a period (see [`HostRequest::DeviceUsage`]).
@@ -272,13 +275,18 @@ impl Host {
     pub fn request<T: DeserializeOwned>(&self, request: &HostRequest) -> Result<T, PluginError> {
         let bytes =
             serde_json::to_vec(request).map_err(|e| PluginError::internal(e.to_string()))?;
+        let (Some(call), Some(free)) = (self.table.call, self.table.free) else {
+            return Err(PluginError::internal(
+                "the host's table lacks `call` or `free`",
+            ));
+        };
         let mut answer = Buffer::EMPTY;
         // SAFETY: the table and context come from the host for this very call; the request
         // buffer lives across the call; the answer is the host's, freed by the host's `free`.
         let (status, text) = unsafe {
-            let status = (self.table.call)(self.context, bytes.as_ptr(), bytes.len(), &mut answer);
+            let status = call(self.context, bytes.as_ptr(), bytes.len(), &mut answer);
             let text = answer.as_slice().to_vec();
-            (self.table.free)(answer);
+            free(answer);
             (status, text)
         };
         if status == STATUS_OK {

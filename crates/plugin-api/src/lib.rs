@@ -15,8 +15,8 @@ pub use host::{
     Record,
 };
 pub use messages::{
-    Actor, BodyKind, GroupInfo, Hook, HookCall, HttpAnswer, HttpRequest, Manifest, PluginError,
-    Request, Route, RouteSchemas, TickAnswer, TickCall, UserInfo,
+    ActionSpec, Actor, BodyKind, GroupInfo, Hook, HookCall, HttpAnswer, HttpRequest, Manifest,
+    ModuleSpec, PluginError, Request, Route, RouteSchemas, TickAnswer, TickCall, UserInfo,
 };
 pub use serde_json::{Value, json};
 

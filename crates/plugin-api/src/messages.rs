@@ -54,7 +54,7 @@ impl Hook {
 }
 
 /// What a plugin says about itself at load time.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
     /// The name `plugins.enabled` lists it by.
     pub name: String,
@@ -67,6 +67,69 @@ pub struct Manifest {
     /// for work that comes due by time (scheduled reports).
     #[serde(default)]
     pub ticks: bool,
+    /// The actions the plugin's routes need, beyond the core's (`docs/permissions.md`): the
+    /// host adds them to its permission table. A route may name only these and the core's.
+    #[serde(default)]
+    pub actions: Vec<ActionSpec>,
+    /// A console module of the plugin's own, if its actions need one that the core does not
+    /// have.
+    #[serde(default)]
+    pub module: Option<ModuleSpec>,
+}
+
+/// An action a plugin declares: who may take it on a group, and the module it needs there.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionSpec {
+    /// `snake_case`, unique in the installation (`view_notes`).
+    pub name: String,
+    /// One line for `docs/permissions.md`.
+    pub description: String,
+    /// The least account type that may take it (`supporter`, `operator`, `manager`,
+    /// `administrator`, `superuser`); every type above it may too.
+    pub least: String,
+    /// Security Officers only, whatever their account type (`least` is then ignored).
+    #[serde(default)]
+    pub security_officers_only: bool,
+    /// The module that must be available at the group's level: a core module
+    /// (`customers`, `historical_charts`, …) or the plugin's own.
+    #[serde(default)]
+    pub module: Option<String>,
+}
+
+impl ActionSpec {
+    /// An action the `least` account type and every type above it may take, in no module.
+    pub fn new(name: &str, least: &str, description: &str) -> ActionSpec {
+        ActionSpec {
+            name: name.to_owned(),
+            description: description.to_owned(),
+            least: least.to_owned(),
+            ..ActionSpec::default()
+        }
+    }
+
+    /// Needs this module at the group's level.
+    pub fn in_module(mut self, module: &str) -> ActionSpec {
+        self.module = Some(module.to_owned());
+        self
+    }
+
+    /// Security Officers only.
+    pub fn security_officers_only(mut self) -> ActionSpec {
+        self.security_officers_only = true;
+        self
+    }
+}
+
+/// A console module a plugin brings.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModuleSpec {
+    /// `snake_case`, unique in the installation.
+    pub name: String,
+    /// As people read it.
+    pub title: String,
+    /// Where it is available: `distributor`, `sub_distributor`, `reseller`, `end_customer`,
+    /// `site`.
+    pub levels: Vec<String>,
 }
 
 /// An HTTP route a plugin serves. The host authenticates the caller, finds the group `{id}` in
@@ -179,6 +242,9 @@ pub enum BodyKind {
     Image,
 }
 
+/// The error code of a request its receiver does not know.
+pub const UNSUPPORTED: &str = "unsupported";
+
 /// A message from the host.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -187,6 +253,9 @@ pub enum Request {
     Hook(HookCall),
     Http(Box<HttpRequest>),
     Tick(TickCall),
+    /// A kind this plugin does not know (a newer host's): answered `unsupported`.
+    #[serde(other)]
+    Unsupported,
 }
 
 /// The host's periodic call, inside one write transaction that reaches the whole tree: the
@@ -363,6 +432,16 @@ impl PluginError {
         PluginError::new("not_found", format!("{what} not found"))
     }
 
+    /// A request of a kind the receiver does not know (a newer peer's): the sender carries on
+    /// without it.
+    pub fn unsupported(what: &str) -> PluginError {
+        PluginError::new(UNSUPPORTED, format!("{what} is not supported here"))
+    }
+
+    pub fn is_unsupported(&self) -> bool {
+        self.code == UNSUPPORTED
+    }
+
     pub fn internal(message: impl Into<String>) -> PluginError {
         PluginError::new("internal", message)
     }
@@ -378,6 +457,17 @@ impl std::error::Error for PluginError {}
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn kinds_a_newer_peer_sends_read_as_unsupported() {
+        let request: Request =
+            serde_json::from_value(serde_json::json!({"kind": "batch_of_hooks", "x": 1})).unwrap();
+        assert!(matches!(request, Request::Unsupported));
+        let asked: crate::HostRequest =
+            serde_json::from_value(serde_json::json!({"op": "teleport", "to": "mars"})).unwrap();
+        assert!(matches!(asked, crate::HostRequest::Unsupported));
+        assert!(PluginError::unsupported("teleporting").is_unsupported());
+    }
+
     use super::*;
 
     #[test]

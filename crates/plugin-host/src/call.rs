@@ -49,9 +49,9 @@ struct CallContext<'a> {
 
 pub(crate) static HOST_TABLE: HostTable = HostTable {
     abi_version: ABI_VERSION,
-    log: host_log,
-    call: host_call,
-    free: host_free,
+    log: Some(host_log),
+    call: Some(host_call),
+    free: Some(host_free),
 };
 
 impl LoadedPlugin {
@@ -91,19 +91,25 @@ fn invoke_bytes(
     bytes: &[u8],
     services: &mut dyn HostServices,
 ) -> Result<Vec<u8>, Failure> {
+    // Checked when the plugin loaded; checked again rather than trusted.
+    let (Some(call), Some(free)) = (table.invoke, table.free) else {
+        return Err(Failure::Garbled(
+            "the plugin's table lacks a function".to_owned(),
+        ));
+    };
     let mut context = CallContext { plugin, services };
     let mut answer = Buffer::EMPTY;
     // SAFETY: the table comes from a verified plugin of this ABI version; the request bytes and
     // the context live across the call; the answer is the plugin's and goes back to its `free`.
     let (status, text) = unsafe {
-        let status = (table.invoke)(
+        let status = call(
             (&mut context as *mut CallContext<'_>).cast::<c_void>(),
             bytes.as_ptr(),
             bytes.len(),
             &mut answer,
         );
         let text = answer.as_slice().to_vec();
-        (table.free)(answer);
+        free(answer);
         (status, text)
     };
     match status {
@@ -184,4 +190,28 @@ unsafe extern "C" fn host_call(
 unsafe extern "C" fn host_free(buffer: Buffer) {
     // SAFETY: plugins hand back only buffers this host made in host_call.
     drop(unsafe { buffer.into_vec() });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Nothing;
+
+    impl HostServices for Nothing {
+        fn call(&mut self, _: &str, _: HostRequest) -> Result<serde_json::Value, PluginError> {
+            Err(PluginError::internal("no services"))
+        }
+    }
+
+    #[test]
+    fn a_table_without_its_functions_is_never_called() {
+        let table = PluginTable {
+            abi_version: ABI_VERSION,
+            invoke: None,
+            free: None,
+        };
+        let failure = invoke(&table, "hollow", &Request::Manifest, &mut Nothing).unwrap_err();
+        assert!(matches!(failure, Failure::Garbled(_)), "{failure:?}");
+    }
 }

@@ -160,6 +160,9 @@ fn load_one(dir: &Path, spec: &PluginSpec) -> Result<LoadedPlugin, LoadError> {
             table.abi_version
         )));
     }
+    if table.invoke.is_none() || table.free.is_none() {
+        return Err(start("its table lacks `invoke` or `free`".to_owned()));
+    }
     let answer = invoke(&table, &name, &Request::Manifest, &mut NoServices)
         .map_err(|failure| start(failure.to_string()))?;
     let manifest: Manifest =

@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest, web};
 use chrono::{DateTime, Duration, Utc};
 use tenantry_api_types::ErrorCode;
-use tenantry_domain::{Action, Actor, DomainError, Group, GroupId, TreePath};
+use tenantry_domain::{Action, Actor, DomainError, Group, GroupId, Permission, TreePath};
 use tenantry_storage::users::{self, AuthSession, SessionKind};
 use tenantry_storage::{DbConnection, StoreError};
 
@@ -40,6 +40,15 @@ impl Caller {
     /// the module must be available at its level, then the account type must allow the action.
     pub fn authorize(&self, action: Action, target: &Group) -> Result<(), DomainError> {
         tenantry_domain::authorize(&self.actor, action, target)
+    }
+
+    /// [`Caller::authorize`], for a core action or one a plugin declared.
+    pub fn authorize_permission(
+        &self,
+        permission: &Permission,
+        target: &Group,
+    ) -> Result<(), DomainError> {
+        tenantry_domain::authorize_permission(&self.actor, permission, target)
     }
 
     /// The caller as its user stands now in the database, for writes that hand out power

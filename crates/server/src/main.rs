@@ -52,6 +52,11 @@ enum Command {
     /// The configuration.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Print the permission table as `docs/permissions.md` shows it: the core's actions, and
+    /// those of the plugins the configuration enables (loaded to read their manifests).
+    ///
+    /// Example: `TENANTRY__PLUGINS__ENABLED=branding,crm tenantry-server permissions`
+    Permissions,
     /// Copy the SQLite database to a new file while the server keeps running: a consistent
     /// snapshot (one read transaction, `VACUUM INTO`), written beside the destination and moved
     /// into place only when whole. For PostgreSQL use `pg_dump`.
@@ -136,6 +141,7 @@ fn main() -> ExitCode {
         Command::Serve => startup::serve(settings),
         // Answered above, before logging starts (its output is the configuration only).
         Command::Config(_) | Command::Routes => Ok(()),
+        Command::Permissions => startup::permissions(&settings),
         Command::Backup { to } => tenantry_storage::backup::sqlite_to(&settings.database.url, &to)
             .map(|bytes| println!("backed up {bytes} bytes to {}", to.display()))
             .map_err(anyhow::Error::from),

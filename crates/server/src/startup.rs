@@ -139,6 +139,16 @@ fn baseline(cfg: &mut web::ServiceConfig, root: &Group) {
 #[cfg(not(feature = "bench-baseline"))]
 fn baseline(_: &mut web::ServiceConfig, _: &Group) {}
 
+/// `tenantry-server permissions`: the permission table with the enabled plugins' actions.
+pub fn permissions(settings: &Settings) -> anyhow::Result<()> {
+    let plugins = Plugins::load(&settings.plugins, Arc::new(Metrics::default()))?;
+    print!(
+        "{}",
+        tenantry_domain::permissions_markdown(&plugins.declarations)
+    );
+    Ok(())
+}
+
 pub fn serve(settings: Settings) -> anyhow::Result<()> {
     actix_web::rt::System::new().block_on(run(settings))
 }
@@ -149,7 +159,9 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
     ensure_first_superuser(&storage, &settings, &root)?;
     ensure_default_policy(&storage, &root)?;
     let registry = Arc::new(Metrics::default());
-    let plugins = Arc::new(Plugins::load(&settings.plugins, Arc::clone(&registry))?);
+    let mut plugins = Plugins::load(&settings.plugins, Arc::clone(&registry))?;
+    plugins.remember(&storage)?;
+    let plugins = Arc::new(plugins);
     let rollups = storage.clone();
     let ticking = Arc::clone(&plugins);
     let state = web::Data::new(AppState::new(

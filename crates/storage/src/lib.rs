@@ -13,6 +13,7 @@ mod dialect;
 mod error;
 pub mod groups;
 pub mod housekeeping;
+pub mod known_plugins;
 pub mod migrations;
 pub mod outbox;
 mod page;

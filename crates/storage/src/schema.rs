@@ -96,6 +96,14 @@ diesel::table! {
 }
 
 diesel::table! {
+    known_plugins (name) {
+        name -> Text,
+        route_paths -> Text,
+        seen_at -> Timestamp,
+    }
+}
+
+diesel::table! {
     rollup_marks (day) {
         day -> Date,
         marked_at -> Timestamp,

@@ -10,8 +10,8 @@ mod values;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use tenantry_plugin_api::{
-    BodyKind, GroupInfo, Host, HttpAnswer, HttpRequest, ListRecords, Manifest, Plugin, PluginError,
-    Record, Route, Value, export_plugin, json,
+    ActionSpec, BodyKind, GroupInfo, Host, HttpAnswer, HttpRequest, ListRecords, Manifest, Plugin,
+    PluginError, Record, Route, Value, export_plugin, json,
 };
 
 use images::Image;
@@ -105,6 +105,19 @@ impl Plugin for Branding {
         Manifest {
             name: "branding".to_owned(),
             ticks: false,
+            actions: vec![
+                ActionSpec::new(
+                    "view_branding",
+                    "supporter",
+                    "See a group's own and effective branding (everyone sees the console's)",
+                ),
+                ActionSpec::new(
+                    "manage_branding",
+                    "administrator",
+                    "Set and reset a group's branding values and images (as the company profile)",
+                ),
+            ],
+            module: None,
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: Vec::new(),
             routes,

@@ -8,8 +8,8 @@ mod schemas;
 
 use chrono::Utc;
 use tenantry_plugin_api::{
-    BodyKind, Event, Hook, HookCall, Host, HttpAnswer, HttpRequest, ListRecords, Manifest, Page,
-    Plugin, PluginError, Record, Route, Value, export_plugin, json,
+    ActionSpec, BodyKind, Event, Hook, HookCall, Host, HttpAnswer, HttpRequest, ListRecords,
+    Manifest, Page, Plugin, PluginError, Record, Route, Value, export_plugin, json,
 };
 
 use model::{Activity, ActivityInput, ActivityKind, Author, Contact, ContactInput, moment};
@@ -42,6 +42,27 @@ impl Plugin for Crm {
         Manifest {
             name: "crm".to_owned(),
             ticks: false,
+            actions: vec![
+                ActionSpec::new(
+                    "view_contacts",
+                    "supporter",
+                    "Read a group's contacts and activities",
+                )
+                .in_module("customers"),
+                ActionSpec::new(
+                    "manage_contacts",
+                    "administrator",
+                    "Add, change and remove a group's contacts",
+                )
+                .in_module("customers"),
+                ActionSpec::new(
+                    "manage_activities",
+                    "manager",
+                    "Record, change and remove activities: calls, emails, meetings, notes",
+                )
+                .in_module("customers"),
+            ],
+            module: None,
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: vec![Hook::BeforeUpdate],
             routes: vec![

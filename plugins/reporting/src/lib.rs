@@ -18,8 +18,8 @@ mod series;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use tenantry_plugin_api::{
-    Host, HttpAnswer, HttpRequest, Manifest, Plugin, PluginError, Route, TickAnswer, TickCall,
-    Value, export_plugin,
+    ActionSpec, Host, HttpAnswer, HttpRequest, Manifest, Plugin, PluginError, Route, TickAnswer,
+    TickCall, Value, export_plugin,
 };
 
 use series::{Days, Metric, Series};
@@ -100,6 +100,28 @@ impl Plugin for Reporting {
             .chain(scheduled::routes())
             .collect(),
             ticks: true,
+            actions: vec![
+                ActionSpec::new(
+                    "view_charts",
+                    "supporter",
+                    "Read a subtree's historical charts",
+                )
+                .in_module("historical_charts"),
+                ActionSpec::new(
+                    "view_scheduled_reports",
+                    "supporter",
+                    "Read a group's scheduled reports and their messages",
+                )
+                .in_module("scheduled_reports"),
+                ActionSpec::new(
+                    "manage_scheduled_reports",
+                    "manager",
+                    "Define, change, remove and run scheduled reports (they go to people outside \
+                     the console: not for Operators and Supporters)",
+                )
+                .in_module("scheduled_reports"),
+            ],
+            module: None,
         }
     }
 

@@ -45,6 +45,7 @@ struct Target {
     profile: i64,
     policy: i64,
     report: i64,
+    note: i64,
 }
 
 /// Profiles and policies are, by design, readable from below: a descendant of the owning group
@@ -106,6 +107,7 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
         "patch /api/v1/groups/{id}/branding" => json!({"company_name": "Taken over"}),
         "patch /api/v1/groups/{id}/backup-defaults" => json!({"profile_id": null}),
         "post /api/v1/groups/{id}/contacts" => json!({"name": "Intruder"}),
+        "post /api/v1/groups/{id}/notes" => json!({"text": "Intruder"}),
         "patch /api/v1/groups/{id}/contacts/{cid}" => json!({"name": "Intruder"}),
         "post /api/v1/groups/{id}/activities" => {
             json!({"kind": "note", "subject": "Intruder", "when": "2026-01-01T00:00:00Z"})
@@ -153,6 +155,7 @@ fn aim(operation: &str, target: &Target, missing: bool) -> String {
     aimed = aimed.replace("{aid}", &pick(target.activity).to_string());
     aimed = aimed.replace("{tid}", &pick(target.deployment_token).to_string());
     aimed = aimed.replace("{rid}", &pick(target.report).to_string());
+    aimed = aimed.replace("{nid}", &pick(target.note).to_string());
     // An installer every test server offers (tests/fixtures/downloads).
     aimed = aimed.replace("{os}/{file}", "linux/tenantry-2.4.1-x86_64");
     aimed = aimed.replace("{metric}", "used_bytes");
@@ -214,6 +217,8 @@ fn snapshot(server: &TestServer, target: &Target) -> Vec<String> {
         format!("/api/v1/groups/{group}/branding/effective"),
         format!("/api/v1/groups/{group}/contacts"),
         format!("/api/v1/groups/{group}/activities"),
+        format!("/api/v1/groups/{group}/notes"),
+        format!("/api/v1/groups/{group}/scheduled-reports"),
         format!("/api/v1/groups/{group}/devices"),
         format!("/api/v1/groups/{group}/deployment-tokens"),
         format!("/api/v1/groups/{group}/profiles"),
@@ -327,6 +332,13 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         )
         .expect(201)
         .id();
+    let note = server
+        .post(
+            &format!("/api/v1/groups/{t}/notes"),
+            json!({"text": "T's note"}),
+        )
+        .expect(201)
+        .id();
     let target = Target {
         group: t,
         user,
@@ -339,6 +351,7 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         profile,
         policy,
         report,
+        note,
     };
     // The strongest callers there are, so that nothing but scope can stop them.
     let callers: Vec<(&str, String)> = [("sibling", s), ("descendant", d), ("cousin", c)]

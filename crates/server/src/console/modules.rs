@@ -1,9 +1,11 @@
-//! Modules: which of the nine console modules a group's level may use (the newer manual's
-//! table, from the domain's one matrix).
+//! Modules: which console modules a group's level may use: the newer manual's nine (the
+//! domain's one matrix), and those the loaded plugins declare.
 
 use actix_web::{HttpResponse, web};
 use askama::Template;
-use tenantry_domain::{Level, Module};
+use std::sync::Arc;
+
+use tenantry_domain::{Level, Module, ModuleRef};
 
 use super::customers::group_in_scope;
 use super::page::{self, Chrome, ConsoleError};
@@ -12,7 +14,7 @@ use crate::state::AppState;
 
 #[derive(Debug)]
 struct ModuleRow {
-    title: &'static str,
+    title: String,
     available: bool,
     /// The levels where it is available, for the reader who wonders where it would be.
     levels: String,
@@ -35,10 +37,18 @@ pub async fn page(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ConsoleError> {
     let group = group_in_scope(&state, &viewer, id.into_inner()).await?;
-    let rows = Module::ALL
-        .into_iter()
+    // The manual's modules, then those the loaded plugins declare.
+    let modules = Module::ALL.into_iter().map(ModuleRef::Core).chain(
+        state
+            .plugins
+            .declarations
+            .modules()
+            .iter()
+            .map(|m| ModuleRef::Declared(Arc::clone(m))),
+    );
+    let rows = modules
         .map(|module| ModuleRow {
-            title: module.title(),
+            title: module.title().to_owned(),
             available: module.is_available_at(group.level),
             levels: Level::ALL
                 .iter()

@@ -12,7 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value};
 use tenantry_api_types::ErrorCode;
-use tenantry_domain::{Action, DomainError, GroupId};
+use tenantry_domain::{DomainError, GroupId, Permission};
 use tenantry_plugin_host::api::{
     BodyKind, HttpAnswer, HttpRequest as PluginRequest, Request, Route,
 };
@@ -24,7 +24,7 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, Required, ResponseBuilder};
 
 use super::services::{Services, group_info};
-use super::{KNOWN, Plugins, actor_of, failed};
+use super::{Plugins, actor_of, failed};
 use crate::caller::Caller;
 use crate::error::ApiError;
 use crate::extract::JsonBody;
@@ -39,7 +39,7 @@ const IMAGE_BODY_LIMIT: usize = 1 << 20;
 struct Target {
     plugin: Arc<LoadedPlugin>,
     route: Route,
-    action: Action,
+    action: Permission,
 }
 
 /// Registers every loaded plugin's routes, and `plugin_not_enabled` answers for the paths of
@@ -48,15 +48,16 @@ pub fn configure(cfg: &mut web::ServiceConfig, plugins: &Plugins) {
     let mut by_path: BTreeMap<String, Vec<Target>> = BTreeMap::new();
     for plugin in &plugins.loaded {
         for route in &plugin.manifest.routes {
-            let Some(action) = parse_action(&route.action) else {
-                log::error!(
-                    "plugin {}: route {} {} names no known action {:?}; not served",
-                    plugin.manifest.name,
-                    route.method,
-                    route.path,
-                    route.action
-                );
-                continue;
+            // Checked when the plugins loaded (an undeclared action stops start-up).
+            let action = match plugins
+                .declarations
+                .for_route(&plugin.manifest.name, &route.action)
+            {
+                Ok(action) => action,
+                Err(error) => {
+                    log::error!("{error}; not served");
+                    continue;
+                }
             };
             by_path.entry(route.path.clone()).or_default().push(Target {
                 plugin: Arc::clone(plugin),
@@ -65,6 +66,7 @@ pub fn configure(cfg: &mut web::ServiceConfig, plugins: &Plugins) {
             });
         }
     }
+    let served: std::collections::BTreeSet<String> = by_path.keys().cloned().collect();
     for (path, targets) in by_path {
         // A wrong method gets the host's 405 with `Allow`, not actix-web's empty one.
         let mut resource =
@@ -97,30 +99,30 @@ pub fn configure(cfg: &mut web::ServiceConfig, plugins: &Plugins) {
         }
         cfg.service(resource);
     }
-    for (name, segments) in KNOWN {
-        if plugins.is_loaded(name) {
-            continue;
-        }
-        for segment in segments {
-            for path in [
-                format!("/groups/{{id}}/{segment}"),
-                format!("/groups/{{id}}/{segment}/{{rest:.*}}"),
-            ] {
-                cfg.route(&path, web::to(move || not_enabled(name)));
+    // The paths of plugins an earlier start ran, unless a loaded plugin serves them now.
+    let mut silenced = std::collections::BTreeSet::new();
+    for absent in &plugins.absent {
+        for path in &absent.route_paths {
+            if served.contains(path) || !silenced.insert(path.clone()) {
+                continue;
             }
+            let name = absent.name.clone();
+            cfg.route(
+                path,
+                web::to(move || {
+                    let name = name.clone();
+                    async move { not_enabled(&name) }
+                }),
+            );
         }
     }
 }
 
-async fn not_enabled(name: &'static str) -> Result<HttpResponse, ApiError> {
+fn not_enabled(name: &str) -> Result<HttpResponse, ApiError> {
     Err(ApiError::new(
         ErrorCode::PluginNotEnabled,
         format!("this installation does not run the {name} plugin"),
     ))
-}
-
-fn parse_action(name: &str) -> Option<Action> {
-    Action::all().find(|action| action.as_str() == name)
 }
 
 enum Body {
@@ -194,7 +196,7 @@ async fn serve(
         state
             .read(move |c| {
                 let group = groups::get(c, &caller.scope, group_id)?;
-                caller.authorize(action, &group)?;
+                caller.authorize_permission(&action, &group)?;
                 let request = build(&group);
                 let name = plugin.manifest.name.clone();
                 let mut services = Services::reading(c, &name, group);
@@ -211,7 +213,7 @@ async fn serve(
                 // lock is taken before the scope check, which then reads under it.
                 groups::hold(w.conn(), group_id)?;
                 let group = groups::get(w.conn(), &caller.scope, group_id)?;
-                caller.authorize(action, &group)?;
+                caller.authorize_permission(&action, &group)?;
                 let request = build(&group);
                 let name = plugin.manifest.name.clone();
                 let mut services = Services::writing(w, &name, group.id)?;

@@ -8,9 +8,10 @@ mod services;
 use std::path::Path;
 use std::sync::Arc;
 
-use tenantry_domain::{DomainError, GroupEvent};
+use tenantry_domain::{ActionDeclaration, Declarations, DomainError, GroupEvent};
 use tenantry_plugin_host::api::{Actor, Hook, Manifest, Request, TickAnswer, TickCall};
 use tenantry_plugin_host::{Failure, LoadedPlugin, PluginSpec};
+use tenantry_storage::known_plugins::{self, KnownPlugin};
 use tenantry_storage::{Storage, StoreError, Writer, groups};
 
 pub use http::{configure, openapi_paths};
@@ -21,18 +22,15 @@ use crate::caller::Caller;
 use crate::config::PluginSettings;
 use crate::metrics::{Metrics, plugin_call};
 
-/// First-party plugins and the path segments (below `/api/v1/groups/{id}/`) they serve: when
-/// one is not enabled, its paths answer `plugin_not_enabled` rather than a bare 404.
-pub const KNOWN: [(&str, &[&str]); 3] = [
-    ("branding", &["branding"]),
-    ("crm", &["contacts", "activities", "crm"]),
-    ("reporting", &["charts", "scheduled-reports"]),
-];
-
 /// The loaded plugins, in the order `plugins.enabled` lists them.
 #[derive(Debug, Default)]
 pub struct Plugins {
     loaded: Vec<Arc<LoadedPlugin>>,
+    /// The actions and modules the loaded plugins declared, beside the core's.
+    pub declarations: Declarations,
+    /// Plugins an earlier start ran that are not loaded now: their route paths answer
+    /// `plugin_not_enabled` (see [`Plugins::remember`]).
+    absent: Vec<KnownPlugin>,
     /// Woken after a commit that queued mail, so that the mailer sends it now, not at its next
     /// poll.
     pub mail_queued: Arc<tokio::sync::Notify>,
@@ -61,11 +59,42 @@ impl Plugins {
                 plugin.manifest.routes.len()
             );
         }
+        let declarations = declare(&loaded)?;
         Ok(Plugins {
             loaded: loaded.into_iter().map(Arc::new).collect(),
+            declarations,
+            absent: Vec::new(),
             mail_queued: Arc::default(),
             metrics,
         })
+    }
+
+    /// Records the loaded plugins' routes in the database, and learns which plugins an earlier
+    /// start ran that are not loaded now. Two replicas starting at once may both insert a
+    /// plugin's first row: the second then finds it and updates it.
+    pub fn remember(&mut self, storage: &Storage) -> Result<(), StoreError> {
+        let now = chrono::Utc::now();
+        let record = |w: &mut Writer<'_>| {
+            for plugin in &self.loaded {
+                let paths: Vec<String> = plugin
+                    .manifest
+                    .routes
+                    .iter()
+                    .map(|r| r.path.clone())
+                    .collect();
+                known_plugins::remember(w, &plugin.manifest.name, &paths, now)?;
+            }
+            Ok(())
+        };
+        if let Err(StoreError::Domain(DomainError::Conflict { .. })) = storage.write(record) {
+            storage.write(record)?;
+        }
+        let known = storage.read(known_plugins::all)?;
+        self.absent = known
+            .into_iter()
+            .filter(|known| !self.is_loaded(&known.name))
+            .collect();
+        Ok(())
     }
 
     /// Calls every plugin whose manifest asks for ticks, each in write transactions of its own
@@ -157,6 +186,10 @@ impl Plugins {
             }
             match outcome {
                 Ok(_) => {}
+                // An older plugin that does not know this hook's message: it has no say.
+                Err(Failure::Error(error)) if error.is_unsupported() => {
+                    log::warn!("plugin {name}: {hook:?} is unsupported: {}", error.message);
+                }
                 Err(Failure::Error(error)) => {
                     return Err(DomainError::Plugin {
                         plugin: name.clone(),
@@ -208,6 +241,42 @@ impl Plugins {
             }
         }
     }
+}
+
+/// The actions and modules the plugins declare, checked: names new and well formed, modules
+/// known, and every route naming an action that is the core's or its own plugin's. Any fault
+/// stops start-up, naming the plugin.
+fn declare(loaded: &[LoadedPlugin]) -> anyhow::Result<Declarations> {
+    let mut declarations = Declarations::default();
+    for plugin in loaded {
+        let manifest = &plugin.manifest;
+        if let Some(module) = &manifest.module {
+            let levels: Vec<&str> = module.levels.iter().map(String::as_str).collect();
+            declarations
+                .add_module(&manifest.name, &module.name, &module.title, &levels)
+                .map_err(anyhow::Error::msg)?;
+        }
+        for action in &manifest.actions {
+            let declared = ActionDeclaration {
+                name: &action.name,
+                description: &action.description,
+                module: action.module.as_deref(),
+                least: &action.least,
+                security_officers_only: action.security_officers_only,
+            };
+            declarations
+                .add_action(&manifest.name, &declared)
+                .map_err(anyhow::Error::msg)?;
+        }
+    }
+    for plugin in loaded {
+        for route in &plugin.manifest.routes {
+            declarations
+                .for_route(&plugin.manifest.name, &route.action)
+                .map_err(|e| anyhow::anyhow!("{e} ({} {})", route.method, route.path))?;
+        }
+    }
+    Ok(declarations)
 }
 
 /// A plugin's failure (not a refusal): logged, and answered as `plugin_failed`.

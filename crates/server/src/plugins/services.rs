@@ -271,6 +271,8 @@ impl HostServices for Services<'_, '_> {
     fn call(&mut self, _plugin: &str, request: HostRequest) -> Result<Value, PluginError> {
         let now = tenantry_storage::now();
         match request {
+            // A newer plugin's request: it hears so and may carry on without it.
+            HostRequest::Unsupported => Err(PluginError::unsupported("this host request")),
             HostRequest::PutRecord {
                 group_id,
                 collection,

@@ -383,14 +383,22 @@ pub async fn group_modules(
             Ok(group)
         })
         .await?;
-    let modules = Module::ALL
-        .into_iter()
+    let core = Module::ALL.into_iter().map(|module| ModuleBody {
+        module: module.as_str().to_owned(),
+        title: module.title().to_owned(),
+        available: module.is_available_at(group.level),
+    });
+    let declared = state
+        .plugins
+        .declarations
+        .modules()
+        .iter()
         .map(|module| ModuleBody {
-            module,
-            title: module.title().to_owned(),
+            module: module.name.clone(),
+            title: module.title.clone(),
             available: module.is_available_at(group.level),
-        })
-        .collect();
+        });
+    let modules = core.chain(declared).collect();
     Ok(HttpResponse::Ok().json(ModulesBody {
         group_id: group.id.0,
         level: group.level,

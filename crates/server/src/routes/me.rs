@@ -2,7 +2,6 @@
 
 use actix_web::{HttpResponse, get, web};
 use tenantry_api_types::{ErrorBody, MeBody};
-use tenantry_domain::Action;
 use tenantry_storage::users::SessionKind;
 use tenantry_storage::{groups, users};
 
@@ -30,8 +29,13 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<HttpRespon
             Ok((user, group))
         })
         .await?;
-    let permissions = Action::all()
+    // The core's actions and those the loaded plugins declare.
+    let permissions = state
+        .plugins
+        .declarations
+        .all()
         .filter(|action| action.permits(user.authority()))
+        .map(|action| action.name())
         .collect();
     let level = group.level;
     Ok(HttpResponse::Ok().json(MeBody {

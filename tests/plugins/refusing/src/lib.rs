@@ -17,6 +17,7 @@ impl Plugin for Refusing {
             version: "0.0.0".to_owned(),
             hooks: vec![Hook::BeforeCreate, Hook::BeforeUpdate, Hook::BeforeDelete],
             routes: Vec::new(),
+            ..Manifest::default()
         }
     }
 

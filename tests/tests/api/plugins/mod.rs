@@ -2,6 +2,7 @@
 
 mod branding;
 mod crm;
+mod notes;
 mod reporting;
 mod scheduled_reports;
 mod system;

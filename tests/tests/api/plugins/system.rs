@@ -17,7 +17,7 @@ fn with_plugins(enabled: &str) -> TestServer {
 
 #[test]
 fn the_default_installation_runs_branding_crm_and_reporting() {
-    let server = TestServer::start();
+    let server = with_plugins("branding,crm,reporting");
     let list = server.get("/api/v1/plugins").expect(200);
     let names: Vec<&str> = list.body["items"]
         .as_array()
@@ -46,7 +46,16 @@ fn the_default_installation_runs_branding_crm_and_reporting() {
 
 #[test]
 fn a_plugin_not_enabled_is_never_loaded_and_its_paths_say_so() {
-    let server = with_plugins("crm");
+    // A new installation that never ran branding or reporting: their paths are nothing here.
+    let never = with_plugins("crm");
+    never
+        .get("/api/v1/groups/1/branding")
+        .expect_error(404, "not_found");
+    // The installation ran them all, then the operator enabled crm alone: their old paths say
+    // why they answer nothing (the configuration, not a missing group).
+    let all = with_plugins("branding,crm,reporting");
+    let database = all.into_database();
+    let server = TestServer::start_with(database.share(), &[("TENANTRY__PLUGINS__ENABLED", "crm")]);
     let list = server.get("/api/v1/plugins").expect(200);
     assert_eq!(list.body["items"].as_array().unwrap().len(), 1);
     for path in [
@@ -62,11 +71,16 @@ fn a_plugin_not_enabled_is_never_loaded_and_its_paths_say_so() {
     server
         .get("/api/v1/groups/1/charts/devices")
         .expect_error(404, "plugin_not_enabled");
-    let none = with_plugins("");
+    drop(server);
+    let none = TestServer::start_with(database.share(), &[("TENANTRY__PLUGINS__ENABLED", "")]);
     none.get("/api/v1/groups/1/contacts")
+        .expect_error(404, "plugin_not_enabled");
+    none.get("/api/v1/groups/1/contacts/7")
         .expect_error(404, "plugin_not_enabled");
     none.get("/api/v1/groups/1/charts/devices")
         .expect_error(404, "plugin_not_enabled");
+    none.get("/api/v1/groups/1/nothing")
+        .expect_error(404, "not_found");
 }
 
 #[test]
