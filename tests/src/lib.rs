@@ -4,6 +4,9 @@
 //! Backend: a fresh SQLite file per server by default; a fresh PostgreSQL database per server
 //! when `TENANTRY_TEST_POSTGRES_URL` names a server to create them on (e.g.
 //! `postgres://root@127.0.0.1:5432/postgres`).
+// Tests may unwrap and expect: a panic there is a failed assertion (server code may not:
+// the workspace lints deny both).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 pub mod clock;
 pub mod console;

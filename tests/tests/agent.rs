@@ -1,5 +1,8 @@
 //! The admin agent, `tenantry`, run as a user runs it (the binary, its exit codes, its output)
 //! against the real server on 127.0.0.1.
+// Tests may unwrap and expect: a panic there is a failed assertion (server code may not:
+// the workspace lints deny both).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::Write;
 use std::path::PathBuf;

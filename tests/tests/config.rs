@@ -1,4 +1,7 @@
 //! `tenantry-server config check`: a configuration validated before it is deployed.
+// Tests may unwrap and expect: a panic there is a failed assertion (server code may not:
+// the workspace lints deny both).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 

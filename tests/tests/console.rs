@@ -2,6 +2,9 @@
 //! and tenant isolation on every console route, driven by the server's own route table
 //! (`tenantry-server routes`), so a new page cannot slip past. The flows a person clicks
 //! through are in the browser suite (`tests/browser/`).
+// Tests may unwrap and expect: a panic there is a failed assertion (server code may not:
+// the workspace lints deny both).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::json;
 use tenantry_tests::console::{Console, login_form, routes};

@@ -1,4 +1,7 @@
 //! Every migration runs up, down and up again on this run's backend, ending in the same schema.
+// Tests may unwrap and expect: a panic there is a failed assertion (server code may not:
+// the workspace lints deny both).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::time::Duration;
 

@@ -1,5 +1,8 @@
 //! The daily roll-up behind charts, at the storage layer where time can be given: today is
 //! rolled up on every run, yesterday once more after it ended, and the numbers are the subtree's.
+// Tests may unwrap and expect: a panic there is a failed assertion (server code may not:
+// the workspace lints deny both).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
 use tenantry_domain::{Level, SessionReport, SessionStatus};

@@ -1,6 +1,9 @@
 //! Session lifetimes at the storage layer, where time can be given rather than waited for: a
 //! session ends after its idle time unless used, never outlives its absolute lifetime, and a
 //! locked account cannot start one.
+// Tests may unwrap and expect: a panic there is a failed assertion (server code may not:
+// the workspace lints deny both).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
 use tenantry_domain::{

@@ -4,6 +4,9 @@
 //! operator would. Only what a container gets from its network and secrets differs: the
 //! replicas listen on 127.0.0.1 with ephemeral ports, and the test database's URL and the test
 //! SuperUser's password come from the environment instead of secret files.
+// Tests may unwrap and expect: a panic there is a failed assertion (server code may not:
+// the workspace lints deny both).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

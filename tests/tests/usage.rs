@@ -1,6 +1,9 @@
 //! The devices of a subtree over a period (what mailed reports list), at the storage layer
 //! where time can be given: the largest size of the period, and what a device that did not
 //! report during it is counted with.
+// Tests may unwrap and expect: a panic there is a failed assertion (server code may not:
+// the workspace lints deny both).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use chrono::{DateTime, Utc};
 use tenantry_domain::{DeviceId, SessionReport, SessionStatus};

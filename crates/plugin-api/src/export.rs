@@ -1,5 +1,7 @@
-//! The unsafe glue behind `export_plugin!`: the C entry points, the buffers, `catch_unwind`, and
-//! the log forwarder. Plugin authors never touch this.
+//! The unsafe glue behind `export_plugin!`: the C entry points, the buffers, `catch_unwind`, the
+//! calls back into the host, and the log forwarder. Plugin authors never touch this. The one
+//! module of this crate that may hold unsafe code (`.ci/architecture` checks).
+#![allow(unsafe_code)]
 
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -109,6 +111,28 @@ fn handle(context: *mut c_void, bytes: &[u8]) -> Result<Vec<u8>, PluginError> {
         // A newer host's message: said so, and the host carries on without this plugin's part.
         Request::Unsupported => Err(PluginError::unsupported("this kind of request")),
     }
+}
+
+/// One call into the host's services: its status and answer bytes.
+pub(crate) fn call_host(
+    table: &HostTable,
+    context: *mut c_void,
+    request: &[u8],
+) -> Result<(i32, Vec<u8>), PluginError> {
+    let (Some(call), Some(free)) = (table.call, table.free) else {
+        return Err(PluginError::internal(
+            "the host's table lacks `call` or `free`",
+        ));
+    };
+    let mut answer = Buffer::EMPTY;
+    // SAFETY: the table and context come from the host for this very call; the request bytes
+    // live across the call; the answer is the host's, given back to the host's `free`.
+    Ok(unsafe {
+        let status = call(context, request.as_ptr(), request.len(), &mut answer);
+        let text = answer.as_slice().to_vec();
+        free(answer);
+        (status, text)
+    })
 }
 
 /// Sends the plugin's `log` records to the host's log, under the plugin's name.

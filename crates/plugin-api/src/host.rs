@@ -7,7 +7,7 @@ use std::ffi::c_void;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use tenantry_plugin_abi::{Buffer, HostTable, STATUS_OK};
+use tenantry_plugin_abi::{HostTable, STATUS_OK};
 
 use crate::messages::{GroupInfo, PluginError, UserInfo};
 
@@ -275,20 +275,7 @@ impl Host {
     pub fn request<T: DeserializeOwned>(&self, request: &HostRequest) -> Result<T, PluginError> {
         let bytes =
             serde_json::to_vec(request).map_err(|e| PluginError::internal(e.to_string()))?;
-        let (Some(call), Some(free)) = (self.table.call, self.table.free) else {
-            return Err(PluginError::internal(
-                "the host's table lacks `call` or `free`",
-            ));
-        };
-        let mut answer = Buffer::EMPTY;
-        // SAFETY: the table and context come from the host for this very call; the request
-        // buffer lives across the call; the answer is the host's, freed by the host's `free`.
-        let (status, text) = unsafe {
-            let status = call(self.context, bytes.as_ptr(), bytes.len(), &mut answer);
-            let text = answer.as_slice().to_vec();
-            free(answer);
-            (status, text)
-        };
+        let (status, text) = crate::export::call_host(&self.table, self.context, &bytes)?;
         if status == STATUS_OK {
             serde_json::from_slice(&text).map_err(|e| PluginError::internal(e.to_string()))
         } else {

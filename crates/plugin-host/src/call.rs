@@ -1,3 +1,7 @@
+//! The host's side of the C boundary: calling into plugin libraries. One of the few modules that may hold
+//! unsafe code (`.ci/architecture` checks which).
+#![allow(unsafe_code)]
+
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 

@@ -1,3 +1,7 @@
+//! The host's side of the C boundary: opening plugin libraries and reading their tables. One of the few modules that may hold
+//! unsafe code (`.ci/architecture` checks which).
+#![allow(unsafe_code)]
+
 use std::path::{Path, PathBuf};
 
 use libloading::Library;

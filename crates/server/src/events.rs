@@ -1,5 +1,6 @@
-//! Where lifecycle events go once their change is committed. For now: the log, one JSON line
-//! each under the `tenantry::events` target. Plugins and the audit log subscribe here later.
+//! Where lifecycle events go once their change is committed: the log, one JSON line each under
+//! the `tenantry::events` target. (Plugins hear of changes through their hooks, called from
+//! `plugins/mod.rs` inside and after the change's transaction, not from here.)
 
 use tenantry_domain::GroupEvent;
 

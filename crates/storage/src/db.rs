@@ -137,6 +137,9 @@ impl Storage {
             writes,
         };
         storage.migrate()?;
+        if backend == Backend::Postgres {
+            storage.check_message_locale();
+        }
         Ok(storage)
     }
 
@@ -159,6 +162,36 @@ impl Storage {
         match self.backend {
             Backend::Sqlite => vec![usage("reads", &self.reads), usage("writes", &self.writes)],
             Backend::Postgres => vec![usage("shared", &self.reads)],
+        }
+    }
+
+    /// Warns when PostgreSQL will word its errors in another language: a deadlock or a lock
+    /// timeout is then not retried but answered 500 (see `error::is_busy`).
+    fn check_message_locale(&self) {
+        #[derive(diesel::QueryableByName)]
+        struct Setting {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            value: String,
+        }
+        let found = self.read(|c| {
+            use diesel::RunQueryDsl;
+            Ok(
+                diesel::sql_query("SELECT current_setting('lc_messages') AS value")
+                    .get_result::<Setting>(c)?,
+            )
+        });
+        if let Ok(Setting { value }) = found
+            && !(value.is_empty()
+                || value == "C"
+                || value == "POSIX"
+                || value.starts_with("en")
+                || value.starts_with("C."))
+        {
+            log::warn!(
+                "PostgreSQL words its errors in lc_messages = {value:?}, and this role may not \
+                 change that: deadlocks and lock timeouts will answer 500 instead of being \
+                 retried. Run once, as a superuser: ALTER ROLE <this role> SET lc_messages = 'C'"
+            );
         }
     }
 
@@ -345,7 +378,15 @@ impl CustomizeConnection<DbConnection, diesel::r2d2::Error> for SessionSetup {
                  PRAGMA wal_autocheckpoint = 4000; PRAGMA journal_size_limit = 33554432;",
             ),
             // A lock wait this long means something is stuck: answer 503 rather than hang.
-            DbConnection::Pg(c) => c.batch_execute("SET TIME ZONE 'UTC'; SET lock_timeout = '10s'"),
+            DbConnection::Pg(c) => c
+                .batch_execute("SET TIME ZONE 'UTC'; SET lock_timeout = '10s'")
+                .map(|()| {
+                    // Error texts in the C locale, which is how a deadlock or a lock timeout is
+                    // told apart (diesel passes on no SQLSTATE but 40001's; see error.rs). Only a
+                    // superuser may set this: for another role the server's own setting stays,
+                    // and start-up warns when it is not English (`check_message_locale`).
+                    let _ = c.batch_execute("SET lc_messages TO 'C'");
+                }),
         }
         .map_err(diesel::r2d2::Error::QueryError)
     }

@@ -33,13 +33,7 @@ impl From<diesel::result::Error> for StoreError {
             Error::DatabaseError(DatabaseErrorKind::SerializationFailure, info) => {
                 StoreError::Busy(info.message().to_owned())
             }
-            // PostgreSQL's deadlock detector picks one of the transactions to abort (two bulk
-            // imports that meet on two names in opposite orders): retrying it succeeds.
-            Error::DatabaseError(_, info)
-                if info.message().contains("database is locked")
-                    || info.message().contains("lock timeout")
-                    || info.message().contains("deadlock detected") =>
-            {
+            Error::DatabaseError(_, info) if is_busy(info.message()) => {
                 StoreError::Busy(info.message().to_owned())
             }
             // PostgreSQL refuses NUL in text outright ("invalid byte sequence for encoding
@@ -66,6 +60,26 @@ impl From<diesel::result::Error> for StoreError {
 
 /// Whether a database error is the environment's fault rather than the request's or ours: the
 /// disk is full or read-only, or the connection to PostgreSQL was lost.
+/// Whether trying the transaction again can succeed: the database was busy, not wrong.
+///
+/// By result code, as far as diesel passes one on. PostgreSQL's 40001 (serialization failure)
+/// arrives as a kind; its 40P01 (the deadlock detector aborted one of two transactions, such as
+/// two bulk imports meeting on two names in opposite orders) and 55P03 (`lock_timeout`) arrive
+/// only as text, in the C locale every connection asks for (`SET lc_messages`; see `db.rs`).
+/// SQLite's messages are the fixed strings of its result codes, never translated:
+/// `SQLITE_BUSY` is always "database is locked".
+pub(crate) fn is_busy(message: &str) -> bool {
+    const BUSY: [&str; 3] = [
+        // SQLITE_BUSY
+        "database is locked",
+        // 55P03 lock_not_available: "canceling statement due to lock timeout"
+        "due to lock timeout",
+        // 40P01 deadlock_detected
+        "deadlock detected",
+    ];
+    BUSY.iter().any(|busy| message.contains(busy))
+}
+
 fn is_fault(kind: &diesel::result::DatabaseErrorKind, message: &str) -> bool {
     use diesel::result::DatabaseErrorKind;
     const FAULTS: [&str; 11] = [
@@ -127,3 +141,26 @@ impl From<diesel::r2d2::PoolError> for StoreError {
 }
 
 pub(crate) type StoreResult<T> = Result<T, StoreError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn busy_is_the_result_codes_not_the_words_around_them() {
+        for busy in [
+            "database is locked",
+            "canceling statement due to lock timeout",
+            "deadlock detected",
+        ] {
+            assert!(is_busy(busy), "{busy}");
+        }
+        // A message that merely mentions locks is a real error.
+        for other in [
+            "database table is locked",
+            "relation \"lock timeout\" does not exist",
+        ] {
+            assert!(!is_busy(other), "{other}");
+        }
+    }
+}
