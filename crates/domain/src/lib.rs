@@ -54,6 +54,6 @@ pub use settings::{
 };
 pub use state::{DEFAULT_TRIAL_DAYS, GroupState, StateChange, StoredState};
 pub use user::{
-    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, NewUser, User, UserChanges, UserId, Username,
-    check_grant, check_password, check_reach, check_user_change, parse_display_name,
+    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, NewUser, PasswordChange, User, UserChanges, UserId,
+    Username, check_grant, check_password, check_reach, check_user_change, parse_display_name,
 };

@@ -201,8 +201,25 @@ pub struct UserChanges {
     pub name: Option<Option<String>>,
     pub role: Option<Role>,
     pub security_officer: Option<bool>,
-    /// A new Argon2 hash; the user's sessions end with the old password.
-    pub password_hash: Option<String>,
+    pub password: PasswordChange,
+}
+
+/// What a PATCH does to a user's password.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum PasswordChange {
+    #[default]
+    Unchanged,
+    /// A new password was asked for, and is not hashed yet: hashing is slow, so it waits until
+    /// every rule about who may change what has passed.
+    Asked,
+    /// The new password's Argon2 hash; the user's sessions end with the old password.
+    Hashed(String),
+}
+
+impl PasswordChange {
+    pub fn is_change(&self) -> bool {
+        !matches!(self, PasswordChange::Unchanged)
+    }
 }
 
 fn forbidden(message: &str) -> DomainError {

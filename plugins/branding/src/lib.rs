@@ -154,12 +154,15 @@ impl Plugin for Branding {
                     return Err(PluginError::invalid("body", "must be an object of fields"));
                 };
                 let existing = own(host, group, VALUES)?;
-                let mut values = existing
-                    .as_ref()
-                    .map(|r| r.data.clone())
-                    .unwrap_or_else(|| json!(Values::default()));
-                for (field, value) in changes {
-                    values[field] = value;
+                // What is stored must read back whole: one that does not is an error, never
+                // overwritten with defaults and the request's fields.
+                let mut values = match &existing {
+                    Some(record) => serde_json::to_value(stored_values(record)?)
+                        .map_err(|e| PluginError::internal(e.to_string()))?,
+                    None => json!({}),
+                };
+                if let Value::Object(fields) = &mut values {
+                    fields.extend(changes);
                 }
                 let values: Values = serde_json::from_value(values)
                     .map_err(|e| PluginError::invalid("body", e.to_string()))?;
@@ -182,6 +185,17 @@ impl Plugin for Branding {
             _ => Err(PluginError::not_found("route")),
         }
     }
+}
+
+/// A group's stored values; one that does not read is the plugin's fault (500), never taken
+/// for "nothing set".
+fn stored_values(record: &Record) -> Result<Values, PluginError> {
+    serde_json::from_value(record.data.clone()).map_err(|e| {
+        PluginError::internal(format!(
+            "the stored branding of group {} is unreadable: {e}",
+            record.group_id
+        ))
+    })
 }
 
 fn data_collection(image: &str) -> String {
@@ -245,8 +259,7 @@ fn effective(host: &Host, request: &HttpRequest) -> Result<Value, PluginError> {
     let mut sets: Vec<(i64, Values)> = Vec::new();
     for member in &chain {
         if let Some(record) = own(host, member.id, VALUES)? {
-            let values: Values = serde_json::from_value(record.data).unwrap_or_default();
-            sets.push((member.id, values));
+            sets.push((member.id, stored_values(&record)?));
         }
     }
     let mut fields = serde_json::Map::new();

@@ -208,8 +208,9 @@ impl Definition {
             .map_err(|e| PluginError::internal(format!("a stored report is unreadable: {e}")))
     }
 
-    pub fn to_value(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
+    /// As it is kept: an error, never `null` written over the report.
+    pub fn to_value(&self) -> Result<Value, PluginError> {
+        serde_json::to_value(self).map_err(|e| PluginError::internal(e.to_string()))
     }
 }
 
@@ -223,7 +224,7 @@ pub fn view(record: &Record) -> Result<Value, PluginError> {
         "created_at": record.created_at,
         "updated_at": record.updated_at,
     });
-    if let (Some(out), Value::Object(fields)) = (value.as_object_mut(), definition.to_value()) {
+    if let (Some(out), Value::Object(fields)) = (value.as_object_mut(), definition.to_value()?) {
         out.extend(fields);
     }
     Ok(value)

@@ -214,7 +214,7 @@ pub fn tick(host: &Host, now: DateTime<Utc>) -> Result<TickAnswer, PluginError> 
         };
         // Another server claimed it first: it runs the report, this one does not.
         if host
-            .claim_record(record, &next, cleared.to_value())?
+            .claim_record(record, &next, cleared.to_value()?)?
             .is_none()
         {
             log::info!(
@@ -250,7 +250,7 @@ pub fn tick(host: &Host, now: DateTime<Utc>) -> Result<TickAnswer, PluginError> 
                     COLLECTION,
                     Some(record.id),
                     &next,
-                    failed.to_value(),
+                    failed.to_value()?,
                 )?;
             }
             Err(error) => return Err(error),

@@ -129,7 +129,7 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
         ("POST", LIST) => {
             let (definition, schedule) = Definition::from_body(request.body.as_ref())?;
             let key = definition.sort_key(&schedule, now);
-            let record = host.put_record(group, COLLECTION, None, &key, definition.to_value())?;
+            let record = host.put_record(group, COLLECTION, None, &key, definition.to_value()?)?;
             Ok(HttpAnswer::json(201, definition::view(&record)?))
         }
         ("GET", ONE) => Ok(HttpAnswer::json(200, definition::view(&existing()?)?)),
@@ -142,7 +142,7 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
                 COLLECTION,
                 Some(record.id),
                 &key,
-                definition.to_value(),
+                definition.to_value()?,
             )?;
             Ok(HttpAnswer::json(200, definition::view(&record)?))
         }

@@ -71,7 +71,7 @@ pub async fn put_company(
     body: JsonBody<CompanyProfile>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
-    let if_match = required_version(&req, KIND, id.0);
+    let if_match = required_version(&req, KIND, id.0)?;
     let profile = body.0.validated()?;
     let now = tenantry_storage::now();
     let (profile, version) = state

@@ -295,7 +295,7 @@ pub async fn update_device(
     body: JsonBody<UpdateDevice>,
 ) -> Result<HttpResponse, ApiError> {
     let id = DeviceId(id.into_inner());
-    let if_match = required_version(&req, KIND, id.0);
+    let if_match = required_version(&req, KIND, id.0)?;
     let device = update(&state, &caller, id, body.0, if_match).await?;
     Ok(ok_with_etag(device))
 }
@@ -357,7 +357,7 @@ pub async fn delete_device(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = DeviceId(id.into_inner());
-    let if_match = required_version(&req, KIND, id.0);
+    let if_match = required_version(&req, KIND, id.0)?;
     state
         .write(move |w| {
             device_target(w.conn(), &caller, id, Action::ManageDevices)?;

@@ -144,7 +144,7 @@ pub async fn update_group(
     body: JsonBody<UpdateGroup>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
-    let if_match = required_version(&req, KIND, id.0);
+    let if_match = required_version(&req, KIND, id.0)?;
     let group = update(&state, &caller, id, body.0, if_match).await?;
     Ok(ok_with_etag(group, &caller))
 }
@@ -209,7 +209,7 @@ pub async fn delete_group(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = GroupId(id.into_inner());
-    let if_match = required_version(&req, KIND, id.0);
+    let if_match = required_version(&req, KIND, id.0)?;
     delete(&state, &caller, id, if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }

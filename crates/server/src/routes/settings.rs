@@ -334,7 +334,7 @@ pub async fn update_profile(
     body: JsonBody<UpdateProfile>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let if_match = required_version(&req, "profile", id);
+    let if_match = required_version(&req, "profile", id)?;
     let fields = match body.0.settings {
         Some(settings) => Some(to_json(&settings.validated()?)?),
         None => None,
@@ -364,7 +364,7 @@ pub async fn delete_profile(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let if_match = required_version(&req, "profile", id);
+    let if_match = required_version(&req, "profile", id)?;
     remove(state, caller, SettingKind::Profile, id, if_match).await
 }
 
@@ -445,7 +445,7 @@ pub async fn update_policy(
     body: JsonBody<UpdateRetentionPolicy>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let if_match = required_version(&req, "retention-policy", id);
+    let if_match = required_version(&req, "retention-policy", id)?;
     let fields = match body.0.settings {
         Some(settings) => Some(to_json(&settings.validated()?)?),
         None => None,
@@ -475,7 +475,7 @@ pub async fn delete_policy(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
-    let if_match = required_version(&req, "retention-policy", id);
+    let if_match = required_version(&req, "retention-policy", id)?;
     remove(state, caller, SettingKind::RetentionPolicy, id, if_match).await
 }
 

@@ -4,8 +4,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use tenantry_api_types::{CreateUser, ErrorBody, ListQuery, UpdateUser, UserBody, UserPage};
 use tenantry_domain::{
-    Action, DomainError, Group, GroupId, NewUser, User, UserChanges, UserId, UserKind, check_grant,
-    check_password, check_reach, check_user_change,
+    Action, DomainError, Group, GroupId, NewUser, PasswordChange, User, UserChanges, UserId,
+    UserKind, check_grant, check_password, check_reach, check_user_change,
 };
 use tenantry_storage::{DbConnection, StoreError, groups, users};
 
@@ -192,7 +192,7 @@ fn check_change(
         caller.authorize(Action::ManageUsers, &group)?;
         check_user_change(&caller.actor, target, changes)?;
     }
-    if changes.password_hash.is_some() && target.kind == UserKind::Api {
+    if changes.password.is_change() && target.kind == UserKind::Api {
         return Err(DomainError::invalid("password", "API users have no password").into());
     }
     Ok(())
@@ -226,7 +226,7 @@ pub async fn update_user(
     body: JsonBody<UpdateUser>,
 ) -> Result<HttpResponse, ApiError> {
     let id = UserId(id.into_inner());
-    let if_match = required_version(&req, KIND, id.0);
+    let if_match = required_version(&req, KIND, id.0)?;
     let user = update(&state, &caller, id, body.0, if_match).await?;
     Ok(ok_with_etag(user))
 }
@@ -244,13 +244,11 @@ pub(crate) async fn update(
         name: display_name_change(body.name)?,
         role: body.role,
         security_officer: body.security_officer,
-        password_hash: None,
+        password: match body.password {
+            Some(_) => PasswordChange::Asked,
+            None => PasswordChange::Unchanged,
+        },
     };
-    // With a new password, the hash stands in for it during the first check (its value does not
-    // matter there, only that there is one).
-    if body.password.is_some() {
-        changes.password_hash = Some(String::new());
-    }
     let (who, probe) = (caller.clone(), changes.clone());
     let target = state
         .read(move |c| {
@@ -288,7 +286,8 @@ pub(crate) async fn update(
                 return Err(DomainError::invalid("current_password", "is wrong").into());
             }
         }
-        changes.password_hash = Some(state.compute(move || password::hash(&new_password)).await?);
+        changes.password =
+            PasswordChange::Hashed(state.compute(move || password::hash(&new_password)).await?);
     }
     let now = tenantry_storage::now();
     let who = caller.clone();
@@ -336,7 +335,7 @@ pub async fn delete_user(
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let id = UserId(id.into_inner());
-    let if_match = required_version(&req, KIND, id.0);
+    let if_match = required_version(&req, KIND, id.0)?;
     delete(&state, &caller, id, if_match).await?;
     Ok(HttpResponse::NoContent().finish())
 }

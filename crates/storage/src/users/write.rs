@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use tenantry_domain::{
-    DomainError, Failures, LockoutPolicy, NewUser, Role, User, UserChanges, UserId,
+    DomainError, Failures, LockoutPolicy, NewUser, PasswordChange, Role, User, UserChanges, UserId,
 };
 
 use super::read::get;
@@ -93,6 +93,11 @@ pub fn update(
     now: DateTime<Utc>,
     check: impl FnOnce(&User) -> Result<(), DomainError>,
 ) -> StoreResult<User> {
+    if changes.password == PasswordChange::Asked {
+        return Err(StoreError::Corrupt(
+            "a password change reached storage before it was hashed".to_owned(),
+        ));
+    }
     let conn = w.conn();
     let before = locked_user(conn, scope, id)?;
     check(&before)?;
@@ -114,7 +119,7 @@ pub fn update(
             users::updated_at.eq(now.naive_utc()),
         ))
         .execute(conn)?;
-    if let Some(hash) = &changes.password_hash {
+    if let PasswordChange::Hashed(hash) = &changes.password {
         diesel::update(users::table.find(id.0))
             .set((
                 users::password_hash.eq(hash),

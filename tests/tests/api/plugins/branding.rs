@@ -296,3 +296,51 @@ fn changes_to_different_fields_at_once_are_both_kept() {
         .patch(&path, json!({"colour": "red"}))
         .expect_error(422, "validation_failed");
 }
+
+/// Stored values that no longer read are the plugin's fault, answered as such: never taken for
+/// "nothing set", and never overwritten with the request's fields over defaults.
+#[test]
+fn unreadable_stored_branding_is_an_error_not_a_blank() {
+    use diesel::RunQueryDsl;
+    let server = TestServer::start();
+    let acme = server.create_group("Acme Stored", 1, "reseller");
+    server
+        .put(
+            &format!("/api/v1/groups/{acme}/branding"),
+            json!({"company_name": "Acme", "main_color": "#112233"}),
+        )
+        .expect(200);
+    let storage = crate::groups::delete::storage_of(&server);
+    let corrupt = format!(
+        "UPDATE plugin_records SET data = '\"not an object\"' \
+         WHERE plugin = 'branding' AND collection = 'values' AND group_id = {acme}"
+    );
+    storage
+        .write(|w| Ok(diesel::sql_query(&corrupt).execute(w.conn())?))
+        .unwrap();
+    server
+        .patch(
+            &format!("/api/v1/groups/{acme}/branding"),
+            json!({"support_phone": "+1 555 0100"}),
+        )
+        .expect_error(500, "plugin_failed");
+    server
+        .get(&format!("/api/v1/groups/{acme}/branding/effective"))
+        .expect_error(500, "plugin_failed");
+    let kept: Vec<String> = storage
+        .read(|c| {
+            #[derive(diesel::QueryableByName)]
+            struct Data {
+                #[diesel(sql_type = diesel::sql_types::Text)]
+                data: String,
+            }
+            let rows: Vec<Data> = diesel::sql_query(format!(
+                "SELECT data FROM plugin_records WHERE plugin = 'branding' \
+                 AND collection = 'values' AND group_id = {acme}"
+            ))
+            .load(c)?;
+            Ok(rows.into_iter().map(|r| r.data).collect())
+        })
+        .unwrap();
+    assert_eq!(kept, ["\"not an object\""], "nothing written over it");
+}
