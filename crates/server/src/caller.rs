@@ -42,6 +42,31 @@ impl Caller {
         tenantry_domain::authorize(&self.actor, action, target)
     }
 
+    /// The group `id`, found within the caller's scope and authorized for `action`: the one way
+    /// a request reaches its target group. Outside the scope it does not exist (404); then the
+    /// module and the account type decide (403). A storage error stays what it is (503, 500),
+    /// never a refusal.
+    pub fn group(
+        &self,
+        c: &mut DbConnection,
+        id: GroupId,
+        action: Action,
+    ) -> Result<Group, StoreError> {
+        self.group_for(c, id, &Permission::Core(action))
+    }
+
+    /// [`Caller::group`], for a core action or one a plugin declared.
+    pub fn group_for(
+        &self,
+        c: &mut DbConnection,
+        id: GroupId,
+        permission: &Permission,
+    ) -> Result<Group, StoreError> {
+        let group = tenantry_storage::groups::get(c, &self.scope, id)?;
+        self.authorize_permission(permission, &group)?;
+        Ok(group)
+    }
+
     /// [`Caller::authorize`], for a core action or one a plugin declared.
     pub fn authorize_permission(
         &self,
@@ -55,10 +80,7 @@ impl Caller {
     /// (users, passwords, tokens): a demotion or removal that committed while this request was
     /// under way, or that another replica's cache has not seen, counts.
     pub fn refreshed(&self, c: &mut DbConnection) -> Result<Caller, StoreError> {
-        let user =
-            users::get(c, &self.scope, self.actor.user_id).map_err(|_| DomainError::Forbidden {
-                message: "your account has changed; log in again".to_owned(),
-            })?;
+        let user = users::get(c, &self.scope, self.actor.user_id).map_err(account_gone)?;
         let mut fresh = self.clone();
         fresh.actor.authority = user.authority();
         Ok(fresh)
@@ -67,6 +89,18 @@ impl Caller {
     /// The session or API token this request presented (logout ends exactly this one).
     pub fn session_id(&self) -> i64 {
         self.session.session_id
+    }
+}
+
+/// The caller's own user, looked up again, was not found: removed, or moved out of reach, so
+/// refused. Any other failure stays a storage error (an exhausted pool is 503, not 403).
+fn account_gone(error: StoreError) -> StoreError {
+    match error {
+        StoreError::Domain(DomainError::NotFound { .. }) => DomainError::Forbidden {
+            message: "your account has changed; log in again".to_owned(),
+        }
+        .into(),
+        other => other,
     }
 }
 
@@ -165,5 +199,27 @@ fn caller_of(session: Arc<AuthSession>) -> Caller {
         },
         scope: session.group_path.clone(),
         session,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_missing_account_is_a_refusal() {
+        let gone = account_gone(DomainError::NotFound { what: "user" }.into());
+        assert!(matches!(
+            gone,
+            StoreError::Domain(DomainError::Forbidden { .. })
+        ));
+        for failure in [
+            StoreError::Unavailable("connection lost".to_owned()),
+            StoreError::Pool("timed out".to_owned()),
+            StoreError::Busy("database is locked".to_owned()),
+        ] {
+            let kept = format!("{failure:?}");
+            assert_eq!(format!("{:?}", account_gone(failure)), kept);
+        }
     }
 }

@@ -135,8 +135,7 @@ pub(super) async fn selected(
             let who = viewer.caller.clone();
             let group = state
                 .read(move |c| {
-                    let group = groups::get(c, &who.scope, GroupId(id))?;
-                    who.authorize(Action::ViewGroup, &group)?;
+                    let group = who.group(c, GroupId(id), Action::ViewGroup)?;
                     Ok(group)
                 })
                 .await?;
@@ -324,8 +323,7 @@ pub async fn tree_children(
     let who = viewer.caller.clone();
     let found = state
         .read(move |c| {
-            let parent = groups::get(c, &who.scope, id)?;
-            who.authorize(Action::ListCustomers, &parent)?;
+            let parent = who.group(c, id, Action::ListCustomers)?;
             groups::children(c, &who.scope, &parent, &page_request)
         })
         .await?;
@@ -787,8 +785,7 @@ pub async fn company(
         Ok(valid) => {
             state
                 .write(move |w| {
-                    let group = groups::get(w.conn(), &who.scope, gid)?;
-                    who.authorize(Action::EditCompanyProfile, &group)?;
+                    who.group(w.conn(), gid, Action::EditCompanyProfile)?;
                     groups::put_company(w, &who.scope, gid, valid, None, now)
                 })
                 .await

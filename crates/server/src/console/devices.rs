@@ -337,8 +337,7 @@ async fn device_in_scope(
     let found = state
         .read(move |c| {
             let device = devices::get(c, &who.scope, DeviceId(id))?;
-            let group = groups::get(c, &who.scope, device.group_id)?;
-            who.authorize(Action::ViewDevices, &group)?;
+            let group = who.group(c, device.group_id, Action::ViewDevices)?;
             Ok((device, group))
         })
         .await?;

@@ -195,8 +195,7 @@ async fn serve(
     let answer = if reads_only {
         state
             .read(move |c| {
-                let group = groups::get(c, &caller.scope, group_id)?;
-                caller.authorize_permission(&action, &group)?;
+                let group = caller.group_for(c, group_id, &action)?;
                 let request = build(&group);
                 let name = plugin.manifest.name.clone();
                 let mut services = Services::reading(c, &name, group);
@@ -212,8 +211,7 @@ async fn serve(
                 // Writes to one group's plugin records take turns (see `groups::hold`); the
                 // lock is taken before the scope check, which then reads under it.
                 groups::hold(w.conn(), group_id)?;
-                let group = groups::get(w.conn(), &caller.scope, group_id)?;
-                caller.authorize_permission(&action, &group)?;
+                let group = caller.group_for(w.conn(), group_id, &action)?;
                 let request = build(&group);
                 let name = plugin.manifest.name.clone();
                 let mut services = Services::writing(w, &name, group.id)?;

@@ -39,7 +39,7 @@ pub async fn get_company(
     let id = GroupId(id.into_inner());
     let (profile, version) = state
         .read(move |c| {
-            caller.authorize(Action::ViewGroup, &groups::get(c, &caller.scope, id)?)?;
+            caller.group(c, id, Action::ViewGroup)?;
             groups::get_company(c, &caller.scope, id)
         })
         .await?;
@@ -76,8 +76,7 @@ pub async fn put_company(
     let now = tenantry_storage::now();
     let (profile, version) = state
         .write(move |w| {
-            let group = groups::get(w.conn(), &caller.scope, id)?;
-            caller.authorize(Action::EditCompanyProfile, &group)?;
+            caller.group(w.conn(), id, Action::EditCompanyProfile)?;
             groups::put_company(w, &caller.scope, id, profile, if_match, now)
         })
         .await?;

@@ -15,7 +15,7 @@ use tenantry_domain::{
 use tenantry_storage::devices::deployment::{
     self, DeploymentToken, Enrolling, Enrolment, NewDeploymentToken, Refusal,
 };
-use tenantry_storage::{DbConnection, StoreError, groups};
+use tenantry_storage::{DbConnection, StoreError};
 
 use super::devices::device_body;
 use crate::auth::token;
@@ -54,8 +54,7 @@ pub(crate) fn deploying_group(
     caller: &Caller,
     id: GroupId,
 ) -> Result<Group, StoreError> {
-    let group = groups::get(c, &caller.scope, id)?;
-    caller.authorize(Action::DeployDevices, &group)?;
+    let group = caller.group(c, id, Action::DeployDevices)?;
     Ok(group)
 }
 

@@ -62,8 +62,7 @@ fn device_target(
     action: Action,
 ) -> Result<Device, StoreError> {
     let device = devices::get(c, &caller.scope, id)?;
-    let group = groups::get(c, &caller.scope, device.group_id)?;
-    caller.authorize(action, &group)?;
+    caller.group(c, device.group_id, action)?;
     Ok(device)
 }
 
@@ -87,8 +86,7 @@ pub async fn device_counts(
     let id = GroupId(id.into_inner());
     let counts = state
         .read(move |c| {
-            let group = groups::get(c, &caller.scope, id)?;
-            caller.authorize(Action::ViewDevices, &group)?;
+            let group = caller.group(c, id, Action::ViewDevices)?;
             devices::counts(c, &group)
         })
         .await?;
@@ -124,8 +122,7 @@ pub async fn list_devices(
     let filter = device_filter(query)?;
     let found = state
         .read(move |c| {
-            let group = groups::get(c, &caller.scope, id)?;
-            caller.authorize(Action::ViewDevices, &group)?;
+            let group = caller.group(c, id, Action::ViewDevices)?;
             devices::list(c, &group, &filter, &page)
         })
         .await?;
@@ -221,8 +218,7 @@ pub async fn create_device(
         token::generate_device_credential().map_err(ApiError::internal)?;
     let device = state
         .write(move |w| {
-            let group = groups::get(w.conn(), &caller.scope, id)?;
-            caller.authorize(Action::AddDevices, &group)?;
+            caller.group(w.conn(), id, Action::AddDevices)?;
             let new = NewDevice {
                 group: id,
                 name: &name,
@@ -323,9 +319,13 @@ pub(crate) async fn update(
             device_target(w.conn(), &caller, id, Action::ManageDevices)?;
             if let Some(to) = changes.group_id {
                 // Managed at the destination too; a group out of reach is an unknown one.
-                let destination = groups::get(w.conn(), &caller.scope, to).map_err(|_| {
-                    DomainError::invalid("group_id", format!("group {to} not found"))
-                })?;
+                let destination =
+                    groups::get(w.conn(), &caller.scope, to).map_err(|e| match e {
+                        StoreError::Domain(DomainError::NotFound { .. }) => {
+                            DomainError::invalid("group_id", format!("group {to} not found")).into()
+                        }
+                        other => other,
+                    })?;
                 caller.authorize(Action::ManageDevices, &destination)?;
             }
             devices::update(w, &caller.scope, id, changes, if_match, now)

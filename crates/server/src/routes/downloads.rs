@@ -8,7 +8,6 @@ use chrono::Duration;
 use tenantry_api_types::{DownloadBody, DownloadList, ErrorBody};
 use tenantry_domain::{Action, DomainError, GroupId, InstallerOs, install_command};
 use tenantry_storage::devices::deployment::{self, NewDeploymentToken};
-use tenantry_storage::groups;
 
 use super::deployment::{deploying_group, quick_installation_on};
 use crate::auth::token;
@@ -50,8 +49,7 @@ pub async fn list_downloads(
     let reader = caller.clone();
     let wants_command = state
         .read(move |c| {
-            let group = groups::get(c, &reader.scope, id)?;
-            reader.authorize(Action::ViewDownloads, &group)?;
+            let group = reader.group(c, id, Action::ViewDownloads)?;
             Ok(quick_installation_on(&group)
                 && reader.authorize(Action::DeployDevices, &group).is_ok())
         })
@@ -188,8 +186,7 @@ pub async fn download(
     let id = GroupId(id);
     state
         .read(move |c| {
-            let group = groups::get(c, &caller.scope, id)?;
-            caller.authorize(Action::ViewDownloads, &group)?;
+            caller.group(c, id, Action::ViewDownloads)?;
             Ok(())
         })
         .await?;

@@ -56,8 +56,8 @@ pub async fn import_groups(
     let who = caller.clone();
     state
         .read(move |c| {
-            let top = groups::get(c, &who.scope, id)?;
-            Ok(who.authorize(Action::CreateCustomer, &top)?)
+            who.group(c, id, Action::CreateCustomer)?;
+            Ok(())
         })
         .await?;
     let bytes = csv_body(&req, body).await?;
@@ -206,8 +206,7 @@ pub(crate) async fn export(
     let who = caller.clone();
     let found = state
         .read(move |c| {
-            let top = groups::get(c, &who.scope, id)?;
-            who.authorize(Action::ListCustomers, &top)?;
+            let top = who.group(c, id, Action::ListCustomers)?;
             groups::export(c, &top)
         })
         .await?;

@@ -109,8 +109,7 @@ pub async fn get_group(
     let who = caller.clone();
     let group = state
         .read(move |c| {
-            let group = groups::get(c, &who.scope, id)?;
-            who.authorize(Action::ViewGroup, &group)?;
+            let group = who.group(c, id, Action::ViewGroup)?;
             Ok(group)
         })
         .await?;
@@ -226,8 +225,7 @@ pub(crate) async fn delete(
     let plugins = Arc::clone(&state.plugins);
     let event = state
         .write(move |w| {
-            let group = groups::get(w.conn(), &who.scope, id)?;
-            who.authorize(Action::RemoveCustomer, &group)?;
+            let group = who.group(w.conn(), id, Action::RemoveCustomer)?;
             // Plugins see the group (and their records of it) before it goes.
             if let Some(parent_id) = group.parent_id {
                 let leaving = GroupEvent::GroupDeleted(GroupDeleted {
@@ -271,8 +269,7 @@ pub async fn list_children(
     let viewer = caller.group_id();
     let found = state
         .read(move |c| {
-            let parent = groups::get(c, &caller.scope, id)?;
-            caller.authorize(Action::ListCustomers, &parent)?;
+            let parent = caller.group(c, id, Action::ListCustomers)?;
             groups::children(c, &caller.scope, &parent, &page)
         })
         .await?;
@@ -316,8 +313,7 @@ pub async fn list_descendants(
     let viewer = caller.group_id();
     let found = state
         .read(move |c| {
-            let top = groups::get(c, &caller.scope, id)?;
-            caller.authorize(Action::ListCustomers, &top)?;
+            let top = caller.group(c, id, Action::ListCustomers)?;
             groups::descendants(c, &caller.scope, &top, &filter, &page)
         })
         .await?;
@@ -344,7 +340,7 @@ pub async fn list_ancestors(
     let viewer = caller.group_id();
     let found = state
         .read(move |c| {
-            caller.authorize(Action::ViewGroup, &groups::get(c, &caller.scope, id)?)?;
+            caller.group(c, id, Action::ViewGroup)?;
             groups::ancestors(c, &caller.scope, id)
         })
         .await?;
@@ -378,8 +374,7 @@ pub async fn group_modules(
     let id = GroupId(id.into_inner());
     let group = state
         .read(move |c| {
-            let group = groups::get(c, &caller.scope, id)?;
-            caller.authorize(Action::ViewGroup, &group)?;
+            let group = caller.group(c, id, Action::ViewGroup)?;
             Ok(group)
         })
         .await?;

@@ -9,7 +9,7 @@ use tenantry_api_types::{
     BackupDefaults, BackupDefaultsBody, CreateProfile, CreateRetentionPolicy, ErrorBody, ListQuery,
     SettingBody, SettingPage, UpdateBackupDefaults, UpdateProfile, UpdateRetentionPolicy,
 };
-use tenantry_domain::{Action, GroupId, SettingKind, TreePath, parse_setting_name};
+use tenantry_domain::{Action, DomainError, GroupId, SettingKind, TreePath, parse_setting_name};
 use tenantry_storage::backup_defaults;
 use tenantry_storage::settings::{self, Setting};
 use tenantry_storage::{DbConnection, StoreError, groups};
@@ -90,8 +90,7 @@ pub(crate) async fn listed(
     let who = caller.clone();
     let (found, group) = state
         .read(move |c| {
-            let group = groups::get(c, &who.scope, id)?;
-            who.authorize(actions(kind).0, &group)?;
+            let group = who.group(c, id, actions(kind).0)?;
             let found = settings::usable_by(c, kind, &group, &page)?;
             Ok((found, group))
         })
@@ -148,8 +147,7 @@ pub(crate) async fn created(
     let caller = caller.clone();
     state
         .write(move |w| {
-            let group = groups::get(w.conn(), &caller.scope, id)?;
-            caller.authorize(actions(kind).1, &group)?;
+            let group = caller.group(w.conn(), id, actions(kind).1)?;
             settings::create(w, kind, &group, &name, &fields, now)
         })
         .await
@@ -168,8 +166,7 @@ pub(crate) fn viewed(
     } else {
         caller.group_id()
     };
-    let group = groups::get(c, &caller.scope, where_viewed)?;
-    caller.authorize(actions(kind).0, &group)?;
+    caller.group(c, where_viewed, actions(kind).0)?;
     Ok((setting, own))
 }
 
@@ -225,9 +222,7 @@ pub(crate) async fn changed(
     state
         .write(move |w| {
             let (setting, _) = viewed(w.conn(), &caller, kind, id)?;
-            if let Ok(owner) = groups::get(w.conn(), &caller.scope, GroupId(setting.group_id)) {
-                caller.authorize(actions(kind).1, &owner)?;
-            }
+            owner_may_change(w.conn(), &caller, kind, &setting)?;
             settings::update(
                 w,
                 kind,
@@ -240,6 +235,21 @@ pub(crate) async fn changed(
             )
         })
         .await
+}
+
+/// The change rule of a setting the caller may see: by those who manage its owner. One owned
+/// above the caller's group (inherited, readable from below) is not found there, and storage
+/// refuses changing it as locked; any other failure to read the owner stays an error.
+fn owner_may_change(
+    c: &mut DbConnection,
+    caller: &Caller,
+    kind: SettingKind,
+    setting: &Setting,
+) -> Result<(), StoreError> {
+    match caller.group(c, GroupId(setting.group_id), actions(kind).1) {
+        Ok(_) | Err(StoreError::Domain(DomainError::NotFound { .. })) => Ok(()),
+        Err(other) => Err(other),
+    }
 }
 
 async fn remove(
@@ -266,9 +276,7 @@ pub(crate) async fn removed(
     state
         .write(move |w| {
             let (setting, _) = viewed(w.conn(), &caller, kind, id)?;
-            if let Ok(owner) = groups::get(w.conn(), &caller.scope, GroupId(setting.group_id)) {
-                caller.authorize(actions(kind).1, &owner)?;
-            }
+            owner_may_change(w.conn(), &caller, kind, &setting)?;
             settings::delete(w, kind, &caller.scope, id, if_match)
         })
         .await
@@ -521,8 +529,7 @@ pub async fn get_backup_defaults(
     let who = caller.clone();
     let (group, own, effective) = state
         .read(move |c| {
-            let group = groups::get(c, &who.scope, id)?;
-            who.authorize(Action::ViewProfiles, &group)?;
+            let group = who.group(c, id, Action::ViewProfiles)?;
             let own = backup_defaults::own(c, group.id)?;
             let effective = backup_defaults::effective(c, &group.path)?;
             Ok((group, own, effective))

@@ -34,8 +34,7 @@ pub(crate) fn user_target(
     action: Action,
 ) -> Result<(User, Group), StoreError> {
     let user = users::get(c, &caller.scope, id)?;
-    let group = groups::get(c, &caller.scope, user.group_id)?;
-    caller.authorize(action, &group)?;
+    let group = caller.group(c, user.group_id, action)?;
     Ok((user, group))
 }
 
@@ -60,8 +59,7 @@ pub async fn list_users(
     let page = page_request(query.limit, query.cursor.as_deref())?;
     let found = state
         .read(move |c| {
-            let group = groups::get(c, &caller.scope, id)?;
-            caller.authorize(Action::ViewUsers, &group)?;
+            let group = caller.group(c, id, Action::ViewUsers)?;
             users::list(c, &group, &page)
         })
         .await?;
@@ -114,8 +112,7 @@ pub(crate) async fn create(
     let authority = draft.authority;
     let check = move |c: &mut DbConnection, caller: &Caller| -> Result<String, StoreError> {
         let caller = caller.refreshed(c)?;
-        let group = groups::get(c, &caller.scope, group_id)?;
-        caller.authorize(Action::ManageUsers, &group)?;
+        let group = caller.group(c, group_id, Action::ManageUsers)?;
         check_grant(&caller.actor, authority)?;
         Ok(group.name)
     };
