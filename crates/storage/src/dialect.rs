@@ -56,35 +56,31 @@ pub fn lock_group(conn: &mut DbConnection, id: i64, mode: RowLock) -> StoreResul
     Ok(())
 }
 
-/// A row lock on one user until the transaction ends (PostgreSQL; SQLite's single writer needs
-/// none): failed logins and changes to the same user are counted one after the other.
-pub fn lock_user(conn: &mut DbConnection, id: i64) -> StoreResult<()> {
-    if let DbConnection::Pg(c) = conn {
-        diesel::sql_query("SELECT 1 FROM users WHERE id = $1 FOR UPDATE")
-            .bind::<BigInt, _>(id)
-            .execute(c)?;
-    }
-    Ok(())
+/// A row that changes under checks of its own, locked one at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Locked {
+    /// Failed logins and changes to one user are counted one after the other.
+    User,
+    /// Changes to one device, conditional on its version, one after the other.
+    Device,
+    /// Enrolments against one token are counted one after the other, so a one-use token enrols
+    /// exactly one machine.
+    DeploymentToken,
+    /// A profile or policy: a change and a removal (refused while devices use it) take turns.
+    Setting,
 }
 
-/// A row lock on one device until the transaction ends (PostgreSQL): changes to one device,
-/// conditional on its version, are made one after the other.
-pub fn lock_device(conn: &mut DbConnection, id: i64) -> StoreResult<()> {
+/// A row lock until the transaction ends (PostgreSQL `FOR UPDATE`; SQLite's single writer
+/// needs none).
+pub fn lock_row(conn: &mut DbConnection, row: Locked, id: i64) -> StoreResult<()> {
     if let DbConnection::Pg(c) = conn {
-        diesel::sql_query("SELECT 1 FROM devices WHERE id = $1 FOR UPDATE")
-            .bind::<BigInt, _>(id)
-            .execute(c)?;
-    }
-    Ok(())
-}
-
-/// A row lock on one deployment token (PostgreSQL): enrolments against one token are counted one
-/// after the other, so a one-use token enrols exactly one machine.
-pub fn lock_deployment_token(conn: &mut DbConnection, id: i64) -> StoreResult<()> {
-    if let DbConnection::Pg(c) = conn {
-        diesel::sql_query("SELECT 1 FROM deployment_tokens WHERE id = $1 FOR UPDATE")
-            .bind::<BigInt, _>(id)
-            .execute(c)?;
+        let sql = match row {
+            Locked::User => "SELECT 1 FROM users WHERE id = $1 FOR UPDATE",
+            Locked::Device => "SELECT 1 FROM devices WHERE id = $1 FOR UPDATE",
+            Locked::DeploymentToken => "SELECT 1 FROM deployment_tokens WHERE id = $1 FOR UPDATE",
+            Locked::Setting => "SELECT 1 FROM backup_settings WHERE id = $1 FOR UPDATE",
+        };
+        diesel::sql_query(sql).bind::<BigInt, _>(id).execute(c)?;
     }
     Ok(())
 }

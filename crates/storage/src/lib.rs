@@ -4,6 +4,19 @@
 //! every change goes through [`Storage::write`], which hands out a [`Writer`]: the only way to
 //! reach the functions that change data, so a change can't run outside a write transaction.
 
+/// Runs one diesel expression on whichever backend the connection is, for what diesel's
+/// multi-backend connection cannot build itself (`RETURNING`, upserts, batch inserts, raw loads):
+/// the same query, written once, as Vaultwarden's `db_run!`. Queries whose SQL differs per
+/// backend live in `dialect.rs`; nothing else matches on the backend (`.ci/architecture`).
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Pg($c) => $body,
+        }
+    };
+}
+
 pub mod backup;
 pub mod backup_defaults;
 pub mod data_steps;

@@ -128,16 +128,10 @@ pub fn enqueue(w: &mut Writer<'_>, mail: &NewMail<'_>, now: DateTime<Utc>) -> St
         mail_outbox::next_attempt_at.eq(now.naive_utc()),
         mail_outbox::created_at.eq(now.naive_utc()),
     );
-    let id = match w.conn() {
-        DbConnection::Sqlite(c) => diesel::insert_into(mail_outbox::table)
-            .values(row)
-            .returning(mail_outbox::id)
-            .get_result(c)?,
-        DbConnection::Pg(c) => diesel::insert_into(mail_outbox::table)
-            .values(row)
-            .returning(mail_outbox::id)
-            .get_result(c)?,
-    };
+    let id = on_backend!(w.conn(), |c| diesel::insert_into(mail_outbox::table)
+        .values(row)
+        .returning(mail_outbox::id)
+        .get_result(c)?);
     Ok(id)
 }
 

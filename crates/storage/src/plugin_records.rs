@@ -136,16 +136,10 @@ pub fn put(
         plugin_records::created_at.eq(now.naive_utc()),
         plugin_records::updated_at.eq(now.naive_utc()),
     );
-    let id = match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(plugin_records::table)
-            .values(row)
-            .returning(plugin_records::id)
-            .get_result(c)?,
-        DbConnection::Pg(c) => diesel::insert_into(plugin_records::table)
-            .values(row)
-            .returning(plugin_records::id)
-            .get_result(c)?,
-    };
+    let id = on_backend!(conn, |c| diesel::insert_into(plugin_records::table)
+        .values(row)
+        .returning(plugin_records::id)
+        .get_result(c)?);
     // Everything else is what was just written: no second read (hooks write on hot paths).
     Ok(PluginRecord {
         id,

@@ -7,6 +7,7 @@ use diesel::prelude::*;
 use tenantry_domain::{DomainError, Group, GroupId, SettingKind, TreePath, is_visible_from};
 
 use crate::db::{DbConnection, Writer};
+use crate::dialect::{Locked, lock_row};
 use crate::error::{StoreError, StoreResult};
 use crate::groups::{Scope, in_subtree};
 use crate::page::{Page, PageRequest};
@@ -93,16 +94,12 @@ fn insert(
         backup_settings::created_at.eq(now.naive_utc()),
         backup_settings::updated_at.eq(now.naive_utc()),
     );
-    Ok(match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(backup_settings::table)
-            .values(values)
-            .returning(Setting::as_returning())
-            .get_result(c)?,
-        DbConnection::Pg(c) => diesel::insert_into(backup_settings::table)
-            .values(values)
-            .returning(Setting::as_returning())
-            .get_result(c)?,
-    })
+    Ok(on_backend!(conn, |c| diesel::insert_into(
+        backup_settings::table
+    )
+    .values(values)
+    .returning(Setting::as_returning())
+    .get_result(c)?))
 }
 
 /// Creates a setting owned by `group` (a group the caller may manage, from `groups::get`).
@@ -214,7 +211,7 @@ fn changeable(
         }
         .into());
     }
-    lock_setting(conn, id)?;
+    lock_row(conn, Locked::Setting, id)?;
     if if_match.is_some_and(|v| v != setting.version) {
         return Err(DomainError::PreconditionFailed.into());
     }
@@ -296,7 +293,7 @@ pub fn check_usable(
     id: i64,
     path: &TreePath,
 ) -> StoreResult<()> {
-    lock_setting(conn, id)?;
+    lock_row(conn, Locked::Setting, id)?;
     let owner: Option<i64> = backup_settings::table
         .filter(backup_settings::id.eq(id))
         .filter(backup_settings::kind.eq(kind.as_str()))
@@ -313,13 +310,4 @@ pub fn check_usable(
         }
         .into()),
     }
-}
-
-fn lock_setting(conn: &mut DbConnection, id: i64) -> StoreResult<()> {
-    if let DbConnection::Pg(c) = conn {
-        diesel::sql_query("SELECT 1 FROM backup_settings WHERE id = $1 FOR UPDATE")
-            .bind::<diesel::sql_types::BigInt, _>(id)
-            .execute(c)?;
-    }
-    Ok(())
 }

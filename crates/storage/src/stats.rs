@@ -90,10 +90,7 @@ pub fn roll_up(storage: &Storage, day: NaiveDate, now: DateTime<Utc>) -> StoreRe
         let query = diesel::sql_query(OWN)
             .bind::<Date, _>(day)
             .bind::<Timestamp, _>(day_end);
-        let own = match conn {
-            DbConnection::Sqlite(c) => query.load::<Own>(c)?,
-            DbConnection::Pg(c) => query.load::<Own>(c)?,
-        };
+        let own = on_backend!(conn, |c| query.load::<Own>(c)?);
         let before: Vec<GroupDay> = group_daily::table
             .filter(group_daily::day.eq(day))
             .select(GroupDay::as_select())
@@ -202,14 +199,9 @@ fn subtree_totals(
 }
 
 fn insert(conn: &mut DbConnection, rows: &[GroupDay]) -> StoreResult<()> {
-    match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(group_daily::table)
-            .values(rows)
-            .execute(c)?,
-        DbConnection::Pg(c) => diesel::insert_into(group_daily::table)
-            .values(rows)
-            .execute(c)?,
-    };
+    on_backend!(conn, |c| diesel::insert_into(group_daily::table)
+        .values(rows)
+        .execute(c)?);
     Ok(())
 }
 
@@ -275,20 +267,12 @@ pub(crate) fn mark_changed(
         rollup_marks::marked_at.eq(now.naive_utc()),
     );
     let later = rollup_marks::marked_at.eq(diesel::upsert::excluded(rollup_marks::marked_at));
-    match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(rollup_marks::table)
-            .values(row)
-            .on_conflict(rollup_marks::day)
-            .do_update()
-            .set(later)
-            .execute(c)?,
-        DbConnection::Pg(c) => diesel::insert_into(rollup_marks::table)
-            .values(row)
-            .on_conflict(rollup_marks::day)
-            .do_update()
-            .set(later)
-            .execute(c)?,
-    };
+    on_backend!(conn, |c| diesel::insert_into(rollup_marks::table)
+        .values(row)
+        .on_conflict(rollup_marks::day)
+        .do_update()
+        .set(later)
+        .execute(c)?);
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use tenantry_domain::{Device, DomainError, GroupId, TreePath, UserId};
 
 use super::write::{self as devices_write, NewDevice};
 use crate::db::{DbConnection, Writer};
-use crate::dialect::{RowLock, lock_deployment_token, lock_group};
+use crate::dialect::{Locked, RowLock, lock_group, lock_row};
 use crate::error::{StoreError, StoreResult};
 use crate::groups;
 use crate::schema::deployment_tokens;
@@ -53,16 +53,10 @@ pub fn create(
         deployment_tokens::expires_at.eq(new.expires_at.naive_utc()),
         deployment_tokens::max_uses.eq(new.max_uses),
     );
-    let token = match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(deployment_tokens::table)
-            .values(values)
-            .returning(DeploymentToken::as_returning())
-            .get_result(c)?,
-        DbConnection::Pg(c) => diesel::insert_into(deployment_tokens::table)
-            .values(values)
-            .returning(DeploymentToken::as_returning())
-            .get_result(c)?,
-    };
+    let token = on_backend!(conn, |c| diesel::insert_into(deployment_tokens::table)
+        .values(values)
+        .returning(DeploymentToken::as_returning())
+        .get_result(c)?);
     Ok(token)
 }
 
@@ -173,7 +167,7 @@ pub fn enroll(
     // update, not share: the device's add then counts itself in that row, and two enrolments
     // holding it shared would each wait for the other to let go.
     lock_group(conn, group_id, RowLock::Update)?;
-    lock_deployment_token(conn, id)?;
+    lock_row(conn, Locked::DeploymentToken, id)?;
     // Read again under the lock: a removal of the group (which takes its tokens along) may
     // have committed while this waited.
     let Some(token) = deployment_tokens::table
@@ -278,16 +272,10 @@ fn take_over(
     );
     let update = diesel::update(devices::table.find(device_id)).set(changes);
     // RETURNING, per backend (the multi-connection has none of its own).
-    let row: Option<super::row::DeviceRow> = match conn {
-        DbConnection::Sqlite(c) => update
-            .returning(super::row::DeviceRow::as_returning())
-            .get_result(c)
-            .optional()?,
-        DbConnection::Pg(c) => update
-            .returning(super::row::DeviceRow::as_returning())
-            .get_result(c)
-            .optional()?,
-    };
+    let row: Option<super::row::DeviceRow> = on_backend!(conn, |c| update
+        .returning(super::row::DeviceRow::as_returning())
+        .get_result(c)
+        .optional()?);
     // Removed between the look-up and the update (PostgreSQL): the machine has no device now.
     row.map(|row| Device::try_from(row).map(Ok)).transpose()
 }

@@ -7,7 +7,7 @@ use tenantry_domain::{Device, DeviceId, DomainError, SessionReport, SessionStatu
 
 use super::row::DeviceRow;
 use crate::db::{DbConnection, Writer};
-use crate::dialect::lock_device;
+use crate::dialect::{Locked, lock_row};
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{device_history, device_sessions, devices};
 
@@ -35,7 +35,7 @@ pub fn report(
     now: DateTime<Utc>,
 ) -> StoreResult<Device> {
     let conn = w.conn();
-    lock_device(conn, device.0)?;
+    lock_row(conn, Locked::Device, device.0)?;
     let current: Option<Option<NaiveDateTime>> = devices::table
         .find(device.0)
         .select(devices::last_session_at)

@@ -82,8 +82,5 @@ pub fn usage(
         .bind::<Text, _>(top.as_str())
         .bind::<Text, _>(&end)
         .bind::<BigInt, _>(limit);
-    Ok(match conn {
-        DbConnection::Sqlite(c) => query.load(c)?,
-        DbConnection::Pg(c) => query.load(c)?,
-    })
+    Ok(on_backend!(conn, |c| query.load(c)?))
 }

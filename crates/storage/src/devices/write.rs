@@ -6,7 +6,7 @@ use super::own_count;
 use super::read::get;
 use super::row::DeviceRow;
 use crate::db::{DbConnection, Writer};
-use crate::dialect::lock_device;
+use crate::dialect::{Locked, lock_row};
 use crate::error::{StoreError, StoreResult};
 use crate::groups::{self, Scope};
 use crate::schema::devices;
@@ -116,16 +116,10 @@ pub fn create(
         updated_at: now.naive_utc(),
     };
     // RETURNING, per backend (the multi-connection has none of its own).
-    let row: DeviceRow = match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(devices::table)
-            .values(&row)
-            .returning(DeviceRow::as_returning())
-            .get_result(c)?,
-        DbConnection::Pg(c) => diesel::insert_into(devices::table)
-            .values(&row)
-            .returning(DeviceRow::as_returning())
-            .get_result(c)?,
-    };
+    let row: DeviceRow = on_backend!(conn, |c| diesel::insert_into(devices::table)
+        .values(&row)
+        .returning(DeviceRow::as_returning())
+        .get_result(c)?);
     Device::try_from(row)
 }
 
@@ -151,7 +145,7 @@ fn locked(
     if_match: Option<i64>,
 ) -> StoreResult<Device> {
     get(conn, scope, id)?;
-    lock_device(conn, id.0)?;
+    lock_row(conn, Locked::Device, id.0)?;
     let device = get(conn, scope, id)?;
     if if_match.is_some_and(|version| version != device.version) {
         return Err(DomainError::PreconditionFailed.into());

@@ -258,14 +258,9 @@ fn insert_devices(conn: &mut DbConnection, rows: &[SeedDeviceRow]) -> StoreResul
     if rows.is_empty() {
         return Ok(());
     }
-    match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(devices::table)
-            .values(rows)
-            .execute(c)?,
-        DbConnection::Pg(c) => diesel::insert_into(devices::table)
-            .values(rows)
-            .execute(c)?,
-    };
+    on_backend!(conn, |c| diesel::insert_into(devices::table)
+        .values(rows)
+        .execute(c)?);
     Ok(())
 }
 
@@ -273,14 +268,9 @@ fn insert_history(conn: &mut DbConnection, rows: &[SeedHistoryRow]) -> StoreResu
     if rows.is_empty() {
         return Ok(());
     }
-    match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(device_history::table)
-            .values(rows)
-            .execute(c)?,
-        DbConnection::Pg(c) => diesel::insert_into(device_history::table)
-            .values(rows)
-            .execute(c)?,
-    };
+    on_backend!(conn, |c| diesel::insert_into(device_history::table)
+        .values(rows)
+        .execute(c)?);
     Ok(())
 }
 

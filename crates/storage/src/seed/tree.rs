@@ -115,9 +115,8 @@ pub fn seed_tree(
 
 /// Multi-row inserts are per backend: diesel's multi-connection has no batch insert of its own.
 fn insert_rows(conn: &mut DbConnection, rows: &[NewGroupRow]) -> StoreResult<()> {
-    match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(table::table).values(rows).execute(c)?,
-        DbConnection::Pg(c) => diesel::insert_into(table::table).values(rows).execute(c)?,
-    };
+    on_backend!(conn, |c| diesel::insert_into(table::table)
+        .values(rows)
+        .execute(c)?);
     Ok(())
 }

@@ -4,7 +4,7 @@ use tenantry_domain::{DomainError, GroupId, SessionPolicy, TreePath, User, UserI
 
 use super::row::UserRow;
 use crate::db::{DbConnection, Writer};
-use crate::dialect::lock_user;
+use crate::dialect::{Locked, lock_row};
 use crate::error::{StoreError, StoreResult};
 use crate::schema::{groups, sessions, users};
 
@@ -54,16 +54,10 @@ struct NewSessionRow<'a> {
 }
 
 fn insert(conn: &mut DbConnection, row: &NewSessionRow<'_>) -> StoreResult<i64> {
-    let id = match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(sessions::table)
-            .values(row)
-            .returning(sessions::id)
-            .get_result(c),
-        DbConnection::Pg(c) => diesel::insert_into(sessions::table)
-            .values(row)
-            .returning(sessions::id)
-            .get_result(c),
-    };
+    let id = on_backend!(conn, |c| diesel::insert_into(sessions::table)
+        .values(row)
+        .returning(sessions::id)
+        .get_result(c));
     Ok(id?)
 }
 
@@ -77,7 +71,7 @@ pub fn start_session(
     policy: &SessionPolicy,
 ) -> StoreResult<AuthSession> {
     let conn = w.conn();
-    lock_user(conn, user.0)?;
+    lock_row(conn, Locked::User, user.0)?;
     let updated = diesel::update(users::table.find(user.0))
         .set((
             users::failed_logins.eq(0),
@@ -255,7 +249,7 @@ pub fn create_api_token(
 ) -> StoreResult<ApiToken> {
     let conn = w.conn();
     // The user must still exist when its token is written.
-    lock_user(conn, user.0)?;
+    lock_row(conn, Locked::User, user.0)?;
     let exists = users::table
         .find(user.0)
         .select(users::id)

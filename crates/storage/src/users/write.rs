@@ -8,7 +8,7 @@ use tenantry_domain::{
 use super::read::get;
 use super::row::NewUserRow;
 use crate::db::{DbConnection, Writer};
-use crate::dialect::{RowLock, lock_group, lock_user};
+use crate::dialect::{Locked, RowLock, lock_group, lock_row};
 use crate::error::{StoreError, StoreResult};
 use crate::groups::{self, Scope};
 use crate::schema::{groups as groups_table, sessions, users};
@@ -39,16 +39,10 @@ pub fn create(
         created_at: now.naive_utc(),
         updated_at: now.naive_utc(),
     };
-    let id = match conn {
-        DbConnection::Sqlite(c) => diesel::insert_into(users::table)
-            .values(&row)
-            .returning(users::id)
-            .get_result::<i64>(c),
-        DbConnection::Pg(c) => diesel::insert_into(users::table)
-            .values(&row)
-            .returning(users::id)
-            .get_result::<i64>(c),
-    }
+    let id = on_backend!(conn, |c| diesel::insert_into(users::table)
+        .values(&row)
+        .returning(users::id)
+        .get_result::<i64>(c))
     .map_err(|e| username_conflict(e, new.username.as_str()))?;
     get(conn, scope, UserId(id))
 }
@@ -179,7 +173,7 @@ pub fn unlock(
 fn locked_user(conn: &mut DbConnection, scope: &Scope, id: UserId) -> StoreResult<User> {
     // Checked in scope first so that a lock is never taken on someone else's row.
     get(conn, scope, id)?;
-    lock_user(conn, id.0)?;
+    lock_row(conn, Locked::User, id.0)?;
     get(conn, scope, id)
 }
 
@@ -222,7 +216,7 @@ pub fn record_attempt(
     policy: &LockoutPolicy,
 ) -> StoreResult<Failures> {
     let conn = w.conn();
-    lock_user(conn, id.0)?;
+    lock_row(conn, Locked::User, id.0)?;
     let found: Option<(
         i32,
         Option<chrono::NaiveDateTime>,
