@@ -320,7 +320,7 @@ impl Host {
         });
         match claimed {
             Ok(record) => Ok(Some(record)),
-            Err(e) if e.code == "conflict" => Ok(None),
+            Err(e) if e.code == crate::PluginErrorCode::Conflict => Ok(None),
             Err(e) => Err(e),
         }
     }

@@ -16,7 +16,8 @@ pub use host::{
 };
 pub use messages::{
     ActionSpec, Actor, BodyKind, GroupInfo, Hook, HookCall, HttpAnswer, HttpRequest, Manifest,
-    ModuleSpec, PluginError, Request, Route, RouteSchemas, TickAnswer, TickCall, UserInfo,
+    ModuleSpec, PluginError, PluginErrorCode, Request, Route, RouteSchemas, TickAnswer, TickCall,
+    UserInfo,
 };
 pub use serde_json::{Value, json};
 

@@ -242,9 +242,6 @@ pub enum BodyKind {
     Image,
 }
 
-/// The error code of a request its receiver does not know.
-pub const UNSUPPORTED: &str = "unsupported";
-
 /// A message from the host.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -395,12 +392,51 @@ impl HttpAnswer {
     }
 }
 
-/// An error a plugin returns; `code` becomes the API error's code where the host allows it
-/// (`plugin_refused` from a before-hook, `validation_failed`, `not_found`, `conflict`,
-/// `payload_too_large`, `unsupported_media_type`, `precondition_failed` from a route).
+/// What went wrong, as the host and the plugin tell each other. The codes that name an API
+/// answer pass through to it (`plugin_refused` from a before-hook; the others from a route);
+/// the rest are failures (500 `plugin_failed`, the message logged).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PluginErrorCode {
+    PluginRefused,
+    ValidationFailed,
+    NotFound,
+    Conflict,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    PreconditionFailed,
+    /// The host's answer to a request beyond the call's reach.
+    Forbidden,
+    /// A request of a kind the receiver does not know (a newer peer's).
+    Unsupported,
+    Internal,
+    /// A code this side does not know (a newer peer's): a failure.
+    #[serde(other)]
+    Unknown,
+}
+
+impl PluginErrorCode {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PluginErrorCode::PluginRefused => "plugin_refused",
+            PluginErrorCode::ValidationFailed => "validation_failed",
+            PluginErrorCode::NotFound => "not_found",
+            PluginErrorCode::Conflict => "conflict",
+            PluginErrorCode::PayloadTooLarge => "payload_too_large",
+            PluginErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            PluginErrorCode::PreconditionFailed => "precondition_failed",
+            PluginErrorCode::Forbidden => "forbidden",
+            PluginErrorCode::Unsupported => "unsupported",
+            PluginErrorCode::Internal => "internal",
+            PluginErrorCode::Unknown => "unknown",
+        }
+    }
+}
+
+/// An error a plugin returns, or the host answers a plugin's request with.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct PluginError {
-    pub code: String,
+    pub code: PluginErrorCode,
     pub message: String,
     /// For `validation_failed`: the field at fault.
     #[serde(default)]
@@ -408,9 +444,9 @@ pub struct PluginError {
 }
 
 impl PluginError {
-    pub fn new(code: &str, message: impl Into<String>) -> PluginError {
+    pub fn new(code: PluginErrorCode, message: impl Into<String>) -> PluginError {
         PluginError {
-            code: code.to_owned(),
+            code,
             message: message.into(),
             field: None,
         }
@@ -418,38 +454,41 @@ impl PluginError {
 
     /// A before-hook's refusal: nothing of the change is written.
     pub fn refused(reason: impl Into<String>) -> PluginError {
-        PluginError::new("plugin_refused", reason)
+        PluginError::new(PluginErrorCode::PluginRefused, reason)
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> PluginError {
         PluginError {
             field: Some(field.to_owned()),
-            ..PluginError::new("validation_failed", message)
+            ..PluginError::new(PluginErrorCode::ValidationFailed, message)
         }
     }
 
     pub fn not_found(what: &str) -> PluginError {
-        PluginError::new("not_found", format!("{what} not found"))
+        PluginError::new(PluginErrorCode::NotFound, format!("{what} not found"))
     }
 
     /// A request of a kind the receiver does not know (a newer peer's): the sender carries on
     /// without it.
     pub fn unsupported(what: &str) -> PluginError {
-        PluginError::new(UNSUPPORTED, format!("{what} is not supported here"))
+        PluginError::new(
+            PluginErrorCode::Unsupported,
+            format!("{what} is not supported here"),
+        )
     }
 
     pub fn is_unsupported(&self) -> bool {
-        self.code == UNSUPPORTED
+        self.code == PluginErrorCode::Unsupported
     }
 
     pub fn internal(message: impl Into<String>) -> PluginError {
-        PluginError::new("internal", message)
+        PluginError::new(PluginErrorCode::Internal, message)
     }
 }
 
 impl std::fmt::Display for PluginError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.code, self.message)
+        write!(f, "{}: {}", self.code.as_str(), self.message)
     }
 }
 
@@ -466,6 +505,14 @@ mod tests {
             serde_json::from_value(serde_json::json!({"op": "teleport", "to": "mars"})).unwrap();
         assert!(matches!(asked, crate::HostRequest::Unsupported));
         assert!(PluginError::unsupported("teleporting").is_unsupported());
+        let newer: PluginError =
+            serde_json::from_value(serde_json::json!({"code": "quota_exceeded", "message": "m"}))
+                .unwrap();
+        assert_eq!(newer.code, PluginErrorCode::Unknown);
+        assert_eq!(
+            serde_json::to_value(PluginErrorCode::PayloadTooLarge).unwrap(),
+            PluginErrorCode::PayloadTooLarge.as_str()
+        );
     }
 
     use super::*;

@@ -6,7 +6,7 @@ use quick_xml::escape::resolve_predefined_entity;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::{Reader, XmlVersion};
 use serde::{Deserialize, Serialize};
-use tenantry_plugin_api::PluginError;
+use tenantry_plugin_api::{PluginError, PluginErrorCode};
 
 pub const MAX_BYTES: usize = 512 * 1024;
 const MIN_SIDE: f64 = 16.0;
@@ -26,7 +26,7 @@ pub struct Image {
 pub fn check(content_type: Option<&str>, bytes: &[u8]) -> Result<(f64, f64), PluginError> {
     if bytes.len() > MAX_BYTES {
         return Err(PluginError::new(
-            "payload_too_large",
+            PluginErrorCode::PayloadTooLarge,
             format!("an image is at most {} kB", MAX_BYTES / 1024),
         ));
     }
@@ -35,7 +35,7 @@ pub fn check(content_type: Option<&str>, bytes: &[u8]) -> Result<(f64, f64), Plu
         Some("image/svg+xml") => svg_size(bytes)?,
         _ => {
             return Err(PluginError::new(
-                "unsupported_media_type",
+                PluginErrorCode::UnsupportedMediaType,
                 "send the image as image/png or image/svg+xml",
             ));
         }
@@ -422,13 +422,13 @@ mod tests {
         assert!(check(Some("image/png"), b"GIF89a....").is_err());
         assert_eq!(
             check(Some("image/gif"), &png(100, 100)).unwrap_err().code,
-            "unsupported_media_type"
+            PluginErrorCode::UnsupportedMediaType
         );
         assert_eq!(
             check(Some("image/png"), &vec![0; MAX_BYTES + 1])
                 .unwrap_err()
                 .code,
-            "payload_too_large"
+            PluginErrorCode::PayloadTooLarge
         );
     }
 
@@ -475,7 +475,7 @@ mod tests {
             .unwrap()
             .join()
             .unwrap();
-        assert_eq!(refused.code, "validation_failed");
+        assert_eq!(refused.code, PluginErrorCode::ValidationFailed);
         assert!(
             refused.message.contains("nests elements more than 64 deep"),
             "{}",

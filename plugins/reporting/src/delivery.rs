@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use tenantry_plugin_api::{
-    Attachment, Host, ListRecords, Mail, MailStatus, PluginError, Record, TickAnswer, Value,
+    Attachment, Host, ListRecords, Mail, MailStatus, PluginError, PluginErrorCode, Record,
+    TickAnswer, Value,
 };
 
 use crate::brand::{self, LOGO_ID};
@@ -152,7 +153,7 @@ fn recipients(
     }
     if to.is_empty() {
         return Err(PluginError::new(
-            "conflict",
+            PluginErrorCode::Conflict,
             "the report has no recipients: the group has no contacts of its type with an email",
         ));
     }
@@ -236,7 +237,7 @@ pub fn tick(host: &Host, now: DateTime<Utc>) -> Result<TickAnswer, PluginError> 
             ),
             // A report that cannot be sent as defined (no recipients) waits for its next run,
             // and says why where its owner looks.
-            Err(error) if error.code != "internal" => {
+            Err(error) if error.code != PluginErrorCode::Internal => {
                 log::warn!("scheduled report {} not sent: {}", record.id, error.message);
                 let failed = Definition {
                     last_failure: Some(RunFailure {

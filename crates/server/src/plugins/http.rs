@@ -249,7 +249,7 @@ fn answer_of(
             .map_err(|e| failed(plugin, &Failure::Garbled(e.to_string()))),
         Err(Failure::Error(error)) => Err(DomainError::Plugin {
             plugin: plugin.to_owned(),
-            code: error.code,
+            code: error.code.as_str().to_owned(),
             message: error.message,
             field: error.field,
         }),

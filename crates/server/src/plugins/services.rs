@@ -11,7 +11,7 @@ use tenantry_plugin_host::HostServices;
 use tenantry_plugin_host::api::schema::MAX_PAGE;
 use tenantry_plugin_host::api::{
     Attachment, DayStats, DeviceUsage, GroupInfo, HostRequest, ListRecords, MailStatus,
-    PluginError, Record, UserInfo,
+    PluginError, PluginErrorCode, Record, UserInfo,
 };
 use tenantry_storage::plugin_records::{self, Collection, PluginRecord, RecordQuery};
 use tenantry_storage::{
@@ -114,7 +114,9 @@ impl<'a, 'w> Services<'a, 'w> {
                 let message = fields.first().map_or(String::new(), |f| f.message.clone());
                 PluginError::invalid(field, message)
             }
-            StoreError::Domain(other) => PluginError::new("conflict", other.to_string()),
+            StoreError::Domain(other) => {
+                PluginError::new(PluginErrorCode::Conflict, other.to_string())
+            }
             other => {
                 log::error!("host service failed for plugin {}: {other}", self.plugin);
                 self.failed = Some(other.to_string());
@@ -173,7 +175,7 @@ impl<'a, 'w> Services<'a, 'w> {
 
 fn out_of_reach() -> PluginError {
     PluginError::new(
-        "forbidden",
+        PluginErrorCode::Forbidden,
         "a plugin reaches only the call's group, its ancestors and its subtree",
     )
 }
