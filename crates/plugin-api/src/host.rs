@@ -4,7 +4,6 @@
 
 use std::ffi::c_void;
 
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tenantry_plugin_abi::{HostTable, STATUS_OK};
@@ -114,6 +113,76 @@ pub enum HostRequest {
     /// A request this host does not know (a newer plugin's): answered `unsupported`.
     #[serde(other)]
     Unsupported,
+}
+
+/// The host's answer to a [`HostRequest`]: one variant per kind of answer, so that the host
+/// says what it sends and the plugin what it expects, in one type both compile against.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(tag = "answer", content = "value", rename_all = "snake_case")]
+pub enum HostAnswer {
+    /// `PutRecord`.
+    Record(Record),
+    /// `GetRecord`.
+    MaybeRecord(Option<Record>),
+    /// `ListRecords`, `ListOtherRecords`.
+    Records(Page<Record>),
+    /// `DueRecords`.
+    DueRecords(Vec<Record>),
+    /// `DeleteRecord`: whether it was there.
+    Deleted(bool),
+    /// `DeleteCollection`: how many went.
+    Removed(i64),
+    /// `Group`.
+    Group(GroupInfo),
+    /// `Ancestors`.
+    Groups(Vec<GroupInfo>),
+    /// `Subtree`.
+    GroupPage(Page<GroupInfo>),
+    /// `Users`.
+    Users(Vec<UserInfo>),
+    /// `DailyStats`.
+    DayStats(Vec<DayStats>),
+    /// `DeviceUsage`.
+    DeviceUsage(Vec<DeviceUsage>),
+    /// `SendMail`.
+    Mail(MailStatus),
+    /// `MailHistory`.
+    MailPage(Page<MailStatus>),
+}
+
+impl HostAnswer {
+    fn kind(&self) -> &'static str {
+        match self {
+            HostAnswer::Record(_) => "record",
+            HostAnswer::MaybeRecord(_) => "maybe_record",
+            HostAnswer::Records(_) => "records",
+            HostAnswer::DueRecords(_) => "due_records",
+            HostAnswer::Deleted(_) => "deleted",
+            HostAnswer::Removed(_) => "removed",
+            HostAnswer::Group(_) => "group",
+            HostAnswer::Groups(_) => "groups",
+            HostAnswer::GroupPage(_) => "group_page",
+            HostAnswer::Users(_) => "users",
+            HostAnswer::DayStats(_) => "day_stats",
+            HostAnswer::DeviceUsage(_) => "device_usage",
+            HostAnswer::Mail(_) => "mail",
+            HostAnswer::MailPage(_) => "mail_page",
+        }
+    }
+}
+
+/// The answer a request must get, or the error that says it did not.
+macro_rules! expect {
+    ($answer:expr, $variant:ident) => {
+        $answer.and_then(|answer| match answer {
+            HostAnswer::$variant(value) => Ok(value),
+            other => Err(PluginError::internal(format!(
+                "the host answered {} to a request that takes {}",
+                other.kind(),
+                stringify!($variant)
+            ))),
+        })
+    };
 }
 
 /// A device and what it did over a period (see [`HostRequest::DeviceUsage`]).
@@ -272,7 +341,7 @@ pub struct Host {
 
 impl Host {
     /// Sends one request and reads its answer.
-    pub fn request<T: DeserializeOwned>(&self, request: &HostRequest) -> Result<T, PluginError> {
+    pub fn ask(&self, request: &HostRequest) -> Result<HostAnswer, PluginError> {
         let bytes =
             serde_json::to_vec(request).map_err(|e| PluginError::internal(e.to_string()))?;
         let (status, text) = crate::export::call_host(&self.table, self.context, &bytes)?;
@@ -292,14 +361,17 @@ impl Host {
         sort_key: &str,
         data: Value,
     ) -> Result<Record, PluginError> {
-        self.request(&HostRequest::PutRecord {
-            group_id,
-            collection: collection.to_owned(),
-            id,
-            if_sort_key: None,
-            sort_key: sort_key.to_owned(),
-            data,
-        })
+        expect!(
+            self.ask(&HostRequest::PutRecord {
+                group_id,
+                collection: collection.to_owned(),
+                id,
+                if_sort_key: None,
+                sort_key: sort_key.to_owned(),
+                data,
+            }),
+            Record
+        )
     }
 
     /// Replaces a record only if its sort key still is `expected`: `Ok(None)` when it changed
@@ -310,14 +382,17 @@ impl Host {
         sort_key: &str,
         data: Value,
     ) -> Result<Option<Record>, PluginError> {
-        let claimed = self.request(&HostRequest::PutRecord {
-            group_id: record.group_id,
-            collection: record.collection.clone(),
-            id: Some(record.id),
-            if_sort_key: Some(record.sort_key.clone()),
-            sort_key: sort_key.to_owned(),
-            data,
-        });
+        let claimed = expect!(
+            self.ask(&HostRequest::PutRecord {
+                group_id: record.group_id,
+                collection: record.collection.clone(),
+                id: Some(record.id),
+                if_sort_key: Some(record.sort_key.clone()),
+                sort_key: sort_key.to_owned(),
+                data,
+            }),
+            Record
+        );
         match claimed {
             Ok(record) => Ok(Some(record)),
             Err(e) if e.code == crate::PluginErrorCode::Conflict => Ok(None),
@@ -332,11 +407,14 @@ impl Host {
         until: &str,
         limit: i64,
     ) -> Result<Vec<Record>, PluginError> {
-        self.request(&HostRequest::DueRecords {
-            collection: collection.to_owned(),
-            until: until.to_owned(),
-            limit,
-        })
+        expect!(
+            self.ask(&HostRequest::DueRecords {
+                collection: collection.to_owned(),
+                until: until.to_owned(),
+                limit,
+            }),
+            DueRecords
+        )
     }
 
     /// The devices of a group's subtree over a period of UTC days.
@@ -347,17 +425,20 @@ impl Host {
         to: &str,
         limit: i64,
     ) -> Result<Vec<DeviceUsage>, PluginError> {
-        self.request(&HostRequest::DeviceUsage {
-            id,
-            from: from.to_owned(),
-            to: to.to_owned(),
-            limit,
-        })
+        expect!(
+            self.ask(&HostRequest::DeviceUsage {
+                id,
+                from: from.to_owned(),
+                to: to.to_owned(),
+                limit,
+            }),
+            DeviceUsage
+        )
     }
 
     /// Queues a message; answers it as its history will list it.
     pub fn send_mail(&self, mail: Mail) -> Result<MailStatus, PluginError> {
-        self.request(&HostRequest::SendMail(mail))
+        expect!(self.ask(&HostRequest::SendMail(mail)), Mail)
     }
 
     pub fn mail_history(
@@ -367,12 +448,15 @@ impl Host {
         cursor: Option<String>,
         limit: i64,
     ) -> Result<Page<MailStatus>, PluginError> {
-        self.request(&HostRequest::MailHistory {
-            group_id,
-            source: source.to_owned(),
-            cursor,
-            limit,
-        })
+        expect!(
+            self.ask(&HostRequest::MailHistory {
+                group_id,
+                source: source.to_owned(),
+                cursor,
+                limit,
+            }),
+            MailPage
+        )
     }
 
     pub fn get_record(
@@ -381,15 +465,18 @@ impl Host {
         collection: &str,
         id: i64,
     ) -> Result<Option<Record>, PluginError> {
-        self.request(&HostRequest::GetRecord {
-            group_id,
-            collection: collection.to_owned(),
-            id,
-        })
+        expect!(
+            self.ask(&HostRequest::GetRecord {
+                group_id,
+                collection: collection.to_owned(),
+                id,
+            }),
+            MaybeRecord
+        )
     }
 
     pub fn list_records(&self, list: ListRecords) -> Result<Page<Record>, PluginError> {
-        self.request(&HostRequest::ListRecords(list))
+        expect!(self.ask(&HostRequest::ListRecords(list)), Records)
     }
 
     /// Whether a record was there to delete.
@@ -399,11 +486,14 @@ impl Host {
         collection: &str,
         id: i64,
     ) -> Result<bool, PluginError> {
-        self.request(&HostRequest::DeleteRecord {
-            group_id,
-            collection: collection.to_owned(),
-            id,
-        })
+        expect!(
+            self.ask(&HostRequest::DeleteRecord {
+                group_id,
+                collection: collection.to_owned(),
+                id,
+            }),
+            Deleted
+        )
     }
 
     /// How many records were deleted.
@@ -413,30 +503,36 @@ impl Host {
         plugin: &str,
         list: ListRecords,
     ) -> Result<Page<Record>, PluginError> {
-        self.request(&HostRequest::ListOtherRecords {
-            plugin: plugin.to_owned(),
-            list,
-        })
+        expect!(
+            self.ask(&HostRequest::ListOtherRecords {
+                plugin: plugin.to_owned(),
+                list,
+            }),
+            Records
+        )
     }
 
     pub fn delete_collection(&self, group_id: i64, collection: &str) -> Result<i64, PluginError> {
-        self.request(&HostRequest::DeleteCollection {
-            group_id,
-            collection: collection.to_owned(),
-        })
+        expect!(
+            self.ask(&HostRequest::DeleteCollection {
+                group_id,
+                collection: collection.to_owned(),
+            }),
+            Removed
+        )
     }
 
     pub fn group(&self, id: i64) -> Result<GroupInfo, PluginError> {
-        self.request(&HostRequest::Group { id })
+        expect!(self.ask(&HostRequest::Group { id }), Group)
     }
 
     /// See [`HostRequest::Users`].
     pub fn users(&self, ids: Vec<i64>, within: i64) -> Result<Vec<UserInfo>, PluginError> {
-        self.request(&HostRequest::Users { ids, within })
+        expect!(self.ask(&HostRequest::Users { ids, within }), Users)
     }
 
     pub fn ancestors(&self, id: i64) -> Result<Vec<GroupInfo>, PluginError> {
-        self.request(&HostRequest::Ancestors { id })
+        expect!(self.ask(&HostRequest::Ancestors { id }), Groups)
     }
 
     pub fn subtree(
@@ -445,15 +541,21 @@ impl Host {
         after: Option<String>,
         limit: i64,
     ) -> Result<Page<GroupInfo>, PluginError> {
-        self.request(&HostRequest::Subtree { id, after, limit })
+        expect!(
+            self.ask(&HostRequest::Subtree { id, after, limit }),
+            GroupPage
+        )
     }
 
     /// The group's subtree per day, oldest first (days not rolled up yet are missing).
     pub fn daily_stats(&self, id: i64, from: &str, to: &str) -> Result<Vec<DayStats>, PluginError> {
-        self.request(&HostRequest::DailyStats {
-            id,
-            from: from.to_owned(),
-            to: to.to_owned(),
-        })
+        expect!(
+            self.ask(&HostRequest::DailyStats {
+                id,
+                from: from.to_owned(),
+                to: to.to_owned(),
+            }),
+            DayStats
+        )
     }
 }

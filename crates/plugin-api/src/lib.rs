@@ -11,8 +11,8 @@ pub mod schema;
 
 pub use event::{Change, Event};
 pub use host::{
-    Attachment, DayStats, DeviceUsage, Host, HostRequest, ListRecords, Mail, MailStatus, Page,
-    Record,
+    Attachment, DayStats, DeviceUsage, Host, HostAnswer, HostRequest, ListRecords, Mail,
+    MailStatus, Page, Record,
 };
 pub use messages::{
     ActionSpec, Actor, BodyKind, GroupInfo, Hook, HookCall, HttpAnswer, HttpRequest, Manifest,

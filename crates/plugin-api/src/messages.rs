@@ -497,6 +497,18 @@ impl std::error::Error for PluginError {}
 #[cfg(test)]
 mod tests {
     #[test]
+    fn each_host_answer_names_its_kind() {
+        let answer = crate::HostAnswer::Deleted(true);
+        let wire = serde_json::to_value(&answer).unwrap();
+        assert_eq!(wire, serde_json::json!({"answer": "deleted", "value": true}));
+        let page: crate::HostAnswer = serde_json::from_value(serde_json::json!({
+            "answer": "records", "value": {"items": [], "next": null}
+        }))
+        .unwrap();
+        assert!(matches!(page, crate::HostAnswer::Records(p) if p.items.is_empty()));
+    }
+
+    #[test]
     fn kinds_a_newer_peer_sends_read_as_unsupported() {
         let request: Request =
             serde_json::from_value(serde_json::json!({"kind": "batch_of_hooks", "x": 1})).unwrap();

@@ -5,25 +5,24 @@
 use std::ffi::c_void;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use serde_json::Value;
 use tenantry_plugin_abi::{
     ABI_VERSION, Buffer, HostTable, PluginTable, STATUS_ERROR, STATUS_OK, STATUS_PANIC,
 };
-use tenantry_plugin_api::{HostRequest, PluginError, Request};
+use tenantry_plugin_api::{HostAnswer, HostRequest, PluginError, Request};
 
 use crate::load::LoadedPlugin;
 
 /// What the host does for a plugin during one call (the server implements it over storage,
 /// bound to the call's transaction and the groups the call may touch).
 pub trait HostServices {
-    fn call(&mut self, plugin: &str, request: HostRequest) -> Result<Value, PluginError>;
+    fn call(&mut self, plugin: &str, request: HostRequest) -> Result<HostAnswer, PluginError>;
 }
 
 /// Services for calls that may not use any (the manifest at load time).
 pub(crate) struct NoServices;
 
 impl HostServices for NoServices {
-    fn call(&mut self, _: &str, _: HostRequest) -> Result<Value, PluginError> {
+    fn call(&mut self, _: &str, _: HostRequest) -> Result<HostAnswer, PluginError> {
         Err(PluginError::internal("no host services during this call"))
     }
 }
@@ -203,7 +202,7 @@ mod tests {
     struct Nothing;
 
     impl HostServices for Nothing {
-        fn call(&mut self, _: &str, _: HostRequest) -> Result<serde_json::Value, PluginError> {
+        fn call(&mut self, _: &str, _: HostRequest) -> Result<HostAnswer, PluginError> {
             Err(PluginError::internal("no services"))
         }
     }

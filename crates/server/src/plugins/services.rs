@@ -5,13 +5,13 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use chrono::SecondsFormat;
-use serde_json::{Value, json};
+use serde_json::json;
 use tenantry_domain::{DomainError, Group, GroupId, TreePath, UserId};
 use tenantry_plugin_host::HostServices;
 use tenantry_plugin_host::api::schema::MAX_PAGE;
 use tenantry_plugin_host::api::{
-    Attachment, DayStats, DeviceUsage, GroupInfo, HostRequest, ListRecords, MailStatus,
-    PluginError, PluginErrorCode, Record, UserInfo,
+    Attachment, DayStats, DeviceUsage, GroupInfo, HostAnswer, HostRequest, ListRecords, MailStatus,
+    Page, PluginError, PluginErrorCode, Record, UserInfo,
 };
 use tenantry_storage::plugin_records::{self, Collection, PluginRecord, RecordQuery};
 use tenantry_storage::{
@@ -253,24 +253,25 @@ fn mail_status(mail: outbox::Mail) -> MailStatus {
     }
 }
 
-fn record(row: PluginRecord) -> Record {
-    Record {
+/// A stored record as the plugin reads it. Data that does not parse is an error (the host
+/// wrote it as JSON), never handed over as `null` for the plugin to write back.
+fn record(row: PluginRecord) -> Result<Record, PluginError> {
+    let data = serde_json::from_str(&row.data).map_err(|e| {
+        PluginError::internal(format!("stored record {} is unreadable: {e}", row.id))
+    })?;
+    Ok(Record {
         id: row.id,
         group_id: row.group_id,
         collection: row.collection,
         sort_key: row.sort_key,
-        data: serde_json::from_str(&row.data).unwrap_or(Value::Null),
+        data,
         created_at: time(row.created_at),
         updated_at: time(row.updated_at),
-    }
-}
-
-fn to_value<T: serde::Serialize>(value: T) -> Result<Value, PluginError> {
-    serde_json::to_value(value).map_err(|e| PluginError::internal(e.to_string()))
+    })
 }
 
 impl HostServices for Services<'_, '_> {
-    fn call(&mut self, _plugin: &str, request: HostRequest) -> Result<Value, PluginError> {
+    fn call(&mut self, _plugin: &str, request: HostRequest) -> Result<HostAnswer, PluginError> {
         let now = tenantry_storage::now();
         match request {
             // A newer plugin's request: it hears so and may carry on without it.
@@ -301,7 +302,7 @@ impl HostServices for Services<'_, '_> {
                     now,
                 );
                 let row = written.map_err(|e| self.store_error(e))?;
-                to_value(record(row))
+                Ok(HostAnswer::Record(record(row)?))
             }
             HostRequest::GetRecord {
                 group_id,
@@ -317,7 +318,7 @@ impl HostServices for Services<'_, '_> {
                 };
                 let found = plugin_records::get(self.access.conn(), collection, id);
                 let row = found.map_err(|e| self.store_error(e))?;
-                to_value(row.map(record))
+                Ok(HostAnswer::MaybeRecord(row.map(record).transpose()?))
             }
             HostRequest::ListRecords(list) => {
                 let plugin = self.plugin.clone();
@@ -339,7 +340,9 @@ impl HostServices for Services<'_, '_> {
                     name: &collection,
                 };
                 let deleted = plugin_records::delete(w, collection, id);
-                to_value(deleted.map_err(|e| self.store_error(e))?)
+                Ok(HostAnswer::Deleted(
+                    deleted.map_err(|e| self.store_error(e))?,
+                ))
             }
             HostRequest::DeleteCollection {
                 group_id,
@@ -353,9 +356,13 @@ impl HostServices for Services<'_, '_> {
                     name: &collection,
                 };
                 let deleted = plugin_records::delete_collection(w, collection);
-                to_value(deleted.map_err(|e| self.store_error(e))?)
+                Ok(HostAnswer::Removed(
+                    deleted.map_err(|e| self.store_error(e))? as i64,
+                ))
             }
-            HostRequest::Group { id } => to_value(group_info(&self.check_read(GroupId(id))?)),
+            HostRequest::Group { id } => Ok(HostAnswer::Group(group_info(
+                &self.check_read(GroupId(id))?,
+            ))),
             HostRequest::Users { mut ids, within } => {
                 const MAX_IDS: usize = 500;
                 if ids.len() > MAX_IDS {
@@ -380,14 +387,14 @@ impl HostServices for Services<'_, '_> {
                         Err(e) => return Err(self.store_error(e)),
                     }
                 }
-                to_value(found)
+                Ok(HostAnswer::Users(found))
             }
             HostRequest::Ancestors { id } => {
                 let group = self.check_read(GroupId(id))?;
                 let root = TreePath::root(group.path.ids()[0]);
                 let found = groups::ancestors(self.access.conn(), &root, group.id);
                 let found = found.map_err(|e| self.store_error(e))?;
-                to_value(found.iter().map(group_info).collect::<Vec<_>>())
+                Ok(HostAnswer::Groups(found.iter().map(group_info).collect()))
             }
             HostRequest::Subtree { id, after, limit } => {
                 let group = self.check_subtree(GroupId(id))?;
@@ -408,9 +415,9 @@ impl HostServices for Services<'_, '_> {
                     &page,
                 );
                 let found = found.map_err(|e| self.store_error(e))?;
-                Ok(json!({
-                    "items": found.items.iter().map(group_info).collect::<Vec<_>>(),
-                    "next": found.next.map(|c| c.token().to_owned()),
+                Ok(HostAnswer::GroupPage(Page {
+                    items: found.items.iter().map(group_info).collect(),
+                    next: found.next.map(|c| c.token().to_owned()),
                 }))
             }
             HostRequest::DailyStats { id, from, to } => {
@@ -418,7 +425,9 @@ impl HostServices for Services<'_, '_> {
                 let (from, to) = (date("from", &from)?, date("to", &to)?);
                 let found = stats::days(self.access.conn(), group.id, from, to);
                 let days = found.map_err(|e| self.store_error(e))?;
-                to_value(days.into_iter().map(day_stats).collect::<Vec<_>>())
+                Ok(HostAnswer::DayStats(
+                    days.into_iter().map(day_stats).collect(),
+                ))
             }
             HostRequest::DueRecords {
                 collection,
@@ -442,7 +451,9 @@ impl HostServices for Services<'_, '_> {
                     limit,
                 );
                 let rows = found.map_err(|e| self.store_error(e))?;
-                to_value(rows.into_iter().map(record).collect::<Vec<_>>())
+                Ok(HostAnswer::DueRecords(
+                    rows.into_iter().map(record).collect::<Result<_, _>>()?,
+                ))
             }
             HostRequest::DeviceUsage {
                 id,
@@ -460,7 +471,9 @@ impl HostServices for Services<'_, '_> {
                 let (from, to) = (date("from", &from)?, date("to", &to)?);
                 let found = devices::usage(self.access.conn(), &group.path, from, to, limit);
                 let rows = found.map_err(|e| self.store_error(e))?;
-                to_value(rows.into_iter().map(device_usage).collect::<Vec<_>>())
+                Ok(HostAnswer::DeviceUsage(
+                    rows.into_iter().map(device_usage).collect(),
+                ))
             }
             HostRequest::SendMail(mail) => {
                 check_attachments(&mail.attachments)?;
@@ -483,7 +496,7 @@ impl HostServices for Services<'_, '_> {
                 self.queued_mail = true;
                 let found = outbox::get(self.access.conn(), id);
                 match found.map_err(|e| self.store_error(e))? {
-                    Some(mail) => to_value(mail_status(mail)),
+                    Some(mail) => Ok(HostAnswer::Mail(mail_status(mail))),
                     None => Err(PluginError::internal("the queued message vanished")),
                 }
             }
@@ -511,9 +524,9 @@ impl HostServices for Services<'_, '_> {
                     &page,
                 );
                 let found = found.map_err(|e| self.store_error(e))?;
-                Ok(json!({
-                    "items": found.items.into_iter().map(mail_status).collect::<Vec<_>>(),
-                    "next": found.next.map(|c| c.token().to_owned()),
+                Ok(HostAnswer::MailPage(Page {
+                    items: found.items.into_iter().map(mail_status).collect(),
+                    next: found.next.map(|c| c.token().to_owned()),
                 }))
             }
         }
@@ -521,7 +534,7 @@ impl HostServices for Services<'_, '_> {
 }
 
 impl Services<'_, '_> {
-    fn list(&mut self, plugin: &str, list: ListRecords) -> Result<Value, PluginError> {
+    fn list(&mut self, plugin: &str, list: ListRecords) -> Result<HostAnswer, PluginError> {
         self.check_read(GroupId(list.group_id))?;
         let after = list
             .cursor
@@ -549,9 +562,13 @@ impl Services<'_, '_> {
         };
         let page = plugin_records::list(self.access.conn(), collection, &query);
         let page = page.map_err(|e| self.store_error(e))?;
-        Ok(json!({
-            "items": page.items.into_iter().map(record).map(to_value).collect::<Result<Vec<_>, _>>()?,
-            "next": page.next.map(|c| c.token().to_owned()),
+        Ok(HostAnswer::Records(Page {
+            items: page
+                .items
+                .into_iter()
+                .map(record)
+                .collect::<Result<_, _>>()?,
+            next: page.next.map(|c| c.token().to_owned()),
         }))
     }
 }
