@@ -500,7 +500,10 @@ mod tests {
     fn each_host_answer_names_its_kind() {
         let answer = crate::HostAnswer::Deleted(true);
         let wire = serde_json::to_value(&answer).unwrap();
-        assert_eq!(wire, serde_json::json!({"answer": "deleted", "value": true}));
+        assert_eq!(
+            wire,
+            serde_json::json!({"answer": "deleted", "value": true})
+        );
         let page: crate::HostAnswer = serde_json::from_value(serde_json::json!({
             "answer": "records", "value": {"items": [], "next": null}
         }))
