@@ -7,6 +7,7 @@
 #   bench/import.sh                       # SQLite
 #   DATABASE=postgres bench/import.sh     # the same on PostgreSQL (needs the local server)
 #   RUNS=5 bench/import.sh
+#   PLUGINS=branding,crm,reporting,refusing bench/import.sh   # with a plugin hooking creates
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +18,8 @@ build_release
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; backend: $DATABASE"
 seed_tree import 1
-start_server import
+start_server import ${PLUGINS+TENANTRY__PLUGINS__ENABLED=$PLUGINS}
+echo "plugins: ${PLUGINS-as configured}"
 base=$base_import token=$token_import
 # Group 12 is a reseller of the seed tree; the file's top rows name it as their parent.
 top=12

@@ -59,12 +59,16 @@ ensure_wrk() {
 }
 
 # The release server (with the benchmark-only bench-baseline feature: GET /bench/groups/{id},
-# GET one group without authentication; never deploy this build) and the plugins.
+# GET one group without authentication; never deploy this build) and the plugins (the
+# first-party ones, and the test plugin `refusing`, whose hooks write a record for every group
+# they hear of: what hook benchmarks load). SKIP_BUILD=1 runs what target/release holds (to
+# measure an earlier build against a later one).
 build_release() {
+    server=target/release/tenantry-server
+    [ "${SKIP_BUILD:-}" = 1 ] && return
     cargo build --release --quiet -p tenantry-server --features bench-baseline
     cargo build --release --quiet -p tenantry-plugin-branding -p tenantry-plugin-crm \
-        -p tenantry-plugin-reporting
-    server=target/release/tenantry-server
+        -p tenantry-plugin-reporting -p tenantry-plugin-refusing
 }
 
 # start_server NAME [ENV=VALUE ...]: starts the server in the background with the bench settings

@@ -189,13 +189,25 @@ impl AppState {
     /// Runs plugins' `after_*` hooks for a committed change, off the async workers. Never fails
     /// the request: a plugin's error is logged.
     pub async fn after_hooks(&self, hook: Hook, events: &[GroupEvent], caller: &Caller) {
+        self.after_hooks_in(hook, events, caller, None).await;
+    }
+
+    /// [`AppState::after_hooks`] for a batch of events about many groups (an import): one call
+    /// per plugin, whose writes reach `reach`.
+    pub async fn after_hooks_in(
+        &self,
+        hook: Hook,
+        events: &[GroupEvent],
+        caller: &Caller,
+        reach: Option<crate::plugins::Reach>,
+    ) {
         if !self.plugins.wants(hook) {
             return;
         }
         let (plugins, storage) = (Arc::clone(&self.plugins), self.storage.clone());
         let (events, caller) = (events.to_vec(), caller.clone());
         if let Err(error) =
-            web::block(move || plugins.after(&storage, hook, &events, &caller)).await
+            web::block(move || plugins.after(&storage, hook, &events, &caller, reach)).await
         {
             log::error!("plugins' {hook:?} hooks did not run: {error}");
         }

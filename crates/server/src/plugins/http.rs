@@ -23,7 +23,7 @@ use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{ContentBuilder, Required, ResponseBuilder};
 
-use super::services::{Services, group_info};
+use super::services::{Reach, Services, group_info};
 use super::{Plugins, actor_of, failed};
 use crate::caller::Caller;
 use crate::error::ApiError;
@@ -214,7 +214,7 @@ async fn serve(
                 let group = caller.group_for(w.conn(), group_id, &action)?;
                 let request = build(&group);
                 let name = plugin.manifest.name.clone();
-                let mut services = Services::writing(w, &name, group.id)?;
+                let mut services = Services::writing(w, &name, Reach::Group(group.id));
                 let outcome = plugin_call(&metrics, &name, "http", || {
                     plugin.invoke(&request, &mut services)
                 });

@@ -16,6 +16,7 @@ use tenantry_storage::{Storage, StoreError, Writer, groups};
 
 pub use http::{configure, openapi_paths};
 pub use openapi::plugin_details;
+pub use services::Reach;
 use services::Services;
 
 use crate::caller::Caller;
@@ -162,7 +163,8 @@ impl Plugins {
     }
 
     /// Runs a `before_*` hook inside the change's transaction. A refusal or failure of any plugin
-    /// is returned as an error, which rolls the whole change back.
+    /// is returned as an error, which rolls the whole change back. The events are about one
+    /// group, which the plugin may write records of.
     pub fn before(
         &self,
         w: &mut Writer<'_>,
@@ -170,14 +172,29 @@ impl Plugins {
         events: &[GroupEvent],
         caller: &Caller,
     ) -> Result<(), StoreError> {
+        match events.first() {
+            Some(_) => self.before_in(w, hook, events, caller, Reach::Group(target_of(events)?)),
+            None => Ok(()),
+        }
+    }
+
+    /// [`Plugins::before`] for a batch of events about many groups (an import): one call per
+    /// plugin with all of them, whose writes reach the subtree the batch lies in.
+    pub fn before_in(
+        &self,
+        w: &mut Writer<'_>,
+        hook: Hook,
+        events: &[GroupEvent],
+        caller: &Caller,
+        reach: Reach,
+    ) -> Result<(), StoreError> {
         if !self.wants(hook) || events.is_empty() {
             return Ok(());
         }
         let call = hook_message(hook, events, caller)?;
-        let target = target_of(events)?;
         for plugin in self.with_hook(hook) {
             let name = &plugin.manifest.name;
-            let mut services = Services::writing(w, name, target)?;
+            let mut services = Services::writing(w, name, reach);
             let outcome = plugin_call(&self.metrics, name, hook.as_str(), || {
                 plugin.invoke_encoded(&call, &mut services)
             });
@@ -206,19 +223,23 @@ impl Plugins {
     }
 
     /// Runs an `after_*` hook once the change is committed, in a transaction of its own per
-    /// plugin. It cannot fail the request: errors and panics are logged.
+    /// plugin: one call with every event, whose writes reach `reach` (the events' one group, or
+    /// for a batch the subtree it lies in). It cannot fail the request: errors and panics are
+    /// logged.
     pub fn after(
         &self,
         storage: &tenantry_storage::Storage,
         hook: Hook,
         events: &[GroupEvent],
         caller: &Caller,
+        reach: Option<Reach>,
     ) {
         if !self.wants(hook) || events.is_empty() {
             return;
         }
-        let (call, target) = match (hook_message(hook, events, caller), target_of(events)) {
-            (Ok(call), Ok(target)) => (call, target),
+        let reach = reach.map_or_else(|| target_of(events).map(Reach::Group), Ok);
+        let (call, reach) = match (hook_message(hook, events, caller), reach) {
+            (Ok(call), Ok(reach)) => (call, reach),
             (Err(e), _) | (_, Err(e)) => {
                 log::error!("cannot build the {hook:?} hook: {e}");
                 return;
@@ -227,7 +248,7 @@ impl Plugins {
         for plugin in self.with_hook(hook) {
             let name = &plugin.manifest.name;
             let outcome = storage.write(|w| {
-                let mut services = Services::writing(w, name, target)?;
+                let mut services = Services::writing(w, name, reach);
                 let outcome = plugin_call(&self.metrics, name, hook.as_str(), || {
                     plugin.invoke_encoded(&call, &mut services)
                 });

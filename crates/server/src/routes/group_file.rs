@@ -16,6 +16,7 @@ use crate::error::ApiError;
 use crate::events;
 use crate::extract::csv_body;
 use crate::group_csv;
+use crate::plugins::Reach;
 use crate::state::AppState;
 
 /// Creates a whole customer tree below a group from a CSV file, all or nothing. Every row is
@@ -103,11 +104,9 @@ pub(crate) async fn import(
             .iter()
             .map(|m| GroupEvent::GroupCreated(m.event.clone()))
             .collect();
-        // One call per group, as for single creates: a plugin's reach in a call is the group
-        // the call is about.
-        for event in &events {
-            plugins.before(w, Hook::BeforeCreate, std::slice::from_ref(event), &who)?;
-        }
+        // One call per plugin with every new group, whose writes reach the import's subtree
+        // (each new group lies below `{id}`).
+        plugins.before_in(w, Hook::BeforeCreate, &events, &who, Reach::Subtree(id))?;
         Ok((made, events))
     };
     let (made, events) = if dry_run {
@@ -133,11 +132,10 @@ pub(crate) async fn import(
         return Ok(report);
     }
     events::publish(caller, &events);
-    for event in &events {
-        state
-            .after_hooks(Hook::AfterCreate, std::slice::from_ref(event), caller)
-            .await;
-    }
+    // The same after the commit: one transaction per plugin, not one per group.
+    state
+        .after_hooks_in(Hook::AfterCreate, &events, caller, Some(Reach::Subtree(id)))
+        .await;
     Ok(report)
 }
 

@@ -15,7 +15,18 @@ impl Plugin for Refusing {
             name: "refusing".to_owned(),
             ticks: false,
             version: "0.0.0".to_owned(),
-            hooks: vec![Hook::BeforeCreate, Hook::BeforeUpdate, Hook::BeforeDelete],
+            // With REFUSING_AFTER_CREATE set (the import benchmark), it also hears of every new
+            // group after the commit, as a plugin that syncs to another system would.
+            hooks: if std::env::var_os("REFUSING_AFTER_CREATE").is_some() {
+                vec![
+                    Hook::BeforeCreate,
+                    Hook::BeforeUpdate,
+                    Hook::BeforeDelete,
+                    Hook::AfterCreate,
+                ]
+            } else {
+                vec![Hook::BeforeCreate, Hook::BeforeUpdate, Hook::BeforeDelete]
+            },
             routes: Vec::new(),
             ..Manifest::default()
         }

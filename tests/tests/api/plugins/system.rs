@@ -219,3 +219,56 @@ fn an_import_calls_the_hooks_of_each_group_and_a_refusal_undoes_it_all() {
         assert_eq!(records(&server, "refusing", id, "seen"), 1, "{group}");
     }
 }
+
+/// An import hands its new groups to each plugin in one call before the commit and one after
+/// (one transaction each way), not one per group: a 10,000-row file no longer makes 10,000
+/// transactions per plugin before it answers. Each group still gets what its hook writes.
+#[test]
+fn an_import_delivers_its_groups_to_each_plugin_in_one_call_each_way() {
+    let server = TestServer::start_with(
+        TestDatabase::fresh(),
+        &[
+            ("TENANTRY__PLUGINS__ENABLED", "refusing"),
+            // The test plugin then also hooks `after_create` (see its manifest).
+            ("REFUSING_AFTER_CREATE", "1"),
+        ],
+    );
+    let top = server.create_group("Batch Top", 1, "sub_distributor");
+    let calls = |hook: &str| -> u64 {
+        let metrics = server
+            .request("GET", "/metrics", None, &[("Authorization", "")])
+            .expect(200)
+            .text;
+        let line = format!(
+            "tenantry_plugin_call_duration_seconds_count{{plugin=\"refusing\",call=\"{hook}\"}} "
+        );
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(&line))
+            .map_or(0, |n| n.trim().parse().unwrap())
+    };
+    let (before, after) = (calls("before_create"), calls("after_create"));
+    let made = server
+        .with_token(&server.token)
+        .raw(
+            "POST",
+            &format!("/api/v1/groups/{top}/import"),
+            "text/csv",
+            b"name,parent,level\nBatch A,Batch Top,reseller\nBatch B,Batch A,end_customer\nBatch C,Batch B,site\n",
+        )
+        .expect(201);
+    assert_eq!(
+        calls("before_create"),
+        before + 1,
+        "one call before the commit"
+    );
+    assert_eq!(calls("after_create"), after + 1, "one call after it");
+    for group in made.body["groups"].as_array().unwrap() {
+        let id = group["id"].as_i64().unwrap();
+        assert_eq!(
+            records(&server, "refusing", id, "seen"),
+            2,
+            "each group heard of before and after: {group}"
+        );
+    }
+}

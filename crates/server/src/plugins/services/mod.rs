@@ -36,6 +36,14 @@ impl Access<'_, '_> {
     }
 }
 
+/// Which groups a call may write records of: the one group a change is about, or every group
+/// of a subtree (a batch of changes below one group, such as an import; a tick: the root's).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    Group(GroupId),
+    Subtree(GroupId),
+}
+
 pub struct Services<'a, 'w> {
     access: Access<'a, 'w>,
     plugin: String,
@@ -54,34 +62,27 @@ pub struct Services<'a, 'w> {
 }
 
 impl<'a, 'w> Services<'a, 'w> {
-    /// For a hook or a changing route: reads and writes in the caller's transaction.
-    pub fn writing(
-        w: &'a mut Writer<'w>,
-        plugin: &str,
-        target: GroupId,
-    ) -> Result<Services<'a, 'w>, StoreError> {
-        Ok(Services {
+    /// For a hook or a changing route: reads and writes in the caller's transaction, writes
+    /// limited as `reach` says.
+    pub fn writing(w: &'a mut Writer<'w>, plugin: &str, reach: Reach) -> Services<'a, 'w> {
+        let (target, writes_subtree) = match reach {
+            Reach::Group(group) => (group, false),
+            Reach::Subtree(top) => (top, true),
+        };
+        Services {
             access: Access::Write(w),
             plugin: plugin.to_owned(),
             target_id: target,
             target: None,
             failed: None,
-            writes_subtree: false,
+            writes_subtree,
             queued_mail: false,
-        })
+        }
     }
 
     /// For a tick: reads and writes anywhere in the subtree of `root` (the whole tree).
     pub fn ticking(w: &'a mut Writer<'w>, plugin: &str, root: GroupId) -> Services<'a, 'w> {
-        Services {
-            access: Access::Write(w),
-            plugin: plugin.to_owned(),
-            target_id: root,
-            target: None,
-            failed: None,
-            writes_subtree: true,
-            queued_mail: false,
-        }
+        Services::writing(w, plugin, Reach::Subtree(root))
     }
 
     /// Whether the call queued a message.
