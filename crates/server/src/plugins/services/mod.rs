@@ -59,8 +59,6 @@ pub struct Services<'a, 'w> {
     writes_subtree: bool,
     /// Whether the call queued a message (so that the mailer is woken after commit).
     queued_mail: bool,
-    /// The groups found within reach so far in this call (see `reach.rs`).
-    reachable: std::collections::HashMap<GroupId, Group>,
 }
 
 impl<'a, 'w> Services<'a, 'w> {
@@ -79,7 +77,6 @@ impl<'a, 'w> Services<'a, 'w> {
             failed: None,
             writes_subtree,
             queued_mail: false,
-            reachable: Default::default(),
         }
     }
 
@@ -103,7 +100,6 @@ impl<'a, 'w> Services<'a, 'w> {
             failed: None,
             writes_subtree: false,
             queued_mail: false,
-            reachable: Default::default(),
         }
     }
 

@@ -21,21 +21,14 @@ impl<'w> Services<'_, 'w> {
 
     /// The group, if the call may read it: the call's group, one of its ancestors, or a group
     /// of its subtree. Anything else is `not_found`, whether it exists or not.
-    /// Each group is looked up once per call: a batch (an import's ten thousand new groups)
-    /// writes a record of each, and the host never moves groups during a plugin's call.
     pub(super) fn check_read(&mut self, group: GroupId) -> Result<Group, PluginError> {
-        if let Some(found) = self.reachable.get(&group) {
-            return Ok(found.clone());
-        }
         let target = self.target()?;
         let found = if target.path.ids().contains(&group) {
             whole_tree_get(self.access.conn(), group)
         } else {
             groups::get(self.access.conn(), &target.path, group)
         };
-        let found = found.map_err(|e| self.store_error(e))?;
-        self.reachable.insert(group, found.clone());
-        Ok(found)
+        found.map_err(|e| self.store_error(e))
     }
 
     /// The group, if it lies in the call's subtree (the call's group or below it): what
