@@ -300,6 +300,22 @@ pub struct ListRecords {
     pub limit: i64,
 }
 
+impl ListRecords {
+    /// A group's first record of a collection: for a collection that holds one record per
+    /// group (a group's settings).
+    pub fn first_of(group_id: i64, collection: &str) -> ListRecords {
+        ListRecords {
+            group_id,
+            collection: collection.to_owned(),
+            descending: false,
+            from: None,
+            to: None,
+            cursor: None,
+            limit: 1,
+        }
+    }
+}
+
 /// A record of the plugin's own.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -318,6 +334,24 @@ pub struct Page<T> {
     pub items: Vec<T>,
     #[serde(default)]
     pub next: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// The same page, each item turned into what the API shows.
+    pub fn map<U>(self, shown: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(shown).collect(),
+            next: self.next,
+        }
+    }
+
+    /// The same page with other items (made from these).
+    pub fn with_items<U>(self, items: Vec<U>) -> Page<U> {
+        Page {
+            items,
+            next: self.next,
+        }
+    }
 }
 
 impl<T: Serialize> Page<T> {

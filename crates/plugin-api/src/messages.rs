@@ -387,6 +387,11 @@ impl HttpAnswer {
         }
     }
 
+    /// A page of a listing, as every listing answers it (200).
+    pub fn page<T: Serialize>(page: &crate::Page<T>) -> HttpAnswer {
+        HttpAnswer::json(200, page.body())
+    }
+
     pub fn no_content() -> HttpAnswer {
         HttpAnswer::json(204, Value::Null)
     }

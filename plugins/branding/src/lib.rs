@@ -204,15 +204,7 @@ fn data_collection(image: &str) -> String {
 
 /// The group's one record of a collection, if it has one.
 fn own(host: &Host, group: i64, collection: &str) -> Result<Option<Record>, PluginError> {
-    let page = host.list_records(ListRecords {
-        group_id: group,
-        collection: collection.to_owned(),
-        descending: false,
-        from: None,
-        to: None,
-        cursor: None,
-        limit: 1,
-    })?;
+    let page = host.list_records(ListRecords::first_of(group, collection))?;
     Ok(page.items.into_iter().next())
 }
 

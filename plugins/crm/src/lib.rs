@@ -214,14 +214,7 @@ impl Plugin for Crm {
             ("GET", "/groups/{id}/crm") => summary(host, request),
             ("GET", "/groups/{id}/contacts") => {
                 let page = host.list_records(listing(request, CONTACTS, false, None, None)?)?;
-                Ok(HttpAnswer::json(
-                    200,
-                    Page {
-                        items: page.items.into_iter().map(shown).collect(),
-                        next: page.next,
-                    }
-                    .body(),
-                ))
+                Ok(HttpAnswer::page(&page.map(shown)))
             }
             ("POST", "/groups/{id}/contacts") => {
                 let contact = parse::<ContactInput>(body())?.apply(None)?;
@@ -274,14 +267,10 @@ impl Plugin for Crm {
                 };
                 let page = host.list_records(listing(request, ACTIVITIES, true, from, to)?)?;
                 let items = seen_by(host, request, page.items)?;
-                Ok(HttpAnswer::json(
-                    200,
-                    Page {
-                        items,
-                        next: page.next,
-                    }
-                    .body(),
-                ))
+                Ok(HttpAnswer::page(&Page {
+                    items,
+                    next: page.next,
+                }))
             }
             ("POST", "/groups/{id}/activities") => {
                 let activity = parse::<ActivityInput>(body())?.apply(None, author)?;

@@ -57,18 +57,7 @@ fn first(
     group: i64,
     collection: &str,
 ) -> Result<Option<tenantry_plugin_api::Record>, PluginError> {
-    let page = host.list_other_records(
-        "branding",
-        ListRecords {
-            group_id: group,
-            collection: collection.to_owned(),
-            descending: false,
-            from: None,
-            to: None,
-            cursor: None,
-            limit: 1,
-        },
-    )?;
+    let page = host.list_other_records("branding", ListRecords::first_of(group, collection))?;
     Ok(page.items.into_iter().next())
 }
 

@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use tenantry_plugin_api::{
-    Host, HttpAnswer, HttpRequest, ListRecords, Page, PluginError, Record, Route, Value, json,
+    Host, HttpAnswer, HttpRequest, ListRecords, PluginError, Record, Route, Value, json,
 };
 
 use crate::definition::{self, COLLECTION, Definition};
@@ -117,14 +117,7 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
                 .iter()
                 .map(definition::view)
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(HttpAnswer::json(
-                200,
-                Page {
-                    items,
-                    next: page.next,
-                }
-                .body(),
-            ))
+            Ok(HttpAnswer::page(&page.with_items(items)))
         }
         ("POST", LIST) => {
             let (definition, schedule) = Definition::from_body(request.body.as_ref())?;

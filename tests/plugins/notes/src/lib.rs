@@ -10,7 +10,7 @@
 
 use tenantry_plugin_api::{
     ActionSpec, Event, Hook, HookCall, Host, HttpAnswer, HttpRequest, ListRecords, Manifest,
-    ModuleSpec, Page, Plugin, PluginError, Record, Route, Value, export_plugin, json, schema,
+    ModuleSpec, Plugin, PluginError, Record, Route, Value, export_plugin, json, schema,
 };
 
 const NOTES: &str = "notes";
@@ -125,14 +125,7 @@ impl Plugin for Notes {
                 let (cursor, limit) = request.paging()?;
                 let page = host.list_records(list(group, cursor, limit))?;
                 let items = page.items.iter().map(shown).collect();
-                Ok(HttpAnswer::json(
-                    200,
-                    Page {
-                        items,
-                        next: page.next,
-                    }
-                    .body(),
-                ))
+                Ok(HttpAnswer::page(&page.with_items(items)))
             }
             ("POST", _) => {
                 let body = request.body.as_ref();
