@@ -129,17 +129,28 @@ pub(super) async fn selected(
     viewer: &Viewer,
     id: Option<i64>,
 ) -> Result<Group, ConsoleError> {
+    selected_for(state, viewer, id, Action::ViewGroup).await
+}
+
+/// The group a page acts on (the viewer's own when the address names none), found within the
+/// viewer's scope and authorized for `action`: the console's one way to its target, as
+/// `Caller::group` is the API's.
+pub(super) async fn selected_for(
+    state: &AppState,
+    viewer: &Viewer,
+    id: Option<i64>,
+    action: Action,
+) -> Result<Group, ConsoleError> {
     match id {
-        None => Ok(viewer.group.clone()),
+        None => {
+            viewer.caller.authorize(action, &viewer.group)?;
+            Ok(viewer.group.clone())
+        }
         Some(id) => {
             let who = viewer.caller.clone();
-            let group = state
-                .read(move |c| {
-                    let group = who.group(c, GroupId(id), Action::ViewGroup)?;
-                    Ok(group)
-                })
-                .await?;
-            Ok(group)
+            Ok(state
+                .read(move |c| who.group(c, GroupId(id), action))
+                .await?)
         }
     }
 }
@@ -486,8 +497,7 @@ pub async fn new_form(
     viewer: Viewer,
     params: web::Query<NewParams>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let parent = selected(&state, &viewer, params.parent).await?;
-    viewer.caller.authorize(Action::CreateCustomer, &parent)?;
+    let parent = selected_for(&state, &viewer, params.parent, Action::CreateCustomer).await?;
     let form = GroupForm {
         level: parent
             .level
@@ -622,8 +632,7 @@ pub async fn edit_form(
     viewer: Viewer,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let group = group_in_scope(&state, &viewer, id.into_inner()).await?;
-    viewer.caller.authorize(Action::EditCustomer, &group)?;
+    let group = selected_for(&state, &viewer, Some(id.into_inner()), Action::EditCustomer).await?;
     let parent = parent_for_form(&state, &viewer, &group).await?;
     let form = CustomerForm::new(
         Some(group.id.0),
@@ -835,8 +844,7 @@ pub async fn move_form(
     viewer: Viewer,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let group = group_in_scope(&state, &viewer, id.into_inner()).await?;
-    viewer.caller.authorize(Action::EditCustomer, &group)?;
+    let group = selected_for(&state, &viewer, Some(id.into_inner()), Action::EditCustomer).await?;
     let form = MoveForm {
         group_id: group.id.0,
         name: group.name.clone(),
@@ -1018,8 +1026,13 @@ pub async fn import_form(
     viewer: Viewer,
     id: web::Path<i64>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let group = group_in_scope(&state, &viewer, id.into_inner()).await?;
-    viewer.caller.authorize(Action::CreateCustomer, &group)?;
+    let group = selected_for(
+        &state,
+        &viewer,
+        Some(id.into_inner()),
+        Action::CreateCustomer,
+    )
+    .await?;
     let form = ImportForm {
         group_id: group.id.0,
         csv: String::new(),

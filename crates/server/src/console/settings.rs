@@ -11,7 +11,7 @@ use tenantry_domain::{
     Action, DomainError, Group, ProfileSettings, RetentionSettings, Schedule, SettingKind,
 };
 
-use super::customers::{group_in_scope, selected};
+use super::customers::{group_in_scope, selected, selected_for};
 use super::page::{self, Chrome, ConsoleError, FormPage, Problems};
 use super::viewer::{Permit, Viewer};
 use crate::error::ApiError;
@@ -432,10 +432,7 @@ pub async fn new_form(
     params: web::Query<GroupParam>,
 ) -> Result<HttpResponse, ConsoleError> {
     let kind = kind_of(req.path());
-    let group = selected(&state, &viewer, params.group).await?;
-    viewer
-        .caller
-        .authorize(setting_ops::actions(kind).1, &group)?;
+    let group = selected_for(&state, &viewer, params.group, setting_ops::actions(kind).1).await?;
     let action = format!("{}/new?group={}", base(kind), group.id);
     let form = SettingForm::new(kind, action, Fields::blank(kind), Problems::default());
     page::html(&FormPage {

@@ -10,7 +10,7 @@ use tenantry_api_types::{CreateApiToken, CreateUser, UpdateUser};
 use tenantry_domain::{Action, Group, Role, User, UserId, UserKind};
 use tenantry_storage::users;
 
-use super::customers::selected;
+use super::customers::{selected, selected_for};
 use super::format;
 use super::page::{self, Choice, Chrome, ConsoleError, FormPage, Problems, choices};
 use super::viewer::{Permit, Viewer};
@@ -159,8 +159,7 @@ pub async fn new_form(
     viewer: Viewer,
     params: web::Query<GroupParam>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let group = selected(&state, &viewer, params.group).await?;
-    viewer.caller.authorize(Action::ManageUsers, &group)?;
+    let group = selected_for(&state, &viewer, params.group, Action::ManageUsers).await?;
     let form = UserForm {
         role: Role::Administrator.as_str().to_owned(),
         kind: UserKind::Interactive.as_str().to_owned(),
