@@ -10,6 +10,15 @@ use tenantry_storage::plugin_records::{self, Collection, RecordQuery};
 use super::Services;
 use super::convert::record;
 
+/// A collection of a plugin's records in a group, as storage addresses it.
+fn collection_of<'c>(plugin: &'c str, group_id: i64, name: &'c str) -> Collection<'c> {
+    Collection {
+        plugin,
+        group: GroupId(group_id),
+        name,
+    }
+}
+
 impl Services<'_, '_> {
     /// Writes a record of the call's group (or, for a tick, of its subtree); with `if_sort_key`,
     /// only if the record's sort key still is that (a claim).
@@ -26,11 +35,7 @@ impl Services<'_, '_> {
         let data = data.to_string();
         let plugin = self.plugin.clone();
         let w = self.check_write(GroupId(group_id))?;
-        let collection = Collection {
-            plugin: &plugin,
-            group: GroupId(group_id),
-            name: &collection,
-        };
+        let collection = collection_of(&plugin, group_id, &collection);
         let written = plugin_records::put(
             w,
             collection,
@@ -53,11 +58,7 @@ impl Services<'_, '_> {
     ) -> Result<HostAnswer, PluginError> {
         self.check_read(GroupId(group_id))?;
         let plugin = self.plugin.clone();
-        let collection = Collection {
-            plugin: &plugin,
-            group: GroupId(group_id),
-            name: &collection,
-        };
+        let collection = collection_of(&plugin, group_id, &collection);
         let found = plugin_records::get(self.access.conn(), collection, id);
         let row = found.map_err(|e| self.store_error(e))?;
         Ok(HostAnswer::MaybeRecord(row.map(record).transpose()?))
@@ -72,11 +73,7 @@ impl Services<'_, '_> {
     ) -> Result<HostAnswer, PluginError> {
         let plugin = self.plugin.clone();
         let w = self.check_write(GroupId(group_id))?;
-        let collection = Collection {
-            plugin: &plugin,
-            group: GroupId(group_id),
-            name: &collection,
-        };
+        let collection = collection_of(&plugin, group_id, &collection);
         let deleted = plugin_records::delete(w, collection, id);
         Ok(HostAnswer::Deleted(
             deleted.map_err(|e| self.store_error(e))?,
@@ -91,11 +88,7 @@ impl Services<'_, '_> {
     ) -> Result<HostAnswer, PluginError> {
         let plugin = self.plugin.clone();
         let w = self.check_write(GroupId(group_id))?;
-        let collection = Collection {
-            plugin: &plugin,
-            group: GroupId(group_id),
-            name: &collection,
-        };
+        let collection = collection_of(&plugin, group_id, &collection);
         let deleted = plugin_records::delete_collection(w, collection);
         Ok(HostAnswer::Removed(
             deleted.map_err(|e| self.store_error(e))? as i64,
@@ -158,11 +151,7 @@ impl Services<'_, '_> {
             after,
             limit: list.limit,
         };
-        let collection = Collection {
-            plugin,
-            group: GroupId(list.group_id),
-            name: &list.collection,
-        };
+        let collection = collection_of(plugin, list.group_id, &list.collection);
         let page = plugin_records::list(self.access.conn(), collection, &query);
         let page = page.map_err(|e| self.store_error(e))?;
         Ok(HostAnswer::Records(Page {
