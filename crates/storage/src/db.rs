@@ -190,7 +190,9 @@ impl Storage {
             log::warn!(
                 "PostgreSQL words its errors in lc_messages = {value:?}, and this role may not \
                  change that: deadlocks and lock timeouts will answer 500 instead of being \
-                 retried. Run once, as a superuser: ALTER ROLE <this role> SET lc_messages = 'C'"
+                 retried. Run once, as a superuser: ALTER ROLE <this role> SET lc_messages = 'C' \
+                 (or, from PostgreSQL 15, GRANT SET ON PARAMETER lc_messages TO <this role>); \
+                 see docs/operations.md"
             );
         }
     }
