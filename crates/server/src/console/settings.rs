@@ -504,18 +504,7 @@ async fn target(
     } else {
         viewer.group.clone()
     };
-    let body = SettingBody {
-        id: setting.id,
-        kind,
-        group_id: own.then_some(setting.group_id),
-        settings: serde_json::from_str(&setting.settings).unwrap_or_default(),
-        locked: !own || setting.is_default,
-        default: setting.is_default,
-        version: setting.version,
-        created_at: setting.created_at.and_utc(),
-        updated_at: setting.updated_at.and_utc(),
-        name: setting.name,
-    };
+    let body = setting_ops::body(kind, setting, own, !own).map_err(ApiError::from)?;
     Ok((body, owner))
 }
 

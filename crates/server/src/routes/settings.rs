@@ -40,19 +40,31 @@ pub(crate) fn actions(kind: SettingKind) -> (Action, Action) {
 
 /// A setting as the caller sees it: its owner named only within the caller's reach, and
 /// `locked` where the caller (or the group it is listed for) may use it but not change it.
-fn body(kind: SettingKind, setting: Setting, owner_shown: bool, locked: bool) -> SettingBody {
-    SettingBody {
+/// Stored fields that do not read as JSON are an error (500 `internal`), never shown as empty.
+pub(crate) fn body(
+    kind: SettingKind,
+    setting: Setting,
+    owner_shown: bool,
+    locked: bool,
+) -> Result<SettingBody, StoreError> {
+    let settings = serde_json::from_str(&setting.settings).map_err(|e| {
+        StoreError::Corrupt(format!(
+            "the fields of setting {} do not read: {e}",
+            setting.id
+        ))
+    })?;
+    Ok(SettingBody {
         id: setting.id,
         kind,
         group_id: owner_shown.then_some(setting.group_id),
         name: setting.name,
-        settings: serde_json::from_str(&setting.settings).unwrap_or_default(),
+        settings,
         locked: locked || setting.is_default,
         default: setting.is_default,
         version: setting.version,
         created_at: setting.created_at.and_utc(),
         updated_at: setting.updated_at.and_utc(),
-    }
+    })
 }
 
 /// Whether `owner` (an ancestor-or-self of the group at `path`) lies within the caller's reach.
@@ -106,7 +118,7 @@ pub(crate) async fn listed(
                 let locked = s.group_id != group.id.0;
                 body(kind, s, shown, locked)
             })
-            .collect(),
+            .collect::<Result<_, _>>()?,
     })
 }
 
@@ -129,7 +141,7 @@ async fn create(
             header::ETAG,
             etag(etag_kind(kind), created.id, created.version),
         ))
-        .json(body(kind, created, true, false)))
+        .json(body(kind, created, true, false)?))
 }
 
 /// Creates a setting owned by a group (its fields already validated and serialised): the one
@@ -182,7 +194,7 @@ async fn read(
             header::ETAG,
             etag(etag_kind(kind), setting.id, setting.version),
         ))
-        .json(body(kind, setting, own, !own)))
+        .json(body(kind, setting, own, !own)?))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -201,7 +213,7 @@ async fn change(
             header::ETAG,
             etag(etag_kind(kind), changed.id, changed.version),
         ))
-        .json(body(kind, changed, true, false)))
+        .json(body(kind, changed, true, false)?))
 }
 
 /// Changes a setting's name and/or fields (by those who manage its owner): the one way, for the
