@@ -170,6 +170,16 @@ pub struct RouteSchemas {
     pub request: Option<serde_json::Value>,
     #[serde(default)]
     pub response: Option<serde_json::Value>,
+    /// A valid request body, shown in the OpenAPI document. Clients read it as documentation;
+    /// the test suites send it (the isolation suite aims it at other tenants' groups).
+    #[serde(default)]
+    pub example: Option<serde_json::Value>,
+    /// The path parameter whose value is the `id` this creation answers (`nid` for a route that
+    /// creates what `/groups/{id}/notes/{nid}` names). It becomes an OpenAPI link from this
+    /// route to every route of the plugin with that parameter, so that tools (and the isolation
+    /// suite) know where to get one.
+    #[serde(default)]
+    pub creates: Option<String>,
     /// Other media types a success answers in, by `Accept` or by nature (`image/png`,
     /// `text/csv`): their bodies are bytes, not JSON.
     #[serde(default)]
@@ -224,6 +234,18 @@ impl Route {
         self.query("limit", crate::schema::page_limit())
             .query("cursor", serde_json::json!({"type": "string"}))
             .returns(crate::schema::page(item))
+    }
+
+    /// A valid request body, for the OpenAPI document and the tests that send one.
+    pub fn example(mut self, body: serde_json::Value) -> Route {
+        self.schemas.example = Some(body);
+        self
+    }
+
+    /// Its answer's `id` is the value of the path parameter `param` of the plugin's other routes.
+    pub fn creates(mut self, param: &str) -> Route {
+        self.schemas.creates = Some(param.to_owned());
+        self
     }
 
     /// A path parameter that is not an id.

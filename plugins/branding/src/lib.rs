@@ -53,6 +53,7 @@ impl Plugin for Branding {
                 None,
             )
             .json_body(schemas::values())
+            .example(json!({"company_name": "Acme Backup", "main_color": "#0b5cab"}))
             .returns(schemas::own_view()),
             route(
                 "PATCH",
@@ -62,6 +63,7 @@ impl Plugin for Branding {
                 None,
             )
             .json_body(schemas::values())
+            .example(json!({"company_name": "Acme Backup", "main_color": "#0b5cab"}))
             .returns(schemas::own_view()),
             route(
                 "DELETE",

@@ -84,7 +84,9 @@ impl Plugin for Crm {
                 .paged(schemas::contact()),
                 route("POST", contacts, "manage_contacts", "Add a contact", true)
                     .json_body(schemas::contact_input(true))
-                    .returns(schemas::contact()),
+                    .example(json!({"name": "Ada Lovelace", "email": "ada@example.com"}))
+                    .returns(schemas::contact())
+                    .creates("cid"),
                 route("GET", contact, "view_contacts", "One contact", false)
                     .returns(schemas::contact()),
                 route(
@@ -95,6 +97,7 @@ impl Plugin for Crm {
                     true,
                 )
                 .json_body(schemas::contact_input(false))
+                .example(json!({"phone": "+31 20 123 4567"}))
                 .returns(schemas::contact()),
                 route(
                     "DELETE",
@@ -123,7 +126,10 @@ impl Plugin for Crm {
                     true,
                 )
                 .json_body(schemas::activity_input(true))
-                .returns(schemas::activity()),
+                .example(json!({"kind": "call", "subject": "Renewal",
+                                "when": "2026-01-01T09:00:00Z"}))
+                .returns(schemas::activity())
+                .creates("aid"),
                 route("GET", activity, "view_contacts", "One activity", false)
                     .returns(schemas::activity()),
                 route(
@@ -134,6 +140,7 @@ impl Plugin for Crm {
                     true,
                 )
                 .json_body(schemas::activity_input(false))
+                .example(json!({"subject": "Renewal, signed"}))
                 .returns(schemas::activity()),
                 route(
                     "DELETE",

@@ -29,7 +29,12 @@ pub fn routes() -> Vec<Route> {
             ..Route::new(method, path, action, summary)
         };
         if json {
-            route.json_body(schemas::definition_input())
+            route.json_body(schemas::definition_input()).example(json!({
+                "title": "Usage", "kind": "usage",
+                "recipients": {"emails": ["reports@example.com"]},
+                "schedule": {"frequency": "weekly", "weekday": "monday", "at": "08:00",
+                             "time_zone": "Europe/Amsterdam"},
+            }))
         } else {
             route
         }
@@ -53,7 +58,8 @@ pub fn routes() -> Vec<Route> {
              contact type), format (csv, html), enabled",
             true,
         )
-        .returns(schemas::definition()),
+        .returns(schemas::definition())
+        .creates("rid"),
         route("GET", ONE, view, "A scheduled report", false).returns(schemas::definition()),
         route(
             "PUT",

@@ -6,6 +6,14 @@
 //! A route this file cannot aim at a target (an unknown path parameter, a body it has no sample
 //! for, a route that is neither targeted nor listed as untargeted) fails the suite: a new
 //! endpoint cannot slip past it.
+//!
+//! Plugins' routes need no line here: their request bodies are the examples their OpenAPI
+//! document gives, and a path parameter naming one of their records (`{nid}`) gets its value from
+//! the creation route the document links to it (`Route::creates`), called on the target group.
+//! Those records' routes are also aimed through the attacker's *own* group
+//! (`/groups/{own}/notes/{target's note}`), which must look exactly like a missing record.
+
+use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use tenantry_tests::{As, TestServer};
@@ -38,14 +46,15 @@ struct Target {
     user: i64,
     api_user: i64,
     token: i64,
-    contact: i64,
-    activity: i64,
     device: i64,
     deployment_token: i64,
     profile: i64,
     policy: i64,
-    report: i64,
-    note: i64,
+    /// The plugins' records, by the path parameter that names them (`cid`, `nid`, …), found
+    /// through the OpenAPI document's links.
+    records: BTreeMap<String, i64>,
+    /// What reads those records: their listings, and each `GET` naming one.
+    record_reads: Vec<String>,
 }
 
 /// Profiles and policies are, by design, readable from below: a descendant of the owning group
@@ -55,11 +64,6 @@ const INHERITED: [&str; 2] = ["/api/v1/profiles/{id}", "/api/v1/retention-polici
 fn profile_body() -> Value {
     json!({"name": "Nightly", "settings": {"data_sources": ["files_and_folders"],
            "schedule": {"frequency": "daily", "at": "22:00"}}})
-}
-
-fn report_body() -> Value {
-    json!({"title": "Usage", "kind": "usage", "recipients": {"emails": ["t@t.example"]},
-           "schedule": {"frequency": "daily", "at": "07:00", "time_zone": "UTC"}})
 }
 
 fn policy_body() -> Value {
@@ -89,7 +93,8 @@ pub fn png() -> Vec<u8> {
     bytes
 }
 
-/// A valid body for each route that takes one, aimed at `group`; `None` for routes without.
+/// A valid body for each core route that takes one, aimed at `group`; `None` for routes without
+/// (and for plugins' routes, whose bodies are their documented examples).
 fn sample_body(operation: &str, group: i64) -> Option<Value> {
     Some(match operation {
         "post /api/v1/groups" => {
@@ -103,24 +108,13 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
         }),
         "patch /api/v1/users/{id}" => json!({"role": "supporter", "name": "Taken over"}),
         "post /api/v1/users/{id}/tokens" => json!({"name": "stolen"}),
-        "put /api/v1/groups/{id}/branding" => json!({"company_name": "Taken over"}),
-        "patch /api/v1/groups/{id}/branding" => json!({"company_name": "Taken over"}),
         "patch /api/v1/groups/{id}/backup-defaults" => json!({"profile_id": null}),
-        "post /api/v1/groups/{id}/contacts" => json!({"name": "Intruder"}),
-        "post /api/v1/groups/{id}/notes" => json!({"text": "Intruder"}),
-        "patch /api/v1/groups/{id}/contacts/{cid}" => json!({"name": "Intruder"}),
-        "post /api/v1/groups/{id}/activities" => {
-            json!({"kind": "note", "subject": "Intruder", "when": "2026-01-01T00:00:00Z"})
-        }
-        "patch /api/v1/groups/{id}/activities/{aid}" => json!({"subject": "Intruder"}),
         "post /api/v1/groups/{id}/devices" => json!({"name": "intruder-pc", "os": "Linux"}),
         // Replacing, the strongest thing it can ask.
         "post /api/v1/devices/{id}/passphrase" => json!({"replace": true}),
         "post /api/v1/groups/{id}/deployment-tokens" => json!({"name": "intruder"}),
         "post /api/v1/groups/{id}/profiles" => profile_body(),
         "post /api/v1/groups/{id}/retention-policies" => policy_body(),
-        "post /api/v1/groups/{id}/scheduled-reports" => report_body(),
-        "put /api/v1/groups/{id}/scheduled-reports/{rid}" => report_body(),
         "patch /api/v1/profiles/{id}" => json!({"name": "Taken over"}),
         "patch /api/v1/retention-policies/{id}" => json!({"name": "Taken over"}),
         "patch /api/v1/devices/{id}" => json!({"name": "taken-over"}),
@@ -134,11 +128,18 @@ fn sample_body(operation: &str, group: i64) -> Option<Value> {
 
 /// The path with its parameters pointed at the target (or at nothing, with `missing`).
 fn aim(operation: &str, target: &Target, missing: bool) -> String {
+    aim_through(operation, target, None, missing)
+}
+
+/// The same, with `{id}` of a group route pointed at the caller's `own` group if given (and
+/// only the other parameters at nothing, with `missing`).
+fn aim_through(operation: &str, target: &Target, own: Option<i64>, missing: bool) -> String {
     let (_, path) = operation.split_once(' ').unwrap();
     let pick = |id: i64| if missing { MISSING } else { id };
     let mut aimed = path.to_owned();
     if path.starts_with("/api/v1/groups/{id}") {
-        aimed = aimed.replace("{id}", &pick(target.group).to_string());
+        let group = own.unwrap_or_else(|| pick(target.group));
+        aimed = aimed.replace("{id}", &group.to_string());
     } else if path.starts_with("/api/v1/profiles/{id}") {
         aimed = aimed.replace("{id}", &pick(target.profile).to_string());
     } else if path.starts_with("/api/v1/retention-policies/{id}") {
@@ -151,17 +152,17 @@ fn aim(operation: &str, target: &Target, missing: bool) -> String {
         aimed = aimed.replace("{id}", &pick(target.user).to_string());
     }
     aimed = aimed.replace("{token_id}", &pick(target.token).to_string());
-    aimed = aimed.replace("{cid}", &pick(target.contact).to_string());
-    aimed = aimed.replace("{aid}", &pick(target.activity).to_string());
     aimed = aimed.replace("{tid}", &pick(target.deployment_token).to_string());
-    aimed = aimed.replace("{rid}", &pick(target.report).to_string());
-    aimed = aimed.replace("{nid}", &pick(target.note).to_string());
+    for (param, id) in &target.records {
+        aimed = aimed.replace(&format!("{{{param}}}"), &pick(*id).to_string());
+    }
     // An installer every test server offers (tests/fixtures/downloads).
     aimed = aimed.replace("{os}/{file}", "linux/tenantry-2.4.1-x86_64");
     aimed = aimed.replace("{metric}", "used_bytes");
     assert!(
         !aimed.contains('{'),
-        "{operation}: a path parameter the isolation suite does not know; teach `aim` about it"
+        "{operation}: a path parameter the isolation suite does not know; a plugin's route that \
+         creates what it names says so (`Route::creates`), a core one is taught to `aim`"
     );
     aimed
 }
@@ -175,15 +176,32 @@ enum BodyKind {
     Csv,
 }
 
-/// Every operation of the route table, as `method path`, with the body it takes and whether a
-/// device (rather than a user) calls it.
-fn operations(server: &TestServer) -> Vec<(String, BodyKind, bool)> {
-    let doc = server
+/// One operation of the route table.
+struct Operation {
+    /// `method path`, as `post /api/v1/groups/{id}/notes`.
+    name: String,
+    body: BodyKind,
+    /// A device (rather than a user) calls it, with its own credential.
+    by_device: bool,
+    /// The request body the document shows.
+    example: Option<Value>,
+    /// The path parameters its success's `id` fills, by the document's links.
+    creates: Vec<String>,
+}
+
+/// The server's OpenAPI document.
+fn document(server: &TestServer) -> Value {
+    server
         .with_token("")
         .get("/api/v1/openapi.json")
-        .expect(200);
+        .expect(200)
+        .body
+}
+
+/// Every operation of the route table.
+fn operations(doc: &Value) -> Vec<Operation> {
     let mut found = Vec::new();
-    for (path, item) in doc.body["paths"].as_object().unwrap() {
+    for (path, item) in doc["paths"].as_object().unwrap() {
         for (method, operation) in item.as_object().unwrap() {
             let body = match operation.get("requestBody") {
                 None => BodyKind::None,
@@ -191,16 +209,71 @@ fn operations(server: &TestServer) -> Vec<(String, BodyKind, bool)> {
                 Some(body) if body["content"].get("text/csv").is_some() => BodyKind::Csv,
                 Some(_) => BodyKind::Json,
             };
-            // Routes a device calls with its own credential are attacked with other devices'.
             let by_device = operation["security"]
                 .as_array()
                 .is_some_and(|all| all.iter().any(|s| s.get("device").is_some()));
-            found.push((format!("{method} {path}"), body, by_device));
+            let example = operation
+                .pointer("/requestBody/content/application~1json/example")
+                .cloned();
+            let mut creates: Vec<String> = operation["responses"]
+                .as_object()
+                .into_iter()
+                .flat_map(|responses| responses.values())
+                .filter_map(|answer| answer["links"].as_object())
+                .flat_map(|links| links.values())
+                .filter_map(|link| link["parameters"].as_object())
+                .flat_map(|parameters| parameters.iter())
+                .filter(|(_, value)| *value == "$response.body#/id")
+                .map(|(name, _)| name.clone())
+                .collect();
+            creates.sort();
+            creates.dedup();
+            found.push(Operation {
+                name: format!("{method} {path}"),
+                body,
+                by_device,
+                example,
+                creates,
+            });
         }
     }
-    found.sort();
-    assert!(found.len() > 10, "the route table looks empty: {found:?}");
+    found.sort_by(|a, b| a.name.cmp(&b.name));
+    assert!(found.len() > 10, "the route table looks empty");
     found
+}
+
+/// The plugins' records in the target group: each creation route the document links to a path
+/// parameter, called by the root's SuperUser with its example body. Also the paths that read
+/// them, for the snapshot: the creation's listing and every `GET` that names the record.
+fn create_records(
+    server: &TestServer,
+    operations: &[Operation],
+    group: i64,
+) -> (BTreeMap<String, i64>, Vec<String>) {
+    let mut records = BTreeMap::new();
+    let mut reads = Vec::new();
+    for creation in operations.iter().filter(|o| !o.creates.is_empty()) {
+        let (method, path) = creation.name.split_once(' ').unwrap();
+        assert_eq!(method, "post", "{}: only a POST creates", creation.name);
+        assert!(
+            !path.replace("{id}", "").contains('{'),
+            "{}: a creation addressed by another record is not aimed yet",
+            creation.name
+        );
+        let path = path.replace("{id}", &group.to_string());
+        let body = creation.example.clone().unwrap_or_else(|| json!({}));
+        let id = server.post(&path, body).expect(201).id();
+        if operations
+            .iter()
+            .any(|o| o.name == format!("get {}", &creation.name[5..]))
+        {
+            reads.push(path);
+        }
+        for param in &creation.creates {
+            records.insert(param.clone(), id);
+        }
+    }
+    (records, reads)
 }
 
 /// Everything about the target an attack could change, read by the root's SuperUser.
@@ -215,10 +288,6 @@ fn snapshot(server: &TestServer, target: &Target) -> Vec<String> {
         format!("/api/v1/users/{}/tokens", target.api_user),
         format!("/api/v1/groups/{group}/branding"),
         format!("/api/v1/groups/{group}/branding/effective"),
-        format!("/api/v1/groups/{group}/contacts"),
-        format!("/api/v1/groups/{group}/activities"),
-        format!("/api/v1/groups/{group}/notes"),
-        format!("/api/v1/groups/{group}/scheduled-reports"),
         format!("/api/v1/groups/{group}/devices"),
         format!("/api/v1/groups/{group}/deployment-tokens"),
         format!("/api/v1/groups/{group}/profiles"),
@@ -230,6 +299,7 @@ fn snapshot(server: &TestServer, target: &Target) -> Vec<String> {
         "/api/v1/groups/1/descendants?limit=500".to_owned(),
     ]
     .iter()
+    .chain(&target.record_reads)
     .map(|path| server.get(path).expect(200).text)
     .collect()
 }
@@ -283,20 +353,6 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
             &png(),
         )
         .expect(200);
-    let contact = server
-        .post(
-            &format!("/api/v1/groups/{t}/contacts"),
-            json!({"name": "Tess"}),
-        )
-        .expect(201)
-        .id();
-    let activity = server
-        .post(
-            &format!("/api/v1/groups/{t}/activities"),
-            json!({"kind": "call", "subject": "Hello", "when": "2026-01-01T00:00:00Z"}),
-        )
-        .expect(201)
-        .id();
     let device = server
         .post(
             &format!("/api/v1/groups/{t}/devices"),
@@ -325,44 +381,46 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         )
         .expect(201)
         .id();
-    let report = server
-        .post(
-            &format!("/api/v1/groups/{t}/scheduled-reports"),
-            report_body(),
-        )
-        .expect(201)
-        .id();
-    let note = server
-        .post(
-            &format!("/api/v1/groups/{t}/notes"),
-            json!({"text": "T's note"}),
-        )
-        .expect(201)
-        .id();
-    let target = Target {
+    let doc = document(&server);
+    let operations = operations(&doc);
+    let (records, mut record_reads) = create_records(&server, &operations, t);
+    let mut target = Target {
         group: t,
         user,
         api_user,
         token,
-        contact,
-        activity,
         device,
         deployment_token,
         profile,
         policy,
-        report,
-        note,
+        records,
+        record_reads: Vec::new(),
     };
+    // And each GET that names one of those records and nothing else unknown.
+    for operation in &operations {
+        let (method, path) = operation.name.split_once(' ').unwrap();
+        let names_record = target
+            .records
+            .keys()
+            .any(|p| path.contains(&format!("{{{p}}}")));
+        if method == "get" && names_record {
+            let aimed = aim(&operation.name, &target, false);
+            record_reads.push(aimed);
+        }
+    }
+    target.record_reads = record_reads;
     // The strongest callers there are, so that nothing but scope can stop them.
-    let callers: Vec<(&str, String)> = [("sibling", s), ("descendant", d), ("cousin", c)]
+    // The strongest callers there are, so that nothing but scope can stop them.
+    let callers: Vec<Attacker> = [("sibling", s), ("descendant", d), ("cousin", c)]
         .into_iter()
         .map(|(who, group)| {
             let email = format!("boss@{who}.example");
-            (who, server.create_user(group, &email, "superuser", true).1)
+            let token = server.create_user(group, &email, "superuser", true).1;
+            Attacker { who, group, token }
         })
         .collect();
     // And a device in each of those groups, with its own credential.
-    let devices: Vec<(&str, String)> = [("sibling", s), ("descendant", d), ("cousin", c)]
+    let devices: Vec<Attacker> = [("sibling", s), ("descendant", d), ("cousin", c)]
         .into_iter()
         .map(|(who, group)| {
             let created = server
@@ -371,103 +429,180 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
                     json!({"name": format!("{who}-pc"), "os": "Linux"}),
                 )
                 .expect(201);
-            (who, created.body["credential"].as_str().unwrap().to_owned())
+            let token = created.body["credential"].as_str().unwrap().to_owned();
+            Attacker { who, group, token }
         })
         .collect();
 
     let before = snapshot(&server, &target);
-    let mut covered = 0;
-    for (operation, body_kind, by_device) in operations(&server) {
-        let method = operation.split_once(' ').unwrap().0.to_uppercase();
-        if !PUBLIC.contains(&operation.as_str()) {
-            let reply =
-                server
-                    .with_token("")
-                    .request(&method, &aim(&operation, &target, false), None);
+    let (mut covered, mut through_own) = (0, 0);
+    for operation in &operations {
+        let name = operation.name.as_str();
+        let method = name.split_once(' ').unwrap().0.to_uppercase();
+        if !PUBLIC.contains(&name) {
+            let reply = server
+                .with_token("")
+                .request(&method, &aim(name, &target, false), None);
             assert_eq!(
                 (reply.status, reply.code()),
                 (401, "unauthenticated"),
-                "{operation} without a token: {}",
+                "{name} without a token: {}",
                 reply.text
             );
         }
-        if UNTARGETED.contains(&operation.as_str()) || PUBLIC.contains(&operation.as_str()) {
+        if UNTARGETED.contains(&name) || PUBLIC.contains(&name) {
             continue;
         }
-        let sample = |group: i64| match body_kind {
+        let sample = |group: i64| match operation.body {
             BodyKind::None => None,
             BodyKind::Image => Some(Sample::Image(png())),
             // The parent named is the target itself: the caller's own subtree is no way in.
             BodyKind::Csv => Some(Sample::Csv(import_file("T"))),
-            BodyKind::Json => Some(Sample::Json(sample_body(&operation, group).unwrap_or_else(
-                || panic!("{operation}: give it a sample body in `sample_body`"),
-            ))),
+            BodyKind::Json => Some(Sample::Json(
+                sample_body(name, group)
+                    .or_else(|| operation.example.clone())
+                    .unwrap_or_else(|| {
+                        panic!(
+                            "{name}: give it a sample body in `sample_body` (a core route) or \
+                             an example (a plugin's: `Route::example`)"
+                        )
+                    }),
+            )),
         };
-        if body_kind != BodyKind::Json {
+        if operation.body != BodyKind::Json {
             assert!(
-                sample_body(&operation, target.group).is_none(),
-                "{operation}: takes no JSON body; remove its stale sample"
+                sample_body(name, target.group).is_none(),
+                "{name}: takes no JSON body; remove its stale sample"
             );
         }
-        let attackers = if by_device { &devices } else { &callers };
-        for (who, token) in attackers {
-            let caller: As<'_> = server.with_token(token);
+        // A record of a plugin's, named beside the group: also aimed through the attacker's own.
+        let names_record = name.contains("/api/v1/groups/{id}/")
+            && target
+                .records
+                .keys()
+                .any(|param| name.contains(&format!("{{{param}}}")));
+        let attackers = if operation.by_device {
+            &devices
+        } else {
+            &callers
+        };
+        for attacker in attackers {
+            let who = attacker.who;
+            let caller: As<'_> = server.with_token(&attacker.token);
             let send = |path: String, body: Option<Sample>| match body {
                 None => caller.request(&method, &path, None),
                 Some(Sample::Json(json)) => caller.request(&method, &path, Some(&json)),
                 Some(Sample::Image(bytes)) => caller.raw(&method, &path, "image/png", &bytes),
                 Some(Sample::Csv(text)) => caller.raw(&method, &path, "text/csv", text.as_bytes()),
             };
-            let reply = send(aim(&operation, &target, false), sample(target.group));
-            let inherited = INHERITED.iter().any(|p| operation.ends_with(p));
-            if *who == "descendant" && inherited {
+            let reply = send(aim(name, &target, false), sample(target.group));
+            let inherited = INHERITED.iter().any(|p| name.ends_with(p));
+            if who == "descendant" && inherited {
                 let expected = if method == "GET" { 200 } else { 403 };
                 assert_eq!(
                     reply.status, expected,
-                    "{operation} by the descendant: {}",
+                    "{name} by the descendant: {}",
                     reply.text
                 );
                 continue;
             }
-            let missing = send(aim(&operation, &target, true), sample(MISSING));
-            assert!(
-                reply.status >= 400,
-                "{operation} by the {who}: {} {}",
-                reply.status,
-                reply.text
-            );
-            assert_eq!(
-                (reply.status, reply.code()),
-                (missing.status, missing.code()),
-                "{operation} by the {who} must look exactly like a missing target: {} vs {}",
-                reply.text,
-                missing.text
-            );
-            // The detail may echo the caller's own input (an id in the body); nothing else.
-            let detail = reply.body["detail"]
-                .as_str()
-                .unwrap_or_default()
-                .replace(&target.group.to_string(), &MISSING.to_string());
-            assert_eq!(
-                detail,
-                missing.body["detail"].as_str().unwrap_or_default(),
-                "{operation}"
-            );
-            if operation.contains("{id}") {
-                assert_eq!(
-                    reply.status, 404,
-                    "{operation} by the {who}: {}",
-                    reply.text
+            let missing = send(aim(name, &target, true), sample(MISSING));
+            assert_looks_missing(name, who, &target, &reply, &missing);
+            if name.contains("{id}") {
+                assert_eq!(reply.status, 404, "{name} by the {who}: {}", reply.text);
+            }
+            if names_record {
+                let own = Some(attacker.group);
+                let reply = send(
+                    aim_through(name, &target, own, false),
+                    sample(attacker.group),
                 );
+                let missing = send(
+                    aim_through(name, &target, own, true),
+                    sample(attacker.group),
+                );
+                let through = format!("{who}, through its own group");
+                assert_looks_missing(name, &through, &target, &reply, &missing);
+                through_own += 1;
             }
         }
         covered += 1;
     }
     assert!(covered >= 15, "only {covered} targeted routes were tried");
+    // CRM's contacts and activities (3 routes each), scheduled reports (5) and notes (1), by
+    // 3 attackers.
+    assert!(
+        through_own >= 36,
+        "only {through_own} attacks through the attacker's own group"
+    );
+    assert!(
+        target.records.len() >= 4,
+        "the plugins' records were not found through the document's links: {:?}",
+        target.records
+    );
     assert_eq!(
         snapshot(&server, &target),
         before,
         "an attack changed the target"
+    );
+}
+
+/// A caller in a group outside the target's subtree (or below it).
+struct Attacker {
+    who: &'static str,
+    group: i64,
+    token: String,
+}
+
+/// An attack is refused exactly as the same request for a missing target is: same status, same
+/// code, same detail but for the ids the caller itself gave.
+fn assert_looks_missing(
+    name: &str,
+    who: &str,
+    target: &Target,
+    reply: &tenantry_tests::Reply,
+    missing: &tenantry_tests::Reply,
+) {
+    assert!(
+        reply.status >= 400,
+        "{name} by the {who}: {} {}",
+        reply.status,
+        reply.text
+    );
+    assert_eq!(
+        (reply.status, reply.code()),
+        (missing.status, missing.code()),
+        "{name} by the {who} must look exactly like a missing target: {} vs {}",
+        reply.text,
+        missing.text
+    );
+    // The detail may echo the caller's own input (an id in the path or body); nothing else.
+    let given: Vec<String> = std::iter::once(&target.group)
+        .chain(target.records.values())
+        .map(i64::to_string)
+        .collect();
+    let detail = reply.body["detail"].as_str().unwrap_or_default();
+    // Whole numbers only: a record's id 2 is no part of 987654321.
+    let mut masked = String::new();
+    let mut number = String::new();
+    for c in detail.chars().chain(std::iter::once(' ')) {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        if given.contains(&number) {
+            number = MISSING.to_string();
+        }
+        masked.push_str(&number);
+        masked.push(c);
+        number.clear();
+    }
+    masked.pop();
+    let detail = masked;
+    assert_eq!(
+        detail,
+        missing.body["detail"].as_str().unwrap_or_default(),
+        "{name} by the {who}"
     );
 }
 

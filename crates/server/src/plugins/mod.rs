@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tenantry_domain::{ActionDeclaration, Declarations, DomainError, GroupEvent};
-use tenantry_plugin_host::api::{Actor, Hook, Manifest, Request, TickAnswer, TickCall};
+use tenantry_plugin_host::api::{Actor, Hook, Manifest, Request, Route, TickAnswer, TickCall};
 use tenantry_plugin_host::{Failure, LoadedPlugin, PluginSpec};
 use tenantry_storage::known_plugins::{self, KnownPlugin};
 use tenantry_storage::{Storage, StoreError, Writer, groups};
@@ -295,9 +295,33 @@ fn declare(loaded: &[LoadedPlugin]) -> anyhow::Result<Declarations> {
             declarations
                 .for_route(&plugin.manifest.name, &route.action)
                 .map_err(|e| anyhow::anyhow!("{e} ({} {})", route.method, route.path))?;
+            check_creates(&plugin.manifest, route)?;
         }
     }
     Ok(declarations)
+}
+
+/// A route that says it creates what a path parameter names is a `POST` that some other route
+/// of the plugin addresses by that parameter: otherwise its OpenAPI links would lead nowhere.
+fn check_creates(manifest: &Manifest, route: &Route) -> anyhow::Result<()> {
+    let Some(param) = &route.schemas.creates else {
+        return Ok(());
+    };
+    let placeholder = format!("{{{param}}}");
+    let addressed = manifest
+        .routes
+        .iter()
+        .any(|other| other.path.contains(&placeholder));
+    if route.method != "POST" || route.path.contains(&placeholder) || !addressed {
+        anyhow::bail!(
+            "plugin {}: {} {} says it creates {placeholder}, but only a POST whose path lacks \
+             it may, and another of the plugin's routes must name it",
+            manifest.name,
+            route.method,
+            route.path
+        );
+    }
+    Ok(())
 }
 
 /// A plugin's failure (not a refusal): logged, and answered as `plugin_failed`.

@@ -28,8 +28,51 @@ pub fn plugin_details(doc: &mut Value, plugins: &Plugins) {
                 .and_then(Value::as_object_mut)
             {
                 describe(operation, route);
+                if let Some(param) = &route.schemas.creates {
+                    link(operation, route, param, &plugin.manifest.routes);
+                }
             }
         }
+    }
+}
+
+/// OpenAPI links from a creation's success to the routes its answer's `id` addresses: how a
+/// client (or a test suite) finds a value for `param` without knowing the plugin.
+fn link(operation: &mut Map<String, Value>, creation: &Route, param: &str, routes: &[Route]) {
+    let placeholder = format!("{{{param}}}");
+    let links: Map<String, Value> = routes
+        .iter()
+        .filter(|route| route.path.contains(&placeholder))
+        .map(|route| {
+            let method = route.method.to_ascii_lowercase();
+            let path = format!("/api/v1{}", route.path);
+            // Link names are `[A-Za-z0-9._-]+`: the method and the path's words.
+            let name = std::iter::once(method.as_str())
+                .chain(path.split(|c: char| !c.is_ascii_alphanumeric()))
+                .filter(|word| !word.is_empty())
+                .collect::<Vec<_>>()
+                .join("_");
+            let mut parameters = Map::new();
+            parameters.insert(param.to_owned(), json!("$response.body#/id"));
+            // The group is the creation's own.
+            if route.path.contains("{id}") && creation.path.contains("{id}") {
+                parameters.insert("id".to_owned(), json!("$request.path.id"));
+            }
+            let link = json!({
+                "operationRef": format!("#/paths/{}/{method}", escape(&path)),
+                "parameters": parameters,
+            });
+            (name, link)
+        })
+        .collect();
+    let success = creation.success.unwrap_or(200).to_string();
+    if let Some(answer) = operation
+        .get_mut("responses")
+        .and_then(|responses| responses.get_mut(&success))
+        .and_then(Value::as_object_mut)
+        && !links.is_empty()
+    {
+        answer.insert("links".to_owned(), Value::Object(links));
     }
 }
 
@@ -84,9 +127,13 @@ fn describe(operation: &mut Map<String, Value>, route: &Route) {
                 .request
                 .clone()
                 .unwrap_or_else(|| json!({"type": "object"}));
+            let mut json_body = json!({"schema": schema});
+            if let Some(example) = &route.schemas.example {
+                json_body["example"] = example.clone();
+            }
             operation.insert(
                 "requestBody".to_owned(),
-                json!({"required": true, "content": {"application/json": {"schema": schema}}}),
+                json!({"required": true, "content": {"application/json": json_body}}),
             );
             responses.insert(
                 "400".to_owned(),

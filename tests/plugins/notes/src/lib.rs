@@ -80,8 +80,10 @@ impl Plugin for Notes {
                         },
                         "required": ["text"],
                     }))
+                    .example(json!({"text": "Call back about the renewal", "pinned": false}))
                     .answers(201)
-                    .returns(note_schema()),
+                    .returns(note_schema())
+                    .creates("nid"),
                 Route::new(
                     "DELETE",
                     "/groups/{id}/notes/{nid}",
