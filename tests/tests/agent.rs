@@ -465,6 +465,58 @@ fn every_operation_of_the_api_has_a_command_and_every_command_an_operation() {
 }
 
 #[test]
+fn the_api_command_reaches_a_plugin_the_agent_was_not_built_with() {
+    // The notes plugin lives in tests/plugins: no table row, no command; `tenantry api` reaches it.
+    let server = TestServer::start();
+    let agent = Agent::new();
+    agent.login(&server);
+    let group = agent.add("Notes MSP", 1, "reseller");
+    let notes = format!("/groups/{group}/notes");
+    let note = agent
+        .run(&[
+            "api",
+            "post",
+            &notes,
+            "--set",
+            "text=Call back",
+            "--set",
+            "pinned=true",
+            "-o",
+            "json",
+        ])
+        .json();
+    assert_eq!(note["text"], "Call back");
+    assert_eq!(note["pinned"], true);
+    // With the /api/v1 prefix too, shown as a table of the page's items.
+    let listed = agent
+        .run(&[
+            "api",
+            "GET",
+            &format!("/api/v1{notes}"),
+            "--query",
+            "limit=5",
+        ])
+        .ok()
+        .stdout;
+    assert!(listed.contains("Call back"), "{listed}");
+    // The plugin's refusal (a pinned note keeps its group), its code and exit code 4.
+    let refused = agent.run(&["groups", "rm", &group.to_string()]);
+    assert_eq!(refused.code, 4, "{refused:?}");
+    assert!(refused.stderr.contains("plugin_refused"), "{refused:?}");
+    let removed = agent
+        .run(&["api", "DELETE", &format!("{notes}/{}", note["id"])])
+        .ok();
+    assert!(removed.stderr.contains("done"), "{removed:?}");
+    // What the server refuses is the server's error; what is not a path is a usage error.
+    let missing = agent.run(&["api", "GET", "/groups/987654321/notes"]);
+    assert_eq!(missing.code, 3, "{missing:?}");
+    let usage = agent.run(&["api", "GET", "groups?x=1"]);
+    assert_eq!(usage.code, 2, "{usage:?}");
+    let wrong = agent.run(&["api", "FETCH", &notes]);
+    assert_eq!(wrong.code, 2, "{wrong:?}");
+}
+
+#[test]
 fn table_driven_commands_reach_every_kind_of_endpoint() {
     let server = TestServer::start();
     let agent = Agent::new();

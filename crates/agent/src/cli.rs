@@ -16,7 +16,8 @@ Examples:
   tenantry login --server https://backup.example.com --group \"My Company\" --user admin@example.com
   tenantry groups tree
   tenantry groups add \"Acme\" --parent 1 --level reseller
-  tenantry groups list -o csv > groups.csv";
+  tenantry groups list -o csv > groups.csv
+  tenantry api GET /groups/12/notes        # any route, a plugin's from elsewhere too";
 
 /// Tenantry's admin agent: every admin endpoint of a Tenantry server from the command line.
 #[derive(Debug, Parser)]

@@ -704,29 +704,10 @@ fn verb(operation: &Operation) -> Command {
     for name in parameters(operation.path) {
         command = command.arg(Arg::new(name).required(true).help(format!("{{{name}}}")));
     }
-    command = command.arg(
-        Arg::new("query")
-            .long("query")
-            .value_name("KEY=VALUE")
-            .action(ArgAction::Append)
-            .help("A query parameter (filters, from/to, …)"),
-    );
+    command = command.arg(query_arg());
     match operation.kind {
         Body => {
-            command = command
-                .arg(
-                    Arg::new("set")
-                        .long("set")
-                        .value_name("KEY=VALUE")
-                        .action(ArgAction::Append)
-                        .help("A body field; dotted keys nest (schedule.at=07:00); JSON values are JSON"),
-                )
-                .arg(
-                    Arg::new("file")
-                        .long("file")
-                        .value_name("FILE")
-                        .help("The JSON body, or `-` for standard input; --set applies over it"),
-                );
+            command = command.args(body_args());
         }
         List => {
             command = command.arg(
@@ -757,6 +738,47 @@ fn verb(operation: &Operation) -> Command {
         One => {}
     }
     command
+}
+
+/// `--query KEY=VALUE`, repeated.
+pub fn query_arg() -> Arg {
+    Arg::new("query")
+        .long("query")
+        .value_name("KEY=VALUE")
+        .action(ArgAction::Append)
+        .help("A query parameter (filters, from/to, …)")
+}
+
+/// `--set KEY=VALUE` (repeated) over `--file FILE`: a JSON body.
+pub fn body_args() -> [Arg; 2] {
+    [
+        Arg::new("set")
+            .long("set")
+            .value_name("KEY=VALUE")
+            .action(ArgAction::Append)
+            .help("A body field; dotted keys nest (schedule.at=07:00); JSON values are JSON"),
+        Arg::new("file")
+            .long("file")
+            .value_name("FILE")
+            .help("The JSON body, or `-` for standard input; --set applies over it"),
+    ]
+}
+
+/// The `--query` pairs, encoded.
+pub fn query_of(args: &ArgMatches) -> Result<Vec<String>, AgentError> {
+    // `try_`: a noun named alone (`tenantry me`) brings its own matches, without the verb's options.
+    args.try_get_many::<String>("query")
+        .ok()
+        .flatten()
+        .into_iter()
+        .flatten()
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) => Ok(format!("{}={}", encode(k), encode(v))),
+            None => Err(AgentError::Usage(format!(
+                "--query wants KEY=VALUE, not {pair:?}"
+            ))),
+        })
+        .collect()
 }
 
 /// Runs `tenantry <noun> <verb> …`.
@@ -796,20 +818,7 @@ pub fn run(
             .unwrap_or_default();
         path = path.replace(&format!("{{{name}}}"), &encode(&value));
     }
-    // `try_`: a noun named alone (`tenantry me`) brings its own matches, without the verb's options.
-    let query: Vec<String> = args
-        .try_get_many::<String>("query")
-        .ok()
-        .flatten()
-        .into_iter()
-        .flatten()
-        .map(|pair| match pair.split_once('=') {
-            Some((k, v)) => Ok(format!("{}={}", encode(k), encode(v))),
-            None => Err(AgentError::Usage(format!(
-                "--query wants KEY=VALUE, not {pair:?}"
-            ))),
-        })
-        .collect::<Result<_, _>>()?;
+    let query = query_of(args)?;
     if !query.is_empty() {
         path = format!("{path}?{}", query.join("&"));
     }
@@ -868,7 +877,7 @@ pub fn run(
 
 /// A list as rows, one object as a row per field, JSON as it came. Nested objects spread into
 /// dotted columns; tables (not CSV) show sizes, times and group names for people (`cells`).
-fn show(client: &Client, format: Format, answer: &Value) {
+pub fn show(client: &Client, format: Format, answer: &Value) {
     if format == Format::Json {
         return output::print(format, answer, &[]);
     }
@@ -981,7 +990,7 @@ fn text(value: Option<&Value>) -> String {
 }
 
 /// The body: `--file` (or `{}`), then each `--set`.
-fn body(args: &ArgMatches) -> Result<Value, AgentError> {
+pub fn body(args: &ArgMatches) -> Result<Value, AgentError> {
     let mut body = match args.get_one::<String>("file") {
         None => Value::Object(Map::new()),
         Some(file) => {

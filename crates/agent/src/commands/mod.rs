@@ -1,5 +1,6 @@
 //! One module per noun; this one dispatches and finds the server and the credentials.
 
+pub mod api;
 mod auth;
 mod company;
 mod device;
@@ -30,7 +31,9 @@ pub fn run(cli: &Cli) -> Result<(), AgentError> {
         }
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            let mut command = Cli::command().subcommands(operations::commands());
+            let mut command = Cli::command()
+                .subcommands(operations::commands())
+                .subcommand(api::command());
             let mut script = Vec::new();
             clap_complete::generate(*shell, &mut command, "tenantry", &mut script);
             crate::output::emit(&String::from_utf8_lossy(&script));
@@ -65,6 +68,22 @@ pub fn run_operation(
     noun: &str,
     verbs: &ArgMatches,
 ) -> Result<(), AgentError> {
+    with_admin(matches, |client, format| {
+        operations::run(client, format, noun, verbs)
+    })
+}
+
+/// `tenantry api METHOD PATH`, with the global options given.
+pub fn run_api(matches: &ArgMatches, args: &ArgMatches) -> Result<(), AgentError> {
+    with_admin(matches, |client, format| api::run(client, format, args))
+}
+
+/// Runs a command given by matches (not derived) as the profile's admin; what it showed of a
+/// group keeps the profile's group name current.
+fn with_admin(
+    matches: &ArgMatches,
+    command: impl FnOnce(&Client, Format) -> Result<Option<serde_json::Value>, AgentError>,
+) -> Result<(), AgentError> {
     let profile = matches
         .get_one::<String>("profile")
         .cloned()
@@ -75,8 +94,7 @@ pub fn run_operation(
         .copied()
         .unwrap_or_default();
     let client = admin_of(&profile, verbose)?;
-    let answer = operations::run(&client, format, noun, verbs)
-        .map_err(|e| saved_login_ended(e, &profile))?;
+    let answer = command(&client, format).map_err(|e| saved_login_ended(e, &profile))?;
     if let Some(answer) = answer {
         follow_group(&profile, &answer);
     }
