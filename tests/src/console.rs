@@ -94,6 +94,18 @@ impl<'a> Console<'a> {
         )
     }
 
+    /// A `GET` with more headers (`If-None-Match`, …).
+    pub fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut request = self
+            .agent
+            .get(&self.server.url(path))
+            .set("Cookie", &self.cookie);
+        for (name, value) in headers {
+            request = request.set(name, value);
+        }
+        reply(request.call())
+    }
+
     /// A form post as htmx makes it: with the CSRF header.
     pub fn post(&self, path: &str, fields: &[(&str, &str)]) -> Reply {
         self.post_with(path, fields, &self.csrf)

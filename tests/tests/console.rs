@@ -230,6 +230,9 @@ fn sibling(server: &TestServer, name: &str) -> Sibling {
 const UNTARGETED: &[&str] = &[
     "GET /",
     "GET /assets/{name}",
+    // The theme of the caller's own group (the root's for nobody): they take no group.
+    "GET /theme.css",
+    "GET /theme/{image}",
     "GET /login",
     "POST /login",
     "POST /logout",
@@ -340,4 +343,121 @@ fn no_console_route_reaches_outside_the_callers_subtree() {
         .get(&format!("/api/v1/retention-policies/{}", theirs.policy))
         .expect(200);
     assert_eq!(policy.body["settings"]["daily"], 7);
+}
+
+/// A small SVG logo, as the branding plugin takes it.
+const LOGO: &str = r##"<svg xmlns="http://www.w3.org/2000/svg" width="96" height="32" viewBox="0 0 96 32"><rect width="96" height="32" fill="#8b0000"/></svg>"##;
+
+/// The address a page links for `what` (`/theme.css?v=…`, `/theme/logo?v=…`), if it links one.
+fn linked(page: &str, what: &str) -> Option<String> {
+    let start = page.find(what)?;
+    page[start..].split('"').next().map(str::to_owned)
+}
+
+#[test]
+fn every_page_is_drawn_with_the_theme_of_the_group_whose_console_it_is() {
+    let server = TestServer::start();
+    //   root ── Ruby (reseller, themed) ── Emerald (end customer, inherits)
+    //        └─ Sapphire (reseller, no theme of its own: the installation's look)
+    let ruby = server.create_group("Ruby", 1, "reseller");
+    let emerald = server.create_group("Emerald", ruby, "end_customer");
+    let sapphire = server.create_group("Sapphire", 1, "reseller");
+    server
+        .put(
+            &format!("/api/v1/groups/{ruby}/branding"),
+            json!({"product_name": "Ruby <b>Backup</b>", "company_name": "Ruby Ltd",
+                   "main_color": "#8b0000", "accent_color": "#aa3300",
+                   "support_email": "help@ruby.test", "support_url": "https://ruby.test/help"}),
+        )
+        .expect(200);
+    server
+        .with_token(&server.token)
+        .raw(
+            "PUT",
+            &format!("/api/v1/groups/{ruby}/branding/logo"),
+            "image/svg+xml",
+            LOGO.as_bytes(),
+        )
+        .expect(200);
+    server.create_user(emerald, "boss@emerald.test", "superuser", false);
+    server.create_user(sapphire, "boss@sapphire.test", "superuser", false);
+
+    // Emerald's user sees Ruby's theme: name (escaped), colours, logo, support contact.
+    let emerald_user = Console::login(&server, "Emerald", "boss@emerald.test", USER_PASSWORD);
+    let page = emerald_user.get("/customers").expect(200);
+    assert!(
+        page.text.contains("Ruby &#60;b&#62;Backup") && !page.text.contains("<b>Backup"),
+        "the product's name, escaped: {}",
+        page.text
+    );
+    assert!(page.text.contains("mailto:help@ruby.test"), "{}", page.text);
+    assert!(page.text.contains("href=\"https://ruby.test/help\""));
+    let css_url = linked(&page.text, "/theme.css?v=").expect("a theme stylesheet");
+    let css = emerald_user.get(&css_url).expect(200);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    assert!(css.text.contains("--brand: #8b0000;"), "{}", css.text);
+    assert!(css.text.contains("--accent: #aa3300;"), "{}", css.text);
+    // Cached by its ETag: unchanged, a 304 without a body.
+    let etag = css.header("etag").unwrap().to_owned();
+    let again = emerald_user.get_with(&css_url, &[("If-None-Match", &etag)]);
+    assert_eq!(again.status, 304);
+    assert!(again.text.is_empty());
+    let logo_url = linked(&page.text, "/theme/logo?v=").expect("a logo");
+    let logo = emerald_user.get(&logo_url).expect(200);
+    assert_eq!(logo.header("content-type"), Some("image/svg+xml"));
+    assert_eq!(logo.text, LOGO);
+    assert!(
+        logo.header("content-security-policy")
+            .unwrap()
+            .contains("sandbox")
+    );
+
+    // Sapphire's user: the installation's look, whatever group the address names.
+    let sapphire_user = Console::login(&server, "Sapphire", "boss@sapphire.test", USER_PASSWORD);
+    let page = sapphire_user.get("/customers").expect(200);
+    assert!(!page.text.contains("Ruby"), "{}", page.text);
+    assert!(page.text.contains("· Tenantry</title>"));
+    assert_eq!(linked(&page.text, "/theme.css?v="), None);
+    assert_eq!(sapphire_user.get(&css_url).text, ":root {}\n");
+    assert_eq!(
+        sapphire_user
+            .get(&format!("{logo_url}&group={ruby}"))
+            .status,
+        404
+    );
+
+    // A change shows at once, under a new address; Ruby's other values stay.
+    server
+        .patch(
+            &format!("/api/v1/groups/{emerald}/branding"),
+            json!({"main_color": "#006400"}),
+        )
+        .expect(200);
+    let page = emerald_user.get("/overview").expect(200);
+    let changed = linked(&page.text, "/theme.css?v=").unwrap();
+    assert_ne!(changed, css_url);
+    let css = emerald_user.get(&changed).expect(200);
+    assert!(css.text.contains("--brand: #006400;"), "{}", css.text);
+    assert!(css.text.contains("--accent: #aa3300;"), "{}", css.text);
+    let fresh = emerald_user.get_with(&changed, &[("If-None-Match", &etag)]);
+    assert_eq!(fresh.status, 200, "the old ETag no longer matches");
+
+    // The plain login page shows the root's look (none set here: the installation's).
+    let login = server.with_token("").get("/login");
+    assert!(login.text.contains("Log in to Tenantry"), "{}", login.text);
+    server
+        .put(
+            "/api/v1/groups/1/branding",
+            json!({"product_name": "Root Cloud", "main_color": "#123456"}),
+        )
+        .expect(200);
+    let login = server.with_token("").get("/login");
+    assert!(
+        login.text.contains("Log in to Root Cloud"),
+        "{}",
+        login.text
+    );
+    let css_url = linked(&login.text, "/theme.css?v=").expect("the root's stylesheet");
+    let css = server.with_token("").get(&css_url);
+    assert!(css.text.contains("--brand: #123456;"), "{}", css.text);
 }

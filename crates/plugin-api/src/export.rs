@@ -108,6 +108,7 @@ fn handle(context: *mut c_void, bytes: &[u8]) -> Result<Vec<u8>, PluginError> {
         Request::Hook(call) => plugin.hook(&host, &call).map(|()| b"{}".to_vec()),
         Request::Http(http) => plugin.http(&host, &http).map(|answer| to_json(&answer)),
         Request::Tick(call) => plugin.tick(&host, &call).map(|answer| to_json(&answer)),
+        Request::Theme(call) => plugin.theme(&host, &call).map(|theme| to_json(&theme)),
         // A newer host's message: said so, and the host carries on without this plugin's part.
         Request::Unsupported => Err(PluginError::unsupported("this kind of request")),
     }

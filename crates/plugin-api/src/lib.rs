@@ -8,6 +8,7 @@ mod export;
 pub mod host;
 pub mod messages;
 pub mod schema;
+pub mod theme;
 
 pub use event::{Change, Event};
 pub use host::{
@@ -20,6 +21,7 @@ pub use messages::{
     UserInfo,
 };
 pub use serde_json::{Value, json};
+pub use theme::{Theme, ThemeCall, ThemeImage};
 
 /// A plugin. One value serves every call, from any thread.
 pub trait Plugin: Send + Sync + 'static {
@@ -40,6 +42,11 @@ pub trait Plugin: Send + Sync + 'static {
     /// The host's periodic call, for plugins whose manifest says `ticks`.
     fn tick(&self, _host: &Host, _call: &TickCall) -> Result<TickAnswer, PluginError> {
         Ok(TickAnswer::default())
+    }
+
+    /// A group's console theme, for the plugin whose manifest says `themes`.
+    fn theme(&self, _host: &Host, _call: &ThemeCall) -> Result<Theme, PluginError> {
+        Err(PluginError::unsupported("themes"))
     }
 }
 

@@ -75,6 +75,10 @@ pub struct Manifest {
     /// have.
     #[serde(default)]
     pub module: Option<ModuleSpec>,
+    /// Whether the plugin answers [`Request::Theme`]: how a group's console looks. At most one
+    /// enabled plugin may.
+    #[serde(default)]
+    pub themes: bool,
 }
 
 /// An action a plugin declares: who may take it on a group, and the module it needs there.
@@ -272,6 +276,7 @@ pub enum Request {
     Hook(HookCall),
     Http(Box<HttpRequest>),
     Tick(TickCall),
+    Theme(crate::ThemeCall),
     /// A kind this plugin does not know (a newer host's): answered `unsupported`.
     #[serde(other)]
     Unsupported,

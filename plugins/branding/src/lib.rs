@@ -5,21 +5,22 @@
 
 mod images;
 mod schemas;
+mod theme;
 mod values;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use tenantry_plugin_api::{
     ActionSpec, BodyKind, GroupInfo, Host, HttpAnswer, HttpRequest, ListRecords, Manifest, Plugin,
-    PluginError, Record, Route, Value, export_plugin, json,
+    PluginError, Record, Route, Theme, ThemeCall, Value, export_plugin, json,
 };
 
 use images::Image;
 use values::{FIELDS, Values};
 
-const VALUES: &str = "values";
+pub(crate) const VALUES: &str = "values";
 /// The images a group can set, each kept as metadata (small, read when resolving) and data.
-const IMAGES: [&str; 2] = ["logo", "favicon"];
+pub(crate) const IMAGES: [&str; 2] = ["logo", "favicon"];
 
 #[derive(Debug, Default)]
 pub struct Branding;
@@ -123,7 +124,13 @@ impl Plugin for Branding {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: Vec::new(),
             routes,
+            // The console is drawn with the effective branding of the group whose console it is.
+            themes: true,
         }
+    }
+
+    fn theme(&self, host: &Host, call: &ThemeCall) -> Result<Theme, PluginError> {
+        theme::of(host, call)
     }
 
     fn http(&self, host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginError> {
@@ -191,7 +198,7 @@ impl Plugin for Branding {
 
 /// A group's stored values; one that does not read is the plugin's fault (500), never taken
 /// for "nothing set".
-fn stored_values(record: &Record) -> Result<Values, PluginError> {
+pub(crate) fn stored_values(record: &Record) -> Result<Values, PluginError> {
     serde_json::from_value(record.data.clone()).map_err(|e| {
         PluginError::internal(format!(
             "the stored branding of group {} is unreadable: {e}",
@@ -200,12 +207,16 @@ fn stored_values(record: &Record) -> Result<Values, PluginError> {
     })
 }
 
-fn data_collection(image: &str) -> String {
+pub(crate) fn data_collection(image: &str) -> String {
     format!("{image}-data")
 }
 
 /// The group's one record of a collection, if it has one.
-fn own(host: &Host, group: i64, collection: &str) -> Result<Option<Record>, PluginError> {
+pub(crate) fn own(
+    host: &Host,
+    group: i64,
+    collection: &str,
+) -> Result<Option<Record>, PluginError> {
     let page = host.list_records(ListRecords::first_of(group, collection))?;
     Ok(page.items.into_iter().next())
 }
@@ -232,7 +243,7 @@ fn own_view(host: &Host, group: i64) -> Result<Value, PluginError> {
 }
 
 /// The group and its ancestors, nearest first.
-fn chain(host: &Host, group: &GroupInfo) -> Result<Vec<GroupInfo>, PluginError> {
+pub(crate) fn chain(host: &Host, group: &GroupInfo) -> Result<Vec<GroupInfo>, PluginError> {
     let mut chain = host.ancestors(group.id)?;
     chain.push(group.clone());
     chain.reverse();
@@ -290,7 +301,7 @@ fn effective(host: &Host, request: &HttpRequest) -> Result<Value, PluginError> {
     Ok(view)
 }
 
-fn nearest_image(
+pub(crate) fn nearest_image(
     host: &Host,
     chain: &[GroupInfo],
     image: &str,

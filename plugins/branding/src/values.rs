@@ -4,10 +4,11 @@ use serde::{Deserialize, Serialize};
 use tenantry_plugin_api::PluginError;
 
 /// The text fields, in the order the effective view lists them.
-pub const FIELDS: [&str; 7] = [
+pub const FIELDS: [&str; 8] = [
     "company_name",
     "product_name",
     "main_color",
+    "accent_color",
     "navigation_text_color",
     "support_email",
     "support_phone",
@@ -24,6 +25,9 @@ pub struct Values {
     /// `#rrggbb`.
     #[serde(default)]
     pub main_color: Option<String>,
+    /// `#rrggbb`: links and highlights.
+    #[serde(default)]
+    pub accent_color: Option<String>,
     /// `#rrggbb`.
     #[serde(default)]
     pub navigation_text_color: Option<String>,
@@ -42,6 +46,7 @@ impl Values {
             "company_name" => self.company_name.as_ref(),
             "product_name" => self.product_name.as_ref(),
             "main_color" => self.main_color.as_ref(),
+            "accent_color" => self.accent_color.as_ref(),
             "navigation_text_color" => self.navigation_text_color.as_ref(),
             "support_email" => self.support_email.as_ref(),
             "support_phone" => self.support_phone.as_ref(),
@@ -77,12 +82,13 @@ impl Values {
             company_name: clean("company_name", self.company_name, 100)?,
             product_name: clean("product_name", self.product_name, 100)?,
             main_color: clean("main_color", self.main_color, 7)?,
+            accent_color: clean("accent_color", self.accent_color, 7)?,
             navigation_text_color: clean("navigation_text_color", self.navigation_text_color, 7)?,
             support_email: clean("support_email", self.support_email, 254)?,
             support_phone: clean("support_phone", self.support_phone, 50)?,
             support_url: clean("support_url", self.support_url, 2048)?,
         };
-        for field in ["main_color", "navigation_text_color"] {
+        for field in ["main_color", "accent_color", "navigation_text_color"] {
             if values.get(field).is_some_and(|color| !is_color(color)) {
                 return Err(PluginError::invalid(field, "must be a colour as #rrggbb"));
             }

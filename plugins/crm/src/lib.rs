@@ -40,6 +40,7 @@ impl Plugin for Crm {
         let activities = "/groups/{id}/activities";
         let activity = "/groups/{id}/activities/{aid}";
         Manifest {
+            themes: false,
             name: "crm".to_owned(),
             ticks: false,
             actions: vec![

@@ -68,6 +68,7 @@ fn bytes(content_type: &str, body: &[u8]) -> HttpAnswer {
 impl Plugin for Reporting {
     fn manifest(&self) -> Manifest {
         Manifest {
+            themes: false,
             name: "reporting".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: vec![],

@@ -9,6 +9,7 @@ use tenantry_api_types::ErrorCode;
 
 use super::assets;
 use super::page::{self, ConsoleError};
+use super::theme::{Look, look_for};
 use super::viewer::{self, Viewer};
 use crate::origin;
 use crate::routes::auth::{sign_in, sign_out};
@@ -18,15 +19,18 @@ use crate::state::AppState;
 #[template(path = "login.html")]
 struct LoginPage {
     css: String,
+    /// The installation's look: its root group's theme.
+    look: Look,
     group: String,
     username: String,
     problem: Option<String>,
 }
 
 impl LoginPage {
-    fn new(group: String, username: String, problem: Option<String>) -> LoginPage {
+    fn new(look: Look, group: String, username: String, problem: Option<String>) -> LoginPage {
         LoginPage {
             css: assets::url("console.css"),
+            look,
             group,
             username,
             problem,
@@ -35,11 +39,15 @@ impl LoginPage {
 }
 
 /// `GET /login`.
-pub async fn form(viewer: Option<Viewer>) -> Result<HttpResponse, ConsoleError> {
+pub async fn form(
+    state: web::Data<AppState>,
+    viewer: Option<Viewer>,
+) -> Result<HttpResponse, ConsoleError> {
     if viewer.is_some() {
         return Ok(page::see_other("/overview"));
     }
-    page::html(&LoginPage::new(String::new(), String::new(), None))
+    let look = look_for(&state, None).await;
+    page::html(&LoginPage::new(look, String::new(), String::new(), None))
 }
 
 #[derive(Debug, Deserialize)]
@@ -95,7 +103,11 @@ pub async fn submit(
                 ),
                 _ => return Err(error.into()),
             };
-            page::html_with(status, &LoginPage::new(shown.0, shown.1, Some(problem)))
+            let look = look_for(&state, None).await;
+            page::html_with(
+                status,
+                &LoginPage::new(look, shown.0, shown.1, Some(problem)),
+            )
         }
     }
 }

@@ -16,6 +16,7 @@ mod modules;
 mod overview;
 mod page;
 mod settings;
+mod theme;
 mod users;
 mod viewer;
 
@@ -40,6 +41,8 @@ macro_rules! console_routes {
 console_routes! {
     get "/" => home,
     get "/assets/{name}" => assets::asset,
+    get "/theme.css" => theme::stylesheet,
+    get "/theme/{image}" => theme::image,
     get "/login" => login::form,
     post "/login" => login::submit,
     post "/logout" => login::logout,

@@ -9,6 +9,7 @@ use tenantry_api_types::{ErrorCode, FieldErrorBody};
 use tenantry_domain::{Group, Module};
 
 use super::assets;
+use super::theme::Look;
 use super::viewer::Viewer;
 use crate::error::ApiError;
 
@@ -50,6 +51,8 @@ pub struct Chrome {
     pub css: String,
     pub htmx: String,
     pub js: String,
+    /// The group's theme: names, stylesheet, logo, favicon, support contact.
+    pub look: Look,
 }
 
 /// The menu's sections: label, path, the module whose availability shows it, and the page key.
@@ -129,6 +132,7 @@ impl Chrome {
             css: assets::url("console.css"),
             htmx: assets::url("htmx.min.js"),
             js: assets::url("console.js"),
+            look: viewer.look.clone(),
         }
     }
 

@@ -18,6 +18,7 @@ use tenantry_storage::groups;
 use tenantry_storage::users::SessionKind;
 
 use super::page::{ConsoleError, capitalise};
+use super::theme::Look;
 use crate::caller::{self, Caller};
 use crate::state::AppState;
 
@@ -36,6 +37,8 @@ pub struct Viewer {
     /// Derived from the session token, which only this browser holds (in an HttpOnly cookie),
     /// so a page of another site can neither read nor guess it.
     pub csrf: String,
+    /// How the group's console looks (its theme, checked).
+    pub look: Look,
 }
 
 /// Whether the caller may take `action` on `target`, and if not, why: what a page shows beside
@@ -148,8 +151,20 @@ impl FromRequest for Viewer {
             let csrf = csrf_token(&token);
             check_request(&req, &csrf)?;
             let who = caller.clone();
-            let Ok(group) = state
-                .read(move |c| groups::get(c, &who.scope, who.group_id()))
+            let plugins = std::sync::Arc::clone(&state.plugins);
+            // Whole pages are drawn with the theme; htmx's requests answer fragments without
+            // the frame, and skip the plugin call.
+            let drawn = !req.headers().contains_key("hx-request");
+            let Ok((group, look)) = state
+                .read(move |c| {
+                    let group = groups::get(c, &who.scope, who.group_id())?;
+                    let theme = if drawn {
+                        plugins.theme(c, group.clone(), false)
+                    } else {
+                        None
+                    };
+                    Ok((group, Look::from(theme)))
+                })
                 .await
             else {
                 return Err(signed_out);
@@ -159,6 +174,7 @@ impl FromRequest for Viewer {
                 caller,
                 group,
                 csrf,
+                look,
             })
         })
     }

@@ -4,6 +4,7 @@
 mod http;
 mod openapi;
 mod services;
+mod theme;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -269,6 +270,17 @@ impl Plugins {
 /// stops start-up, naming the plugin.
 fn declare(loaded: &[LoadedPlugin]) -> anyhow::Result<Declarations> {
     let mut declarations = Declarations::default();
+    let themers: Vec<&str> = loaded
+        .iter()
+        .filter(|p| p.manifest.themes)
+        .map(|p| p.manifest.name.as_str())
+        .collect();
+    if themers.len() > 1 {
+        anyhow::bail!(
+            "plugins {} all theme the console: enable at most one of them",
+            themers.join(", ")
+        );
+    }
     for plugin in loaded {
         let manifest = &plugin.manifest;
         if let Some(module) = &manifest.module {

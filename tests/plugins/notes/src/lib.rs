@@ -7,10 +7,13 @@
 //! - `view_notes` (every account type) and `manage_notes` (Operators and above).
 //! - `GET|POST /groups/{id}/notes`, `DELETE /groups/{id}/notes/{nid}`.
 //! - A group with a pinned note cannot be removed (`before_delete` refuses).
+//! - With `NOTES_THEMES` set (in the server's environment), it themes the console too: the
+//!   product is called "Noted" and its main colour is that variable's value, for every group.
 
 use tenantry_plugin_api::{
     ActionSpec, Event, Hook, HookCall, Host, HttpAnswer, HttpRequest, ListRecords, Manifest,
-    ModuleSpec, Plugin, PluginError, Record, Route, Value, export_plugin, json, schema,
+    ModuleSpec, Plugin, PluginError, Record, Route, Theme, ThemeCall, Value, export_plugin, json,
+    schema,
 };
 
 const NOTES: &str = "notes";
@@ -42,6 +45,7 @@ impl Plugin for Notes {
     fn manifest(&self) -> Manifest {
         let notes = "/groups/{id}/notes";
         Manifest {
+            themes: std::env::var_os("NOTES_THEMES").is_some(),
             name: "notes".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: vec![Hook::BeforeDelete],
@@ -94,6 +98,14 @@ impl Plugin for Notes {
             ],
             ticks: false,
         }
+    }
+
+    fn theme(&self, _host: &Host, _call: &ThemeCall) -> Result<Theme, PluginError> {
+        Ok(Theme {
+            product_name: Some("Noted".to_owned()),
+            main_color: std::env::var("NOTES_THEMES").ok(),
+            ..Theme::default()
+        })
     }
 
     /// Inside the removal's transaction: a pinned note keeps its group (409 plugin_refused).

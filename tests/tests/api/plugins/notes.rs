@@ -150,3 +150,35 @@ fn a_route_naming_an_undeclared_action_stops_start_up() {
         "{borrowed}"
     );
 }
+
+#[test]
+fn a_plugin_from_elsewhere_may_theme_the_console_but_only_one_plugin_may() {
+    // The notes plugin themes the console when NOTES_THEMES is set (see its manifest).
+    let two = TestServer::run_to_exit(
+        TestDatabase::fresh(),
+        &[
+            ("TENANTRY__PLUGINS__ENABLED", "branding,notes"),
+            ("NOTES_THEMES", "#336699"),
+        ],
+    );
+    assert!(
+        two.contains("branding, notes") && two.contains("at most one"),
+        "{two}"
+    );
+    let server = TestServer::start_with(
+        TestDatabase::fresh(),
+        &[
+            ("TENANTRY__PLUGINS__ENABLED", "crm,notes"),
+            ("NOTES_THEMES", "#336699"),
+        ],
+    );
+    let login = server.with_token("").get("/login");
+    assert!(login.text.contains("Log in to Noted"), "{}", login.text);
+    let start = login
+        .text
+        .find("/theme.css?v=")
+        .expect("a theme stylesheet");
+    let address = login.text[start..].split('"').next().unwrap();
+    let css = server.with_token("").get(address);
+    assert!(css.text.contains("--brand: #336699;"), "{}", css.text);
+}
