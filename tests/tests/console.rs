@@ -157,6 +157,8 @@ struct Sibling {
     deployment_token: i64,
     profile: i64,
     policy: i64,
+    /// A note of the notes plugin (a test plugin from outside the core), for its panel's rows.
+    note: i64,
 }
 
 fn sibling(server: &TestServer, name: &str) -> Sibling {
@@ -213,7 +215,15 @@ fn sibling(server: &TestServer, name: &str) -> Sibling {
         )
         .expect(201)
         .id();
+    let note = server
+        .post(
+            &format!("/api/v1/groups/{group}/notes"),
+            json!({"text": format!("{name}'s secret")}),
+        )
+        .expect(201)
+        .id();
     Sibling {
+        note,
         profile,
         policy,
         group,
@@ -262,9 +272,13 @@ fn aimed(method: &str, path: &str, target: &Sibling) -> Option<String> {
     } else {
         target.deployment_token
     };
+    // A plugin's panel: the notes plugin's, its first row action on the target's note.
     let aimed = path
         .replace("{id}", &id.to_string())
-        .replace("{token}", &token.to_string());
+        .replace("{token}", &token.to_string())
+        .replace("{plugin}/{panel}", "notes/notes")
+        .replace("{row}", &target.note.to_string())
+        .replace("{action}", "0");
     assert!(
         !aimed.contains('{'),
         "the isolation test cannot aim {method} {path}: add it here"
@@ -460,4 +474,101 @@ fn every_page_is_drawn_with_the_theme_of_the_group_whose_console_it_is() {
     let css_url = linked(&login.text, "/theme.css?v=").expect("the root's stylesheet");
     let css = server.with_token("").get(&css_url);
     assert!(css.text.contains("--brand: #123456;"), "{}", css.text);
+}
+
+#[test]
+fn a_plugins_panel_lists_adds_and_removes_through_its_routes() {
+    let server = TestServer::start();
+    let group = server.create_group("Panelled", 1, "reseller");
+    let console = admin(&server);
+    let here = format!("/customers/{group}/panels/notes/notes");
+
+    // Every plugin's tab is offered on the customer's screen.
+    let customer = console
+        .get(&format!("/customers?group={group}"))
+        .expect(200);
+    for tab in [
+        here.as_str(),
+        &format!("/customers/{group}/panels/crm/contacts"),
+        &format!("/customers/{group}/panels/crm/upcoming_activities"),
+        &format!("/customers/{group}/panels/crm/past_activities"),
+    ] {
+        assert!(customer.text.contains(tab), "{tab}: {}", customer.text);
+        console.get(tab).expect(200);
+    }
+    let empty = console.get(&here).expect(200);
+    assert!(empty.text.contains("No notes yet."), "{}", empty.text);
+
+    // The plugin's own validation, beside its field; nothing written.
+    let refused = console.post(&here, &[("text", "  ")]);
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(refused.text.contains("field-error"), "{}", refused.text);
+    let stored = server
+        .get(&format!("/api/v1/groups/{group}/notes"))
+        .expect(200);
+    assert_eq!(stored.body["items"], json!([]), "{}", stored.text);
+
+    // Added through the form: markup is text, the checkbox a boolean.
+    let added = console.post(&here, &[("text", "Call <b>back</b>"), ("pinned", "yes")]);
+    assert_eq!(added.status, 200, "{}", added.text);
+    assert_eq!(
+        added.header("hx-redirect"),
+        Some(format!("{here}?notice=panel-saved").as_str())
+    );
+    let note = &server
+        .get(&format!("/api/v1/groups/{group}/notes"))
+        .expect(200)
+        .body["items"][0];
+    assert_eq!(note["pinned"], true);
+    let listed = console.get(&here).expect(200);
+    assert!(
+        listed.text.contains("Call &#60;b&#62;back"),
+        "{}",
+        listed.text
+    );
+    assert!(!listed.text.contains("<b>back"));
+
+    // Removed through its row's action; a second time, it is gone.
+    let row = format!("{here}/rows/{}/0", note["id"]);
+    assert!(listed.text.contains(&row), "{}", listed.text);
+    let removed = console.post(&row, &[]);
+    assert_eq!(
+        removed.header("hx-redirect"),
+        Some(format!("{here}?notice=panel-done").as_str()),
+        "{}",
+        removed.text
+    );
+    assert!(console.get(&here).text.contains("No notes yet."));
+    let again = console.post(&row, &[]);
+    assert_eq!(again.status, 404, "a row that is gone: {}", again.text);
+
+    // A Supporter may read notes, not write them: the table, no form, no row actions.
+    server.create_user(group, "sam@panelled.test", "supporter", false);
+    server
+        .post(
+            &format!("/api/v1/groups/{group}/notes"),
+            json!({"text": "Read me"}),
+        )
+        .expect(201);
+    let supporter = Console::login(&server, "Panelled", "sam@panelled.test", USER_PASSWORD);
+    let page = supporter.get(&here).expect(200);
+    assert!(page.text.contains("Read me"));
+    assert!(!page.text.contains("Add note"), "{}", page.text);
+    assert!(!page.text.contains("/rows/"), "{}", page.text);
+    let written = supporter.post(&here, &[("text", "Sneaky")]);
+    assert_eq!(written.status, 403, "{}", written.text);
+
+    // A panel no plugin declares, or another tenant's group: not found.
+    assert_eq!(
+        console
+            .get(&format!("/customers/{group}/panels/notes/nope"))
+            .status,
+        404
+    );
+    assert_eq!(
+        console
+            .get(&format!("/customers/{group}/panels/nope/notes"))
+            .status,
+        404
+    );
 }

@@ -7,6 +7,7 @@ pub mod event;
 mod export;
 pub mod host;
 pub mod messages;
+pub mod panel;
 pub mod schema;
 pub mod theme;
 
@@ -20,6 +21,7 @@ pub use messages::{
     ModuleSpec, PluginError, PluginErrorCode, Request, Route, RouteSchemas, TickAnswer, TickCall,
     UserInfo,
 };
+pub use panel::Panel;
 pub use serde_json::{Value, json};
 pub use theme::{Theme, ThemeCall, ThemeImage};
 

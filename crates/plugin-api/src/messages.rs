@@ -75,6 +75,9 @@ pub struct Manifest {
     /// have.
     #[serde(default)]
     pub module: Option<ModuleSpec>,
+    /// The plugin's screens in the web console (see [`crate::panel`]).
+    #[serde(default)]
+    pub panels: Vec<crate::Panel>,
     /// Whether the plugin answers [`Request::Theme`]: how a group's console looks. At most one
     /// enabled plugin may.
     #[serde(default)]

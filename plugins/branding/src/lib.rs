@@ -126,6 +126,7 @@ impl Plugin for Branding {
             routes,
             // The console is drawn with the effective branding of the group whose console it is.
             themes: true,
+            panels: Vec::new(),
         }
     }
 

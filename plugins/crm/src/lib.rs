@@ -4,6 +4,7 @@
 //! activities go with the group: they are host records, removed with it.
 
 mod model;
+mod panels;
 mod schemas;
 
 use chrono::Utc;
@@ -41,6 +42,7 @@ impl Plugin for Crm {
         let activity = "/groups/{id}/activities/{aid}";
         Manifest {
             themes: false,
+            panels: panels::panels(),
             name: "crm".to_owned(),
             ticks: false,
             actions: vec![

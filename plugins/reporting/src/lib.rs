@@ -69,6 +69,7 @@ impl Plugin for Reporting {
     fn manifest(&self) -> Manifest {
         Manifest {
             themes: false,
+            panels: Vec::new(),
             name: "reporting".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: vec![],

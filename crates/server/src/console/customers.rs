@@ -108,6 +108,8 @@ struct CustomersPage {
     filtered: bool,
     levels: Vec<Choice>,
     states: Vec<Choice>,
+    /// The plugins' screens the viewer may open on the group.
+    panels: Vec<super::panels::Tab>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -269,6 +271,7 @@ pub async fn page(
         filtered,
         levels: choices(&levels_list(), level.map_or("", |l| l.as_str())),
         states: choices(&states_list(), group_state.map_or("", |s| s.as_str())),
+        panels: super::panels::tabs(&state, &viewer, &group),
         chrome,
     };
     page::html(&template)

@@ -15,6 +15,7 @@ mod login;
 mod modules;
 mod overview;
 mod page;
+mod panels;
 mod settings;
 mod theme;
 mod users;
@@ -64,6 +65,9 @@ console_routes! {
     post "/customers/{id}/import" => customers::import,
     get "/customers/{id}/export" => customers::export,
     get "/customers/{id}/modules" => modules::page,
+    get "/customers/{id}/panels/{plugin}/{panel}" => panels::page,
+    post "/customers/{id}/panels/{plugin}/{panel}" => panels::submit,
+    post "/customers/{id}/panels/{plugin}/{panel}/rows/{row}/{action}" => panels::row_action,
     get "/users" => users::page,
     get "/users/new" => users::new_form,
     post "/users/new" => users::create,

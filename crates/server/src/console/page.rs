@@ -77,7 +77,7 @@ const MENU: [(&str, &str, Module, &str); 6] = [
 
 /// What a finished change says on the page it leads to (`?notice=…`): fixed texts, so that no
 /// address can put words of its own on a page.
-const NOTICES: [(&str, &str); 12] = [
+const NOTICES: [(&str, &str); 14] = [
     ("added", "The customer was added."),
     ("saved", "Your changes were saved."),
     ("moved", "The customer was moved, with everything below it."),
@@ -90,6 +90,8 @@ const NOTICES: [(&str, &str); 12] = [
     ("setting-added", "Added."),
     ("setting-saved", "Saved."),
     ("setting-removed", "Removed."),
+    ("panel-saved", "Saved."),
+    ("panel-done", "Done."),
 ];
 
 impl Chrome {

@@ -36,10 +36,28 @@ const IMAGE_BODY_LIMIT: usize = 1 << 20;
 
 /// One route of one plugin.
 #[derive(Clone, Debug)]
-struct Target {
+pub(crate) struct Target {
     plugin: Arc<LoadedPlugin>,
-    route: Route,
-    action: Permission,
+    pub route: Route,
+    pub action: Permission,
+}
+
+impl Plugins {
+    /// The route `method path` of the plugin `name`, as the console calls it for a panel.
+    pub(crate) fn target(&self, name: &str, method: &str, path: &str) -> Option<Target> {
+        let plugin = self.loaded.iter().find(|p| p.manifest.name == name)?;
+        let route = plugin
+            .manifest
+            .routes
+            .iter()
+            .find(|r| r.method == method && r.path == path)?;
+        let action = self.declarations.for_route(name, &route.action).ok()?;
+        Some(Target {
+            plugin: Arc::clone(plugin),
+            route: route.clone(),
+            action,
+        })
+    }
 }
 
 /// Registers every loaded plugin's routes, and `plugin_not_enabled` answers for the paths of
@@ -125,10 +143,22 @@ fn not_enabled(name: &str) -> Result<HttpResponse, ApiError> {
     ))
 }
 
-enum Body {
+pub(crate) enum Body {
     None,
     Json(Value),
     Image(web::Bytes),
+}
+
+/// A call of a plugin's route, by the API (from an HTTP request) or by the console (from a
+/// panel): what the plugin is handed beside the caller and the group.
+pub(crate) struct RouteCall {
+    pub group_id: GroupId,
+    /// The path's parameters other than `id`, as text.
+    pub params: Map<String, Value>,
+    pub query: Map<String, Value>,
+    pub body: Body,
+    pub content_type: Option<String>,
+    pub accept: Option<String>,
 }
 
 async fn serve(
@@ -167,13 +197,41 @@ async fn serve(
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
+    let call = RouteCall {
+        group_id,
+        params,
+        query,
+        body,
+        content_type,
+        accept,
+    };
+    Ok(respond(call_route(&state, caller, target, call).await?))
+}
+
+/// Calls a plugin's route as `caller`: the group found in its scope and the route's action
+/// authorized, then the plugin, in a read transaction for a `GET` and a write transaction
+/// otherwise. The one way through for the API and the console.
+pub(crate) async fn call_route(
+    state: &AppState,
+    caller: Caller,
+    target: Target,
+    call: RouteCall,
+) -> Result<Prepared, ApiError> {
+    let RouteCall {
+        group_id,
+        params,
+        query,
+        body,
+        content_type,
+        accept,
+    } = call;
     let (json, base64) = match body {
         Body::None => (None, None),
         Body::Json(value) => (Some(value), None),
         Body::Image(bytes) => (None, Some(BASE64.encode(&bytes))),
     };
     let actor = actor_of(&caller);
-    let reads_only = req.method() == Method::GET;
+    let reads_only = target.route.method == "GET";
     let build = move |group: &tenantry_domain::Group| {
         Request::Http(Box::new(PluginRequest {
             method: target.route.method.clone(),
@@ -231,7 +289,7 @@ async fn serve(
                 answer
             })?
     };
-    Ok(respond(answer))
+    Ok(answer)
 }
 
 /// The plugin's answer, or its error as a domain error (which rolls a write back). A storage
@@ -258,12 +316,12 @@ fn answer_of(
 }
 
 /// A plugin's answer, checked and decoded: what the host will send.
-struct Prepared {
-    status: StatusCode,
-    body: PreparedBody,
+pub(crate) struct Prepared {
+    pub status: StatusCode,
+    pub body: PreparedBody,
 }
 
-enum PreparedBody {
+pub(crate) enum PreparedBody {
     Empty,
     Json(Value),
     Bytes {

@@ -15,6 +15,7 @@ use tenantry_plugin_host::{Failure, LoadedPlugin, PluginSpec};
 use tenantry_storage::known_plugins::{self, KnownPlugin};
 use tenantry_storage::{Storage, StoreError, Writer, groups};
 
+pub(crate) use http::{Body, PreparedBody, RouteCall, call_route};
 pub use http::{configure, openapi_paths};
 pub use openapi::plugin_details;
 pub use services::Reach;
@@ -309,8 +310,70 @@ fn declare(loaded: &[LoadedPlugin]) -> anyhow::Result<Declarations> {
                 .map_err(|e| anyhow::anyhow!("{e} ({} {})", route.method, route.path))?;
             check_creates(&plugin.manifest, route)?;
         }
+        check_panels(&plugin.manifest, &declarations)?;
     }
     Ok(declarations)
+}
+
+/// A plugin's panels name an action it may name, and routes it serves with the method they
+/// say: a `GET` for a table, a route with a JSON body for a form, a route with a record's
+/// parameter for a row's action. Otherwise the console would draw a screen that cannot work.
+fn check_panels(manifest: &Manifest, declarations: &Declarations) -> anyhow::Result<()> {
+    let name = &manifest.name;
+    let serves = |method: &str, path: &str| {
+        manifest
+            .routes
+            .iter()
+            .find(|r| r.method == method && r.path == path)
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    for panel in &manifest.panels {
+        let fault = |what: String| anyhow::anyhow!("plugin {name}: panel {:?}: {what}", panel.name);
+        let well_formed = !panel.name.is_empty()
+            && panel
+                .name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !well_formed || !seen.insert(panel.name.as_str()) {
+            return Err(fault(
+                "the name must be snake_case and unique in the plugin".into(),
+            ));
+        }
+        declarations
+            .for_route(name, &panel.action)
+            .map_err(&fault)?;
+        if let Some(table) = &panel.table {
+            if serves("GET", &table.route).is_none() {
+                return Err(fault(format!(
+                    "its table's GET {} is not a route of the plugin",
+                    table.route
+                )));
+            }
+            for action in &table.row_actions {
+                let record = action
+                    .route
+                    .split('/')
+                    .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+                    .any(|param| param != "id");
+                if serves(&action.method, &action.route).is_none() || !record {
+                    return Err(fault(format!(
+                        "its row action {} {} is not a route of the plugin naming a record",
+                        action.method, action.route
+                    )));
+                }
+            }
+        }
+        if let Some(form) = &panel.form {
+            let route = serves(&form.method, &form.route);
+            if !route.is_some_and(|r| r.body == Some(tenantry_plugin_host::api::BodyKind::Json)) {
+                return Err(fault(format!(
+                    "its form's {} {} is not a route of the plugin that takes JSON",
+                    form.method, form.route
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A route that says it creates what a path parameter names is a `POST` that some other route

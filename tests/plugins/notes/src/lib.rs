@@ -7,9 +7,13 @@
 //! - `view_notes` (every account type) and `manage_notes` (Operators and above).
 //! - `GET|POST /groups/{id}/notes`, `DELETE /groups/{id}/notes/{nid}`.
 //! - A group with a pinned note cannot be removed (`before_delete` refuses).
+//! - A "Notes" tab on a customer's screen in the console, declared as data (`panels`).
 //! - With `NOTES_THEMES` set (in the server's environment), it themes the console too: the
 //!   product is called "Noted" and its main colour is that variable's value, for every group.
 
+use tenantry_plugin_api::panel::{
+    Column, FieldKind, FormField, Panel, PanelForm, PanelTable, RowAction,
+};
 use tenantry_plugin_api::{
     ActionSpec, Event, Hook, HookCall, Host, HttpAnswer, HttpRequest, ListRecords, Manifest,
     ModuleSpec, Plugin, PluginError, Record, Route, Theme, ThemeCall, Value, export_plugin, json,
@@ -46,6 +50,35 @@ impl Plugin for Notes {
         let notes = "/groups/{id}/notes";
         Manifest {
             themes: std::env::var_os("NOTES_THEMES").is_some(),
+            // Its tab on a customer's screen: the notes, newest first, and a form to write one.
+            panels: vec![
+                Panel::new("notes", "Notes", "view_notes")
+                    .intro("What the team should know about this customer.")
+                    .table(
+                        // NOTES_PANEL_LIST points the table elsewhere: a test that a panel
+                        // bound to no route of the plugin stops start-up.
+                        PanelTable::new(
+                            &std::env::var("NOTES_PANEL_LIST").unwrap_or_else(|_| notes.to_owned()),
+                            "No notes yet.",
+                        )
+                        .column(Column::text("text", "Note"))
+                        .column(Column::checkbox("pinned", "Pinned"))
+                        .column(Column::date_time("created_at", "Written"))
+                        .row_action(RowAction::remove(
+                            "/groups/{id}/notes/{nid}",
+                            "Remove this note?",
+                        )),
+                    )
+                    .form(
+                        PanelForm::new("POST", notes, "Add note")
+                            .field(FormField::new("text", "Note", FieldKind::LongText).required())
+                            .field(FormField::new(
+                                "pinned",
+                                "Pinned (the customer cannot be removed while it has one)",
+                                FieldKind::Checkbox,
+                            )),
+                    ),
+            ],
             name: "notes".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: vec![Hook::BeforeDelete],

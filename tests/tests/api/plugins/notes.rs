@@ -182,3 +182,20 @@ fn a_plugin_from_elsewhere_may_theme_the_console_but_only_one_plugin_may() {
     let css = server.with_token("").get(address);
     assert!(css.text.contains("--brand: #336699;"), "{}", css.text);
 }
+
+#[test]
+fn a_panel_bound_to_no_route_of_its_plugin_stops_start_up() {
+    let message = TestServer::run_to_exit(
+        TestDatabase::fresh(),
+        &[
+            ("TENANTRY__PLUGINS__ENABLED", "notes"),
+            ("NOTES_PANEL_LIST", "/groups/{id}/nowhere"),
+        ],
+    );
+    assert!(
+        message.contains("plugin notes")
+            && message.contains("panel \"notes\"")
+            && message.contains("/groups/{id}/nowhere"),
+        "{message}"
+    );
+}

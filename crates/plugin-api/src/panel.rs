@@ -1,0 +1,286 @@
+//! A plugin's screens in the web console, declared as data in its manifest: where a panel
+//! appears, who may see it, and what it shows — a table of a list route's items, with actions on
+//! each row, and/or a form of typed fields bound to one of the plugin's routes. The host draws
+//! them with its own templates and escaping and calls the routes as the person looking, through
+//! the same checks as the API: no HTML or script of a plugin ever reaches a browser.
+//!
+//! ```
+//! use tenantry_plugin_api::panel::{Column, FieldKind, FormField, Panel, PanelForm, PanelTable, RowAction};
+//!
+//! let panel = Panel::new("notes", "Notes", "view_notes")
+//!     .intro("What the team should know about this customer.")
+//!     .table(
+//!         PanelTable::new("/groups/{id}/notes", "No notes yet.")
+//!             .column(Column::text("text", "Note"))
+//!             .column(Column::checkbox("pinned", "Pinned"))
+//!             .column(Column::date_time("created_at", "Written"))
+//!             .row_action(RowAction::remove("/groups/{id}/notes/{nid}", "Remove this note?")),
+//!     )
+//!     .form(
+//!         PanelForm::new("POST", "/groups/{id}/notes", "Add note")
+//!             .field(FormField::new("text", "Note", FieldKind::LongText).required())
+//!             .field(FormField::new("pinned", "Pinned (keeps the customer from being removed)", FieldKind::Checkbox)),
+//!     );
+//! assert_eq!(panel.form.unwrap().fields.len(), 2);
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One screen of a plugin's.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Panel {
+    /// `snake_case`, unique in the plugin: part of the panel's address.
+    pub name: String,
+    /// The tab's and the page's title.
+    pub title: String,
+    /// One line under the title.
+    #[serde(default)]
+    pub intro: Option<String>,
+    #[serde(default)]
+    pub place: PanelPlace,
+    /// The action the person needs on the group to see the panel (one of the plugin's or the
+    /// core's). The table's and form's routes still check their own.
+    pub action: String,
+    #[serde(default)]
+    pub table: Option<PanelTable>,
+    #[serde(default)]
+    pub form: Option<PanelForm>,
+}
+
+/// Where a panel appears.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PanelPlace {
+    /// A tab of a customer's screen (beside Edit, Company profile, Modules, …).
+    #[default]
+    CustomerTab,
+    /// A place a newer host knows: an older host leaves the panel out.
+    #[serde(other)]
+    Unknown,
+}
+
+/// A table of the items a list route answers (a page: `items`, `has_more`, `next_cursor`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelTable {
+    /// A `GET` route of the plugin that answers a page, `{id}` the group.
+    pub route: String,
+    /// Query parameters the host adds (`when=upcoming`).
+    #[serde(default)]
+    pub query: BTreeMap<String, String>,
+    pub columns: Vec<Column>,
+    /// What the table says when there are no items.
+    #[serde(default)]
+    pub empty: String,
+    #[serde(default)]
+    pub row_actions: Vec<RowAction>,
+}
+
+/// A column: an item's field (dotted for nested ones: `schedule.at`) and how to show it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Column {
+    pub field: String,
+    pub title: String,
+    #[serde(default)]
+    pub kind: FieldKind,
+}
+
+/// An action on one row: a route of the plugin whose last path parameter is the row's `id`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowAction {
+    /// The button's label.
+    pub label: String,
+    /// `POST` or `DELETE`.
+    pub method: String,
+    pub route: String,
+    /// Asked before it is done (`Remove this note?`).
+    #[serde(default)]
+    pub confirm: Option<String>,
+}
+
+/// A form whose fields become the JSON body of one of the plugin's routes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelForm {
+    /// `POST`, `PUT` or `PATCH`.
+    pub method: String,
+    pub route: String,
+    pub fields: Vec<FormField>,
+    /// The submit button's label.
+    pub submit: String,
+}
+
+/// A field of a form: `name` is the body's key (dotted names nest: `schedule.at`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormField {
+    pub name: String,
+    pub label: String,
+    #[serde(default)]
+    pub kind: FieldKind,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default)]
+    pub hint: Option<String>,
+    /// The options of a `choice`: value and label.
+    #[serde(default)]
+    pub choices: Vec<(String, String)>,
+}
+
+/// What a field or column holds, and so how it is entered and shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldKind {
+    /// One line of text.
+    #[default]
+    Text,
+    /// Lines of text.
+    LongText,
+    Email,
+    /// `#rrggbb`, with a colour picker.
+    Colour,
+    /// A moment, entered in the person's local time and sent as RFC 3339 UTC.
+    DateTime,
+    /// One of `choices`.
+    Choice,
+    /// `true` or `false`.
+    Checkbox,
+    Number,
+    /// Several values, entered one per line, sent as an array of strings.
+    List,
+    /// A kind a newer host knows: an older host treats it as text.
+    #[serde(other)]
+    Unknown,
+}
+
+impl Panel {
+    /// A customer tab seen by those who may take `action` on the group.
+    pub fn new(name: &str, title: &str, action: &str) -> Panel {
+        Panel {
+            name: name.to_owned(),
+            title: title.to_owned(),
+            action: action.to_owned(),
+            ..Panel::default()
+        }
+    }
+
+    pub fn intro(mut self, text: &str) -> Panel {
+        self.intro = Some(text.to_owned());
+        self
+    }
+
+    pub fn table(mut self, table: PanelTable) -> Panel {
+        self.table = Some(table);
+        self
+    }
+
+    pub fn form(mut self, form: PanelForm) -> Panel {
+        self.form = Some(form);
+        self
+    }
+}
+
+impl PanelTable {
+    pub fn new(route: &str, empty: &str) -> PanelTable {
+        PanelTable {
+            route: route.to_owned(),
+            empty: empty.to_owned(),
+            ..PanelTable::default()
+        }
+    }
+
+    pub fn query(mut self, name: &str, value: &str) -> PanelTable {
+        self.query.insert(name.to_owned(), value.to_owned());
+        self
+    }
+
+    pub fn column(mut self, column: Column) -> PanelTable {
+        self.columns.push(column);
+        self
+    }
+
+    pub fn row_action(mut self, action: RowAction) -> PanelTable {
+        self.row_actions.push(action);
+        self
+    }
+}
+
+impl Column {
+    pub fn new(field: &str, title: &str, kind: FieldKind) -> Column {
+        Column {
+            field: field.to_owned(),
+            title: title.to_owned(),
+            kind,
+        }
+    }
+
+    pub fn text(field: &str, title: &str) -> Column {
+        Column::new(field, title, FieldKind::Text)
+    }
+
+    pub fn date_time(field: &str, title: &str) -> Column {
+        Column::new(field, title, FieldKind::DateTime)
+    }
+
+    pub fn checkbox(field: &str, title: &str) -> Column {
+        Column::new(field, title, FieldKind::Checkbox)
+    }
+}
+
+impl RowAction {
+    /// A `DELETE` of the row, after `confirm`.
+    pub fn remove(route: &str, confirm: &str) -> RowAction {
+        RowAction {
+            label: "Remove".to_owned(),
+            method: "DELETE".to_owned(),
+            route: route.to_owned(),
+            confirm: Some(confirm.to_owned()),
+        }
+    }
+}
+
+impl PanelForm {
+    pub fn new(method: &str, route: &str, submit: &str) -> PanelForm {
+        PanelForm {
+            method: method.to_owned(),
+            route: route.to_owned(),
+            submit: submit.to_owned(),
+            ..PanelForm::default()
+        }
+    }
+
+    pub fn field(mut self, field: FormField) -> PanelForm {
+        self.fields.push(field);
+        self
+    }
+}
+
+impl FormField {
+    pub fn new(name: &str, label: &str, kind: FieldKind) -> FormField {
+        FormField {
+            name: name.to_owned(),
+            label: label.to_owned(),
+            kind,
+            ..FormField::default()
+        }
+    }
+
+    pub fn required(mut self) -> FormField {
+        self.required = true;
+        self
+    }
+
+    pub fn hint(mut self, text: &str) -> FormField {
+        self.hint = Some(text.to_owned());
+        self
+    }
+
+    /// A `choice` of these values and labels.
+    pub fn choices(mut self, choices: &[(&str, &str)]) -> FormField {
+        self.kind = FieldKind::Choice;
+        self.choices = choices
+            .iter()
+            .map(|(value, label)| ((*value).to_owned(), (*label).to_owned()))
+            .collect();
+        self
+    }
+}

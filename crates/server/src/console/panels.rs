@@ -1,0 +1,782 @@
+//! The plugins' screens: each panel a plugin's manifest declares (`tenantry_plugin_api::panel`)
+//! becomes a tab of a customer's screen, drawn with the console's own templates. Its table is a
+//! page of the list route's items, each cell shown by its declared kind and escaped; its form's
+//! fields become the JSON body of the plugin's route; a row's action calls the route with the
+//! row's id. Every call goes through `plugins::call_route` as the person looking — the group
+//! found in their scope, the route's action authorized — exactly as the API would answer them,
+//! and the plugin's errors are shown beside the fields they name.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use askama::Template;
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+use tenantry_api_types::FieldErrorBody;
+use tenantry_domain::{DomainError, Group, GroupId, Permission};
+use tenantry_plugin_host::api::panel::{FieldKind, FormField, Panel, PanelPlace};
+
+use super::format;
+use super::page::{self, Chrome, ConsoleError, Problems};
+use super::viewer::Viewer;
+use crate::error::ApiError;
+use crate::plugins::{Body, PreparedBody, RouteCall, call_route};
+use crate::state::AppState;
+
+/// Rows per page of a panel's table.
+const PAGE: usize = 25;
+
+/// A panel the installation's plugins declare, with the permission its action names.
+struct Found {
+    plugin: String,
+    panel: Panel,
+    permission: Permission,
+}
+
+/// Every customer tab of the loaded plugins, in the order `plugins.enabled` lists them.
+fn all(state: &AppState) -> Vec<Found> {
+    state
+        .plugins
+        .manifests()
+        .flat_map(|manifest| {
+            manifest
+                .panels
+                .iter()
+                .filter(|panel| panel.place == PanelPlace::CustomerTab)
+                .filter_map(|panel| {
+                    let permission = state
+                        .plugins
+                        .declarations
+                        .for_route(&manifest.name, &panel.action)
+                        .ok()?;
+                    Some(Found {
+                        plugin: manifest.name.clone(),
+                        panel: panel.clone(),
+                        permission,
+                    })
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// A tab of a customer's screen.
+#[derive(Debug, Clone)]
+pub struct Tab {
+    pub href: String,
+    pub title: String,
+    pub active: bool,
+}
+
+fn address(group: i64, plugin: &str, panel: &str) -> String {
+    format!("/customers/{group}/panels/{plugin}/{panel}")
+}
+
+/// The plugins' tabs the viewer may open on `group`.
+pub fn tabs(state: &AppState, viewer: &Viewer, group: &Group) -> Vec<Tab> {
+    all(state)
+        .into_iter()
+        .filter(|found| {
+            viewer
+                .caller
+                .authorize_permission(&found.permission, group)
+                .is_ok()
+        })
+        .map(|found| Tab {
+            href: address(group.id.0, &found.plugin, &found.panel.name),
+            title: found.panel.title,
+            active: false,
+        })
+        .collect()
+}
+
+/// The panel an address names, and its group found in the viewer's scope and authorized for
+/// the panel's action: 404 for a panel no plugin declares or a group outside the scope.
+async fn target(
+    state: &AppState,
+    viewer: &Viewer,
+    group: i64,
+    plugin: &str,
+    name: &str,
+) -> Result<(Found, Group), ConsoleError> {
+    let found = all(state)
+        .into_iter()
+        .find(|f| f.plugin == plugin && f.panel.name == name)
+        .ok_or_else(|| ConsoleError::from(ApiError::not_found("panel")))?;
+    let who = viewer.caller.clone();
+    let permission = found.permission.clone();
+    let group = state
+        .read(move |c| who.group_for(c, GroupId(group), &permission))
+        .await?;
+    Ok((found, group))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PanelPath {
+    id: i64,
+    plugin: String,
+    panel: String,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PanelParams {
+    cursor: Option<String>,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "panel.html")]
+struct PanelPage {
+    chrome: Chrome,
+    group: Group,
+    title: String,
+    intro: String,
+    tabs: Vec<Tab>,
+    table: Option<TableView>,
+    form: Option<String>,
+    form_heading: String,
+}
+
+/// A table as the template draws it: every cell already text.
+struct TableView {
+    label: String,
+    headings: Vec<String>,
+    rows: Vec<RowView>,
+    empty: String,
+    /// Why the list is not shown (the viewer may see the panel, not its list).
+    refused: Option<String>,
+    next: Option<String>,
+    has_actions: bool,
+}
+
+struct RowView {
+    cells: Vec<Cell>,
+    actions: Vec<ActionView>,
+}
+
+/// A cell: its text, and the exact time behind a relative one.
+struct Cell {
+    text: String,
+    title: String,
+}
+
+struct ActionView {
+    label: String,
+    href: String,
+    confirm: String,
+}
+
+/// `GET /customers/{id}/panels/{plugin}/{panel}`.
+pub async fn page(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<PanelPath>,
+    params: web::Query<PanelParams>,
+) -> Result<HttpResponse, ConsoleError> {
+    let PanelPath { id, plugin, panel } = path.into_inner();
+    let (found, group) = target(&state, &viewer, id, &plugin, &panel).await?;
+    let params = params.into_inner();
+    let table = match &found.panel.table {
+        Some(_) => Some(table(&state, &viewer, &found, &group, params.cursor).await?),
+        None => None,
+    };
+    let form = match form_view(
+        &state,
+        &viewer,
+        &found,
+        &group,
+        &Map::new(),
+        Problems::default(),
+    ) {
+        Some(view) => Some(page::fragment(&view)?),
+        None => None,
+    };
+    draw(
+        &state,
+        &viewer,
+        found,
+        group,
+        table,
+        form,
+        params.notice.as_deref(),
+        StatusCode::OK,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn draw(
+    state: &AppState,
+    viewer: &Viewer,
+    found: Found,
+    group: Group,
+    table: Option<TableView>,
+    form: Option<String>,
+    notice: Option<&str>,
+    status: StatusCode,
+) -> Result<HttpResponse, ConsoleError> {
+    let here = address(group.id.0, &found.plugin, &found.panel.name);
+    let tabs = tabs(state, viewer, &group)
+        .into_iter()
+        .map(|tab| Tab {
+            active: tab.href == here,
+            ..tab
+        })
+        .collect();
+    let title = found.panel.title.clone();
+    let view = PanelPage {
+        chrome: Chrome::new(
+            viewer,
+            format!("{}: {title}", group.name),
+            "customers",
+            &group,
+        )
+        .with_notice(notice),
+        intro: found.panel.intro.clone().unwrap_or_default(),
+        form_heading: found
+            .panel
+            .form
+            .as_ref()
+            .map(|f| f.submit.clone())
+            .unwrap_or_default(),
+        group,
+        title,
+        tabs,
+        table,
+        form,
+    };
+    page::html_with(status, &view)
+}
+
+/// A page of the panel's list, as the viewer may see it.
+async fn table(
+    state: &AppState,
+    viewer: &Viewer,
+    found: &Found,
+    group: &Group,
+    cursor: Option<String>,
+) -> Result<TableView, ConsoleError> {
+    let Some(spec) = &found.panel.table else {
+        return Err(ApiError::not_found("table").into());
+    };
+    let here = address(group.id.0, &found.plugin, &found.panel.name);
+    let mut view = TableView {
+        label: found.panel.title.clone(),
+        headings: spec.columns.iter().map(|c| c.title.clone()).collect(),
+        rows: Vec::new(),
+        empty: spec.empty.clone(),
+        refused: None,
+        next: None,
+        has_actions: !spec.row_actions.is_empty(),
+    };
+    let target = state
+        .plugins
+        .target(&found.plugin, "GET", &spec.route)
+        .ok_or_else(|| ApiError::not_found("list"))?;
+    let mut query: Map<String, Value> = spec
+        .query
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    query.insert("limit".to_owned(), Value::String(PAGE.to_string()));
+    if let Some(cursor) = cursor {
+        query.insert("cursor".to_owned(), Value::String(cursor));
+    }
+    let call = RouteCall {
+        group_id: group.id,
+        params: Map::new(),
+        query,
+        body: Body::None,
+        content_type: None,
+        accept: Some("application/json".to_owned()),
+    };
+    let page = match call_route(state, viewer.caller.clone(), target, call).await {
+        Ok(answer) => json_of(answer.body),
+        Err(error) if error.body().status == 403 => {
+            view.refused = Some(page::capitalise(&error.body().detail));
+            return Ok(view);
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let now = Utc::now();
+    let actions: Vec<_> = spec
+        .row_actions
+        .iter()
+        .enumerate()
+        .filter(|(_, action)| {
+            // Only what the viewer may do is offered.
+            state
+                .plugins
+                .target(&found.plugin, &action.method, &action.route)
+                .is_some_and(|t| viewer.caller.authorize_permission(&t.action, group).is_ok())
+        })
+        .collect();
+    view.has_actions = !actions.is_empty();
+    for item in page["items"].as_array().into_iter().flatten() {
+        let cells = spec
+            .columns
+            .iter()
+            .map(|column| cell(field(item, &column.field), column.kind, now))
+            .collect();
+        let row = item["id"].as_i64();
+        let actions = row
+            .map(|row| {
+                actions
+                    .iter()
+                    .map(|(index, action)| ActionView {
+                        label: action.label.clone(),
+                        href: format!("{here}/rows/{row}/{index}"),
+                        confirm: action.confirm.clone().unwrap_or_default(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        view.rows.push(RowView { cells, actions });
+    }
+    view.next = page["next_cursor"]
+        .as_str()
+        .filter(|_| page["has_more"] == true)
+        .map(|cursor| format!("{here}?cursor={}", urlencoding(cursor)));
+    Ok(view)
+}
+
+fn json_of(body: PreparedBody) -> Value {
+    match body {
+        PreparedBody::Json(value) => value,
+        _ => Value::Null,
+    }
+}
+
+/// A field of an item by its dotted name.
+fn field<'a>(item: &'a Value, name: &str) -> &'a Value {
+    name.split('.').fold(item, |value, key| &value[key])
+}
+
+/// A value as a cell shows it, by its declared kind.
+fn cell(value: &Value, kind: FieldKind, now: DateTime<Utc>) -> Cell {
+    let plain = |text: String| Cell {
+        text,
+        title: String::new(),
+    };
+    match (kind, value) {
+        (_, Value::Null) => plain(String::new()),
+        (FieldKind::Checkbox, Value::Bool(true)) => plain("Yes".to_owned()),
+        (FieldKind::Checkbox, Value::Bool(false)) => plain("No".to_owned()),
+        (FieldKind::DateTime, Value::String(text)) => match DateTime::parse_from_rfc3339(text) {
+            Ok(at) => {
+                let at = at.with_timezone(&Utc);
+                Cell {
+                    text: format!("{} ({})", format::ago(at, now), at.format("%Y-%m-%d %H:%M")),
+                    title: format::exact(at),
+                }
+            }
+            Err(_) => plain(text.clone()),
+        },
+        (_, Value::String(text)) => plain(text.clone()),
+        (_, Value::Array(items)) => plain(
+            items
+                .iter()
+                .map(|item| {
+                    item.as_str()
+                        .map_or_else(|| item.to_string(), str::to_owned)
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (_, other) => plain(other.to_string()),
+    }
+}
+
+fn urlencoding(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "panel_form.html")]
+struct FormView {
+    action: String,
+    submit: String,
+    fields: Vec<FieldView>,
+    problems: Problems,
+    shown: String,
+}
+
+struct FieldView {
+    name: String,
+    id: String,
+    label: String,
+    kind: &'static str,
+    required: bool,
+    hint: String,
+    value: String,
+    checked: bool,
+    choices: Vec<(String, String, bool)>,
+    problem: String,
+}
+
+/// The panel's form, filled with what was posted, if the viewer may use its route.
+fn form_view(
+    state: &AppState,
+    viewer: &Viewer,
+    found: &Found,
+    group: &Group,
+    posted: &Map<String, Value>,
+    problems: Problems,
+) -> Option<FormView> {
+    let spec = found.panel.form.as_ref()?;
+    let target = state
+        .plugins
+        .target(&found.plugin, &spec.method, &spec.route)?;
+    viewer
+        .caller
+        .authorize_permission(&target.action, group)
+        .ok()?;
+    let fields = spec
+        .fields
+        .iter()
+        .map(|f| {
+            let value = posted.get(&f.name).and_then(Value::as_str).unwrap_or("");
+            FieldView {
+                id: format!("panel-{}", f.name.replace('.', "-")),
+                name: f.name.clone(),
+                label: f.label.clone(),
+                kind: input_kind(f.kind),
+                required: f.required,
+                hint: f.hint.clone().unwrap_or_default(),
+                value: value.to_owned(),
+                checked: !value.is_empty(),
+                choices: f
+                    .choices
+                    .iter()
+                    .map(|(v, l)| (v.clone(), l.clone(), v == value))
+                    .collect(),
+                problem: problems.field(&f.name),
+            }
+        })
+        .collect();
+    Some(FormView {
+        action: address(group.id.0, &found.plugin, &found.panel.name),
+        submit: spec.submit.clone(),
+        shown: spec
+            .fields
+            .iter()
+            .map(|f| f.name.split('.').next().unwrap_or_default().to_owned())
+            .collect::<Vec<_>>()
+            .join(","),
+        fields,
+        problems,
+    })
+}
+
+/// How the template draws a field of this kind.
+fn input_kind(kind: FieldKind) -> &'static str {
+    match kind {
+        FieldKind::LongText | FieldKind::List => "textarea",
+        FieldKind::Email => "email",
+        // A colour picker always sends a colour; a blank text field leaves it out.
+        FieldKind::Colour => "text",
+        FieldKind::DateTime => "datetime-local",
+        FieldKind::Choice => "select",
+        FieldKind::Checkbox => "checkbox",
+        FieldKind::Number => "number",
+        FieldKind::Text | FieldKind::Unknown => "text",
+    }
+}
+
+/// The body a posted form makes: each field by its kind, dotted names nested; blank fields left
+/// out (the route's own defaults apply). A value that cannot be what its kind says is a problem
+/// beside its field, before the plugin is asked.
+fn body_of(fields: &[FormField], posted: &Map<String, Value>) -> Result<Value, Problems> {
+    let mut body = Map::new();
+    let mut problems = Vec::new();
+    for spec in fields {
+        let text = posted
+            .get(&spec.name)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .trim();
+        let value = match spec.kind {
+            FieldKind::Checkbox => Value::Bool(!text.is_empty()),
+            _ if text.is_empty() => continue,
+            FieldKind::Number => match text.parse::<f64>() {
+                Ok(n) if n.fract() == 0.0 && n.abs() < 1e15 => Value::from(n as i64),
+                Ok(n) => Value::from(n),
+                Err(_) => {
+                    problems.push(problem(&spec.name, "must be a number"));
+                    continue;
+                }
+            },
+            FieldKind::DateTime => match NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+                .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+            {
+                Ok(at) => Value::String(at.and_utc().to_rfc3339()),
+                Err(_) => {
+                    problems.push(problem(&spec.name, "must be a date and time"));
+                    continue;
+                }
+            },
+            FieldKind::List => Value::Array(
+                text.lines()
+                    .flat_map(|line| line.split(','))
+                    .map(str::trim)
+                    .filter(|item| !item.is_empty())
+                    .map(|item| Value::String(item.to_owned()))
+                    .collect(),
+            ),
+            _ => Value::String(text.to_owned()),
+        };
+        set(&mut body, &spec.name, value);
+    }
+    if problems.is_empty() {
+        Ok(Value::Object(body))
+    } else {
+        Err(Problems {
+            message: Some("Nothing was saved: see the fields marked below.".to_owned()),
+            fields: problems,
+        })
+    }
+}
+
+fn problem(field: &str, message: &str) -> FieldErrorBody {
+    FieldErrorBody {
+        field: field.to_owned(),
+        message: message.to_owned(),
+        line: None,
+    }
+}
+
+/// Sets a dotted key in a JSON object, making the objects on the way.
+fn set(body: &mut Map<String, Value>, name: &str, value: Value) {
+    match name.split_once('.') {
+        None => {
+            body.insert(name.to_owned(), value);
+        }
+        Some((head, rest)) => {
+            let inner = body
+                .entry(head.to_owned())
+                .or_insert_with(|| Value::Object(Map::new()));
+            if !inner.is_object() {
+                *inner = Value::Object(Map::new());
+            }
+            if let Value::Object(inner) = inner {
+                set(inner, rest, value);
+            }
+        }
+    }
+}
+
+/// `POST /customers/{id}/panels/{plugin}/{panel}`: the panel's form, sent to the plugin's route.
+pub async fn submit(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<PanelPath>,
+    posted: web::Form<Vec<(String, String)>>,
+) -> Result<HttpResponse, ConsoleError> {
+    let PanelPath { id, plugin, panel } = path.into_inner();
+    let (found, group) = target(&state, &viewer, id, &plugin, &panel).await?;
+    let spec = found
+        .panel
+        .form
+        .clone()
+        .ok_or_else(|| ApiError::not_found("form"))?;
+    let posted: Map<String, Value> = posted
+        .into_inner()
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let refused = |problems: Problems| -> Result<HttpResponse, ConsoleError> {
+        let view =
+            form_view(&state, &viewer, &found, &group, &posted, problems).ok_or_else(|| {
+                ConsoleError::from(DomainError::Forbidden {
+                    message: "you may not use this form".to_owned(),
+                })
+            })?;
+        page::html_with(StatusCode::UNPROCESSABLE_ENTITY, &view)
+    };
+    let body = match body_of(&spec.fields, &posted) {
+        Ok(body) => body,
+        Err(problems) => return refused(problems),
+    };
+    let route = state
+        .plugins
+        .target(&found.plugin, &spec.method, &spec.route)
+        .ok_or_else(|| ApiError::not_found("route"))?;
+    let call = RouteCall {
+        group_id: group.id,
+        params: Map::new(),
+        query: Map::new(),
+        body: Body::Json(body),
+        content_type: Some("application/json".to_owned()),
+        accept: Some("application/json".to_owned()),
+    };
+    match call_route(&state, viewer.caller.clone(), route, call).await {
+        Ok(_) => Ok(page::go_to(&format!(
+            "{}?notice=panel-saved",
+            address(group.id.0, &found.plugin, &found.panel.name)
+        ))),
+        Err(error) => {
+            let mut problems = Problems::from_error(error)?;
+            // The plugin's words stand beside their fields; the top says what it means.
+            if !problems.fields.is_empty() {
+                problems.message = Some("Nothing was saved: see the fields marked below.".into());
+            }
+            refused(problems)
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RowPath {
+    id: i64,
+    plugin: String,
+    panel: String,
+    row: i64,
+    action: usize,
+}
+
+/// `POST /customers/{id}/panels/{plugin}/{panel}/rows/{row}/{action}`: a row's action.
+pub async fn row_action(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<RowPath>,
+) -> Result<HttpResponse, ConsoleError> {
+    let RowPath {
+        id,
+        plugin,
+        panel,
+        row,
+        action,
+    } = path.into_inner();
+    let (found, group) = target(&state, &viewer, id, &plugin, &panel).await?;
+    let spec = found
+        .panel
+        .table
+        .as_ref()
+        .and_then(|table| table.row_actions.get(action))
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("action"))?;
+    let route = state
+        .plugins
+        .target(&found.plugin, &spec.method, &spec.route)
+        .ok_or_else(|| ApiError::not_found("route"))?;
+    // The row's id fills the route's last parameter (checked at load: it has one beside {id}).
+    let param = spec
+        .route
+        .rsplit('/')
+        .find_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+        .filter(|param| *param != "id")
+        .ok_or_else(|| ApiError::not_found("action"))?;
+    let mut params = Map::new();
+    params.insert(param.to_owned(), Value::String(row.to_string()));
+    let call = RouteCall {
+        group_id: group.id,
+        params,
+        query: Map::new(),
+        body: if spec.method == "DELETE" {
+            Body::None
+        } else {
+            Body::Json(Value::Object(Map::new()))
+        },
+        content_type: None,
+        accept: Some("application/json".to_owned()),
+    };
+    match call_route(&state, viewer.caller.clone(), route, call).await {
+        Ok(_) => Ok(page::go_to(&format!(
+            "{}?notice=panel-done",
+            address(group.id.0, &found.plugin, &found.panel.name)
+        ))),
+        Err(error) => {
+            #[derive(Template)]
+            #[template(path = "problems_only.html")]
+            struct Refused {
+                problems: Problems,
+            }
+            page::html_with(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &Refused {
+                    problems: Problems::from_error(error)?,
+                },
+            )
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn posted(pairs: &[(&str, &str)]) -> Map<String, Value> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), Value::String((*v).to_owned())))
+            .collect()
+    }
+
+    #[test]
+    fn a_form_becomes_the_routes_body_by_the_fields_kinds() {
+        let fields = [
+            FormField::new("title", "Title", FieldKind::Text),
+            FormField::new("schedule.at", "At", FieldKind::Text),
+            FormField::new("schedule.day", "Day", FieldKind::Number),
+            FormField::new("enabled", "Enabled", FieldKind::Checkbox),
+            FormField::new("when", "When", FieldKind::DateTime),
+            FormField::new("recipients.emails", "To", FieldKind::List),
+            FormField::new("note", "Note", FieldKind::Text),
+        ];
+        let body = body_of(
+            &fields,
+            &posted(&[
+                ("title", " Usage "),
+                ("schedule.at", "07:00"),
+                ("schedule.day", "3"),
+                ("when", "2026-12-24T18:30"),
+                ("recipients.emails", "a@x.test\nb@x.test, c@x.test"),
+                ("note", "   "),
+            ]),
+        )
+        .map_err(|p| p.fields)
+        .unwrap_or_default();
+        assert_eq!(
+            body,
+            json!({
+                "title": "Usage",
+                "schedule": {"at": "07:00", "day": 3},
+                "enabled": false,
+                "when": "2026-12-24T18:30:00+00:00",
+                "recipients": {"emails": ["a@x.test", "b@x.test", "c@x.test"]},
+            })
+        );
+    }
+
+    #[test]
+    fn values_that_cannot_be_their_kind_are_refused_beside_their_fields() {
+        let fields = [
+            FormField::new("day", "Day", FieldKind::Number),
+            FormField::new("when", "When", FieldKind::DateTime),
+        ];
+        let problems = body_of(&fields, &posted(&[("day", "soon"), ("when", "tomorrow")]))
+            .err()
+            .unwrap_or_default();
+        assert_eq!(problems.field("day"), "must be a number");
+        assert_eq!(problems.field("when"), "must be a date and time");
+    }
+
+    #[test]
+    fn cells_show_values_by_kind() {
+        let now = Utc::now();
+        assert_eq!(cell(&json!(true), FieldKind::Checkbox, now).text, "Yes");
+        assert_eq!(cell(&json!(["a", "b"]), FieldKind::List, now).text, "a, b");
+        assert_eq!(cell(&Value::Null, FieldKind::Text, now).text, "");
+        let at = cell(&json!("2026-01-02T03:04:05Z"), FieldKind::DateTime, now);
+        assert!(at.text.ends_with("(2026-01-02 03:04)"), "{}", at.text);
+        assert_eq!(at.title, "2026-01-02 03:04:05 UTC");
+        assert_eq!(field(&json!({"a": {"b": 1}}), "a.b"), &json!(1));
+    }
+}

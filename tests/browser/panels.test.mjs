@@ -1,0 +1,115 @@
+// The plugins' screens, declared as data by each plugin and drawn by the console: a customer's
+// CRM contacts and activities (a rename recorded by itself), and the notes of a plugin from
+// outside this repository (tests/plugins/notes), added and removed through their tabs.
+
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { ADMIN_EMAIL, ADMIN_PASSWORD, ROOT_NAME, launchBrowser, screenshot, startServer } from './harness.mjs';
+
+let server;
+let browser;
+let page;
+let group;
+
+const shot = (name) => screenshot(page, `panels/${name}`);
+
+before(async () => {
+  // The notes plugin is a test plugin: enabled here beside the first-party ones.
+  server = await startServer({ env: { TENANTRY__PLUGINS__ENABLED: 'branding,crm,reporting,notes' } });
+  browser = await launchBrowser();
+  const login = await fetch(`${server.base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ group: ROOT_NAME, username: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+  });
+  const token = (await login.json()).token;
+  const created = await fetch(`${server.base}/api/v1/groups`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ name: 'Harbour IT', parent_id: 1, level: 'reseller' }),
+  });
+  group = (await created.json()).id;
+  page = await browser.newPage();
+  page.setDefaultTimeout(10_000);
+  await page.goto(`${server.base}/login`);
+  await page.getByLabel('Group', { exact: true }).fill(ROOT_NAME);
+  await page.getByLabel('Username', { exact: true }).fill(ADMIN_EMAIL);
+  await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+  await page.waitForURL((url) => url.pathname === '/overview');
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+async function openTab(name) {
+  await page.goto(`${server.base}/customers?group=${group}`);
+  await page.getByRole('main').getByRole('link', { name, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: new RegExp(`^${name}`) }).waitFor();
+}
+
+async function saved() {
+  await page.waitForURL((url) => url.searchParams.get('notice') === 'panel-saved');
+  await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
+}
+
+test('a contact is added on the Contacts tab, and an email the plugin refuses is shown beside its field', async () => {
+  await openTab('Contacts');
+  await page.getByText('No contacts yet.').waitFor();
+  await page.getByLabel('Name (required)').fill('Ada Lovelace');
+  await page.getByLabel('Type').selectOption({ label: 'Technical' });
+  // The browser takes it for an address; the CRM plugin wants a domain with a dot.
+  await page.getByLabel('Email').fill('ada@localhost');
+  await page.getByRole('button', { name: 'Add contact' }).click();
+  const problem = page.locator('#panel-email-problem');
+  await problem.waitFor();
+  assert.match(await problem.innerText(), /must be an email address/);
+  await shot('contact-refused');
+  await page.getByLabel('Email').fill('ada@harbour.test');
+  await page.getByRole('button', { name: 'Add contact' }).click();
+  await saved();
+  const table = page.getByRole('table', { name: 'Contacts' });
+  const text = await table.innerText();
+  assert.match(text, /Ada Lovelace\s+technical\s+ada@harbour\.test/);
+  await shot('contacts');
+});
+
+test('an upcoming call is recorded, and a rename shows among the past activities', async () => {
+  await openTab('Upcoming activities');
+  await page.getByLabel('Kind (required)').selectOption({ label: 'Call' });
+  await page.getByLabel('Subject (required)').fill('Renewal of the backup contract');
+  await page.getByLabel('When (UTC) (required)').fill('2030-01-02T09:30');
+  await page.getByRole('button', { name: 'Record activity' }).click();
+  await saved();
+  const upcoming = await page.getByRole('table', { name: 'Upcoming activities' }).innerText();
+  assert.match(upcoming, /\(2030-01-02 09:30\)\s+call\s+Renewal of the backup contract/);
+  await shot('upcoming-activities');
+
+  await page.goto(`${server.base}/customers/${group}/edit`);
+  await page.getByLabel('Name', { exact: true }).fill('Harbour IT Services');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.waitForURL((url) => url.searchParams.get('notice') === 'saved');
+  await page.goto(`${server.base}/customers/${group}/panels/crm/past_activities`);
+  const past = await page.getByRole('table', { name: 'Past activities' }).innerText();
+  assert.match(past, /Renamed from Harbour IT to Harbour IT Services\s+\S*\s*Yes/);
+  await shot('past-activities');
+});
+
+test('the notes plugin\'s tab, from outside the core, adds and removes a note', async () => {
+  await openTab('Notes');
+  await page.getByText('No notes yet.').waitFor();
+  await page.getByLabel('Note (required)').fill('Prefers calls after 14:00');
+  await page.getByRole('button', { name: 'Add note' }).click();
+  await saved();
+  const table = page.getByRole('table', { name: 'Notes' });
+  assert.match(await table.innerText(), /Prefers calls after 14:00\s+No/);
+  await shot('notes');
+  page.once('dialog', (dialog) => dialog.accept());
+  await table.getByRole('button', { name: 'Remove' }).click();
+  await page.waitForURL((url) => url.searchParams.get('notice') === 'panel-done');
+  await page.getByText('No notes yet.').waitFor();
+  assert.deepEqual(page.context().blockedRequests, [], 'nothing loaded from elsewhere');
+});
