@@ -1,7 +1,7 @@
-// Branding applied to the console: a reseller's colours, names, logo and support contact are
-// what its end-customers' users see on every page; a sibling reseller's users see the
-// installation's own look. (The reseller sets its branding through the API here; the branding
-// tab of the console comes with the plugins' panels.)
+// Branding applied to the console: a reseller's administrator sets its names, colours and support
+// contact on the Branding tab (its logo through the API: the console has no upload yet), and
+// every page its end-customers' users see shows them; a sibling reseller's users see the
+// installation's own look.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -60,16 +60,8 @@ before(async () => {
   const ruby = await api('POST', '/groups', { name: 'Ruby Reseller', parent_id: 1, level: 'reseller' });
   const emerald = await api('POST', '/groups', { name: 'Emerald Shop', parent_id: ruby.id, level: 'end_customer' });
   const sapphire = await api('POST', '/groups', { name: 'Sapphire Reseller', parent_id: 1, level: 'reseller' });
-  await api('PUT', `/groups/${ruby.id}/branding`, {
-    product_name: 'Ruby Backup',
-    company_name: 'Ruby Ltd',
-    main_color: '#5c1a1a',
-    accent_color: '#b3261e',
-    support_email: 'help@ruby.test',
-    support_phone: '+31 20 555 0100',
-  });
   await api('PUT', `/groups/${ruby.id}/branding/logo`, LOGO, 'image/svg+xml');
-  for (const [group, user] of [[emerald.id, 'shop@emerald.test'], [sapphire.id, 'boss@sapphire.test']]) {
+  for (const [group, user] of [[ruby.id, 'admin@ruby.test'], [emerald.id, 'shop@emerald.test'], [sapphire.id, 'boss@sapphire.test']]) {
     await api('POST', `/groups/${group}/users`, { username: user, role: 'superuser', password: PASSWORD });
   }
 });
@@ -77,6 +69,27 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await server?.stop();
+});
+
+test('the reseller\'s administrator sets its branding on the Branding tab', async () => {
+  const page = await logIn('Ruby Reseller', 'admin@ruby.test', PASSWORD);
+  await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name: 'Customers', exact: true }).click();
+  await page.getByRole('main').getByRole('link', { name: 'Branding', exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: /^Branding/ }).waitFor();
+  await page.getByLabel('Product name').fill('Ruby Backup');
+  await page.getByLabel('Company name').fill('Ruby Ltd');
+  await page.getByLabel('Main colour', { exact: true }).fill('#5c1a1a');
+  await page.getByLabel('Accent colour').fill('#b3261e');
+  await page.getByLabel('Support email').fill('help@ruby.test');
+  await page.getByLabel('Support phone').fill('+31 20 555 0100');
+  await page.getByRole('button', { name: 'Save branding' }).click();
+  await page.waitForURL((url) => url.searchParams.get('notice') === 'panel-saved');
+  const table = await page.locator('table.list').innerText();
+  assert.match(table, /Main colour\s+#5c1a1a\s+This customer/);
+  assert.match(table, /Logo\s+SVG, 120 × 32, \d+ bytes\s+This customer/);
+  // Its own console shows them at once.
+  assert.equal((await topBar(page)).background, 'rgb(92, 26, 26)');
+  await screenshot(page, 'branding/branding-tab');
 });
 
 test('an end-customer\'s user sees its reseller\'s colours, name, logo and support contact', async () => {

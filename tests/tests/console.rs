@@ -6,7 +6,7 @@
 // the workspace lints deny both).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tenantry_tests::console::{Console, login_form, routes};
 use tenantry_tests::{
     ADMIN_EMAIL, ADMIN_PASSWORD, ROOT_NAME, TestDatabase, TestServer, USER_PASSWORD,
@@ -571,4 +571,70 @@ fn a_plugins_panel_lists_adds_and_removes_through_its_routes() {
             .status,
         404
     );
+}
+
+#[test]
+fn the_branding_tab_shows_where_each_value_comes_from_and_resets_one() {
+    let server = TestServer::start();
+    let ruby = server.create_group("Ruby", 1, "reseller");
+    let emerald = server.create_group("Emerald", ruby, "end_customer");
+    server
+        .put(
+            &format!("/api/v1/groups/{ruby}/branding"),
+            json!({"product_name": "Ruby Backup", "main_color": "#8b0000"}),
+        )
+        .expect(200);
+    let console = admin(&server);
+    let tab = |group: i64| format!("/customers/{group}/panels/branding/branding");
+
+    // Ruby's own values: shown with a swatch, as its own, resettable; its form filled with them.
+    let page = console.get(&tab(ruby)).expect(200);
+    assert!(page.text.contains("fill=\"#8b0000\""), "{}", page.text);
+    assert!(page.text.contains("This customer"), "{}", page.text);
+    assert!(
+        page.text
+            .contains(&format!("{}/rows/main_color/0", tab(ruby)))
+    );
+    assert!(page.text.contains("value=\"Ruby Backup\""), "{}", page.text);
+
+    // Emerald inherits them: named, not resettable there.
+    let page = console.get(&tab(emerald)).expect(200);
+    assert!(page.text.contains("Inherited from Ruby"), "{}", page.text);
+    assert!(!page.text.contains("/rows/main_color/"), "{}", page.text);
+
+    // Emerald sets its own colour through the form; a wrong one is refused beside its field.
+    let wrong = console.post(&tab(emerald), &[("main_color", "crimson")]);
+    assert_eq!(wrong.status, 422, "{}", wrong.text);
+    assert!(
+        wrong.text.contains("panel-main_color-problem"),
+        "{}",
+        wrong.text
+    );
+    let saved = console.post(&tab(emerald), &[("main_color", "#112233")]);
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    let own = server
+        .get(&format!("/api/v1/groups/{emerald}/branding"))
+        .expect(200);
+    assert_eq!(own.body["values"]["main_color"], "#112233");
+    assert_eq!(
+        own.body["values"]["product_name"],
+        Value::Null,
+        "blank fields stay unset"
+    );
+
+    // Reset: the colour is Ruby's again.
+    let reset = console.post(&format!("{}/rows/main_color/0", tab(emerald)), &[]);
+    assert_eq!(
+        reset.header("hx-redirect"),
+        Some(format!("{}?notice=panel-done", tab(emerald)).as_str()),
+        "{}",
+        reset.text
+    );
+    let effective = server
+        .get(&format!("/api/v1/groups/{emerald}/branding/effective"))
+        .expect(200);
+    assert_eq!(effective.body["fields"]["main_color"]["value"], "#8b0000");
+    // A key that is no field's: not found, nothing changed.
+    let nonsense = console.post(&format!("{}/rows/nonsense/0", tab(emerald)), &[]);
+    assert_eq!(nonsense.status, 404, "{}", nonsense.text);
 }

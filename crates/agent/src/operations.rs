@@ -361,6 +361,22 @@ pub const OPERATIONS: &[Operation] = &[
     ),
     op(
         "branding",
+        "fields",
+        "GET",
+        "/groups/{id}/branding/fields",
+        List,
+        "Each branding field and image as the group shows it, and where it comes from",
+    ),
+    op(
+        "branding",
+        "reset-field",
+        "DELETE",
+        "/groups/{id}/branding/values/{field}",
+        One,
+        "Reset one of the group's own values or images (company_name, …, logo): it inherits again",
+    ),
+    op(
+        "branding",
         "get-logo",
         "GET",
         "/groups/{id}/branding/logo",

@@ -86,7 +86,8 @@ pub struct Column {
     pub kind: FieldKind,
 }
 
-/// An action on one row: a route of the plugin whose last path parameter is the row's `id`.
+/// An action on one row: a route of the plugin whose last path parameter is the row's `id`
+/// (or the row's field `key` names: letters, digits, `_` and `-`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowAction {
     /// The button's label.
@@ -97,6 +98,9 @@ pub struct RowAction {
     /// Asked before it is done (`Remove this note?`).
     #[serde(default)]
     pub confirm: Option<String>,
+    /// The row's field that names it in the route, when not `id`.
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 /// A form whose fields become the JSON body of one of the plugin's routes.
@@ -108,6 +112,13 @@ pub struct PanelForm {
     pub fields: Vec<FormField>,
     /// The submit button's label.
     pub submit: String,
+    /// A `GET` route of the plugin whose answer fills the fields (an edit form), each by its
+    /// name, read at `source_pointer` (a JSON Pointer such as `/values`; the whole answer
+    /// without one).
+    #[serde(default)]
+    pub source: Option<String>,
+    #[serde(default)]
+    pub source_pointer: Option<String>,
 }
 
 /// A field of a form: `name` is the body's key (dotted names nest: `schedule.at`).
@@ -234,7 +245,20 @@ impl RowAction {
             method: "DELETE".to_owned(),
             route: route.to_owned(),
             confirm: Some(confirm.to_owned()),
+            key: None,
         }
+    }
+
+    /// The button says `label`.
+    pub fn labelled(mut self, label: &str) -> RowAction {
+        self.label = label.to_owned();
+        self
+    }
+
+    /// The row's field `key` names it in the route (instead of its `id`).
+    pub fn keyed_by(mut self, key: &str) -> RowAction {
+        self.key = Some(key.to_owned());
+        self
     }
 }
 
@@ -250,6 +274,13 @@ impl PanelForm {
 
     pub fn field(mut self, field: FormField) -> PanelForm {
         self.fields.push(field);
+        self
+    }
+
+    /// Filled from the answer of the `GET` route `route`, at `pointer` (`""` for all of it).
+    pub fn filled_from(mut self, route: &str, pointer: &str) -> PanelForm {
+        self.source = Some(route.to_owned());
+        self.source_pointer = (!pointer.is_empty()).then(|| pointer.to_owned());
         self
     }
 }

@@ -3,6 +3,7 @@
 //! tree that sets it. A moved group's effective branding follows its new ancestors by itself:
 //! nothing is copied, everything is resolved when asked.
 
+mod fields;
 mod images;
 mod schemas;
 mod theme;
@@ -10,6 +11,9 @@ mod values;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use tenantry_plugin_api::panel::{
+    Column, FieldKind, FormField, Panel, PanelForm, PanelTable, RowAction,
+};
 use tenantry_plugin_api::{
     ActionSpec, BodyKind, GroupInfo, Host, HttpAnswer, HttpRequest, ListRecords, Manifest, Plugin,
     PluginError, Record, Route, Theme, ThemeCall, Value, export_plugin, json,
@@ -81,6 +85,23 @@ impl Plugin for Branding {
                 None,
             )
             .returns(schemas::effective()),
+            route(
+                "GET",
+                &format!("{base}/fields"),
+                "view_branding",
+                "Every field and image as the group shows it, with where it comes from: the rows \
+                 of the console's branding tab",
+                None,
+            )
+            .paged(schemas::field_row()),
+            route(
+                "DELETE",
+                &format!("{base}/values/{{field}}"),
+                "manage_branding",
+                "Reset one of the group's own values or images: it inherits again",
+                None,
+            )
+            .path_param("field", json!({"type": "string", "enum": fields::names()})),
         ];
         for image in IMAGES {
             routes.push(
@@ -126,7 +147,7 @@ impl Plugin for Branding {
             routes,
             // The console is drawn with the effective branding of the group whose console it is.
             themes: true,
-            panels: Vec::new(),
+            panels: vec![panel()],
         }
     }
 
@@ -136,6 +157,12 @@ impl Plugin for Branding {
 
     fn http(&self, host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginError> {
         let group = request.group.id;
+        if request.route.ends_with("/branding/fields") {
+            return fields::list(host, request);
+        }
+        if request.route.ends_with("/values/{field}") {
+            return fields::reset(host, request);
+        }
         let image = IMAGES
             .iter()
             .find(|image| request.route.ends_with(&format!("/{image}")))
@@ -195,6 +222,65 @@ impl Plugin for Branding {
             _ => Err(PluginError::not_found("route")),
         }
     }
+}
+
+/// The branding tab of a customer's screen in the console: each field as it shows, where it
+/// comes from and a reset, then a form of the group's own values.
+fn panel() -> Panel {
+    let colour = |name: &str, label: &str| {
+        FormField::new(name, label, FieldKind::Colour).hint("#rrggbb, e.g. #0b5cab")
+    };
+    Panel::new("branding", "Branding", "view_branding")
+        .intro(
+            "How the console looks for this customer and everyone below it: each value its own, \
+             or the nearest customer's above that sets one. Reset a value to inherit it again.",
+        )
+        .table(
+            PanelTable::new("/groups/{id}/branding/fields", "")
+                .column(Column::text("label", "Field"))
+                .column(Column::new("value", "Shown", FieldKind::Colour))
+                .column(Column::text("source", "From"))
+                .row_action(
+                    RowAction::remove(
+                        "/groups/{id}/branding/values/{field}",
+                        "Reset this value? It is inherited again.",
+                    )
+                    .labelled("Reset")
+                    .keyed_by("reset"),
+                ),
+        )
+        .form(
+            PanelForm::new("PATCH", "/groups/{id}/branding", "Save branding")
+                .filled_from("/groups/{id}/branding", "/values")
+                .field(FormField::new(
+                    "product_name",
+                    "Product name",
+                    FieldKind::Text,
+                ))
+                .field(FormField::new(
+                    "company_name",
+                    "Company name",
+                    FieldKind::Text,
+                ))
+                .field(colour("main_color", "Main colour"))
+                .field(colour("accent_color", "Accent colour"))
+                .field(colour("navigation_text_color", "Text on the main colour"))
+                .field(FormField::new(
+                    "support_email",
+                    "Support email",
+                    FieldKind::Email,
+                ))
+                .field(FormField::new(
+                    "support_phone",
+                    "Support phone",
+                    FieldKind::Text,
+                ))
+                .field(FormField::new(
+                    "support_url",
+                    "Support web page",
+                    FieldKind::Text,
+                )),
+        )
 }
 
 /// A group's stored values; one that does not read is the plugin's fault (500), never taken
@@ -259,7 +345,7 @@ fn visible_source(chain: &[GroupInfo], caller_group: i64, source: i64) -> Option
     (source_at <= caller_at).then_some(source)
 }
 
-fn effective(host: &Host, request: &HttpRequest) -> Result<Value, PluginError> {
+pub(crate) fn effective(host: &Host, request: &HttpRequest) -> Result<Value, PluginError> {
     let group = &request.group;
     let chain = chain(host, group)?;
     let mut sets: Vec<(i64, Values)> = Vec::new();

@@ -117,3 +117,19 @@ pub fn effective() -> Value {
     }
     schema
 }
+
+/// A row of the branding tab: a field or image, what the group shows and where it comes from;
+/// `reset` names it when the group sets it itself.
+pub fn field_row() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "field": {"type": "string"},
+            "label": {"type": "string"},
+            "value": nullable(json!({"type": "string"})),
+            "source": {"type": "string"},
+            "reset": nullable(json!({"type": "string"})),
+        },
+        "required": ["field", "label", "value", "source", "reset"],
+    })
+}

@@ -55,6 +55,9 @@ struct Target {
     records: BTreeMap<String, i64>,
     /// What reads those records: their listings, and each `GET` naming one.
     record_reads: Vec<String>,
+    /// Path parameters that name one of a few values (`{field}` of a branding reset), by the
+    /// first value their schema's `enum` lists.
+    choices: BTreeMap<String, String>,
 }
 
 /// Profiles and policies are, by design, readable from below: a descendant of the owning group
@@ -156,6 +159,9 @@ fn aim_through(operation: &str, target: &Target, own: Option<i64>, missing: bool
     for (param, id) in &target.records {
         aimed = aimed.replace(&format!("{{{param}}}"), &pick(*id).to_string());
     }
+    for (param, value) in &target.choices {
+        aimed = aimed.replace(&format!("{{{param}}}"), value);
+    }
     // An installer every test server offers (tests/fixtures/downloads).
     aimed = aimed.replace("{os}/{file}", "linux/tenantry-2.4.1-x86_64");
     aimed = aimed.replace("{metric}", "used_bytes");
@@ -240,6 +246,24 @@ fn operations(doc: &Value) -> Vec<Operation> {
     found.sort_by(|a, b| a.name.cmp(&b.name));
     assert!(found.len() > 10, "the route table looks empty");
     found
+}
+
+/// The first value of each path parameter whose schema is an `enum`.
+fn path_choices(doc: &Value) -> BTreeMap<String, String> {
+    let mut choices = BTreeMap::new();
+    for item in doc["paths"].as_object().unwrap().values() {
+        for operation in item.as_object().unwrap().values() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                if parameter["in"] == "path"
+                    && let Some(first) = parameter["schema"]["enum"][0].as_str()
+                {
+                    let name = parameter["name"].as_str().unwrap().to_owned();
+                    choices.entry(name).or_insert_with(|| first.to_owned());
+                }
+            }
+        }
+    }
+    choices
 }
 
 /// The plugins' records in the target group: each creation route the document links to a path
@@ -395,6 +419,7 @@ fn no_caller_reaches_outside_its_subtree_on_any_route() {
         policy,
         records,
         record_reads: Vec::new(),
+        choices: path_choices(&doc),
     };
     // And each GET that names one of those records and nothing else unknown.
     for operation in &operations {

@@ -154,10 +154,12 @@ struct RowView {
     actions: Vec<ActionView>,
 }
 
-/// A cell: its text, and the exact time behind a relative one.
+/// A cell: its text, the exact time behind a relative one, and a colour's swatch.
 struct Cell {
     text: String,
     title: String,
+    /// `#rrggbb`, checked: drawn as an SVG `fill`, which the CSP allows (no `style`).
+    swatch: Option<String>,
 }
 
 struct ActionView {
@@ -180,12 +182,13 @@ pub async fn page(
         Some(_) => Some(table(&state, &viewer, &found, &group, params.cursor).await?),
         None => None,
     };
+    let current = current_values(&state, &viewer, &found, &group).await?;
     let form = match form_view(
         &state,
         &viewer,
         &found,
         &group,
-        &Map::new(),
+        &current,
         Problems::default(),
     ) {
         Some(view) => Some(page::fragment(&view)?),
@@ -317,19 +320,17 @@ async fn table(
             .iter()
             .map(|column| cell(field(item, &column.field), column.kind, now))
             .collect();
-        let row = item["id"].as_i64();
-        let actions = row
-            .map(|row| {
-                actions
-                    .iter()
-                    .map(|(index, action)| ActionView {
-                        label: action.label.clone(),
-                        href: format!("{here}/rows/{row}/{index}"),
-                        confirm: action.confirm.clone().unwrap_or_default(),
-                    })
-                    .collect()
+        let actions = actions
+            .iter()
+            .filter_map(|(index, action)| {
+                let row = row_key(item, action.key.as_deref().unwrap_or("id"))?;
+                Some(ActionView {
+                    label: action.label.clone(),
+                    href: format!("{here}/rows/{row}/{index}"),
+                    confirm: action.confirm.clone().unwrap_or_default(),
+                })
             })
-            .unwrap_or_default();
+            .collect();
         view.rows.push(RowView { cells, actions });
     }
     view.next = page["next_cursor"]
@@ -356,6 +357,7 @@ fn cell(value: &Value, kind: FieldKind, now: DateTime<Utc>) -> Cell {
     let plain = |text: String| Cell {
         text,
         title: String::new(),
+        swatch: None,
     };
     match (kind, value) {
         (_, Value::Null) => plain(String::new()),
@@ -367,9 +369,14 @@ fn cell(value: &Value, kind: FieldKind, now: DateTime<Utc>) -> Cell {
                 Cell {
                     text: format!("{} ({})", format::ago(at, now), at.format("%Y-%m-%d %H:%M")),
                     title: format::exact(at),
+                    swatch: None,
                 }
             }
             Err(_) => plain(text.clone()),
+        },
+        (FieldKind::Colour, Value::String(text)) if is_hex_colour(text) => Cell {
+            swatch: Some(text.to_ascii_lowercase()),
+            ..plain(text.clone())
         },
         (_, Value::String(text)) => plain(text.clone()),
         (_, Value::Array(items)) => plain(
@@ -384,6 +391,28 @@ fn cell(value: &Value, kind: FieldKind, now: DateTime<Utc>) -> Cell {
         ),
         (_, other) => plain(other.to_string()),
     }
+}
+
+fn is_hex_colour(text: &str) -> bool {
+    text.len() == 7 && text.starts_with('#') && text[1..].chars().all(|c| c.is_ascii_hexdigit())
+}
+
+/// A row's key as an address may carry it: its id, or the field a row action names.
+fn row_key(item: &Value, key: &str) -> Option<String> {
+    let text = match &item[key] {
+        Value::Number(n) => n.to_string(),
+        Value::String(s) => s.clone(),
+        _ => return None,
+    };
+    is_row_key(&text).then_some(text)
+}
+
+fn is_row_key(text: &str) -> bool {
+    !text.is_empty()
+        && text.len() <= 64
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 fn urlencoding(text: &str) -> String {
@@ -418,6 +447,62 @@ struct FieldView {
     checked: bool,
     choices: Vec<(String, String, bool)>,
     problem: String,
+}
+
+/// What an edit form shows before anything is posted: its source route's answer, as the
+/// viewer may read it (nothing when it may not, or when the form has no source).
+async fn current_values(
+    state: &AppState,
+    viewer: &Viewer,
+    found: &Found,
+    group: &Group,
+) -> Result<Map<String, Value>, ConsoleError> {
+    let Some((form, source)) = found
+        .panel
+        .form
+        .as_ref()
+        .and_then(|form| Some((form, form.source.as_ref()?)))
+    else {
+        return Ok(Map::new());
+    };
+    let Some(target) = state.plugins.target(&found.plugin, "GET", source) else {
+        return Ok(Map::new());
+    };
+    let call = RouteCall {
+        group_id: group.id,
+        params: Map::new(),
+        query: Map::new(),
+        body: Body::None,
+        content_type: None,
+        accept: Some("application/json".to_owned()),
+    };
+    let answer = match call_route(state, viewer.caller.clone(), target, call).await {
+        Ok(answer) => json_of(answer.body),
+        Err(error) if error.body().status == 403 => return Ok(Map::new()),
+        Err(error) => return Err(error.into()),
+    };
+    let values = match &form.source_pointer {
+        Some(pointer) => answer.pointer(pointer).cloned().unwrap_or(Value::Null),
+        None => answer,
+    };
+    Ok(form
+        .fields
+        .iter()
+        .map(|f| {
+            let text = match field(&values, &f.name) {
+                Value::Null | Value::Bool(false) => String::new(),
+                Value::Bool(true) => "yes".to_owned(),
+                Value::String(s) => s.clone(),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                other => other.to_string(),
+            };
+            (f.name.clone(), Value::String(text))
+        })
+        .collect())
 }
 
 /// The panel's form, filled with what was posted, if the viewer may use its route.
@@ -636,7 +721,7 @@ pub struct RowPath {
     id: i64,
     plugin: String,
     panel: String,
-    row: i64,
+    row: String,
     action: usize,
 }
 
@@ -653,6 +738,9 @@ pub async fn row_action(
         row,
         action,
     } = path.into_inner();
+    if !is_row_key(&row) {
+        return Err(ApiError::not_found("row").into());
+    }
     let (found, group) = target(&state, &viewer, id, &plugin, &panel).await?;
     let spec = found
         .panel
@@ -673,7 +761,7 @@ pub async fn row_action(
         .filter(|param| *param != "id")
         .ok_or_else(|| ApiError::not_found("action"))?;
     let mut params = Map::new();
-    params.insert(param.to_owned(), Value::String(row.to_string()));
+    params.insert(param.to_owned(), Value::String(row));
     let call = RouteCall {
         group_id: group.id,
         params,

@@ -350,6 +350,12 @@ fn check_panels(manifest: &Manifest, declarations: &Declarations) -> anyhow::Res
                 )));
             }
             for action in &table.row_actions {
+                let key = action.key.as_deref().unwrap_or("id");
+                if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                    return Err(fault(format!(
+                        "its row action's key {key:?} is not a field name"
+                    )));
+                }
                 let record = action
                     .route
                     .split('/')
@@ -369,6 +375,13 @@ fn check_panels(manifest: &Manifest, declarations: &Declarations) -> anyhow::Res
                 return Err(fault(format!(
                     "its form's {} {} is not a route of the plugin that takes JSON",
                     form.method, form.route
+                )));
+            }
+            if let Some(source) = &form.source
+                && serves("GET", source).is_none()
+            {
+                return Err(fault(format!(
+                    "its form's source GET {source} is not a route of the plugin"
                 )));
             }
         }
