@@ -27,10 +27,11 @@ async function api(method, path, body, contentType = 'application/json') {
   return text ? JSON.parse(text) : null;
 }
 
-async function logIn(group, username, password) {
+async function logIn(group, username, password, at = '/login', onLoginPage = async () => {}) {
   const page = await (await browser.newContext()).newPage();
   page.setDefaultTimeout(10_000);
-  await page.goto(`${server.base}/login`);
+  await page.goto(`${server.base}${at}`);
+  await onLoginPage(page);
   await page.getByLabel('Group', { exact: true }).fill(group);
   await page.getByLabel('Username', { exact: true }).fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
@@ -77,6 +78,7 @@ test('the reseller\'s administrator sets its branding on the Branding tab', asyn
   await page.getByRole('main').getByRole('link', { name: 'Branding', exact: true }).click();
   await page.getByRole('heading', { level: 1, name: /^Branding/ }).waitFor();
   await page.getByLabel('Product name').fill('Ruby Backup');
+  await page.getByLabel('Login address').fill('ruby-backup');
   await page.getByLabel('Company name').fill('Ruby Ltd');
   await page.getByLabel('Main colour', { exact: true }).fill('#5c1a1a');
   await page.getByLabel('Accent colour').fill('#b3261e');
@@ -92,8 +94,14 @@ test('the reseller\'s administrator sets its branding on the Branding tab', asyn
   await screenshot(page, 'branding/branding-tab');
 });
 
-test('an end-customer\'s user sees its reseller\'s colours, name, logo and support contact', async () => {
-  const page = await logIn('Emerald Shop', 'shop@emerald.test', PASSWORD);
+test('an end-customer\'s user logs in at its reseller\'s address and sees its colours, name, logo and support contact', async () => {
+  const page = await logIn('Emerald Shop', 'shop@emerald.test', PASSWORD, '/login/ruby-backup', async (login) => {
+    // The white-label login page: the reseller's look before anyone logs in.
+    await login.getByRole('heading', { level: 1, name: 'Log in to Ruby Backup' }).waitFor();
+    const background = await login.locator('body').evaluate((body) => getComputedStyle(body).backgroundColor);
+    assert.equal(background, 'rgb(92, 26, 26)');
+    await screenshot(login, 'branding/white-label-login');
+  });
   const bar = await topBar(page);
   assert.equal(bar.background, 'rgb(92, 26, 26)');
   assert.equal(bar.brand, 'Ruby Backup');

@@ -53,9 +53,20 @@ fn encode(text: &str) -> String {
 
 /// `POST /login` with the form, following nothing.
 pub fn login_form(server: &TestServer, group: &str, username: &str, password: &str) -> Reply {
+    login_form_at(server, "/login", group, username, password)
+}
+
+/// The same, posted to another login page (a white-label address, `/login/{address}`).
+pub fn login_form_at(
+    server: &TestServer,
+    page: &str,
+    group: &str,
+    username: &str,
+    password: &str,
+) -> Reply {
     reply(
         agent()
-            .post(&server.url("/login"))
+            .post(&server.url(page))
             .set("Content-Type", "application/x-www-form-urlencoded")
             .send_string(&form(&[
                 ("group", group),

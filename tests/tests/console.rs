@@ -7,7 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use serde_json::{Value, json};
-use tenantry_tests::console::{Console, login_form, routes};
+use tenantry_tests::console::{Console, login_form, login_form_at, routes};
 use tenantry_tests::{
     ADMIN_EMAIL, ADMIN_PASSWORD, ROOT_NAME, TestDatabase, TestServer, USER_PASSWORD,
 };
@@ -246,6 +246,9 @@ const UNTARGETED: &[&str] = &[
     "GET /login",
     "POST /login",
     "POST /logout",
+    // A group's white-label login page: public, in that group's look, and nothing more.
+    "GET /login/{address}",
+    "POST /login/{address}",
     "GET /customers/search",
 ];
 
@@ -637,4 +640,71 @@ fn the_branding_tab_shows_where_each_value_comes_from_and_resets_one() {
     // A key that is no field's: not found, nothing changed.
     let nonsense = console.post(&format!("{}/rows/nonsense/0", tab(emerald)), &[]);
     assert_eq!(nonsense.status, 404, "{}", nonsense.text);
+}
+
+#[test]
+fn a_white_label_login_address_shows_its_groups_look_before_anyone_logs_in() {
+    let server = TestServer::start();
+    let ruby = server.create_group("Ruby", 1, "reseller");
+    let emerald = server.create_group("Emerald", ruby, "end_customer");
+    let sapphire = server.create_group("Sapphire", 1, "reseller");
+    server.create_user(emerald, "boss@emerald.test", "superuser", false);
+    let set = server.patch(
+        &format!("/api/v1/groups/{ruby}/branding"),
+        json!({"product_name": "Ruby Backup", "main_color": "#8b0000",
+               "login_address": " Ruby-Backup "}),
+    );
+    assert_eq!(set.status, 200, "{}", set.text);
+    assert_eq!(set.body["values"]["login_address"], "ruby-backup");
+    // Another customer's already; and words an address cannot be.
+    let taken = server.patch(
+        &format!("/api/v1/groups/{sapphire}/branding"),
+        json!({"login_address": "ruby-backup"}),
+    );
+    assert_eq!(taken.status, 422, "{}", taken.text);
+    assert_eq!(taken.body["errors"][0]["field"], "login_address");
+    let wrong = server.patch(
+        &format!("/api/v1/groups/{sapphire}/branding"),
+        json!({"login_address": "ruby backup!"}),
+    );
+    assert_eq!(wrong.status, 422, "{}", wrong.text);
+
+    // Nobody signed in: the address's page, stylesheet and all, in Ruby's look.
+    let nobody = server.with_token("");
+    let page = nobody.get("/login/ruby-backup");
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("Log in to Ruby Backup"), "{}", page.text);
+    assert!(
+        page.text.contains("action=\"/login/ruby-backup\""),
+        "{}",
+        page.text
+    );
+    let css_url = linked(&page.text, "/theme.css?v=").expect("the address's stylesheet");
+    assert!(css_url.ends_with("&#38;login=ruby-backup"), "{css_url}");
+    let css = nobody.get(&css_url.replace("&#38;", "&"));
+    assert!(css.text.contains("--brand: #8b0000;"), "{}", css.text);
+    for unknown in ["/login/nobody-here", "/login/Not_An_Address", "/login/ab"] {
+        assert_eq!(nobody.get(unknown).status, 404, "{unknown}");
+    }
+
+    // An end-customer's user logs in there; a refusal shows the same page again.
+    let at = "/login/ruby-backup";
+    let refused = login_form_at(&server, at, "Emerald", "boss@emerald.test", "wrong");
+    assert_eq!(refused.status, 401);
+    assert!(
+        refused.text.contains("Log in to Ruby Backup"),
+        "{}",
+        refused.text
+    );
+    let signed_in = login_form_at(&server, at, "Emerald", "boss@emerald.test", USER_PASSWORD);
+    assert_eq!(signed_in.status, 303, "{}", signed_in.text);
+    assert_eq!(signed_in.header("location"), Some("/overview"));
+
+    // Reset, the address leads nowhere.
+    server
+        .delete(&format!(
+            "/api/v1/groups/{ruby}/branding/values/login_address"
+        ))
+        .expect(204);
+    assert_eq!(nobody.get("/login/ruby-backup").status, 404);
 }

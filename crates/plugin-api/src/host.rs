@@ -47,6 +47,21 @@ pub enum HostRequest {
         collection: String,
         id: i64,
     },
+    /// Gives one of the call's group's records a key no other record of the plugin's collection
+    /// holds, in any group (a login address), or takes it away (`key` null): `conflict` when
+    /// another record holds it.
+    SetRecordKey {
+        group_id: i64,
+        collection: String,
+        id: i64,
+        #[serde(default)]
+        key: Option<String>,
+    },
+    /// The record of the plugin's collection holding `key`, if the call may read its group.
+    FindRecord {
+        collection: String,
+        key: String,
+    },
     /// Removes every record of a collection of a group (e.g. a reset).
     DeleteCollection {
         group_id: i64,
@@ -130,6 +145,8 @@ pub enum HostAnswer {
     DueRecords(Vec<Record>),
     /// `DeleteRecord`: whether it was there.
     Deleted(bool),
+    /// `SetRecordKey`: done.
+    KeySet,
     /// `DeleteCollection`: how many went.
     Removed(i64),
     /// `Group`.
@@ -158,6 +175,7 @@ impl HostAnswer {
             HostAnswer::Records(_) => "records",
             HostAnswer::DueRecords(_) => "due_records",
             HostAnswer::Deleted(_) => "deleted",
+            HostAnswer::KeySet => "key_set",
             HostAnswer::Removed(_) => "removed",
             HostAnswer::Group(_) => "group",
             HostAnswer::Groups(_) => "groups",
@@ -511,6 +529,39 @@ impl Host {
 
     pub fn list_records(&self, list: ListRecords) -> Result<Page<Record>, PluginError> {
         expect!(self.ask(&HostRequest::ListRecords(list)), Records)
+    }
+
+    /// See [`HostRequest::SetRecordKey`].
+    pub fn set_record_key(
+        &self,
+        group_id: i64,
+        collection: &str,
+        id: i64,
+        key: Option<&str>,
+    ) -> Result<(), PluginError> {
+        match self.ask(&HostRequest::SetRecordKey {
+            group_id,
+            collection: collection.to_owned(),
+            id,
+            key: key.map(str::to_owned),
+        })? {
+            HostAnswer::KeySet => Ok(()),
+            other => Err(PluginError::internal(format!(
+                "the host answered {} to a request that takes KeySet",
+                other.kind()
+            ))),
+        }
+    }
+
+    /// See [`HostRequest::FindRecord`].
+    pub fn find_record(&self, collection: &str, key: &str) -> Result<Option<Record>, PluginError> {
+        expect!(
+            self.ask(&HostRequest::FindRecord {
+                collection: collection.to_owned(),
+                key: key.to_owned(),
+            }),
+            MaybeRecord
+        )
     }
 
     /// Whether a record was there to delete.

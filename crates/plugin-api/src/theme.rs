@@ -17,6 +17,11 @@ pub struct ThemeCall {
     /// their versions.
     #[serde(default)]
     pub with_images: bool,
+    /// A white-label login address (`/login/{address}`): the theme of the group it belongs to,
+    /// instead of `group_id`'s (the root's, then, whose reach is the whole tree); `not_found`
+    /// when no group has it.
+    #[serde(default)]
+    pub login_address: Option<String>,
 }
 
 /// A group's theme: each value the group's own or inherited, as the plugin decides.

@@ -275,3 +275,78 @@ pub fn delete_collection(w: &mut Writer<'_>, collection: Collection<'_>) -> Stor
     .execute(w.conn())?;
     Ok(removed as i64)
 }
+
+/// At most this many characters in a record's unique key.
+const MAX_KEY_CHARS: usize = 200;
+
+/// Gives a record a key that no other record of the plugin's collection holds, in any group (a
+/// white-label login address), or takes its key away (`None`). A key another record holds:
+/// `conflict`. Two transactions taking one key at once meet at the unique index: the second
+/// fails with the same `conflict` when the first commits.
+pub fn set_key(
+    w: &mut Writer<'_>,
+    collection: Collection<'_>,
+    id: i64,
+    key: Option<&str>,
+) -> StoreResult<()> {
+    let taken = || {
+        StoreError::Domain(DomainError::Conflict {
+            message: "another record holds this key".to_owned(),
+        })
+    };
+    let conn = w.conn();
+    if let Some(key) = key {
+        if key.is_empty() || key.chars().count() > MAX_KEY_CHARS {
+            return Err(StoreError::Domain(DomainError::invalid(
+                "key",
+                format!("a key has 1 to {MAX_KEY_CHARS} characters"),
+            )));
+        }
+        // Said before the write, so that PostgreSQL's transaction is not aborted by the index.
+        let holder: Option<i64> = plugin_records::table
+            .filter(plugin_records::plugin.eq(collection.plugin))
+            .filter(plugin_records::collection.eq(collection.name))
+            .filter(plugin_records::unique_key.eq(key))
+            .select(plugin_records::id)
+            .first(conn)
+            .optional()?;
+        if holder.is_some_and(|holder| holder != id) {
+            return Err(taken());
+        }
+    }
+    let target = plugin_records::table
+        .filter(plugin_records::id.eq(id))
+        .filter(plugin_records::plugin.eq(collection.plugin))
+        .filter(plugin_records::group_id.eq(collection.group.0))
+        .filter(plugin_records::collection.eq(collection.name));
+    let changed = diesel::update(target)
+        .set(plugin_records::unique_key.eq(key))
+        .execute(conn)
+        .map_err(|error| match error {
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => taken(),
+            other => other.into(),
+        })?;
+    if changed == 0 {
+        return Err(DomainError::NotFound { what: "record" }.into());
+    }
+    Ok(())
+}
+
+/// The record of a plugin's collection that holds `key`, in whichever group.
+pub fn find_by_key(
+    conn: &mut DbConnection,
+    plugin: &str,
+    collection: &str,
+    key: &str,
+) -> StoreResult<Option<PluginRecord>> {
+    Ok(plugin_records::table
+        .filter(plugin_records::plugin.eq(plugin))
+        .filter(plugin_records::collection.eq(collection))
+        .filter(plugin_records::unique_key.eq(key))
+        .select(PluginRecord::as_select())
+        .first(conn)
+        .optional()?)
+}

@@ -207,6 +207,7 @@ diesel::table! {
         data -> Text,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        unique_key -> Nullable<Text>,
     }
 }
 

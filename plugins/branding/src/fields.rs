@@ -5,7 +5,7 @@
 use tenantry_plugin_api::{Host, HttpAnswer, HttpRequest, Page, PluginError, Value, json};
 
 use crate::values::{FIELDS, Values};
-use crate::{IMAGES, VALUES, data_collection, effective, own, stored_values};
+use crate::{IMAGES, VALUES, data_collection, effective, own, store_values, stored_values};
 
 /// What a person reads for a field.
 fn label(field: &str) -> &'static str {
@@ -18,6 +18,7 @@ fn label(field: &str) -> &'static str {
         "support_email" => "Support email",
         "support_phone" => "Support phone",
         "support_url" => "Support web page",
+        "login_address" => "Login address",
         "logo" => "Logo",
         "favicon" => "Favicon",
         _ => "",
@@ -26,7 +27,12 @@ fn label(field: &str) -> &'static str {
 
 /// Every field and image that may be reset, for the route's path parameter.
 pub fn names() -> Vec<&'static str> {
-    FIELDS.iter().chain(IMAGES.iter()).copied().collect()
+    FIELDS
+        .iter()
+        .chain(["login_address"].iter())
+        .chain(IMAGES.iter())
+        .copied()
+        .collect()
 }
 
 /// Where a value comes from, as the caller may be told.
@@ -57,6 +63,18 @@ pub fn list(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
             "reset": own.then_some(field),
         }));
     }
+    // The login address is the group's own, never inherited.
+    let address = own(host, group, VALUES)?
+        .map(|record| stored_values(&record))
+        .transpose()?
+        .and_then(|values| values.login_address);
+    rows.push(json!({
+        "field": "login_address",
+        "label": label("login_address"),
+        "value": address.as_ref().map(|a| format!("/login/{a}")),
+        "source": if address.is_some() { "This customer" } else { "Not set" },
+        "reset": address.is_some().then_some("login_address"),
+    }));
     for image in IMAGES {
         let shown = &view[image];
         let value = shown["content_type"].as_str().map(|kind| {
@@ -105,9 +123,7 @@ pub fn reset(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErr
         values[field] = Value::Null;
         let values: Values =
             serde_json::from_value(values).map_err(|e| PluginError::internal(e.to_string()))?;
-        let data =
-            serde_json::to_value(values).map_err(|e| PluginError::internal(e.to_string()))?;
-        host.put_record(group, VALUES, Some(record.id), "", data)?;
+        store_values(host, group, Some(record.id), &values)?;
     }
     Ok(HttpAnswer::no_content())
 }

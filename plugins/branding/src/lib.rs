@@ -16,7 +16,7 @@ use tenantry_plugin_api::panel::{
 };
 use tenantry_plugin_api::{
     ActionSpec, BodyKind, GroupInfo, Host, HttpAnswer, HttpRequest, ListRecords, Manifest, Plugin,
-    PluginError, Record, Route, Theme, ThemeCall, Value, export_plugin, json,
+    PluginError, PluginErrorCode, Record, Route, Theme, ThemeCall, Value, export_plugin, json,
 };
 
 use images::Image;
@@ -177,11 +177,8 @@ impl Plugin for Branding {
                 let body = request.body.clone().unwrap_or(Value::Null);
                 let values: Values = serde_json::from_value(body)
                     .map_err(|e| PluginError::invalid("body", e.to_string()))?;
-                let values = values.validated()?;
-                let data = serde_json::to_value(&values)
-                    .map_err(|e| PluginError::internal(e.to_string()))?;
                 let existing = own(host, group, VALUES)?.map(|r| r.id);
-                host.put_record(group, VALUES, existing, "", data)?;
+                store_values(host, group, existing, &values.validated()?)?;
                 Ok(HttpAnswer::json(200, own_view(host, group)?))
             }
             ("PATCH", None, false) => {
@@ -203,9 +200,7 @@ impl Plugin for Branding {
                 }
                 let values: Values = serde_json::from_value(values)
                     .map_err(|e| PluginError::invalid("body", e.to_string()))?;
-                let data = serde_json::to_value(values.validated()?)
-                    .map_err(|e| PluginError::internal(e.to_string()))?;
-                host.put_record(group, VALUES, existing.map(|r| r.id), "", data)?;
+                store_values(host, group, existing.map(|r| r.id), &values.validated()?)?;
                 Ok(HttpAnswer::json(200, own_view(host, group)?))
             }
             ("DELETE", None, false) => {
@@ -257,6 +252,12 @@ fn panel() -> Panel {
                     "Product name",
                     FieldKind::Text,
                 ))
+                .field(
+                    FormField::new("login_address", "Login address", FieldKind::Text).hint(
+                        "This customer's own login page, in its look: /login/<address>. Letters, \
+                         digits and hyphens, as in acme-backup.",
+                    ),
+                )
                 .field(FormField::new(
                     "company_name",
                     "Company name",
@@ -281,6 +282,26 @@ fn panel() -> Panel {
                     FieldKind::Text,
                 )),
         )
+}
+
+/// Writes a group's own values, and gives the record the group's login address as its key
+/// (unique in the installation: the host's index keeps two groups from taking one at once).
+pub(crate) fn store_values(
+    host: &Host,
+    group: i64,
+    existing: Option<i64>,
+    values: &Values,
+) -> Result<(), PluginError> {
+    let data = serde_json::to_value(values).map_err(|e| PluginError::internal(e.to_string()))?;
+    let record = host.put_record(group, VALUES, existing, "", data)?;
+    host.set_record_key(group, VALUES, record.id, values.login_address.as_deref())
+        .map_err(|error| {
+            if error.code == PluginErrorCode::Conflict {
+                PluginError::invalid("login_address", "is another customer's already")
+            } else {
+                error
+            }
+        })
 }
 
 /// A group's stored values; one that does not read is the plugin's fault (500), never taken

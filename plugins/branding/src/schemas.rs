@@ -21,10 +21,18 @@ fn field(name: &str) -> Value {
 
 /// The values as a body: each field optional, null or absent meaning "inherit".
 pub fn values() -> Value {
-    let properties: serde_json::Map<String, Value> = FIELDS
+    let mut properties: serde_json::Map<String, Value> = FIELDS
         .iter()
         .map(|name| ((*name).to_owned(), nullable(field(name))))
         .collect();
+    properties.insert(
+        "login_address".to_owned(),
+        nullable(json!({
+            "type": "string",
+            "pattern": "^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$",
+            "description": "The group's own white-label login address: /login/{login_address}",
+        })),
+    );
     json!({"type": "object", "additionalProperties": false, "properties": properties})
 }
 

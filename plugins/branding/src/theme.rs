@@ -9,7 +9,16 @@ use crate::values::Values;
 use crate::{IMAGES, VALUES, chain, data_collection, nearest_image, own, stored_values};
 
 pub fn of(host: &Host, call: &ThemeCall) -> Result<Theme, PluginError> {
-    let group = host.group(call.group_id)?;
+    // A login address names the group whose theme it is (the host asks through the root).
+    let group_id = match &call.login_address {
+        Some(address) => {
+            host.find_record(VALUES, address)?
+                .ok_or_else(|| PluginError::not_found("login address"))?
+                .group_id
+        }
+        None => call.group_id,
+    };
+    let group = host.group(group_id)?;
     let chain = chain(host, &group)?;
     let mut sets: Vec<Values> = Vec::new();
     for member in &chain {

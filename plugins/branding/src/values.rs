@@ -38,6 +38,11 @@ pub struct Values {
     /// `https://…` or `http://…`.
     #[serde(default)]
     pub support_url: Option<String>,
+    /// The group's own white-label login address (`/login/{address}`): 3 to 40 lowercase
+    /// letters, digits and inner hyphens, unique in the installation. Not inherited: it names
+    /// this group (so it is not one of [`FIELDS`]).
+    #[serde(default)]
+    pub login_address: Option<String>,
 }
 
 impl Values {
@@ -87,7 +92,24 @@ impl Values {
             support_email: clean("support_email", self.support_email, 254)?,
             support_phone: clean("support_phone", self.support_phone, 50)?,
             support_url: clean("support_url", self.support_url, 2048)?,
+            login_address: clean("login_address", self.login_address, 40)?
+                .map(|address| address.to_lowercase()),
         };
+        if let Some(address) = &values.login_address {
+            let well_formed = address.len() >= 3
+                && !address.starts_with('-')
+                && !address.ends_with('-')
+                && address
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !well_formed {
+                return Err(PluginError::invalid(
+                    "login_address",
+                    "must be 3 to 40 letters, digits and hyphens (not first or last), as in \
+                     acme-backup",
+                ));
+            }
+        }
         for field in ["main_color", "accent_color", "navigation_text_color"] {
             if values.get(field).is_some_and(|color| !is_color(color)) {
                 return Err(PluginError::invalid(field, "must be a colour as #rrggbb"));
@@ -144,6 +166,27 @@ mod tests {
         serde_json::from_value::<Values>(json.into())
             .unwrap()
             .validated()
+    }
+
+    #[test]
+    fn login_addresses_are_lowercase_words_with_hyphens() {
+        assert_eq!(
+            with("login_address", " Acme-Backup ")
+                .ok()
+                .and_then(|v| v.login_address),
+            Some("acme-backup".to_owned())
+        );
+        for wrong in [
+            "ab",
+            "-acme",
+            "acme-",
+            "acme backup",
+            "acme/x",
+            "ácme",
+            &"a".repeat(41),
+        ] {
+            assert!(with("login_address", wrong).is_err(), "{wrong}");
+        }
     }
 
     #[test]

@@ -372,3 +372,38 @@ fn two_first_passphrases_for_one_device() {
         one_winner(&race(contenders), &["conflict"]);
     }
 }
+
+#[test]
+fn two_customers_claiming_one_login_address() {
+    // The branding plugin keeps a login address unique through the host's record keys.
+    let server = Arc::new(TestServer::start());
+    let groups: Vec<i64> = (0..3)
+        .map(|n| server.create_group(&format!("Claimant {n}"), 1, "reseller"))
+        .collect();
+    for round in 0..ROUNDS {
+        let address = format!("claimed-{round}");
+        let contenders: Vec<Contender<Reply>> = groups
+            .iter()
+            .map(|&group| {
+                let server = Arc::clone(&server);
+                let address = address.clone();
+                Box::new(move || {
+                    server.patch(
+                        &format!("/api/v1/groups/{group}/branding"),
+                        json!({"login_address": address}),
+                    )
+                }) as Contender<Reply>
+            })
+            .collect();
+        let replies = race(contenders);
+        one_winner(&replies, &["validation_failed"]);
+        let winner = groups[replies.iter().position(|r| r.status < 300).unwrap()];
+        for &group in &groups {
+            let own = server
+                .get(&format!("/api/v1/groups/{group}/branding"))
+                .expect(200);
+            let holds = own.body["values"]["login_address"] == address.as_str();
+            assert_eq!(holds, group == winner, "round {round}, group {group}");
+        }
+    }
+}

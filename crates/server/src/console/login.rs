@@ -9,7 +9,7 @@ use tenantry_api_types::ErrorCode;
 
 use super::assets;
 use super::page::{self, ConsoleError};
-use super::theme::{Look, look_for};
+use super::theme::{Look, is_login_address, look_for};
 use super::viewer::{self, Viewer};
 use crate::origin;
 use crate::routes::auth::{sign_in, sign_out};
@@ -19,8 +19,12 @@ use crate::state::AppState;
 #[template(path = "login.html")]
 struct LoginPage {
     css: String,
-    /// The installation's look: its root group's theme.
+    /// The installation's look (its root group's theme), or the look of the group whose
+    /// white-label login address the page is.
     look: Look,
+    /// Where the form posts: `/login`, or the white-label address, so that a refusal shows the
+    /// same page again.
+    action: String,
     group: String,
     username: String,
     problem: Option<String>,
@@ -31,6 +35,7 @@ impl LoginPage {
         LoginPage {
             css: assets::url("console.css"),
             look,
+            action: "/login".to_owned(),
             group,
             username,
             problem,
@@ -43,11 +48,49 @@ pub async fn form(
     state: web::Data<AppState>,
     viewer: Option<Viewer>,
 ) -> Result<HttpResponse, ConsoleError> {
+    show(&state, viewer, None).await
+}
+
+/// `GET /login/{address}`: the login page of a group's white-label address (set on its
+/// Branding tab), in that group's look; 404 for an address no group has.
+pub async fn white_label(
+    state: web::Data<AppState>,
+    viewer: Option<Viewer>,
+    address: web::Path<String>,
+) -> Result<HttpResponse, ConsoleError> {
+    show(&state, viewer, Some(&address.into_inner())).await
+}
+
+async fn show(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    address: Option<&str>,
+) -> Result<HttpResponse, ConsoleError> {
     if viewer.is_some() {
         return Ok(page::see_other("/overview"));
     }
-    let look = look_for(&state, None).await;
-    page::html(&LoginPage::new(look, String::new(), String::new(), None))
+    let page = login_page(state, address, String::new(), String::new(), None).await?;
+    page::html(&page)
+}
+
+/// The login page, in the look of the address's group (or the installation's).
+async fn login_page(
+    state: &AppState,
+    address: Option<&str>,
+    group: String,
+    username: String,
+    problem: Option<String>,
+) -> Result<LoginPage, ConsoleError> {
+    let not_found = || ConsoleError::from(crate::error::ApiError::not_found("login address"));
+    if address.is_some_and(|a| !is_login_address(a)) {
+        return Err(not_found());
+    }
+    let look = look_for(state, None, address).await.ok_or_else(not_found)?;
+    let mut page = LoginPage::new(look, group, username, problem);
+    if let Some(address) = address {
+        page.action = format!("/login/{address}");
+    }
+    Ok(page)
 }
 
 #[derive(Debug, Deserialize)]
@@ -67,15 +110,36 @@ pub async fn submit(
     req: HttpRequest,
     form: web::Form<Credentials>,
 ) -> Result<HttpResponse, ConsoleError> {
-    viewer::same_origin(&req)?;
+    sign_in_with(&state, &req, form.into_inner(), None).await
+}
+
+/// `POST /login/{address}`: the same, from a white-label login page (which a refusal shows
+/// again).
+pub async fn submit_white_label(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    address: web::Path<String>,
+    form: web::Form<Credentials>,
+) -> Result<HttpResponse, ConsoleError> {
+    let address = address.into_inner();
+    sign_in_with(&state, &req, form.into_inner(), Some(&address)).await
+}
+
+async fn sign_in_with(
+    state: &AppState,
+    req: &HttpRequest,
+    form: Credentials,
+    address: Option<&str>,
+) -> Result<HttpResponse, ConsoleError> {
+    viewer::same_origin(req)?;
     let Credentials {
         group,
         username,
         password,
-    } = form.into_inner();
+    } = form;
     let shown = (group.clone(), username.clone());
-    let source = origin::client_addr(&req);
-    match sign_in(&state, source, group, username, password).await {
+    let source = origin::client_addr(req);
+    match sign_in(state, source, group, username, password).await {
         Ok((token, _)) => {
             let secure = state.public_url.starts_with("https://");
             Ok(HttpResponse::SeeOther()
@@ -103,11 +167,8 @@ pub async fn submit(
                 ),
                 _ => return Err(error.into()),
             };
-            let look = look_for(&state, None).await;
-            page::html_with(
-                status,
-                &LoginPage::new(look, shown.0, shown.1, Some(problem)),
-            )
+            let page = login_page(state, address, shown.0, shown.1, Some(problem)).await?;
+            page::html_with(status, &page)
         }
     }
 }

@@ -46,6 +46,8 @@ console_routes! {
     get "/theme/{image}" => theme::image,
     get "/login" => login::form,
     post "/login" => login::submit,
+    get "/login/{address}" => login::white_label,
+    post "/login/{address}" => login::submit_white_label,
     post "/logout" => login::logout,
     get "/overview" => overview::page,
     get "/customers" => customers::page,

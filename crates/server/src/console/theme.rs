@@ -59,14 +59,23 @@ impl Look {
 
 impl From<Option<Theme>> for Look {
     fn from(theme: Option<Theme>) -> Look {
+        Look::new(theme, None)
+    }
+}
+
+impl Look {
+    /// The look of a theme; for the page of a white-label login address, its stylesheet and
+    /// images are asked for by the address (nobody is signed in yet).
+    pub fn new(theme: Option<Theme>, login: Option<&str>) -> Look {
         let theme = theme.unwrap_or_default();
-        let stylesheet =
-            Colours::of(&theme).map(|colours| format!("/theme.css?v={}", digest(&colours.css())));
+        let login = login.map_or_else(String::new, |address| format!("&login={address}"));
+        let stylesheet = Colours::of(&theme)
+            .map(|colours| format!("/theme.css?v={}{login}", digest(&colours.css())));
         let image = |name: &str, image: &Option<ThemeImage>| {
             image
                 .as_ref()
                 .filter(|i| is_image_type(&i.content_type))
-                .map(|i| format!("/theme/{name}?v={}", digest(&i.version)))
+                .map(|i| format!("/theme/{name}?v={}{login}", digest(&i.version)))
         };
         Look {
             product: text(theme.product_name.as_deref()).unwrap_or_else(|| PRODUCT.to_owned()),
@@ -213,30 +222,64 @@ impl Colours {
     }
 }
 
-/// The group whose console a request is for: the viewer's own, or the root's for nobody.
-async fn console_group(state: &AppState, viewer: Option<Viewer>) -> Result<Group, ConsoleError> {
+/// Whose theme a request is for: the viewer's own group; for nobody signed in, the group of the
+/// white-label login address the request names (asked through the root), else the root's.
+async fn console_group(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    login: Option<&str>,
+) -> Result<(Group, Option<String>), ConsoleError> {
     if let Some(viewer) = viewer {
-        return Ok(viewer.group);
+        return Ok((viewer.group, None));
     }
     let root = state.read(groups::root).await?;
-    root.ok_or_else(|| {
+    let root = root.ok_or_else(|| {
         ConsoleError::from(ApiError::from(StoreError::Corrupt(
             "no root group".to_owned(),
         )))
-    })
+    })?;
+    Ok((
+        root,
+        login.filter(|a| is_login_address(a)).map(str::to_owned),
+    ))
 }
 
-/// The look of the console for whoever asks: the signed-in user's group's, or the root's.
-pub async fn look_for(state: &AppState, viewer: Option<Viewer>) -> Look {
-    match console_group(state, viewer).await {
-        Ok(group) => {
-            let plugins = std::sync::Arc::clone(&state.plugins);
-            state
-                .read(move |c| Ok(Look::from(plugins.theme(c, group, false))))
-                .await
-                .unwrap_or_default()
-        }
-        Err(_) => Look::default(),
+/// What a white-label login address may look like (the branding plugin checks the same when it
+/// is set): 3 to 40 lowercase letters, digits and inner hyphens.
+pub fn is_login_address(address: &str) -> bool {
+    (3..=40).contains(&address.len())
+        && !address.starts_with('-')
+        && !address.ends_with('-')
+        && address
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+/// The query of the theme's routes: beside the digest pages put there, a login address.
+#[derive(Debug, serde::Deserialize)]
+pub struct ThemeQuery {
+    login: Option<String>,
+}
+
+/// The look of the console for whoever asks: the signed-in user's group's, the group's whose
+/// login address it is (`None` when no group has it), or the root's.
+pub async fn look_for(
+    state: &AppState,
+    viewer: Option<Viewer>,
+    login: Option<&str>,
+) -> Option<Look> {
+    let Ok((group, login)) = console_group(state, viewer, login).await else {
+        return Some(Look::default());
+    };
+    let plugins = std::sync::Arc::clone(&state.plugins);
+    let asked = login.clone();
+    let theme = state
+        .read(move |c| Ok(plugins.theme(c, group, asked.as_deref(), false)))
+        .await
+        .unwrap_or_default();
+    match (&login, theme) {
+        (Some(_), None) => None,
+        (_, theme) => Some(Look::new(theme, login.as_deref())),
     }
 }
 
@@ -271,11 +314,12 @@ pub async fn stylesheet(
     state: web::Data<AppState>,
     viewer: Option<Viewer>,
     req: HttpRequest,
+    query: web::Query<ThemeQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
-    let group = console_group(&state, viewer).await?;
+    let (group, login) = console_group(&state, viewer, query.login.as_deref()).await?;
     let plugins = std::sync::Arc::clone(&state.plugins);
     let theme = state
-        .read(move |c| Ok(plugins.theme(c, group, false)))
+        .read(move |c| Ok(plugins.theme(c, group, login.as_deref(), false)))
         .await?;
     let css = theme
         .as_ref()
@@ -296,16 +340,17 @@ pub async fn image(
     viewer: Option<Viewer>,
     req: HttpRequest,
     name: web::Path<String>,
+    query: web::Query<ThemeQuery>,
 ) -> Result<HttpResponse, ConsoleError> {
     let name = name.into_inner();
     let not_found = || ConsoleError::from(ApiError::not_found("image"));
     if name != "logo" && name != "favicon" {
         return Err(not_found());
     }
-    let group = console_group(&state, viewer).await?;
+    let (group, login) = console_group(&state, viewer, query.login.as_deref()).await?;
     let plugins = std::sync::Arc::clone(&state.plugins);
     let theme = state
-        .read(move |c| Ok(plugins.theme(c, group, true)))
+        .read(move |c| Ok(plugins.theme(c, group, login.as_deref(), true)))
         .await?;
     let image = theme
         .and_then(|t| if name == "logo" { t.logo } else { t.favicon })

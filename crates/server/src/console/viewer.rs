@@ -159,7 +159,7 @@ impl FromRequest for Viewer {
                 .read(move |c| {
                     let group = groups::get(c, &who.scope, who.group_id())?;
                     let theme = if drawn {
-                        plugins.theme(c, group.clone(), false)
+                        plugins.theme(c, group.clone(), None, false)
                     } else {
                         None
                     };

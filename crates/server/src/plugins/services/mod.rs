@@ -160,6 +160,13 @@ impl HostServices for Services<'_, '_> {
                 collection,
                 id,
             } => self.delete_record(group_id, collection, id),
+            HostRequest::SetRecordKey {
+                group_id,
+                collection,
+                id,
+                key,
+            } => self.set_record_key(group_id, collection, id, key),
+            HostRequest::FindRecord { collection, key } => self.find_record(collection, key),
             HostRequest::DeleteCollection {
                 group_id,
                 collection,

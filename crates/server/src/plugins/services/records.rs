@@ -3,7 +3,7 @@
 use serde_json::Value;
 use tenantry_domain::GroupId;
 use tenantry_plugin_host::api::schema::MAX_PAGE;
-use tenantry_plugin_host::api::{HostAnswer, ListRecords, Page, PluginError};
+use tenantry_plugin_host::api::{HostAnswer, ListRecords, Page, PluginError, PluginErrorCode};
 use tenantry_storage::Cursor;
 use tenantry_storage::plugin_records::{self, Collection, RecordQuery};
 
@@ -47,6 +47,43 @@ impl Services<'_, '_> {
         );
         let row = written.map_err(|e| self.store_error(e))?;
         Ok(HostAnswer::Record(record(row)?))
+    }
+
+    /// Gives a record of the call's group a key unique in its collection, or takes it away.
+    pub(super) fn set_record_key(
+        &mut self,
+        group_id: i64,
+        collection: String,
+        id: i64,
+        key: Option<String>,
+    ) -> Result<HostAnswer, PluginError> {
+        let plugin = self.plugin.clone();
+        let w = self.check_write(GroupId(group_id))?;
+        let collection = collection_of(&plugin, group_id, &collection);
+        let set = plugin_records::set_key(w, collection, id, key.as_deref());
+        set.map_err(|e| self.store_error(e))?;
+        Ok(HostAnswer::KeySet)
+    }
+
+    /// The record of the plugin's collection holding a key, if its group is within reach
+    /// (otherwise none, as if no record held it).
+    pub(super) fn find_record(
+        &mut self,
+        collection: String,
+        key: String,
+    ) -> Result<HostAnswer, PluginError> {
+        let plugin = self.plugin.clone();
+        let found = plugin_records::find_by_key(self.access.conn(), &plugin, &collection, &key);
+        let Some(row) = found.map_err(|e| self.store_error(e))? else {
+            return Ok(HostAnswer::MaybeRecord(None));
+        };
+        match self.check_read(GroupId(row.group_id)) {
+            Ok(_) => Ok(HostAnswer::MaybeRecord(Some(record(row)?))),
+            Err(error) if error.code == PluginErrorCode::NotFound => {
+                Ok(HostAnswer::MaybeRecord(None))
+            }
+            Err(error) => Err(error),
+        }
     }
 
     /// One record of a group the call may read.
