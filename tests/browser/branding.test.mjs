@@ -1,7 +1,7 @@
-// Branding applied to the console: a reseller's administrator sets its names, colours and support
-// contact on the Branding tab (its logo through the API: the console has no upload yet), and
-// every page its end-customers' users see shows them; a sibling reseller's users see the
-// installation's own look.
+// Branding applied to the console: a reseller's administrator sets its names, colours, support
+// contact, login address and logo on the Branding tab, and every page its end-customers' users
+// see shows them, from the login page at the reseller's address on; a sibling reseller's users
+// see the installation's own look.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -61,7 +61,6 @@ before(async () => {
   const ruby = await api('POST', '/groups', { name: 'Ruby Reseller', parent_id: 1, level: 'reseller' });
   const emerald = await api('POST', '/groups', { name: 'Emerald Shop', parent_id: ruby.id, level: 'end_customer' });
   const sapphire = await api('POST', '/groups', { name: 'Sapphire Reseller', parent_id: 1, level: 'reseller' });
-  await api('PUT', `/groups/${ruby.id}/branding/logo`, LOGO, 'image/svg+xml');
   for (const [group, user] of [[ruby.id, 'admin@ruby.test'], [emerald.id, 'shop@emerald.test'], [sapphire.id, 'boss@sapphire.test']]) {
     await api('POST', `/groups/${group}/users`, { username: user, role: 'superuser', password: PASSWORD });
   }
@@ -86,6 +85,16 @@ test('the reseller\'s administrator sets its branding on the Branding tab', asyn
   await page.getByLabel('Support phone').fill('+31 20 555 0100');
   await page.getByRole('button', { name: 'Save branding' }).click();
   await page.waitForURL((url) => url.searchParams.get('notice') === 'panel-saved');
+  // The logo: chosen as a file, read by the page, uploaded.
+  await page.getByLabel('Logo', { exact: true }).setInputFiles({
+    name: 'ruby.svg', mimeType: 'image/svg+xml', buffer: Buffer.from(LOGO),
+  });
+  await page.waitForFunction(() => document.getElementById('upload-0-data').value.startsWith('data:image/svg+xml'));
+  const uploaded = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().includes('/uploads/0'));
+  await page.getByRole('button', { name: 'Upload logo' }).click();
+  assert.equal((await uploaded).status(), 200);
+  await page.waitForURL((url) => url.searchParams.get('notice') === 'panel-saved');
+  await page.locator('header.topbar img.logo').waitFor();
   const table = await page.locator('table.list').innerText();
   assert.match(table, /Main colour\s+#5c1a1a\s+This customer/);
   assert.match(table, /Logo\s+SVG, 120 × 32, \d+ bytes\s+This customer/);

@@ -1,6 +1,7 @@
 // The plugins' screens, declared as data by each plugin and drawn by the console: a customer's
-// CRM contacts and activities (a rename recorded by itself), and the notes of a plugin from
-// outside this repository (tests/plugins/notes), added and removed through their tabs.
+// CRM contacts and activities (a rename recorded by itself), its historical charts and scheduled
+// reports (added, run now, its run listed), and the notes of a plugin from outside this
+// repository (tests/plugins/notes), added and removed through their tabs.
 
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -112,4 +113,50 @@ test('the notes plugin\'s tab, from outside the core, adds and removes a note', 
   await page.waitForURL((url) => url.searchParams.get('notice') === 'panel-done');
   await page.getByText('No notes yet.').waitFor();
   assert.deepEqual(page.context().blockedRequests, [], 'nothing loaded from elsewhere');
+});
+
+test('the historical chart shows the chosen metric and period, with its CSV', async () => {
+  await openTab('Historical charts');
+  const chart = page.locator('figure.chart img');
+  await chart.waitFor();
+  await page.waitForFunction(() => {
+    const img = document.querySelector('figure.chart img');
+    return img.complete && img.naturalWidth > 0;
+  });
+  await page.getByLabel('Metric').selectOption({ label: 'Used storage' });
+  await page.getByLabel('Period').selectOption({ label: 'Last 7 days' });
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForURL((url) => url.searchParams.get('days') === '7');
+  assert.match(await chart.getAttribute('src'), /metric=used_bytes&days=7$/);
+  await page.waitForFunction(() => document.querySelector('figure.chart img').naturalWidth > 0);
+  const csv = await page.getByRole('link', { name: 'Download CSV' }).getAttribute('href');
+  const answer = await page.request.get(`${server.base}${csv}`);
+  assert.equal(answer.status(), 200);
+  assert.equal((await answer.text()).trim().split('\n').length, 8, 'a heading and seven days');
+  await shot('charts');
+});
+
+test('a scheduled report is added, run now, and its run listed with its outcome', async () => {
+  await openTab('Scheduled reports');
+  await page.getByText('No scheduled reports yet.').waitFor();
+  await page.getByLabel('Title (required)').fill('Weekly usage');
+  await page.getByLabel('Kind (required)').selectOption({ label: 'Usage' });
+  await page.getByLabel('Every (required)').selectOption({ label: 'Week' });
+  await page.getByLabel('On (weekly)').selectOption({ label: 'Monday' });
+  await page.getByLabel('At (required)').fill('08:00');
+  await page.getByLabel('Time zone (required)').fill('Europe/Amsterdam');
+  await page.getByLabel('Recipients').fill('ops@harbour.test');
+  await page.getByRole('button', { name: 'Add scheduled report' }).click();
+  await saved();
+  const table = page.getByRole('table', { name: 'Scheduled reports' });
+  assert.match(await table.innerText(), /Weekly usage\s+usage\s+every Monday at 08:00 \(Europe\/Amsterdam\)\s+Yes/);
+  await shot('scheduled-reports');
+  page.once('dialog', (dialog) => dialog.accept());
+  await table.getByRole('button', { name: 'Run now' }).click();
+  await page.waitForURL((url) => url.searchParams.get('notice') === 'panel-done');
+  await page.getByRole('table', { name: 'Scheduled reports' }).getByRole('link', { name: 'Runs' }).click();
+  await page.getByRole('heading', { level: 1, name: /^Report runs/ }).waitFor();
+  const runs = await page.getByRole('table', { name: 'Report runs' }).innerText();
+  assert.match(runs, /ops@harbour\.test\s+(pending|sent|failed)/);
+  await shot('report-runs');
 });

@@ -281,7 +281,8 @@ fn aimed(method: &str, path: &str, target: &Sibling) -> Option<String> {
         .replace("{token}", &token.to_string())
         .replace("{plugin}/{panel}", "notes/notes")
         .replace("{row}", &target.note.to_string())
-        .replace("{action}", "0");
+        .replace("{action}", "0")
+        .replace("{index}", "0");
     assert!(
         !aimed.contains('{'),
         "the isolation test cannot aim {method} {path}: add it here"
@@ -707,4 +708,158 @@ fn a_white_label_login_address_shows_its_groups_look_before_anyone_logs_in() {
         ))
         .expect(204);
     assert_eq!(nobody.get("/login/ruby-backup").status, 404);
+}
+
+#[test]
+fn charts_scheduled_reports_and_a_logo_upload_work_through_their_panels() {
+    use base64::Engine;
+    let server = TestServer::start();
+    let group = server.create_group("Charted", 1, "reseller");
+    let console = admin(&server);
+    let panel = |name: &str| format!("/customers/{group}/panels/reporting/{name}");
+
+    // Charts: the plugin's SVG from the console's own address, by the choices; the CSV too.
+    let page = console.get(&panel("charts")).expect(200);
+    let marker = "<img src=\"";
+    let at = page.text.find(marker).expect("a chart") + marker.len();
+    let src = page.text[at..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        src.contains("metric=devices") && src.contains("days=30"),
+        "{src}"
+    );
+    let svg = console.get(&src.replace("&#38;", "&")).expect(200);
+    assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
+    assert!(
+        svg.header("content-security-policy")
+            .unwrap()
+            .contains("sandbox")
+    );
+    assert!(
+        svg.text.starts_with("<svg") || svg.text.starts_with("<?xml"),
+        "{}",
+        svg.text
+    );
+    let week = console.get(&format!(
+        "{}/chart?metric=used_bytes&days=7&as=0",
+        panel("charts")
+    ));
+    assert_eq!(week.status, 200, "{}", week.text);
+    assert!(week.header("content-type").unwrap().starts_with("text/csv"));
+    assert!(
+        week.header("content-disposition")
+            .unwrap()
+            .starts_with("attachment")
+    );
+    assert_eq!(
+        week.text.lines().count(),
+        8,
+        "a heading and seven days: {}",
+        week.text
+    );
+    // A choice that is no option falls back to the first; a download that is none is 404.
+    console
+        .get(&format!("{}/chart?metric=secrets", panel("charts")))
+        .expect(200);
+    assert_eq!(
+        console
+            .get(&format!("{}/chart?as=9", panel("charts")))
+            .status,
+        404
+    );
+
+    // Scheduled reports: added through the form, listed with the schedule in words.
+    let added = console.post(
+        &panel("scheduled_reports"),
+        &[
+            ("title", "Weekly usage"),
+            ("kind", "usage"),
+            ("schedule.frequency", "weekly"),
+            ("schedule.weekday", "monday"),
+            ("schedule.at", "08:00"),
+            ("schedule.time_zone", "Europe/Amsterdam"),
+            ("recipients.emails", "ops@charted.test"),
+            ("format", "csv"),
+        ],
+    );
+    assert_eq!(added.status, 200, "{}", added.text);
+    let listed = console.get(&panel("scheduled_reports")).expect(200);
+    assert!(
+        listed
+            .text
+            .contains("every Monday at 08:00 (Europe/Amsterdam)"),
+        "{}",
+        listed.text
+    );
+    let report = server
+        .get(&format!("/api/v1/groups/{group}/scheduled-reports"))
+        .expect(200)
+        .body["items"][0]["id"]
+        .as_i64()
+        .unwrap();
+    // Disabled, then enabled again, by the row's actions (only the one that applies is shown).
+    let disable = format!("{}/rows/{report}/2", panel("scheduled_reports"));
+    let enable = format!("{}/rows/{report}/1", panel("scheduled_reports"));
+    assert!(listed.text.contains(&disable) && !listed.text.contains(&enable));
+    console.post(&disable, &[]).expect(200);
+    let stored = server
+        .get(&format!(
+            "/api/v1/groups/{group}/scheduled-reports/{report}"
+        ))
+        .expect(200);
+    assert_eq!(stored.body["enabled"], false);
+    assert!(
+        console
+            .get(&panel("scheduled_reports"))
+            .text
+            .contains(&enable)
+    );
+    console.post(&enable, &[]).expect(200);
+    // Its runs, from its row: none yet; one after "Run now".
+    let runs = format!("{}?row={report}", panel("report_runs"));
+    assert!(listed.text.contains(&runs.replace('&', "&#38;")) || listed.text.contains(&runs));
+    assert!(
+        console
+            .get(&runs)
+            .text
+            .contains("This report has not run yet.")
+    );
+    console
+        .post(
+            &format!("{}/rows/{report}/0", panel("scheduled_reports")),
+            &[],
+        )
+        .expect(200);
+    let ran = console.get(&runs).expect(200);
+    assert!(ran.text.contains("ops@charted.test"), "{}", ran.text);
+    // Without a row, or with a report of nobody's, the runs page shows nothing.
+    assert_eq!(console.get(&panel("report_runs")).status, 404);
+    assert_eq!(
+        console
+            .get(&format!("{}?row=987654321", panel("report_runs")))
+            .status,
+        404
+    );
+
+    // A logo, uploaded on the Branding tab as the browser sends it (a data: URL).
+    let upload = format!("/customers/{group}/panels/branding/branding/uploads/0");
+    let svg = r##"<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20" fill="#123456"/></svg>"##;
+    let data = format!(
+        "data:image/svg+xml;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(svg)
+    );
+    let uploaded = console.post(&upload, &[("image", &data)]);
+    assert_eq!(uploaded.status, 200, "{}", uploaded.text);
+    let logo = server.get(&format!("/api/v1/groups/{group}/branding/logo"));
+    assert_eq!(logo.text, svg);
+    let refused = console.post(&upload, &[("image", "data:text/html;base64,PGI+")]);
+    assert_eq!(refused.status, 422, "{}", refused.text);
+    assert!(
+        refused.text.contains("Choose a PNG or SVG file."),
+        "{}",
+        refused.text
+    );
 }

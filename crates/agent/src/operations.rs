@@ -568,6 +568,22 @@ pub const OPERATIONS: &[Operation] = &[
         "A report's messages: when, to whom, outcome",
     ),
     op(
+        "reports",
+        "enable",
+        "POST",
+        "/groups/{id}/scheduled-reports/{rid}/enable",
+        One,
+        "Enable a report: it runs again on its schedule",
+    ),
+    op(
+        "reports",
+        "disable",
+        "POST",
+        "/groups/{id}/scheduled-reports/{rid}/disable",
+        One,
+        "Disable a report: it keeps its definition and does not run",
+    ),
+    op(
         "server",
         "health",
         "GET",

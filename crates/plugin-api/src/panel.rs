@@ -47,6 +47,67 @@ pub struct Panel {
     pub table: Option<PanelTable>,
     #[serde(default)]
     pub form: Option<PanelForm>,
+    /// Images the person may upload (a logo), each to a route of the plugin that takes one.
+    #[serde(default)]
+    pub uploads: Vec<PanelUpload>,
+    /// A picture the plugin draws (a chart), with the choices that shape it.
+    #[serde(default)]
+    pub chart: Option<PanelChart>,
+}
+
+/// A picture a `GET` route of the plugin answers as `image/svg+xml` (or PNG) by `Accept`, shown
+/// as an `<img>` the host serves from its own address (never inlined), above a form of choices
+/// (a metric, a period) that fill the route's path parameters or its query; the first choice of
+/// each is the default. The route may also answer other media as downloads (`text/csv`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelChart {
+    pub route: String,
+    /// What the picture shows, for those who cannot see it.
+    pub alt: String,
+    /// `choice` fields, each named as a path parameter of the route or a query parameter.
+    #[serde(default)]
+    pub choices: Vec<FormField>,
+    /// Other answers of the route offered as downloads: media type and label.
+    #[serde(default)]
+    pub downloads: Vec<(String, String)>,
+}
+
+impl PanelChart {
+    pub fn new(route: &str, alt: &str) -> PanelChart {
+        PanelChart {
+            route: route.to_owned(),
+            alt: alt.to_owned(),
+            ..PanelChart::default()
+        }
+    }
+
+    /// A choice the person makes: `name` a path or query parameter, its options value and
+    /// label, the first the default.
+    pub fn choice(mut self, name: &str, label: &str, options: &[(&str, &str)]) -> PanelChart {
+        self.choices
+            .push(FormField::new(name, label, FieldKind::Choice).choices(options));
+        self
+    }
+
+    /// The route's answer as `media_type`, offered as a download labelled `label`.
+    pub fn download(mut self, media_type: &str, label: &str) -> PanelChart {
+        self.downloads
+            .push((media_type.to_owned(), label.to_owned()));
+        self
+    }
+}
+
+/// An image upload: a file chosen in the browser, sent as the body of a route of the plugin
+/// that takes an image (`image/png` or `image/svg+xml`, at most 1 MiB).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PanelUpload {
+    /// `PUT` or `POST`.
+    pub method: String,
+    pub route: String,
+    /// The field's label (`Logo`).
+    pub label: String,
+    #[serde(default)]
+    pub hint: Option<String>,
 }
 
 /// Where a panel appears.
@@ -56,6 +117,9 @@ pub enum PanelPlace {
     /// A tab of a customer's screen (beside Edit, Company profile, Modules, …).
     #[default]
     CustomerTab,
+    /// No tab: opened from a row of another panel of the plugin ([`RowAction::opens`]), its
+    /// table's route's record parameter filled with the row's key.
+    RowDetail,
     /// A place a newer host knows: an older host leaves the panel out.
     #[serde(other)]
     Unknown,
@@ -87,7 +151,8 @@ pub struct Column {
 }
 
 /// An action on one row: a route of the plugin whose last path parameter is the row's `id`
-/// (or the row's field `key` names: letters, digits, `_` and `-`).
+/// (or the row's field `key` names: letters, digits, `_` and `-`); or a link that `opens` a
+/// `row_detail` panel of the plugin for the row.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RowAction {
     /// The button's label.
@@ -101,6 +166,9 @@ pub struct RowAction {
     /// The row's field that names it in the route, when not `id`.
     #[serde(default)]
     pub key: Option<String>,
+    /// The `row_detail` panel this action opens (a link; `method` and `route` are unused).
+    #[serde(default)]
+    pub opens: Option<String>,
 }
 
 /// A form whose fields become the JSON body of one of the plugin's routes.
@@ -188,6 +256,22 @@ impl Panel {
         self.form = Some(form);
         self
     }
+
+    pub fn chart(mut self, chart: PanelChart) -> Panel {
+        self.chart = Some(chart);
+        self
+    }
+
+    /// An image upload to `method route`, labelled `label`.
+    pub fn upload(mut self, method: &str, route: &str, label: &str, hint: &str) -> Panel {
+        self.uploads.push(PanelUpload {
+            method: method.to_owned(),
+            route: route.to_owned(),
+            label: label.to_owned(),
+            hint: (!hint.is_empty()).then(|| hint.to_owned()),
+        });
+        self
+    }
 }
 
 impl PanelTable {
@@ -246,6 +330,17 @@ impl RowAction {
             route: route.to_owned(),
             confirm: Some(confirm.to_owned()),
             key: None,
+            opens: None,
+        }
+    }
+
+    /// A link to the plugin's `row_detail` panel `panel`, for the row.
+    pub fn opens(panel: &str, label: &str) -> RowAction {
+        RowAction {
+            label: label.to_owned(),
+            method: "GET".to_owned(),
+            opens: Some(panel.to_owned()),
+            ..RowAction::default()
         }
     }
 

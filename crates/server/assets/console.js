@@ -33,6 +33,19 @@
     file.text().then(function (text) { target.value = text; });
   });
 
+  // A file input that fills a hidden field with the file as a data: URL (an image upload, sent
+  // as text in the form; the server decodes it).
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!input.matches || !input.matches("input[type=file][data-data-url]")) return;
+    var file = input.files && input.files[0];
+    var target = document.getElementById(input.dataset.dataUrl);
+    if (!file || !target) return;
+    var reader = new FileReader();
+    reader.onload = function () { target.value = reader.result; };
+    reader.readAsDataURL(file);
+  });
+
   // Copy buttons beside secrets shown once.
   document.addEventListener("click", function (event) {
     var button = event.target.closest("[data-copy]");

@@ -225,7 +225,15 @@ fn panel() -> Panel {
     let colour = |name: &str, label: &str| {
         FormField::new(name, label, FieldKind::Colour).hint("#rrggbb, e.g. #0b5cab")
     };
+    let image_hint = "PNG or SVG, at most 512 kB.";
     Panel::new("branding", "Branding", "view_branding")
+        .upload("PUT", "/groups/{id}/branding/logo", "Logo", image_hint)
+        .upload(
+            "PUT",
+            "/groups/{id}/branding/favicon",
+            "Favicon",
+            image_hint,
+        )
         .intro(
             "How the console looks for this customer and everyone below it: each value its own, \
              or the nearest customer's above that sets one. Reset a value to inherit it again.",

@@ -144,7 +144,7 @@ mod tests {
     #[test]
     fn the_chart_has_a_title_units_dates_and_the_line() {
         let to = NaiveDate::from_ymd_opt(2026, 3, 10).unwrap();
-        let days = Days::parse(Some("2026-03-01"), Some("2026-03-10"), to).unwrap();
+        let days = Days::parse(Some("2026-03-01"), Some("2026-03-10"), None, to).unwrap();
         let stats: Vec<DayStats> = (1..=10)
             .filter(|d| *d != 5)
             .map(|d| DayStats {
@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn long_periods_show_the_year_and_counts_have_whole_ticks() {
         let to = NaiveDate::from_ymd_opt(2027, 1, 20).unwrap();
-        let days = Days::parse(Some("2026-12-01"), Some("2027-01-20"), to).unwrap();
+        let days = Days::parse(Some("2026-12-01"), Some("2027-01-20"), None, to).unwrap();
         let stats: Vec<DayStats> = ["2026-12-01", "2027-01-20"]
             .iter()
             .map(|day| DayStats {

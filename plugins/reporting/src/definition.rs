@@ -227,7 +227,35 @@ pub fn view(record: &Record) -> Result<Value, PluginError> {
     if let (Some(out), Value::Object(fields)) = (value.as_object_mut(), definition.to_value()?) {
         out.extend(fields);
     }
+    // What the console's table shows: the schedule in words, the last problem, and which of
+    // Enable and Disable applies (the row's id under the one that does).
+    value["schedule_text"] = json!(definition.schedule.in_words());
+    value["last_problem"] = json!(definition.last_failure.as_ref().map(|f| &f.message));
+    value["enable_id"] = json!((!definition.enabled).then_some(record.id));
+    value["disable_id"] = json!(definition.enabled.then_some(record.id));
     Ok(value)
+}
+
+impl ScheduleSpec {
+    /// "every Monday at 08:00 (Europe/Amsterdam)", "every day at 07:00 (UTC)", "on day 15 of
+    /// every month at 09:00 (Europe/Berlin)".
+    pub fn in_words(&self) -> String {
+        let capital = |word: &str| {
+            let mut chars = word.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_uppercase().chain(chars).collect()
+            })
+        };
+        let when = match self.frequency.as_str() {
+            "weekly" => format!(
+                "every {}",
+                capital(self.weekday.as_deref().unwrap_or("monday"))
+            ),
+            "monthly" => format!("on day {} of every month", self.day.unwrap_or(1)),
+            _ => "every day".to_owned(),
+        };
+        format!("{when} at {} ({})", self.at, self.time_zone)
+    }
 }
 
 /// RFC 3339 in UTC at second precision: the sort key's text order is time order.

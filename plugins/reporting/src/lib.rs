@@ -9,6 +9,7 @@ mod brand;
 mod chart;
 mod definition;
 mod delivery;
+mod panels;
 mod report;
 mod schedule;
 mod scheduled;
@@ -69,7 +70,7 @@ impl Plugin for Reporting {
     fn manifest(&self) -> Manifest {
         Manifest {
             themes: false,
-            panels: Vec::new(),
+            panels: panels::panels(),
             name: "reporting".to_owned(),
             version: env!("CARGO_PKG_VERSION").to_owned(),
             hooks: vec![],
@@ -77,8 +78,8 @@ impl Plugin for Reporting {
                 "GET",
                 "/groups/{id}/charts/{metric}",
                 "view_charts",
-                "A metric of the group's subtree per day, ?from=&to= (YYYY-MM-DD): JSON, \
-                 text/csv or image/svg+xml (by Accept, or a .csv/.svg suffix)",
+                "A metric of the group's subtree per day, ?from=&to= (YYYY-MM-DD) or ?days= (the \
+                 last N days): JSON, text/csv or image/svg+xml (by Accept, or a .csv/.svg suffix)",
             )
             .path_param(
                 "metric",
@@ -94,6 +95,10 @@ impl Plugin for Reporting {
             .query(
                 "to",
                 tenantry_plugin_api::json!({"type": "string", "format": "date"}),
+            )
+            .query(
+                "days",
+                tenantry_plugin_api::json!({"type": "string", "pattern": "^[0-9]{1,3}$"}),
             )
             .returns(schemas::series())
             .answers_as("text/csv")
@@ -146,7 +151,7 @@ impl Plugin for Reporting {
         let metric = Metric::parse(&name).ok_or_else(|| PluginError::not_found("metric"))?;
         let query = |key: &str| request.query.get(key).and_then(Value::as_str);
         let today = chrono::Utc::now().date_naive();
-        let days = Days::parse(query("from"), query("to"), today)?;
+        let days = Days::parse(query("from"), query("to"), query("days"), today)?;
         let day = |d: chrono::NaiveDate| d.format("%Y-%m-%d").to_string();
         let stats = host.daily_stats(request.group.id, &day(days.from), &day(days.to))?;
         let series = Series::new(metric, days, &stats);

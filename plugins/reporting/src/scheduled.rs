@@ -15,6 +15,8 @@ const LIST: &str = "/groups/{id}/scheduled-reports";
 const ONE: &str = "/groups/{id}/scheduled-reports/{rid}";
 const RUN: &str = "/groups/{id}/scheduled-reports/{rid}/run";
 const RUNS: &str = "/groups/{id}/scheduled-reports/{rid}/runs";
+const ENABLE: &str = "/groups/{id}/scheduled-reports/{rid}/enable";
+const DISABLE: &str = "/groups/{id}/scheduled-reports/{rid}/disable";
 
 pub fn routes() -> Vec<Route> {
     let route = |method: &str, path: &str, action: &str, summary: &str, json: bool| {
@@ -22,6 +24,7 @@ pub fn routes() -> Vec<Route> {
             // Defining answers 201, running now 202 (queued), removing 204.
             success: Some(match (method, path) {
                 ("POST", RUN) => 202,
+                ("POST", ENABLE | DISABLE) => 200,
                 ("POST", _) => 201,
                 ("DELETE", _) => 204,
                 _ => 200,
@@ -86,11 +89,27 @@ pub fn routes() -> Vec<Route> {
             false,
         )
         .paged(schemas::message()),
+        route(
+            "POST",
+            ENABLE,
+            manage,
+            "Enable the report: it runs again on its schedule",
+            false,
+        )
+        .returns(schemas::definition()),
+        route(
+            "POST",
+            DISABLE,
+            manage,
+            "Disable the report: it keeps its definition and does not run",
+            false,
+        )
+        .returns(schemas::definition()),
     ]
 }
 
 pub fn handles(route: &str) -> bool {
-    [LIST, ONE, RUN, RUNS].contains(&route)
+    [LIST, ONE, RUN, RUNS, ENABLE, DISABLE].contains(&route)
 }
 
 pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginError> {
@@ -162,6 +181,20 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
             };
             let mail = delivery::run(host, &record, &definition, period)?;
             Ok(HttpAnswer::json(202, json!(mail)))
+        }
+        ("POST", ENABLE | DISABLE) => {
+            let record = existing()?;
+            let mut definition = Definition::of(&record)?;
+            definition.enabled = request.route == ENABLE;
+            let key = definition.sort_key(&definition.schedule()?, now);
+            let record = host.put_record(
+                group,
+                COLLECTION,
+                Some(record.id),
+                &key,
+                definition.to_value()?,
+            )?;
+            Ok(HttpAnswer::json(200, definition::view(&record)?))
         }
         ("GET", RUNS) => {
             let record = existing()?;

@@ -106,6 +106,10 @@ pub fn definition() -> Value {
             "format": format(),
             "enabled": {"type": "boolean"},
             "next_run_at": nullable(json!({"type": "string", "format": "date-time"})),
+            "schedule_text": {"type": "string", "description": "The schedule in words"},
+            "last_problem": nullable(json!({"type": "string"})),
+            "enable_id": nullable(json!({"type": "integer", "format": "int64"})),
+            "disable_id": nullable(json!({"type": "integer", "format": "int64"})),
             "last_failure": {
                 "type": "object",
                 "properties": {

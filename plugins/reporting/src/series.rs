@@ -86,13 +86,24 @@ pub struct Days {
 }
 
 impl Days {
-    /// From the query's `from` and `to` (`YYYY-MM-DD`); `to` defaults to `today`, `from` to 29
-    /// days before `to`.
+    /// From the query's `from` and `to` (`YYYY-MM-DD`); `to` defaults to `today`, `from` to
+    /// `days - 1` days before `to` (`days` 1–366, 30 unless given).
     pub fn parse(
         from: Option<&str>,
         to: Option<&str>,
+        days: Option<&str>,
         today: NaiveDate,
     ) -> Result<Days, PluginError> {
+        let span = match days {
+            None => DEFAULT_DAYS,
+            Some(text) => text
+                .parse::<i64>()
+                .ok()
+                .filter(|n| (1..=MAX_DAYS).contains(n))
+                .ok_or_else(|| {
+                    PluginError::invalid("days", format!("must be a number from 1 to {MAX_DAYS}"))
+                })?,
+        };
         let date = |field: &str, text: &str| {
             NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map_err(|_| PluginError::invalid(field, "must be a date, YYYY-MM-DD"))
@@ -101,7 +112,7 @@ impl Days {
         let from = from
             .map(|f| date("from", f))
             .transpose()?
-            .unwrap_or(to - Duration::days(DEFAULT_DAYS - 1));
+            .unwrap_or(to - Duration::days(span - 1));
         if from > to {
             return Err(PluginError::invalid("from", "must not be after `to`"));
         }
@@ -182,21 +193,35 @@ mod tests {
     #[test]
     fn ranges_default_and_are_bounded() {
         let today = date("2026-03-31");
-        let days = Days::parse(None, None, today).unwrap();
+        let days = Days::parse(None, None, None, today).unwrap();
         assert_eq!((days.from, days.to), (date("2026-03-02"), today));
         assert_eq!(days.iter().count(), 30);
-        let leap = Days::parse(Some("2024-02-28"), Some("2024-03-01"), today).unwrap();
+        let leap = Days::parse(Some("2024-02-28"), Some("2024-03-01"), None, today).unwrap();
         assert_eq!(leap.iter().count(), 3);
-        assert!(Days::parse(Some("2026-03-02"), Some("2026-03-01"), today).is_err());
-        assert!(Days::parse(Some("2024-12-31"), Some("2026-01-01"), today).is_err());
-        assert!(Days::parse(Some("2025-01-01"), Some("2026-01-01"), today).is_ok());
-        assert!(Days::parse(Some("2026-02-30"), None, today).is_err());
-        assert!(Days::parse(None, Some("yesterday"), today).is_err());
+        assert!(Days::parse(Some("2026-03-02"), Some("2026-03-01"), None, today).is_err());
+        assert!(Days::parse(Some("2024-12-31"), Some("2026-01-01"), None, today).is_err());
+        assert!(Days::parse(Some("2025-01-01"), Some("2026-01-01"), None, today).is_ok());
+        assert!(Days::parse(Some("2026-02-30"), None, None, today).is_err());
+        assert!(Days::parse(None, Some("yesterday"), None, today).is_err());
+        let week = Days::parse(None, None, Some("7"), today).unwrap();
+        assert_eq!((week.from, week.to), (date("2026-03-25"), today));
+        for wrong in ["0", "367", "a week"] {
+            assert!(
+                Days::parse(None, None, Some(wrong), today).is_err(),
+                "{wrong}"
+            );
+        }
     }
 
     #[test]
     fn a_series_has_every_day_and_gaps_where_nothing_was_rolled_up() {
-        let days = Days::parse(Some("2026-03-01"), Some("2026-03-03"), date("2026-03-03")).unwrap();
+        let days = Days::parse(
+            Some("2026-03-01"),
+            Some("2026-03-03"),
+            None,
+            date("2026-03-03"),
+        )
+        .unwrap();
         let stats = vec![
             DayStats {
                 day: "2026-03-01".into(),

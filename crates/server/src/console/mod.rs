@@ -70,6 +70,8 @@ console_routes! {
     get "/customers/{id}/panels/{plugin}/{panel}" => panels::page,
     post "/customers/{id}/panels/{plugin}/{panel}" => panels::submit,
     post "/customers/{id}/panels/{plugin}/{panel}/rows/{row}/{action}" => panels::row_action,
+    post "/customers/{id}/panels/{plugin}/{panel}/uploads/{index}" => panels::upload,
+    get "/customers/{id}/panels/{plugin}/{panel}/chart" => panels::chart,
     get "/users" => users::page,
     get "/users/new" => users::new_form,
     post "/users/new" => users::create,

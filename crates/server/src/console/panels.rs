@@ -9,12 +9,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, web};
 use askama::Template;
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use tenantry_api_types::FieldErrorBody;
 use tenantry_domain::{DomainError, Group, GroupId, Permission};
-use tenantry_plugin_host::api::panel::{FieldKind, FormField, Panel, PanelPlace};
+use tenantry_plugin_host::api::panel::{FieldKind, FormField, Panel, PanelChart, PanelPlace};
 
 use super::format;
 use super::page::{self, Chrome, ConsoleError, Problems};
@@ -22,6 +24,8 @@ use super::viewer::Viewer;
 use crate::error::ApiError;
 use crate::plugins::{Body, PreparedBody, RouteCall, call_route};
 use crate::state::AppState;
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 
 /// Rows per page of a panel's table.
 const PAGE: usize = 25;
@@ -33,7 +37,8 @@ struct Found {
     permission: Permission,
 }
 
-/// Every customer tab of the loaded plugins, in the order `plugins.enabled` lists them.
+/// Every panel of the loaded plugins this host draws (customer tabs and the panels their rows
+/// open), in the order `plugins.enabled` lists them.
 fn all(state: &AppState) -> Vec<Found> {
     state
         .plugins
@@ -42,7 +47,9 @@ fn all(state: &AppState) -> Vec<Found> {
             manifest
                 .panels
                 .iter()
-                .filter(|panel| panel.place == PanelPlace::CustomerTab)
+                .filter(|panel| {
+                    matches!(panel.place, PanelPlace::CustomerTab | PanelPlace::RowDetail)
+                })
                 .filter_map(|panel| {
                     let permission = state
                         .plugins
@@ -76,6 +83,7 @@ fn address(group: i64, plugin: &str, panel: &str) -> String {
 pub fn tabs(state: &AppState, viewer: &Viewer, group: &Group) -> Vec<Tab> {
     all(state)
         .into_iter()
+        .filter(|found| found.panel.place == PanelPlace::CustomerTab)
         .filter(|found| {
             viewer
                 .caller
@@ -118,12 +126,6 @@ pub struct PanelPath {
     panel: String,
 }
 
-#[derive(Debug, Deserialize)]
-pub struct PanelParams {
-    cursor: Option<String>,
-    notice: Option<String>,
-}
-
 #[derive(Template)]
 #[template(path = "panel.html")]
 struct PanelPage {
@@ -135,6 +137,25 @@ struct PanelPage {
     table: Option<TableView>,
     form: Option<String>,
     form_heading: String,
+    /// The panel's image uploads, drawn.
+    uploads: Vec<String>,
+    chart: Option<ChartView>,
+}
+
+/// A plugin's picture as a page shows it: an `<img>` of the host's own address, the choices
+/// that shape it (a GET form), and its downloads.
+struct ChartView {
+    action: String,
+    src: String,
+    alt: String,
+    choices: Vec<ChoiceView>,
+    downloads: Vec<(String, String)>,
+}
+
+struct ChoiceView {
+    name: String,
+    label: String,
+    options: Vec<(String, String, bool)>,
 }
 
 /// A table as the template draws it: every cell already text.
@@ -166,6 +187,8 @@ struct ActionView {
     label: String,
     href: String,
     confirm: String,
+    /// A link to another panel (a GET), not a change (a POST).
+    link: bool,
 }
 
 /// `GET /customers/{id}/panels/{plugin}/{panel}`.
@@ -173,15 +196,28 @@ pub async fn page(
     state: web::Data<AppState>,
     viewer: Viewer,
     path: web::Path<PanelPath>,
-    params: web::Query<PanelParams>,
+    params: web::Query<BTreeMap<String, String>>,
 ) -> Result<HttpResponse, ConsoleError> {
     let PanelPath { id, plugin, panel } = path.into_inner();
     let (found, group) = target(&state, &viewer, id, &plugin, &panel).await?;
     let params = params.into_inner();
+    // A panel a row opens is about that row: without one it is about nothing.
+    let row = params.get("row").filter(|r| is_row_key(r)).cloned();
+    if found.panel.place == PanelPlace::RowDetail && row.is_none() {
+        return Err(ApiError::not_found("row").into());
+    }
     let table = match &found.panel.table {
-        Some(_) => Some(table(&state, &viewer, &found, &group, params.cursor).await?),
+        Some(_) => {
+            let cursor = params.get("cursor").cloned();
+            Some(table(&state, &viewer, &found, &group, cursor, row.as_deref()).await?)
+        }
         None => None,
     };
+    let chart = found
+        .panel
+        .chart
+        .as_ref()
+        .map(|spec| chart_view(&found, &group, spec, &params));
     let current = current_values(&state, &viewer, &found, &group).await?;
     let form = match form_view(
         &state,
@@ -201,8 +237,8 @@ pub async fn page(
         group,
         table,
         form,
-        params.notice.as_deref(),
-        StatusCode::OK,
+        chart,
+        params.get("notice").map(String::as_str),
     )
 }
 
@@ -214,8 +250,8 @@ fn draw(
     group: Group,
     table: Option<TableView>,
     form: Option<String>,
+    chart: Option<ChartView>,
     notice: Option<&str>,
-    status: StatusCode,
 ) -> Result<HttpResponse, ConsoleError> {
     let here = address(group.id.0, &found.plugin, &found.panel.name);
     let tabs = tabs(state, viewer, &group)
@@ -241,13 +277,18 @@ fn draw(
             .as_ref()
             .map(|f| f.submit.clone())
             .unwrap_or_default(),
+        uploads: upload_views(state, viewer, &found, &group, None)
+            .iter()
+            .map(page::fragment)
+            .collect::<Result<_, _>>()?,
         group,
         title,
         tabs,
         table,
         form,
+        chart,
     };
-    page::html_with(status, &view)
+    page::html(&view)
 }
 
 /// A page of the panel's list, as the viewer may see it.
@@ -257,11 +298,18 @@ async fn table(
     found: &Found,
     group: &Group,
     cursor: Option<String>,
+    row: Option<&str>,
 ) -> Result<TableView, ConsoleError> {
     let Some(spec) = &found.panel.table else {
         return Err(ApiError::not_found("table").into());
     };
     let here = address(group.id.0, &found.plugin, &found.panel.name);
+    let base = address(group.id.0, &found.plugin, "");
+    // The row a `row_detail` panel is about fills its route's record parameter.
+    let mut params = Map::new();
+    if let (Some(row), Some(param)) = (row, record_param(&spec.route)) {
+        params.insert(param.to_owned(), Value::String(row.to_owned()));
+    }
     let mut view = TableView {
         label: found.panel.title.clone(),
         headings: spec.columns.iter().map(|c| c.title.clone()).collect(),
@@ -286,7 +334,7 @@ async fn table(
     }
     let call = RouteCall {
         group_id: group.id,
-        params: Map::new(),
+        params,
         query,
         body: Body::None,
         content_type: None,
@@ -307,10 +355,20 @@ async fn table(
         .enumerate()
         .filter(|(_, action)| {
             // Only what the viewer may do is offered.
-            state
-                .plugins
-                .target(&found.plugin, &action.method, &action.route)
-                .is_some_and(|t| viewer.caller.authorize_permission(&t.action, group).is_ok())
+            match &action.opens {
+                Some(panel) => all(state).iter().any(|f| {
+                    f.plugin == found.plugin
+                        && &f.panel.name == panel
+                        && viewer
+                            .caller
+                            .authorize_permission(&f.permission, group)
+                            .is_ok()
+                }),
+                None => state
+                    .plugins
+                    .target(&found.plugin, &action.method, &action.route)
+                    .is_some_and(|t| viewer.caller.authorize_permission(&t.action, group).is_ok()),
+            }
         })
         .collect();
     view.has_actions = !actions.is_empty();
@@ -326,8 +384,12 @@ async fn table(
                 let row = row_key(item, action.key.as_deref().unwrap_or("id"))?;
                 Some(ActionView {
                     label: action.label.clone(),
-                    href: format!("{here}/rows/{row}/{index}"),
+                    href: match &action.opens {
+                        Some(panel) => format!("{base}{panel}?row={row}"),
+                        None => format!("{here}/rows/{row}/{index}"),
+                    },
                     confirm: action.confirm.clone().unwrap_or_default(),
+                    link: action.opens.is_some(),
                 })
             })
             .collect();
@@ -336,8 +398,185 @@ async fn table(
     view.next = page["next_cursor"]
         .as_str()
         .filter(|_| page["has_more"] == true)
-        .map(|cursor| format!("{here}?cursor={}", urlencoding(cursor)));
+        .map(|cursor| {
+            let row = row.map_or_else(String::new, |row| format!("&row={row}"));
+            format!("{here}?cursor={}{row}", urlencoding(cursor))
+        });
     Ok(view)
+}
+
+/// A route's record parameter: its last path parameter but `{id}`.
+fn record_param(route: &str) -> Option<&str> {
+    route
+        .rsplit('/')
+        .find_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+        .filter(|param| *param != "id")
+}
+
+/// The chart's choices as the query names them (an option of each, else its first), and the
+/// addresses of its picture and downloads.
+fn chosen<'a>(
+    spec: &'a PanelChart,
+    query: &BTreeMap<String, String>,
+) -> Vec<(&'a FormField, String)> {
+    spec.choices
+        .iter()
+        .map(|choice| {
+            let asked = query.get(&choice.name);
+            let value = choice
+                .choices
+                .iter()
+                .find(|(value, _)| Some(value) == asked)
+                .or_else(|| choice.choices.first())
+                .map(|(value, _)| value.clone())
+                .unwrap_or_default();
+            (choice, value)
+        })
+        .collect()
+}
+
+fn chart_view(
+    found: &Found,
+    group: &Group,
+    spec: &PanelChart,
+    query: &BTreeMap<String, String>,
+) -> ChartView {
+    let here = address(group.id.0, &found.plugin, &found.panel.name);
+    let chosen = chosen(spec, query);
+    let choice_query = chosen
+        .iter()
+        .map(|(choice, value)| format!("{}={}", urlencoding(&choice.name), urlencoding(value)))
+        .collect::<Vec<_>>()
+        .join("&");
+    ChartView {
+        action: here.clone(),
+        src: format!("{here}/chart?{choice_query}"),
+        alt: spec.alt.clone(),
+        choices: chosen
+            .iter()
+            .map(|(choice, value)| ChoiceView {
+                name: choice.name.clone(),
+                label: choice.label.clone(),
+                options: choice
+                    .choices
+                    .iter()
+                    .map(|(v, l)| (v.clone(), l.clone(), v == value))
+                    .collect(),
+            })
+            .collect(),
+        downloads: spec
+            .downloads
+            .iter()
+            .enumerate()
+            .map(|(index, (_, label))| {
+                (
+                    format!("{here}/chart?{choice_query}&as={index}"),
+                    label.clone(),
+                )
+            })
+            .collect(),
+    }
+}
+
+/// `GET /customers/{id}/panels/{plugin}/{panel}/chart`: the plugin's picture (or, with
+/// `as=N`, its Nth download), asked as the viewer, served from this address: an SVG with
+/// nothing to load and no script to run, a download as an attachment.
+pub async fn chart(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<PanelPath>,
+    query: web::Query<BTreeMap<String, String>>,
+) -> Result<HttpResponse, ConsoleError> {
+    let PanelPath { id, plugin, panel } = path.into_inner();
+    let (found, group) = target(&state, &viewer, id, &plugin, &panel).await?;
+    let spec = found
+        .panel
+        .chart
+        .clone()
+        .ok_or_else(|| ApiError::not_found("chart"))?;
+    let query = query.into_inner();
+    let download = match query.get("as") {
+        None => None,
+        Some(index) => Some(
+            index
+                .parse::<usize>()
+                .ok()
+                .and_then(|i| spec.downloads.get(i))
+                .ok_or_else(|| ApiError::not_found("download"))?,
+        ),
+    };
+    let placeholders: Vec<&str> = spec
+        .route
+        .split('/')
+        .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+        .collect();
+    let (mut params, mut asked) = (Map::new(), Map::new());
+    for (choice, value) in chosen(&spec, &query) {
+        let into = if placeholders.contains(&choice.name.as_str()) {
+            &mut params
+        } else {
+            &mut asked
+        };
+        into.insert(choice.name.clone(), Value::String(value));
+    }
+    let accept = download.map_or("image/svg+xml", |(media, _)| media.as_str());
+    let route = state
+        .plugins
+        .target(&found.plugin, "GET", &spec.route)
+        .ok_or_else(|| ApiError::not_found("route"))?;
+    let call = RouteCall {
+        group_id: group.id,
+        params,
+        query: asked,
+        body: Body::None,
+        content_type: None,
+        accept: Some(accept.to_owned()),
+    };
+    let answer = call_route(&state, viewer.caller.clone(), route, call).await?;
+    let PreparedBody::Bytes {
+        content_type,
+        bytes,
+    } = answer.body
+    else {
+        return Err(ApiError::not_found("picture").into());
+    };
+    let media = content_type.split(';').next().unwrap_or_default().trim();
+    let mut reply = HttpResponse::Ok();
+    reply
+        .content_type(content_type.clone())
+        .insert_header(("X-Content-Type-Options", "nosniff"));
+    match download {
+        Some((expected, _)) => {
+            if media != expected {
+                return Err(ApiError::not_found("download").into());
+            }
+            let extension = expected.rsplit('/').next().unwrap_or("bin");
+            let name: String = format!("{}-{}.{extension}", group.name, found.panel.name)
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() || c == '.' || c == '-' {
+                        c
+                    } else {
+                        '-'
+                    }
+                })
+                .collect();
+            reply.insert_header((
+                actix_web::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{name}\""),
+            ));
+        }
+        None => {
+            if !matches!(media, "image/svg+xml" | "image/png") {
+                return Err(ApiError::not_found("picture").into());
+            }
+            reply.insert_header((
+                actix_web::http::header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; style-src 'unsafe-inline'; sandbox",
+            ));
+        }
+    }
+    Ok(reply.body(bytes))
 }
 
 fn json_of(body: PreparedBody) -> Value {
@@ -716,6 +955,148 @@ pub async fn submit(
     }
 }
 
+#[derive(Template)]
+#[template(path = "panel_upload.html")]
+struct UploadView {
+    action: String,
+    id: String,
+    label: String,
+    hint: String,
+    problem: Option<String>,
+}
+
+/// The panel's uploads the viewer may use; `problem` beside the `index`th.
+fn upload_views(
+    state: &AppState,
+    viewer: &Viewer,
+    found: &Found,
+    group: &Group,
+    problem: Option<(usize, String)>,
+) -> Vec<UploadView> {
+    let here = address(group.id.0, &found.plugin, &found.panel.name);
+    found
+        .panel
+        .uploads
+        .iter()
+        .enumerate()
+        .filter(|(_, upload)| {
+            state
+                .plugins
+                .target(&found.plugin, &upload.method, &upload.route)
+                .is_some_and(|t| viewer.caller.authorize_permission(&t.action, group).is_ok())
+        })
+        .map(|(index, upload)| UploadView {
+            action: format!("{here}/uploads/{index}"),
+            id: format!("upload-{index}"),
+            label: upload.label.clone(),
+            hint: upload.hint.clone().unwrap_or_default(),
+            problem: problem
+                .as_ref()
+                .filter(|(at, _)| *at == index)
+                .map(|(_, message)| message.clone()),
+        })
+        .collect()
+}
+
+/// An uploaded file as the form carries it: `data:<type>;base64,<bytes>`, PNG or SVG only.
+fn image_of(data_url: &str) -> Option<(String, web::Bytes)> {
+    let (head, encoded) = data_url.strip_prefix("data:")?.split_once(',')?;
+    let content_type = head.strip_suffix(";base64")?;
+    if !matches!(content_type, "image/png" | "image/svg+xml") {
+        return None;
+    }
+    let bytes = BASE64.decode(encoded.trim()).ok()?;
+    Some((content_type.to_owned(), web::Bytes::from(bytes)))
+}
+
+/// At most this much of a form with an image (1 MiB of image, as base64, and a margin).
+const UPLOAD_FORM_LIMIT: usize = 1_500_000;
+
+#[derive(Debug, Deserialize)]
+pub struct UploadPath {
+    id: i64,
+    plugin: String,
+    panel: String,
+    index: usize,
+}
+
+/// `POST /customers/{id}/panels/{plugin}/{panel}/uploads/{index}`: an image, sent to the
+/// plugin's route as the API would send it.
+pub async fn upload(
+    state: web::Data<AppState>,
+    viewer: Viewer,
+    path: web::Path<UploadPath>,
+    body: web::Payload,
+) -> Result<HttpResponse, ConsoleError> {
+    let UploadPath {
+        id,
+        plugin,
+        panel,
+        index,
+    } = path.into_inner();
+    let (found, group) = target(&state, &viewer, id, &plugin, &panel).await?;
+    let spec = found
+        .panel
+        .uploads
+        .get(index)
+        .cloned()
+        .ok_or_else(|| ApiError::not_found("upload"))?;
+    let refused = |message: String| -> Result<HttpResponse, ConsoleError> {
+        let views = upload_views(&state, &viewer, &found, &group, Some((index, message)));
+        let view = views
+            .iter()
+            .find(|v| v.id == format!("upload-{index}"))
+            .ok_or_else(|| {
+                ConsoleError::from(DomainError::Forbidden {
+                    message: "you may not upload this".to_owned(),
+                })
+            })?;
+        page::html_with(StatusCode::UNPROCESSABLE_ENTITY, view)
+    };
+    let body = crate::extract::limited_body(body, UPLOAD_FORM_LIMIT).await;
+    let Ok(body) = body else {
+        return refused("The image is larger than 1 MiB.".to_owned());
+    };
+    let fields = web::Query::<Vec<(String, String)>>::from_query(&String::from_utf8_lossy(&body))
+        .map(web::Query::into_inner)
+        .unwrap_or_default();
+    let image = fields
+        .iter()
+        .find(|(name, _)| name == "image")
+        .and_then(|(_, value)| image_of(value));
+    let Some((content_type, bytes)) = image else {
+        return refused("Choose a PNG or SVG file.".to_owned());
+    };
+    let route = state
+        .plugins
+        .target(&found.plugin, &spec.method, &spec.route)
+        .ok_or_else(|| ApiError::not_found("route"))?;
+    let call = RouteCall {
+        group_id: group.id,
+        params: Map::new(),
+        query: Map::new(),
+        body: Body::Image(bytes),
+        content_type: Some(content_type),
+        accept: Some("application/json".to_owned()),
+    };
+    match call_route(&state, viewer.caller.clone(), route, call).await {
+        Ok(_) => Ok(page::go_to(&format!(
+            "{}?notice=panel-saved",
+            address(group.id.0, &found.plugin, &found.panel.name)
+        ))),
+        Err(error) => {
+            let problems = Problems::from_error(error)?;
+            let message = problems
+                .fields
+                .first()
+                .map(|f| page::capitalise(&f.message))
+                .or(problems.message)
+                .unwrap_or_default();
+            refused(message)
+        }
+    }
+}
+
 #[derive(Debug, Deserialize)]
 pub struct RowPath {
     id: i64,
@@ -752,14 +1133,10 @@ pub async fn row_action(
     let route = state
         .plugins
         .target(&found.plugin, &spec.method, &spec.route)
+        .filter(|_| spec.opens.is_none())
         .ok_or_else(|| ApiError::not_found("route"))?;
     // The row's id fills the route's last parameter (checked at load: it has one beside {id}).
-    let param = spec
-        .route
-        .rsplit('/')
-        .find_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
-        .filter(|param| *param != "id")
-        .ok_or_else(|| ApiError::not_found("action"))?;
+    let param = record_param(&spec.route).ok_or_else(|| ApiError::not_found("action"))?;
     let mut params = Map::new();
     params.insert(param.to_owned(), Value::String(row));
     let call = RouteCall {

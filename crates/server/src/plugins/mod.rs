@@ -311,6 +311,7 @@ fn declare(loaded: &[LoadedPlugin]) -> anyhow::Result<Declarations> {
             check_creates(&plugin.manifest, route)?;
         }
         check_panels(&plugin.manifest, &declarations)?;
+        check_uploads(&plugin.manifest)?;
     }
     Ok(declarations)
 }
@@ -350,6 +351,18 @@ fn check_panels(manifest: &Manifest, declarations: &Declarations) -> anyhow::Res
                 )));
             }
             for action in &table.row_actions {
+                if let Some(opened) = &action.opens {
+                    let detail = manifest.panels.iter().any(|p| {
+                        &p.name == opened
+                            && p.place == tenantry_plugin_host::api::panel::PanelPlace::RowDetail
+                    });
+                    if !detail {
+                        return Err(fault(format!(
+                            "its row action opens {opened:?}, which is no row_detail panel of the plugin"
+                        )));
+                    }
+                    continue;
+                }
                 let key = action.key.as_deref().unwrap_or("id");
                 if key.is_empty() || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
                     return Err(fault(format!(
@@ -408,6 +421,60 @@ fn check_creates(manifest: &Manifest, route: &Route) -> anyhow::Result<()> {
             route.method,
             route.path
         );
+    }
+    Ok(())
+}
+
+/// A panel's image uploads go to routes of the plugin that take images; its chart is a `GET`
+/// route of the plugin whose path parameters its choices fill, each choice with options.
+fn check_uploads(manifest: &Manifest) -> anyhow::Result<()> {
+    for panel in &manifest.panels {
+        if let Some(chart) = &panel.chart {
+            let fault = |what: &str| {
+                anyhow::anyhow!(
+                    "plugin {}: panel {:?}: its chart {what}",
+                    manifest.name,
+                    panel.name
+                )
+            };
+            if !manifest
+                .routes
+                .iter()
+                .any(|r| r.method == "GET" && r.path == chart.route)
+            {
+                return Err(fault(&format!(
+                    "GET {} is not a route of the plugin",
+                    chart.route
+                )));
+            }
+            let unfilled = chart
+                .route
+                .split('/')
+                .filter_map(|part| part.strip_prefix('{')?.strip_suffix('}'))
+                .any(|param| param != "id" && !chart.choices.iter().any(|c| c.name == param));
+            if unfilled || chart.choices.iter().any(|c| c.choices.is_empty()) {
+                return Err(fault(
+                    "must fill every path parameter but {id} with a choice that has options",
+                ));
+            }
+        }
+        for upload in &panel.uploads {
+            let takes_image = manifest.routes.iter().any(|r| {
+                r.method == upload.method
+                    && r.path == upload.route
+                    && r.body == Some(tenantry_plugin_host::api::BodyKind::Image)
+            });
+            if !takes_image {
+                anyhow::bail!(
+                    "plugin {}: panel {:?}: its upload's {} {} is not a route of the plugin that \
+                     takes an image",
+                    manifest.name,
+                    panel.name,
+                    upload.method,
+                    upload.route
+                );
+            }
+        }
     }
     Ok(())
 }
