@@ -863,3 +863,130 @@ fn charts_scheduled_reports_and_a_logo_upload_work_through_their_panels() {
         refused.text
     );
 }
+
+#[test]
+fn a_rows_edit_form_is_filled_with_it_and_saves_it() {
+    let server = TestServer::start();
+    let group = server.create_group("Edited", 1, "reseller");
+    let other = server.create_group("Elsewhere", 1, "reseller");
+    let console = admin(&server);
+    let contact = server
+        .post(
+            &format!("/api/v1/groups/{group}/contacts"),
+            json!({"name": "Ada", "type": "billing", "email": "ada@edited.test"}),
+        )
+        .expect(201)
+        .id();
+    let elsewhere = server
+        .post(
+            &format!("/api/v1/groups/{other}/contacts"),
+            json!({"name": "Not yours"}),
+        )
+        .expect(201)
+        .id();
+    let edit = format!("/customers/{group}/panels/crm/contact?row={contact}");
+    let list = console
+        .get(&format!("/customers/{group}/panels/crm/contacts"))
+        .expect(200);
+    assert!(list.text.contains(&edit), "{}", list.text);
+    let form = console.get(&edit).expect(200);
+    assert!(form.text.contains("value=\"Ada\""), "{}", form.text);
+    assert!(
+        form.text.contains("value=\"ada@edited.test\""),
+        "{}",
+        form.text
+    );
+    let saved = console.post(
+        &edit,
+        &[
+            ("name", "Ada Lovelace"),
+            ("type", "technical"),
+            ("email", "ada@edited.test"),
+        ],
+    );
+    assert_eq!(
+        saved.header("hx-redirect"),
+        Some(format!("{edit}&notice=panel-saved").as_str()),
+        "{}",
+        saved.text
+    );
+    let stored = server
+        .get(&format!("/api/v1/groups/{group}/contacts/{contact}"))
+        .expect(200);
+    assert_eq!(stored.body["name"], "Ada Lovelace");
+    assert_eq!(stored.body["type"], "technical");
+    // Another customer's contact through this one, or no row at all: not found.
+    let stolen = format!("/customers/{group}/panels/crm/contact?row={elsewhere}");
+    assert_eq!(console.get(&stolen).status, 404);
+    assert_eq!(console.post(&stolen, &[("name", "Mine now")]).status, 404);
+    assert_eq!(
+        console
+            .get(&format!("/customers/{group}/panels/crm/contact"))
+            .status,
+        404
+    );
+
+    // An activity's moment fills the date-time field as the browser takes it.
+    let activity = server
+        .post(
+            &format!("/api/v1/groups/{group}/activities"),
+            json!({"kind": "call", "subject": "Renewal", "when": "2030-01-02T09:30:00Z"}),
+        )
+        .expect(201)
+        .id();
+    let form = console
+        .get(&format!(
+            "/customers/{group}/panels/crm/activity?row={activity}"
+        ))
+        .expect(200);
+    assert!(
+        form.text.contains("value=\"2030-01-02T09:30\""),
+        "{}",
+        form.text
+    );
+
+    // A disabled report's form says so, and saving it whole keeps it disabled.
+    let report = server
+        .post(
+            &format!("/api/v1/groups/{group}/scheduled-reports"),
+            json!({"title": "Usage", "kind": "usage", "enabled": false,
+                   "recipients": {"emails": ["a@edited.test", "b@edited.test"]},
+                   "schedule": {"frequency": "daily", "at": "07:00", "time_zone": "UTC"}}),
+        )
+        .expect(201)
+        .id();
+    let edit = format!("/customers/{group}/panels/reporting/report?row={report}");
+    let form = console.get(&edit).expect(200);
+    assert!(form.text.contains("value=\"07:00\""), "{}", form.text);
+    assert!(
+        form.text.contains("a@edited.test\nb@edited.test"),
+        "{}",
+        form.text
+    );
+    assert!(
+        !form.text.contains("name=\"enabled\" value=\"yes\" checked"),
+        "{}",
+        form.text
+    );
+    let saved = console.post(
+        &edit,
+        &[
+            ("title", "Usage, daily"),
+            ("kind", "usage"),
+            ("schedule.frequency", "daily"),
+            ("schedule.at", "07:30"),
+            ("schedule.time_zone", "UTC"),
+            ("recipients.emails", "a@edited.test\nb@edited.test"),
+            ("format", "csv"),
+        ],
+    );
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    let stored = server
+        .get(&format!(
+            "/api/v1/groups/{group}/scheduled-reports/{report}"
+        ))
+        .expect(200);
+    assert_eq!(stored.body["title"], "Usage, daily");
+    assert_eq!(stored.body["schedule"]["at"], "07:30");
+    assert_eq!(stored.body["enabled"], false);
+}

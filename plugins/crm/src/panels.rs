@@ -2,11 +2,67 @@
 //! then the past, renames and moves included), each a table with a form to add one.
 
 use tenantry_plugin_api::panel::{
-    Column, FieldKind, FormField, Panel, PanelForm, PanelTable, RowAction,
+    Column, FieldKind, FormField, Panel, PanelForm, PanelPlace, PanelTable, RowAction,
 };
 
 pub fn panels() -> Vec<Panel> {
-    vec![contacts(), activities("upcoming"), activities("past")]
+    vec![
+        contacts(),
+        activities("upcoming"),
+        activities("past"),
+        contact(),
+        activity(),
+    ]
+}
+
+/// One contact's form, opened by its row's Edit.
+fn contact() -> Panel {
+    let one = "/groups/{id}/contacts/{cid}";
+    let mut panel = Panel::new("contact", "Edit contact", "view_contacts").form(
+        PanelForm::new("PATCH", one, "Save contact")
+            .filled_from(one, "")
+            .field(FormField::new("name", "Name", FieldKind::Text).required())
+            .field(FormField::new("type", "Type", FieldKind::Choice).choices(&[
+                ("billing", "Billing"),
+                ("technical", "Technical"),
+                ("sales", "Sales"),
+                ("other", "Other"),
+            ]))
+            .field(FormField::new("email", "Email", FieldKind::Email))
+            .field(FormField::new("phone", "Phone", FieldKind::Text))
+            .field(FormField::new(
+                "mailing_opt_in",
+                "Receives mailings",
+                FieldKind::Checkbox,
+            )),
+    );
+    panel.place = PanelPlace::RowDetail;
+    panel
+}
+
+/// One activity's form, opened by its row's Edit.
+fn activity() -> Panel {
+    let one = "/groups/{id}/activities/{aid}";
+    let mut panel = Panel::new("activity", "Edit activity", "view_contacts").form(
+        PanelForm::new("PATCH", one, "Save activity")
+            .filled_from(one, "")
+            .field(
+                FormField::new("kind", "Kind", FieldKind::Choice)
+                    .required()
+                    .choices(&[
+                        ("call", "Call"),
+                        ("email", "Email"),
+                        ("meeting", "Meeting"),
+                        ("note", "Note"),
+                    ]),
+            )
+            .field(FormField::new("subject", "Subject", FieldKind::Text).required())
+            .field(FormField::new("when", "When (UTC)", FieldKind::DateTime).required())
+            .field(FormField::new("notes", "Notes", FieldKind::LongText))
+            .field(FormField::new("done", "Done", FieldKind::Checkbox)),
+    );
+    panel.place = PanelPlace::RowDetail;
+    panel
 }
 
 fn contacts() -> Panel {
@@ -19,6 +75,7 @@ fn contacts() -> Panel {
                 .column(Column::new("email", "Email", FieldKind::Email))
                 .column(Column::text("phone", "Phone"))
                 .column(Column::checkbox("mailing_opt_in", "Mailings"))
+                .row_action(RowAction::opens("contact", "Edit"))
                 .row_action(RowAction::remove(
                     "/groups/{id}/contacts/{cid}",
                     "Remove this contact?",
@@ -71,6 +128,7 @@ fn activities(when: &str) -> Panel {
                 .column(Column::text("subject", "Subject"))
                 .column(Column::text("notes", "Notes"))
                 .column(Column::checkbox("author.system", "Recorded by Tenantry"))
+                .row_action(RowAction::opens("activity", "Edit"))
                 .row_action(RowAction::remove(
                     "/groups/{id}/activities/{aid}",
                     "Remove this activity?",

@@ -10,7 +10,20 @@ use tenantry_plugin_api::panel::{
 use crate::series::Metric;
 
 pub fn panels() -> Vec<Panel> {
-    vec![charts(), reports(), runs()]
+    vec![charts(), reports(), runs(), report()]
+}
+
+/// One report's definition, opened by its row's Edit: filled with what it is, saved whole.
+fn report() -> Panel {
+    let one = "/groups/{id}/scheduled-reports/{rid}";
+    let mut form = PanelForm::new("PUT", one, "Save scheduled report").filled_from(one, "");
+    form.fields = definition_fields();
+    form.fields
+        .push(FormField::new("enabled", "Enabled", FieldKind::Checkbox));
+    let mut panel =
+        Panel::new("report", "Edit scheduled report", "view_scheduled_reports").form(form);
+    panel.place = PanelPlace::RowDetail;
+    panel
 }
 
 fn charts() -> Panel {
@@ -81,14 +94,23 @@ fn reports() -> Panel {
             opens: None,
         })
         .row_action(RowAction::opens("report_runs", "Runs"))
-        .row_action(RowAction::remove(rid, "Remove this scheduled report?")),
+        .row_action(RowAction::remove(rid, "Remove this scheduled report?"))
+        .row_action(RowAction::opens("report", "Edit")),
     )
-    .form(
-        PanelForm::new(
+    .form({
+        let mut form = PanelForm::new(
             "POST",
             "/groups/{id}/scheduled-reports",
             "Add scheduled report",
-        )
+        );
+        form.fields = definition_fields();
+        form
+    })
+}
+
+/// The fields of a report's definition, to add one or to change one.
+fn definition_fields() -> Vec<FormField> {
+    PanelForm::default()
         .field(FormField::new("title", "Title", FieldKind::Text).required())
         .field(
             FormField::new("kind", "Kind", FieldKind::Choice)
@@ -136,8 +158,8 @@ fn reports() -> Panel {
         .field(
             FormField::new("format", "Format", FieldKind::Choice)
                 .choices(&[("csv", "CSV attachment"), ("html", "HTML in the message")]),
-        ),
-    )
+        )
+        .fields
 }
 
 /// A report's messages, opened from its row.

@@ -218,12 +218,12 @@ pub async fn page(
         .chart
         .as_ref()
         .map(|spec| chart_view(&found, &group, spec, &params));
-    let current = current_values(&state, &viewer, &found, &group).await?;
+    let current = current_values(&state, &viewer, &found, &group, row.as_deref()).await?;
     let form = match form_view(
         &state,
         &viewer,
-        &found,
-        &group,
+        (&found, &group),
+        row.as_deref(),
         &current,
         Problems::default(),
     ) {
@@ -306,10 +306,7 @@ async fn table(
     let here = address(group.id.0, &found.plugin, &found.panel.name);
     let base = address(group.id.0, &found.plugin, "");
     // The row a `row_detail` panel is about fills its route's record parameter.
-    let mut params = Map::new();
-    if let (Some(row), Some(param)) = (row, record_param(&spec.route)) {
-        params.insert(param.to_owned(), Value::String(row.to_owned()));
-    }
+    let params = row_params(&spec.route, row);
     let mut view = TableView {
         label: found.panel.title.clone(),
         headings: spec.columns.iter().map(|c| c.title.clone()).collect(),
@@ -403,6 +400,23 @@ async fn table(
             format!("{here}?cursor={}{row}", urlencoding(cursor))
         });
     Ok(view)
+}
+
+/// The path parameters a route takes from the row a panel is about.
+fn row_params(route: &str, row: Option<&str>) -> Map<String, Value> {
+    let mut params = Map::new();
+    if let (Some(row), Some(param)) = (row, record_param(route)) {
+        params.insert(param.to_owned(), Value::String(row.to_owned()));
+    }
+    params
+}
+
+/// A panel's address about a row (`?row=`), or the panel's own.
+fn with_row(address: String, row: Option<&str>) -> String {
+    match row {
+        Some(row) => format!("{address}?row={row}"),
+        None => address,
+    }
 }
 
 /// A route's record parameter: its last path parameter but `{id}`.
@@ -695,6 +709,7 @@ async fn current_values(
     viewer: &Viewer,
     found: &Found,
     group: &Group,
+    row: Option<&str>,
 ) -> Result<Map<String, Value>, ConsoleError> {
     let Some((form, source)) = found
         .panel
@@ -709,7 +724,7 @@ async fn current_values(
     };
     let call = RouteCall {
         group_id: group.id,
-        params: Map::new(),
+        params: row_params(source, row),
         query: Map::new(),
         body: Body::None,
         content_type: None,
@@ -729,6 +744,13 @@ async fn current_values(
         .iter()
         .map(|f| {
             let text = match field(&values, &f.name) {
+                // What a `datetime-local` input takes: the UTC moment to the minute.
+                Value::String(s) if f.kind == FieldKind::DateTime => {
+                    DateTime::parse_from_rfc3339(s).map_or_else(
+                        |_| s.clone(),
+                        |at| at.with_timezone(&Utc).format("%Y-%m-%dT%H:%M").to_string(),
+                    )
+                }
                 Value::Null | Value::Bool(false) => String::new(),
                 Value::Bool(true) => "yes".to_owned(),
                 Value::String(s) => s.clone(),
@@ -748,8 +770,8 @@ async fn current_values(
 fn form_view(
     state: &AppState,
     viewer: &Viewer,
-    found: &Found,
-    group: &Group,
+    (found, group): (&Found, &Group),
+    row: Option<&str>,
     posted: &Map<String, Value>,
     problems: Problems,
 ) -> Option<FormView> {
@@ -785,7 +807,7 @@ fn form_view(
         })
         .collect();
     Some(FormView {
-        action: address(group.id.0, &found.plugin, &found.panel.name),
+        action: with_row(address(group.id.0, &found.plugin, &found.panel.name), row),
         submit: spec.submit.clone(),
         shown: spec
             .fields
@@ -900,10 +922,17 @@ pub async fn submit(
     state: web::Data<AppState>,
     viewer: Viewer,
     path: web::Path<PanelPath>,
+    query: web::Query<BTreeMap<String, String>>,
     posted: web::Form<Vec<(String, String)>>,
 ) -> Result<HttpResponse, ConsoleError> {
     let PanelPath { id, plugin, panel } = path.into_inner();
     let (found, group) = target(&state, &viewer, id, &plugin, &panel).await?;
+    // The form of a panel a row opens changes that row.
+    let row = query.get("row").filter(|r| is_row_key(r)).cloned();
+    let row = row.as_deref();
+    if found.panel.place == PanelPlace::RowDetail && row.is_none() {
+        return Err(ApiError::not_found("row").into());
+    }
     let spec = found
         .panel
         .form
@@ -915,8 +944,8 @@ pub async fn submit(
         .map(|(k, v)| (k, Value::String(v)))
         .collect();
     let refused = |problems: Problems| -> Result<HttpResponse, ConsoleError> {
-        let view =
-            form_view(&state, &viewer, &found, &group, &posted, problems).ok_or_else(|| {
+        let view = form_view(&state, &viewer, (&found, &group), row, &posted, problems)
+            .ok_or_else(|| {
                 ConsoleError::from(DomainError::Forbidden {
                     message: "you may not use this form".to_owned(),
                 })
@@ -933,17 +962,18 @@ pub async fn submit(
         .ok_or_else(|| ApiError::not_found("route"))?;
     let call = RouteCall {
         group_id: group.id,
-        params: Map::new(),
+        params: row_params(&spec.route, row),
         query: Map::new(),
         body: Body::Json(body),
         content_type: Some("application/json".to_owned()),
         accept: Some("application/json".to_owned()),
     };
     match call_route(&state, viewer.caller.clone(), route, call).await {
-        Ok(_) => Ok(page::go_to(&format!(
-            "{}?notice=panel-saved",
-            address(group.id.0, &found.plugin, &found.panel.name)
-        ))),
+        Ok(_) => {
+            let here = with_row(address(group.id.0, &found.plugin, &found.panel.name), row);
+            let notice = if row.is_some() { "&" } else { "?" };
+            Ok(page::go_to(&format!("{here}{notice}notice=panel-saved")))
+        }
         Err(error) => {
             let mut problems = Problems::from_error(error)?;
             // The plugin's words stand beside their fields; the top says what it means.
