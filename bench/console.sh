@@ -42,4 +42,24 @@ page "Backup dashboard of the root, no session for 24 h" "/devices?older=24"
 page "Overview of a reseller (10 customers)" "/overview?group=12"
 page "Overview of the root (10 customers, every device counted)" "/overview"
 page "a device" "/devices/1"
+# Issue 19: the theme on every page, and the plugins' panels. A reseller (12) sets its branding;
+# the pages below are the root's SuperUser's, whose own console (the root) is themed too.
+api() { # api METHOD PATH BODY
+    curl -sf -X "$1" "$base/api/v1$2" -H "Authorization: Bearer $token_console" \
+        -H 'Content-Type: application/json' -d "$3" > /dev/null
+}
+api PUT /groups/1/branding '{"product_name": "Bench Backup", "main_color": "#13294b", "accent_color": "#0b5cad", "support_email": "help@bench.test", "login_address": "bench-backup"}'
+api PUT /groups/12/branding '{"main_color": "#5c1a1a"}'
+api POST /groups/12/contacts '{"name": "Ada", "email": "ada@bench.test"}'
+api POST /groups/12/activities '{"kind": "call", "subject": "Renewal", "when": "2030-01-02T09:30:00Z"}'
+api POST /groups/12/scheduled-reports '{"title": "Usage", "kind": "usage", "recipients": {"emails": ["a@bench.test"]}, "schedule": {"frequency": "daily", "at": "07:00", "time_zone": "UTC"}}'
+page "Customers of a reseller, themed" "/customers?group=12"
+page "the theme's stylesheet (/theme.css)" "/theme.css"
+page "Branding tab of a reseller (values, sources, form)" "/customers/12/panels/branding/branding"
+page "Contacts tab of a reseller" "/customers/12/panels/crm/contacts"
+page "Past activities tab of a reseller" "/customers/12/panels/crm/past_activities"
+page "Scheduled reports tab of a reseller" "/customers/12/panels/reporting/scheduled_reports"
+page "Historical charts tab of a reseller (the page)" "/customers/12/panels/reporting/charts"
+page "its chart, 30 days of 10,000 devices (SVG)" "/customers/12/panels/reporting/charts/chart?metric=devices&days=30"
+page "the white-label login page" "/login/bench-backup"
 stop_servers

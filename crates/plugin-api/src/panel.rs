@@ -257,6 +257,12 @@ impl Panel {
         self
     }
 
+    /// No tab: opened from a row of another of the plugin's panels ([`RowAction::opens`]).
+    pub fn row_detail(mut self) -> Panel {
+        self.place = PanelPlace::RowDetail;
+        self
+    }
+
     pub fn chart(mut self, chart: PanelChart) -> Panel {
         self.chart = Some(chart);
         self
@@ -369,6 +375,12 @@ impl PanelForm {
 
     pub fn field(mut self, field: FormField) -> PanelForm {
         self.fields.push(field);
+        self
+    }
+
+    /// These fields, after any it has (a list two forms share).
+    pub fn with_fields(mut self, fields: Vec<FormField>) -> PanelForm {
+        self.fields.extend(fields);
         self
     }
 

@@ -1,103 +1,88 @@
 //! The CRM's screens in the console: a customer's contacts, and its activities (upcoming first,
-//! then the past, renames and moves included), each a table with a form to add one.
+//! then the past, renames and moves included), each a table with a form to add one, and each
+//! row's own form to change it.
 
 use tenantry_plugin_api::panel::{
-    Column, FieldKind, FormField, Panel, PanelForm, PanelPlace, PanelTable, RowAction,
+    Column, FieldKind, FormField, Panel, PanelForm, PanelTable, RowAction,
 };
+
+const CONTACTS: &str = "/groups/{id}/contacts";
+const CONTACT: &str = "/groups/{id}/contacts/{cid}";
+const ACTIVITIES: &str = "/groups/{id}/activities";
+const ACTIVITY: &str = "/groups/{id}/activities/{aid}";
 
 pub fn panels() -> Vec<Panel> {
     vec![
         contacts(),
         activities("upcoming"),
         activities("past"),
-        contact(),
-        activity(),
+        Panel::new("contact", "Edit contact", "view_contacts")
+            .row_detail()
+            .form(
+                PanelForm::new("PATCH", CONTACT, "Save contact")
+                    .filled_from(CONTACT, "")
+                    .with_fields(contact_fields()),
+            ),
+        Panel::new("activity", "Edit activity", "view_contacts")
+            .row_detail()
+            .form(
+                PanelForm::new("PATCH", ACTIVITY, "Save activity")
+                    .filled_from(ACTIVITY, "")
+                    .with_fields(activity_fields())
+                    .field(FormField::new("done", "Done", FieldKind::Checkbox)),
+            ),
     ]
 }
 
-/// One contact's form, opened by its row's Edit.
-fn contact() -> Panel {
-    let one = "/groups/{id}/contacts/{cid}";
-    let mut panel = Panel::new("contact", "Edit contact", "view_contacts").form(
-        PanelForm::new("PATCH", one, "Save contact")
-            .filled_from(one, "")
-            .field(FormField::new("name", "Name", FieldKind::Text).required())
-            .field(FormField::new("type", "Type", FieldKind::Choice).choices(&[
-                ("billing", "Billing"),
-                ("technical", "Technical"),
-                ("sales", "Sales"),
-                ("other", "Other"),
-            ]))
-            .field(FormField::new("email", "Email", FieldKind::Email))
-            .field(FormField::new("phone", "Phone", FieldKind::Text))
-            .field(FormField::new(
-                "mailing_opt_in",
-                "Receives mailings",
-                FieldKind::Checkbox,
-            )),
-    );
-    panel.place = PanelPlace::RowDetail;
-    panel
+/// A contact's fields, to add one or to change one.
+fn contact_fields() -> Vec<FormField> {
+    vec![
+        FormField::new("name", "Name", FieldKind::Text).required(),
+        FormField::new("type", "Type", FieldKind::Choice).choices(&[
+            ("billing", "Billing"),
+            ("technical", "Technical"),
+            ("sales", "Sales"),
+            ("other", "Other"),
+        ]),
+        FormField::new("email", "Email", FieldKind::Email),
+        FormField::new("phone", "Phone", FieldKind::Text),
+        FormField::new("mailing_opt_in", "Receives mailings", FieldKind::Checkbox),
+    ]
 }
 
-/// One activity's form, opened by its row's Edit.
-fn activity() -> Panel {
-    let one = "/groups/{id}/activities/{aid}";
-    let mut panel = Panel::new("activity", "Edit activity", "view_contacts").form(
-        PanelForm::new("PATCH", one, "Save activity")
-            .filled_from(one, "")
-            .field(
-                FormField::new("kind", "Kind", FieldKind::Choice)
-                    .required()
-                    .choices(&[
-                        ("call", "Call"),
-                        ("email", "Email"),
-                        ("meeting", "Meeting"),
-                        ("note", "Note"),
-                    ]),
-            )
-            .field(FormField::new("subject", "Subject", FieldKind::Text).required())
-            .field(FormField::new("when", "When (UTC)", FieldKind::DateTime).required())
-            .field(FormField::new("notes", "Notes", FieldKind::LongText))
-            .field(FormField::new("done", "Done", FieldKind::Checkbox)),
-    );
-    panel.place = PanelPlace::RowDetail;
-    panel
+/// An activity's fields, to record one or to change one.
+fn activity_fields() -> Vec<FormField> {
+    vec![
+        FormField::new("kind", "Kind", FieldKind::Choice)
+            .required()
+            .choices(&[
+                ("call", "Call"),
+                ("email", "Email"),
+                ("meeting", "Meeting"),
+                ("note", "Note"),
+            ]),
+        FormField::new("subject", "Subject", FieldKind::Text).required(),
+        FormField::new("when", "When (UTC)", FieldKind::DateTime)
+            .required()
+            .hint("In the future for one that is planned."),
+        FormField::new("notes", "Notes", FieldKind::LongText),
+    ]
 }
 
 fn contacts() -> Panel {
     Panel::new("contacts", "Contacts", "view_contacts")
         .intro("The people to contact at this customer, by name.")
         .table(
-            PanelTable::new("/groups/{id}/contacts", "No contacts yet.")
+            PanelTable::new(CONTACTS, "No contacts yet.")
                 .column(Column::text("name", "Name"))
                 .column(Column::text("type", "Type"))
                 .column(Column::new("email", "Email", FieldKind::Email))
                 .column(Column::text("phone", "Phone"))
                 .column(Column::checkbox("mailing_opt_in", "Mailings"))
                 .row_action(RowAction::opens("contact", "Edit"))
-                .row_action(RowAction::remove(
-                    "/groups/{id}/contacts/{cid}",
-                    "Remove this contact?",
-                )),
+                .row_action(RowAction::remove(CONTACT, "Remove this contact?")),
         )
-        .form(
-            PanelForm::new("POST", "/groups/{id}/contacts", "Add contact")
-                .field(FormField::new("name", "Name", FieldKind::Text).required())
-                .field(FormField::new("type", "Type", FieldKind::Choice).choices(&[
-                    ("billing", "Billing"),
-                    ("technical", "Technical"),
-                    ("sales", "Sales"),
-                    ("other", "Other"),
-                ]))
-                .field(FormField::new("email", "Email", FieldKind::Email))
-                .field(FormField::new("phone", "Phone", FieldKind::Text))
-                .field(FormField::new(
-                    "mailing_opt_in",
-                    "Receives mailings",
-                    FieldKind::Checkbox,
-                )),
-        )
+        .form(PanelForm::new("POST", CONTACTS, "Add contact").with_fields(contact_fields()))
 }
 
 /// Upcoming activities (soonest first) or past ones (newest first), with a form to record one.
@@ -121,7 +106,7 @@ fn activities(when: &str) -> Panel {
     Panel::new(name, title, "view_contacts")
         .intro(intro)
         .table(
-            PanelTable::new("/groups/{id}/activities", empty)
+            PanelTable::new(ACTIVITIES, empty)
                 .query("when", when)
                 .column(Column::date_time("when", "When"))
                 .column(Column::text("kind", "Kind"))
@@ -129,29 +114,7 @@ fn activities(when: &str) -> Panel {
                 .column(Column::text("notes", "Notes"))
                 .column(Column::checkbox("author.system", "Recorded by Tenantry"))
                 .row_action(RowAction::opens("activity", "Edit"))
-                .row_action(RowAction::remove(
-                    "/groups/{id}/activities/{aid}",
-                    "Remove this activity?",
-                )),
+                .row_action(RowAction::remove(ACTIVITY, "Remove this activity?")),
         )
-        .form(
-            PanelForm::new("POST", "/groups/{id}/activities", "Record activity")
-                .field(
-                    FormField::new("kind", "Kind", FieldKind::Choice)
-                        .required()
-                        .choices(&[
-                            ("call", "Call"),
-                            ("email", "Email"),
-                            ("meeting", "Meeting"),
-                            ("note", "Note"),
-                        ]),
-                )
-                .field(FormField::new("subject", "Subject", FieldKind::Text).required())
-                .field(
-                    FormField::new("when", "When (UTC)", FieldKind::DateTime)
-                        .required()
-                        .hint("In the future for one that is planned."),
-                )
-                .field(FormField::new("notes", "Notes", FieldKind::LongText)),
-        )
+        .form(PanelForm::new("POST", ACTIVITIES, "Record activity").with_fields(activity_fields()))
 }

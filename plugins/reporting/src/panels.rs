@@ -4,7 +4,7 @@
 //! removed, added) and, from a report's row, the messages its runs queued.
 
 use tenantry_plugin_api::panel::{
-    Column, FieldKind, FormField, Panel, PanelChart, PanelForm, PanelPlace, PanelTable, RowAction,
+    Column, FieldKind, FormField, Panel, PanelChart, PanelForm, PanelTable, RowAction,
 };
 
 use crate::series::Metric;
@@ -16,14 +16,14 @@ pub fn panels() -> Vec<Panel> {
 /// One report's definition, opened by its row's Edit: filled with what it is, saved whole.
 fn report() -> Panel {
     let one = "/groups/{id}/scheduled-reports/{rid}";
-    let mut form = PanelForm::new("PUT", one, "Save scheduled report").filled_from(one, "");
-    form.fields = definition_fields();
-    form.fields
-        .push(FormField::new("enabled", "Enabled", FieldKind::Checkbox));
-    let mut panel =
-        Panel::new("report", "Edit scheduled report", "view_scheduled_reports").form(form);
-    panel.place = PanelPlace::RowDetail;
-    panel
+    Panel::new("report", "Edit scheduled report", "view_scheduled_reports")
+        .row_detail()
+        .form(
+            PanelForm::new("PUT", one, "Save scheduled report")
+                .filled_from(one, "")
+                .with_fields(definition_fields())
+                .field(FormField::new("enabled", "Enabled", FieldKind::Checkbox)),
+        )
 }
 
 fn charts() -> Panel {
@@ -97,74 +97,58 @@ fn reports() -> Panel {
         .row_action(RowAction::remove(rid, "Remove this scheduled report?"))
         .row_action(RowAction::opens("report", "Edit")),
     )
-    .form({
-        let mut form = PanelForm::new(
+    .form(
+        PanelForm::new(
             "POST",
             "/groups/{id}/scheduled-reports",
             "Add scheduled report",
-        );
-        form.fields = definition_fields();
-        form
-    })
+        )
+        .with_fields(definition_fields()),
+    )
 }
 
 /// The fields of a report's definition, to add one or to change one.
 fn definition_fields() -> Vec<FormField> {
-    PanelForm::default()
-        .field(FormField::new("title", "Title", FieldKind::Text).required())
-        .field(
-            FormField::new("kind", "Kind", FieldKind::Choice)
-                .required()
-                .choices(&[
-                    ("device_summary", "Device summary"),
-                    ("usage", "Usage"),
-                    ("errors", "Errors"),
-                ]),
-        )
-        .field(
-            FormField::new("schedule.frequency", "Every", FieldKind::Choice)
-                .required()
-                .choices(&[("daily", "Day"), ("weekly", "Week"), ("monthly", "Month")]),
-        )
-        .field(
-            FormField::new("schedule.weekday", "On (weekly)", FieldKind::Choice).choices(&[
-                ("monday", "Monday"),
-                ("tuesday", "Tuesday"),
-                ("wednesday", "Wednesday"),
-                ("thursday", "Thursday"),
-                ("friday", "Friday"),
-                ("saturday", "Saturday"),
-                ("sunday", "Sunday"),
+    vec![
+        FormField::new("title", "Title", FieldKind::Text).required(),
+        FormField::new("kind", "Kind", FieldKind::Choice)
+            .required()
+            .choices(&[
+                ("device_summary", "Device summary"),
+                ("usage", "Usage"),
+                ("errors", "Errors"),
             ]),
-        )
-        .field(
-            FormField::new("schedule.day", "On day (monthly)", FieldKind::Number)
-                .hint("1 to 31; 29 to 31 run on the last day of shorter months."),
-        )
-        .field(
-            FormField::new("schedule.at", "At", FieldKind::Text)
-                .required()
-                .hint("HH:MM, as 08:00"),
-        )
-        .field(
-            FormField::new("schedule.time_zone", "Time zone", FieldKind::Text)
-                .required()
-                .hint("As Europe/Amsterdam or UTC"),
-        )
-        .field(
-            FormField::new("recipients.emails", "Recipients", FieldKind::List)
-                .hint("Email addresses, one a line."),
-        )
-        .field(
-            FormField::new("format", "Format", FieldKind::Choice)
-                .choices(&[("csv", "CSV attachment"), ("html", "HTML in the message")]),
-        )
-        .fields
+        FormField::new("schedule.frequency", "Every", FieldKind::Choice)
+            .required()
+            .choices(&[("daily", "Day"), ("weekly", "Week"), ("monthly", "Month")]),
+        FormField::new("schedule.weekday", "On (weekly)", FieldKind::Choice).choices(&[
+            ("monday", "Monday"),
+            ("tuesday", "Tuesday"),
+            ("wednesday", "Wednesday"),
+            ("thursday", "Thursday"),
+            ("friday", "Friday"),
+            ("saturday", "Saturday"),
+            ("sunday", "Sunday"),
+        ]),
+        FormField::new("schedule.day", "On day (monthly)", FieldKind::Number)
+            .hint("1 to 31; 29 to 31 run on the last day of shorter months."),
+        FormField::new("schedule.at", "At", FieldKind::Text)
+            .required()
+            .hint("HH:MM, as 08:00"),
+        FormField::new("schedule.time_zone", "Time zone", FieldKind::Text)
+            .required()
+            .hint("As Europe/Amsterdam or UTC"),
+        FormField::new("recipients.emails", "Recipients", FieldKind::List)
+            .hint("Email addresses, one a line."),
+        FormField::new("format", "Format", FieldKind::Choice)
+            .choices(&[("csv", "CSV attachment"), ("html", "HTML in the message")]),
+    ]
 }
 
 /// A report's messages, opened from its row.
 fn runs() -> Panel {
-    let mut panel = Panel::new("report_runs", "Report runs", "view_scheduled_reports")
+    Panel::new("report_runs", "Report runs", "view_scheduled_reports")
+        .row_detail()
         .intro(
             "The messages this report's runs queued, newest first: to whom, and what came of them.",
         )
@@ -180,7 +164,5 @@ fn runs() -> Panel {
             .column(Column::text("attempts", "Attempts"))
             .column(Column::date_time("sent_at", "Sent"))
             .column(Column::text("last_error", "Error")),
-        );
-    panel.place = PanelPlace::RowDetail;
-    panel
+        )
 }

@@ -108,6 +108,24 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// A report's definition replaced, its next run (its sort key) computed again.
+fn replace(
+    host: &Host,
+    record: &Record,
+    definition: &Definition,
+    now: chrono::DateTime<Utc>,
+) -> Result<HttpAnswer, PluginError> {
+    let key = definition.sort_key(&definition.schedule()?, now);
+    let record = host.put_record(
+        record.group_id,
+        COLLECTION,
+        Some(record.id),
+        &key,
+        definition.to_value()?,
+    )?;
+    Ok(HttpAnswer::json(200, definition::view(&record)?))
+}
+
 pub fn handles(route: &str) -> bool {
     [LIST, ONE, RUN, RUNS, ENABLE, DISABLE].contains(&route)
 }
@@ -153,16 +171,8 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
         ("GET", ONE) => Ok(HttpAnswer::json(200, definition::view(&existing()?)?)),
         ("PUT", ONE) => {
             let record = existing()?;
-            let (definition, schedule) = Definition::from_body(request.body.as_ref())?;
-            let key = definition.sort_key(&schedule, now);
-            let record = host.put_record(
-                group,
-                COLLECTION,
-                Some(record.id),
-                &key,
-                definition.to_value()?,
-            )?;
-            Ok(HttpAnswer::json(200, definition::view(&record)?))
+            let (definition, _) = Definition::from_body(request.body.as_ref())?;
+            replace(host, &record, &definition, now)
         }
         ("DELETE", ONE) => {
             let record = existing()?;
@@ -186,15 +196,7 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
             let record = existing()?;
             let mut definition = Definition::of(&record)?;
             definition.enabled = request.route == ENABLE;
-            let key = definition.sort_key(&definition.schedule()?, now);
-            let record = host.put_record(
-                group,
-                COLLECTION,
-                Some(record.id),
-                &key,
-                definition.to_value()?,
-            )?;
-            Ok(HttpAnswer::json(200, definition::view(&record)?))
+            replace(host, &record, &definition, now)
         }
         ("GET", RUNS) => {
             let record = existing()?;

@@ -22,7 +22,7 @@ use super::format;
 use super::page::{self, Chrome, ConsoleError, Problems};
 use super::viewer::Viewer;
 use crate::error::ApiError;
-use crate::plugins::{Body, PreparedBody, RouteCall, call_route};
+use crate::plugins::{Body, Prepared, PreparedBody, RouteCall, call_route};
 use crate::state::AppState;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -117,6 +117,83 @@ async fn target(
         .read(move |c| who.group_for(c, GroupId(group), &permission))
         .await?;
     Ok((found, group))
+}
+
+/// A call of one of the panel's plugin's routes, made as the viewer on the panel's group.
+struct Ask {
+    method: String,
+    route: String,
+    params: Map<String, Value>,
+    query: Map<String, Value>,
+    body: Body,
+    content_type: Option<String>,
+    accept: String,
+}
+
+impl Ask {
+    /// `method route`, without a body, answered in JSON.
+    fn new(method: &str, route: &str) -> Ask {
+        Ask {
+            method: method.to_owned(),
+            route: route.to_owned(),
+            params: Map::new(),
+            query: Map::new(),
+            body: Body::None,
+            content_type: None,
+            accept: "application/json".to_owned(),
+        }
+    }
+
+    fn params(mut self, params: Map<String, Value>) -> Ask {
+        self.params = params;
+        self
+    }
+
+    fn query(mut self, query: Map<String, Value>) -> Ask {
+        self.query = query;
+        self
+    }
+
+    fn json(mut self, body: Value) -> Ask {
+        self.body = Body::Json(body);
+        self.content_type = Some("application/json".to_owned());
+        self
+    }
+
+    fn image(mut self, content_type: String, bytes: web::Bytes) -> Ask {
+        self.body = Body::Image(bytes);
+        self.content_type = Some(content_type);
+        self
+    }
+
+    fn accept(mut self, media_type: &str) -> Ask {
+        self.accept = media_type.to_owned();
+        self
+    }
+}
+
+/// Calls a route of the panel's plugin through the API's own gate (`plugins::call_route`): the
+/// group found in the viewer's scope, the route's action authorized. A route the plugin does
+/// not serve (any more) is not found.
+async fn ask(
+    state: &AppState,
+    viewer: &Viewer,
+    (found, group): (&Found, &Group),
+    ask: Ask,
+) -> Result<Prepared, ApiError> {
+    let target = state
+        .plugins
+        .target(&found.plugin, &ask.method, &ask.route)
+        .ok_or_else(|| ApiError::not_found("route"))?;
+    let call = RouteCall {
+        group_id: group.id,
+        params: ask.params,
+        query: ask.query,
+        body: ask.body,
+        content_type: ask.content_type,
+        accept: Some(ask.accept),
+    };
+    call_route(state, viewer.caller.clone(), target, call).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -316,10 +393,6 @@ async fn table(
         next: None,
         has_actions: !spec.row_actions.is_empty(),
     };
-    let target = state
-        .plugins
-        .target(&found.plugin, "GET", &spec.route)
-        .ok_or_else(|| ApiError::not_found("list"))?;
     let mut query: Map<String, Value> = spec
         .query
         .iter()
@@ -329,15 +402,8 @@ async fn table(
     if let Some(cursor) = cursor {
         query.insert("cursor".to_owned(), Value::String(cursor));
     }
-    let call = RouteCall {
-        group_id: group.id,
-        params,
-        query,
-        body: Body::None,
-        content_type: None,
-        accept: Some("application/json".to_owned()),
-    };
-    let page = match call_route(state, viewer.caller.clone(), target, call).await {
+    let list = Ask::new("GET", &spec.route).params(params).query(query);
+    let page = match ask(state, viewer, (found, group), list).await {
         Ok(answer) => json_of(answer.body),
         Err(error) if error.body().status == 403 => {
             view.refused = Some(page::capitalise(&error.body().detail));
@@ -534,19 +600,11 @@ pub async fn chart(
         into.insert(choice.name.clone(), Value::String(value));
     }
     let accept = download.map_or("image/svg+xml", |(media, _)| media.as_str());
-    let route = state
-        .plugins
-        .target(&found.plugin, "GET", &spec.route)
-        .ok_or_else(|| ApiError::not_found("route"))?;
-    let call = RouteCall {
-        group_id: group.id,
-        params,
-        query: asked,
-        body: Body::None,
-        content_type: None,
-        accept: Some(accept.to_owned()),
-    };
-    let answer = call_route(&state, viewer.caller.clone(), route, call).await?;
+    let picture = Ask::new("GET", &spec.route)
+        .params(params)
+        .query(asked)
+        .accept(accept);
+    let answer = ask(&state, &viewer, (&found, &group), picture).await?;
     let PreparedBody::Bytes {
         content_type,
         bytes,
@@ -719,18 +777,8 @@ async fn current_values(
     else {
         return Ok(Map::new());
     };
-    let Some(target) = state.plugins.target(&found.plugin, "GET", source) else {
-        return Ok(Map::new());
-    };
-    let call = RouteCall {
-        group_id: group.id,
-        params: row_params(source, row),
-        query: Map::new(),
-        body: Body::None,
-        content_type: None,
-        accept: Some("application/json".to_owned()),
-    };
-    let answer = match call_route(state, viewer.caller.clone(), target, call).await {
+    let current = Ask::new("GET", source).params(row_params(source, row));
+    let answer = match ask(state, viewer, (found, group), current).await {
         Ok(answer) => json_of(answer.body),
         Err(error) if error.body().status == 403 => return Ok(Map::new()),
         Err(error) => return Err(error.into()),
@@ -956,19 +1004,10 @@ pub async fn submit(
         Ok(body) => body,
         Err(problems) => return refused(problems),
     };
-    let route = state
-        .plugins
-        .target(&found.plugin, &spec.method, &spec.route)
-        .ok_or_else(|| ApiError::not_found("route"))?;
-    let call = RouteCall {
-        group_id: group.id,
-        params: row_params(&spec.route, row),
-        query: Map::new(),
-        body: Body::Json(body),
-        content_type: Some("application/json".to_owned()),
-        accept: Some("application/json".to_owned()),
-    };
-    match call_route(&state, viewer.caller.clone(), route, call).await {
+    let save = Ask::new(&spec.method, &spec.route)
+        .params(row_params(&spec.route, row))
+        .json(body);
+    match ask(&state, &viewer, (&found, &group), save).await {
         Ok(_) => {
             let here = with_row(address(group.id.0, &found.plugin, &found.panel.name), row);
             let notice = if row.is_some() { "&" } else { "?" };
@@ -1097,19 +1136,8 @@ pub async fn upload(
     let Some((content_type, bytes)) = image else {
         return refused("Choose a PNG or SVG file.".to_owned());
     };
-    let route = state
-        .plugins
-        .target(&found.plugin, &spec.method, &spec.route)
-        .ok_or_else(|| ApiError::not_found("route"))?;
-    let call = RouteCall {
-        group_id: group.id,
-        params: Map::new(),
-        query: Map::new(),
-        body: Body::Image(bytes),
-        content_type: Some(content_type),
-        accept: Some("application/json".to_owned()),
-    };
-    match call_route(&state, viewer.caller.clone(), route, call).await {
+    let send = Ask::new(&spec.method, &spec.route).image(content_type, bytes);
+    match ask(&state, &viewer, (&found, &group), send).await {
         Ok(_) => Ok(page::go_to(&format!(
             "{}?notice=panel-saved",
             address(group.id.0, &found.plugin, &found.panel.name)
@@ -1160,28 +1188,19 @@ pub async fn row_action(
         .and_then(|table| table.row_actions.get(action))
         .cloned()
         .ok_or_else(|| ApiError::not_found("action"))?;
-    let route = state
-        .plugins
-        .target(&found.plugin, &spec.method, &spec.route)
-        .filter(|_| spec.opens.is_none())
-        .ok_or_else(|| ApiError::not_found("route"))?;
+    // A link to another panel is followed, not posted.
+    if spec.opens.is_some() {
+        return Err(ApiError::not_found("action").into());
+    }
     // The row's id fills the route's last parameter (checked at load: it has one beside {id}).
-    let param = record_param(&spec.route).ok_or_else(|| ApiError::not_found("action"))?;
-    let mut params = Map::new();
-    params.insert(param.to_owned(), Value::String(row));
-    let call = RouteCall {
-        group_id: group.id,
-        params,
-        query: Map::new(),
-        body: if spec.method == "DELETE" {
-            Body::None
-        } else {
-            Body::Json(Value::Object(Map::new()))
-        },
-        content_type: None,
-        accept: Some("application/json".to_owned()),
-    };
-    match call_route(&state, viewer.caller.clone(), route, call).await {
+    if record_param(&spec.route).is_none() {
+        return Err(ApiError::not_found("action").into());
+    }
+    let mut act = Ask::new(&spec.method, &spec.route).params(row_params(&spec.route, Some(&row)));
+    if spec.method != "DELETE" {
+        act = act.json(Value::Object(Map::new()));
+    }
+    match ask(&state, &viewer, (&found, &group), act).await {
         Ok(_) => Ok(page::go_to(&format!(
             "{}?notice=panel-done",
             address(group.id.0, &found.plugin, &found.panel.name)

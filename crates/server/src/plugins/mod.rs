@@ -15,7 +15,7 @@ use tenantry_plugin_host::{Failure, LoadedPlugin, PluginSpec};
 use tenantry_storage::known_plugins::{self, KnownPlugin};
 use tenantry_storage::{Storage, StoreError, Writer, groups};
 
-pub(crate) use http::{Body, PreparedBody, RouteCall, call_route};
+pub(crate) use http::{Body, Prepared, PreparedBody, RouteCall, call_route};
 pub use http::{configure, openapi_paths};
 pub use openapi::plugin_details;
 pub use services::Reach;
