@@ -359,3 +359,39 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * The SMTP sink the Rust end-to-end tests use (`tests/smtp_sink.py`, Debian's python3-aiosmtpd,
+ * which `cargo xtask test` installs), on a port of the system's choosing on 127.0.0.1: `url` for
+ * a server's `mail.smtp_url`, `messages()` the messages it accepted. Stopped with `stop()`.
+ */
+export async function startSmtpSink() {
+  const file = path.join(os.tmpdir(), `tenantry-browser-smtp-${process.pid}-${Date.now()}.jsonl`);
+  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const child = spawn(python, [path.join(REPO, 'tests', 'smtp_sink.py'), file], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  const port = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    const timer = setTimeout(() => reject(new Error('the SMTP sink did not start')), START_TIMEOUT_MS);
+    child.once('error', (error) => reject(new Error(`cannot run the SMTP sink: ${error.message}`)));
+    lines.once('line', (line) => {
+      clearTimeout(timer);
+      const found = /^port (\d+)$/.exec(line.trim());
+      if (found) {
+        resolve(Number(found[1]));
+      } else {
+        reject(new Error(`the SMTP sink said ${line}`));
+      }
+    });
+  });
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    messages: () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '')
+      .split('\n').filter(Boolean).map((line) => JSON.parse(line)),
+    stop: () => {
+      child.kill();
+      fs.rmSync(file, { force: true });
+    },
+  };
+}

@@ -835,6 +835,13 @@ fn charts_scheduled_reports_and_a_logo_upload_work_through_their_panels() {
         .expect(200);
     let ran = console.get(&runs).expect(200);
     assert!(ran.text.contains("ops@charted.test"), "{}", ran.text);
+    // The list says what came of the last run (no mail server here: not sent).
+    let listed = console.get(&panel("scheduled_reports")).expect(200);
+    assert!(
+        listed.text.contains("Pending (attempt") || listed.text.contains("Failed: "),
+        "{}",
+        listed.text
+    );
     // Without a row, or with a report of nobody's, the runs page shows nothing.
     assert_eq!(console.get(&panel("report_runs")).status, 404);
     assert_eq!(

@@ -68,6 +68,7 @@ fn reports() -> Panel {
         .column(Column::text("schedule_text", "Schedule"))
         .column(Column::new("enabled", "Enabled", FieldKind::Checkbox))
         .column(Column::date_time("next_run_at", "Next run"))
+        .column(Column::text("last_outcome", "Last run"))
         .column(Column::text("last_problem", "Last problem"))
         .row_action(RowAction {
             label: "Run now".to_owned(),

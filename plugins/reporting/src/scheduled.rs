@@ -108,6 +108,22 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// A report as the API shows it, with what came of its last run: the message's outcome (sent,
+/// pending with its attempts, failed with the error), or none before its first run.
+fn shown(host: &Host, record: &Record) -> Result<Value, PluginError> {
+    let mut view = definition::view(record)?;
+    let last = host.mail_history(record.group_id, &delivery::source(record.id), None, 1)?;
+    view["last_outcome"] = json!(last.items.first().map(|mail| match mail.status.as_str() {
+        "sent" => format!("Sent to {}", mail.to.join(", ")),
+        "failed" => format!(
+            "Failed: {}",
+            mail.last_error.as_deref().unwrap_or("not delivered")
+        ),
+        _ => format!("Pending (attempt {})", mail.attempts + 1),
+    }));
+    Ok(view)
+}
+
 /// A report's definition replaced, its next run (its sort key) computed again.
 fn replace(
     host: &Host,
@@ -158,7 +174,7 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
             let items = page
                 .items
                 .iter()
-                .map(definition::view)
+                .map(|record| shown(host, record))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(HttpAnswer::page(&page.with_items(items)))
         }
@@ -168,7 +184,7 @@ pub fn http(host: &Host, request: &HttpRequest) -> Result<HttpAnswer, PluginErro
             let record = host.put_record(group, COLLECTION, None, &key, definition.to_value()?)?;
             Ok(HttpAnswer::json(201, definition::view(&record)?))
         }
-        ("GET", ONE) => Ok(HttpAnswer::json(200, definition::view(&existing()?)?)),
+        ("GET", ONE) => Ok(HttpAnswer::json(200, shown(host, &existing()?)?)),
         ("PUT", ONE) => {
             let record = existing()?;
             let (definition, _) = Definition::from_body(request.body.as_ref())?;

@@ -108,6 +108,10 @@ pub fn definition() -> Value {
             "next_run_at": nullable(json!({"type": "string", "format": "date-time"})),
             "schedule_text": {"type": "string", "description": "The schedule in words"},
             "last_problem": nullable(json!({"type": "string"})),
+            "last_outcome": nullable(json!({
+                "type": "string",
+                "description": "What came of the last run's message: sent, pending or failed",
+            })),
             "enable_id": nullable(json!({"type": "integer", "format": "int64"})),
             "disable_id": nullable(json!({"type": "integer", "format": "int64"})),
             "last_failure": {
