@@ -64,6 +64,15 @@ async function openTab(name) {
   await page.getByRole('heading', { level: 1, name: new RegExp(`^${name}`) }).waitFor();
 }
 
+/** A plugin's entry of the left menu, on the customer's pages. */
+async function openMenu(name) {
+  await page.goto(`${server.base}/customers?group=${group}`);
+  await page.getByRole('navigation', { name: 'Main menu' }).getByRole('link', { name, exact: true }).click();
+  await page.getByRole('heading', { level: 1, name: new RegExp(`^${name}`) }).waitFor();
+  const current = page.getByRole('navigation', { name: 'Main menu' }).locator('a[aria-current="page"]');
+  assert.equal((await current.innerText()).trim(), name, 'the menu marks where the page is');
+}
+
 async function saved() {
   await page.waitForURL((url) => url.searchParams.get('notice') === 'panel-saved');
   await page.getByRole('status').filter({ hasText: 'Saved.' }).waitFor();
@@ -128,7 +137,7 @@ test('the notes plugin\'s tab, from outside the core, adds and removes a note', 
 });
 
 test('the historical chart shows the chosen metric and period, with its CSV', async () => {
-  await openTab('Historical charts');
+  await openMenu('Historical charts');
   const chart = page.locator('figure.chart img');
   await chart.waitFor();
   await page.waitForFunction(() => {
@@ -149,7 +158,7 @@ test('the historical chart shows the chosen metric and period, with its CSV', as
 });
 
 test('a scheduled report is added, run now, mailed to the SMTP server, and its run listed as sent', async () => {
-  await openTab('Scheduled reports');
+  await openMenu('Scheduled reports');
   await page.getByText('No scheduled reports yet.').waitFor();
   await page.getByLabel('Title (required)').fill('Weekly usage');
   await page.getByLabel('Kind (required)').selectOption({ label: 'Usage' });

@@ -718,8 +718,27 @@ fn charts_scheduled_reports_and_a_logo_upload_work_through_their_panels() {
     let console = admin(&server);
     let panel = |name: &str| format!("/customers/{group}/panels/reporting/{name}");
 
+    // Both are entries of the left menu on the customer's pages, marked there when open.
+    let customer = console
+        .get(&format!("/customers?group={group}"))
+        .expect(200);
+    for entry in ["charts", "scheduled_reports"] {
+        assert!(
+            customer.text.contains(&panel(entry)),
+            "{entry}: {}",
+            customer.text
+        );
+    }
     // Charts: the plugin's SVG from the console's own address, by the choices; the CSV too.
     let page = console.get(&panel("charts")).expect(200);
+    assert!(
+        page.text.contains(&format!(
+            "<a href=\"{}\" class=\"active\" aria-current=\"page\">Historical charts",
+            panel("charts")
+        )),
+        "{}",
+        page.text
+    );
     let marker = "<img src=\"";
     let at = page.text.find(marker).expect("a chart") + marker.len();
     let src = page.text[at..]

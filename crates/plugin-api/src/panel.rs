@@ -117,6 +117,9 @@ pub enum PanelPlace {
     /// A tab of a customer's screen (beside Edit, Company profile, Modules, …).
     #[default]
     CustomerTab,
+    /// An entry of the left menu, for the group whose pages are shown (as Backup dashboard or
+    /// Users), where the viewer may see it.
+    MenuEntry,
     /// No tab: opened from a row of another panel of the plugin ([`RowAction::opens`]), its
     /// table's route's record parameter filled with the row's key.
     RowDetail,
@@ -254,6 +257,12 @@ impl Panel {
 
     pub fn form(mut self, form: PanelForm) -> Panel {
         self.form = Some(form);
+        self
+    }
+
+    /// An entry of the left menu instead of a customer tab.
+    pub fn menu_entry(mut self) -> Panel {
+        self.place = PanelPlace::MenuEntry;
         self
     }
 

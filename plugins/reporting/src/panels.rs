@@ -29,6 +29,7 @@ fn report() -> Panel {
 fn charts() -> Panel {
     let metrics: Vec<(&str, &str)> = Metric::ALL.iter().map(|m| (m.name(), m.title())).collect();
     Panel::new("charts", "Historical charts", "view_charts")
+        .menu_entry()
         .intro("Per day, for this customer and every customer below it.")
         .chart(
             PanelChart::new(
@@ -57,6 +58,7 @@ fn reports() -> Panel {
         "Scheduled reports",
         "view_scheduled_reports",
     )
+    .menu_entry()
     .intro("Reports mailed on a schedule to addresses or to the customer's CRM contacts.")
     .table(
         PanelTable::new(

@@ -33,7 +33,7 @@ pub fn security_headers() -> actix_web::middleware::DefaultHeaders {
 /// One entry of the left-hand menu.
 #[derive(Debug, Clone)]
 pub struct MenuEntry {
-    pub label: &'static str,
+    pub label: String,
     pub href: String,
     pub active: bool,
 }
@@ -104,15 +104,32 @@ impl Chrome {
                 format!("{path}?group={}", context.id)
             }
         };
-        let menu = MENU
+        let mut menu: Vec<MenuEntry> = MENU
             .iter()
             .filter(|(_, _, module, _)| module.is_available_at(context.level))
             .map(|(label, path, _, key)| MenuEntry {
-                label,
+                label: (*label).to_owned(),
                 href: with_group(path),
                 active: *key == active,
             })
             .collect();
+        // The plugins' menu entries the viewer may open on the page's group.
+        menu.extend(
+            viewer
+                .menu_panels
+                .iter()
+                .filter(|entry| {
+                    viewer
+                        .caller
+                        .authorize_permission(&entry.permission, context)
+                        .is_ok()
+                })
+                .map(|entry| MenuEntry {
+                    label: entry.title.clone(),
+                    href: format!("/customers/{}/panels/{}", context.id, entry.path),
+                    active: entry.path == active,
+                }),
+        );
         let authority = viewer.user.authority();
         let account = if authority.security_officer {
             format!("{} · Security Officer", authority.role.label())

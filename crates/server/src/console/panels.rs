@@ -48,7 +48,10 @@ fn all(state: &AppState) -> Vec<Found> {
                 .panels
                 .iter()
                 .filter(|panel| {
-                    matches!(panel.place, PanelPlace::CustomerTab | PanelPlace::RowDetail)
+                    matches!(
+                        panel.place,
+                        PanelPlace::CustomerTab | PanelPlace::MenuEntry | PanelPlace::RowDetail
+                    )
                 })
                 .filter_map(|panel| {
                     let permission = state
@@ -77,6 +80,19 @@ pub struct Tab {
 
 fn address(group: i64, plugin: &str, panel: &str) -> String {
     format!("/customers/{group}/panels/{plugin}/{panel}")
+}
+
+/// The plugins' left-menu entries (the frame shows those a viewer may open on a page's group).
+pub fn menu_panels(state: &AppState) -> Vec<super::viewer::MenuPanel> {
+    all(state)
+        .into_iter()
+        .filter(|found| found.panel.place == PanelPlace::MenuEntry)
+        .map(|found| super::viewer::MenuPanel {
+            path: format!("{}/{}", found.plugin, found.panel.name),
+            title: found.panel.title,
+            permission: found.permission,
+        })
+        .collect()
 }
 
 /// The plugins' tabs the viewer may open on `group`.
@@ -331,22 +347,28 @@ fn draw(
     notice: Option<&str>,
 ) -> Result<HttpResponse, ConsoleError> {
     let here = address(group.id.0, &found.plugin, &found.panel.name);
-    let tabs = tabs(state, viewer, &group)
-        .into_iter()
-        .map(|tab| Tab {
-            active: tab.href == here,
-            ..tab
-        })
-        .collect();
+    // A menu entry's page is its own section: the menu marks it, and no customer tabs show.
+    let in_menu = found.panel.place == PanelPlace::MenuEntry;
+    let tabs = if in_menu {
+        Vec::new()
+    } else {
+        tabs(state, viewer, &group)
+            .into_iter()
+            .map(|tab| Tab {
+                active: tab.href == here,
+                ..tab
+            })
+            .collect()
+    };
+    let section = if in_menu {
+        format!("{}/{}", found.plugin, found.panel.name)
+    } else {
+        "customers".to_owned()
+    };
     let title = found.panel.title.clone();
     let view = PanelPage {
-        chrome: Chrome::new(
-            viewer,
-            format!("{}: {title}", group.name),
-            "customers",
-            &group,
-        )
-        .with_notice(notice),
+        chrome: Chrome::new(viewer, format!("{}: {title}", group.name), &section, &group)
+            .with_notice(notice),
         intro: found.panel.intro.clone().unwrap_or_default(),
         form_heading: found
             .panel

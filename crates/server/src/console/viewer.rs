@@ -39,6 +39,18 @@ pub struct Viewer {
     pub csrf: String,
     /// How the group's console looks (its theme, checked).
     pub look: Look,
+    /// The plugins' panels placed in the left menu (the page's frame shows those the viewer
+    /// may open on the page's group).
+    pub menu_panels: Vec<MenuPanel>,
+}
+
+/// A plugin's panel in the left menu: its address under a customer (`plugin/panel`), its
+/// title, and what it takes to see it.
+#[derive(Debug, Clone)]
+pub struct MenuPanel {
+    pub path: String,
+    pub title: String,
+    pub permission: tenantry_domain::Permission,
 }
 
 /// Whether the caller may take `action` on `target`, and if not, why: what a page shows beside
@@ -169,12 +181,14 @@ impl FromRequest for Viewer {
             else {
                 return Err(signed_out);
             };
+            let menu_panels = super::panels::menu_panels(&state);
             Ok(Viewer {
                 user: caller.session.user.clone(),
                 caller,
                 group,
                 csrf,
                 look,
+                menu_panels,
             })
         })
     }
