@@ -37,37 +37,40 @@ struct Found {
     permission: Permission,
 }
 
-/// Every panel of the loaded plugins this host draws (customer tabs and the panels their rows
-/// open), in the order `plugins.enabled` lists them.
-fn all(state: &AppState) -> Vec<Found> {
-    state
-        .plugins
-        .manifests()
-        .flat_map(|manifest| {
-            manifest
-                .panels
-                .iter()
-                .filter(|panel| {
-                    matches!(
-                        panel.place,
-                        PanelPlace::CustomerTab | PanelPlace::MenuEntry | PanelPlace::RowDetail
-                    )
+/// A panel as the plugin's manifest holds it, with the permission its action names.
+struct Declared<'a> {
+    plugin: &'a str,
+    panel: &'a Panel,
+    permission: Permission,
+}
+
+/// Every panel of the loaded plugins this host draws (customer tabs, menu entries and the
+/// panels their rows open), in the order `plugins.enabled` lists them. Borrowed: the frame of
+/// every page asks for the menu entries, so nothing is copied but what a page keeps.
+fn declared(state: &AppState) -> impl Iterator<Item = Declared<'_>> {
+    state.plugins.manifests().flat_map(move |manifest| {
+        manifest
+            .panels
+            .iter()
+            .filter(|panel| {
+                matches!(
+                    panel.place,
+                    PanelPlace::CustomerTab | PanelPlace::MenuEntry | PanelPlace::RowDetail
+                )
+            })
+            .filter_map(move |panel| {
+                let permission = state
+                    .plugins
+                    .declarations
+                    .for_route(&manifest.name, &panel.action)
+                    .ok()?;
+                Some(Declared {
+                    plugin: &manifest.name,
+                    panel,
+                    permission,
                 })
-                .filter_map(|panel| {
-                    let permission = state
-                        .plugins
-                        .declarations
-                        .for_route(&manifest.name, &panel.action)
-                        .ok()?;
-                    Some(Found {
-                        plugin: manifest.name.clone(),
-                        panel: panel.clone(),
-                        permission,
-                    })
-                })
-                .collect::<Vec<_>>()
-        })
-        .collect()
+            })
+    })
 }
 
 /// A tab of a customer's screen.
@@ -84,12 +87,11 @@ fn address(group: i64, plugin: &str, panel: &str) -> String {
 
 /// The plugins' left-menu entries (the frame shows those a viewer may open on a page's group).
 pub fn menu_panels(state: &AppState) -> Vec<super::viewer::MenuPanel> {
-    all(state)
-        .into_iter()
+    declared(state)
         .filter(|found| found.panel.place == PanelPlace::MenuEntry)
         .map(|found| super::viewer::MenuPanel {
             path: format!("{}/{}", found.plugin, found.panel.name),
-            title: found.panel.title,
+            title: found.panel.title.clone(),
             permission: found.permission,
         })
         .collect()
@@ -97,8 +99,7 @@ pub fn menu_panels(state: &AppState) -> Vec<super::viewer::MenuPanel> {
 
 /// The plugins' tabs the viewer may open on `group`.
 pub fn tabs(state: &AppState, viewer: &Viewer, group: &Group) -> Vec<Tab> {
-    all(state)
-        .into_iter()
+    declared(state)
         .filter(|found| found.panel.place == PanelPlace::CustomerTab)
         .filter(|found| {
             viewer
@@ -107,8 +108,8 @@ pub fn tabs(state: &AppState, viewer: &Viewer, group: &Group) -> Vec<Tab> {
                 .is_ok()
         })
         .map(|found| Tab {
-            href: address(group.id.0, &found.plugin, &found.panel.name),
-            title: found.panel.title,
+            href: address(group.id.0, found.plugin, &found.panel.name),
+            title: found.panel.title.clone(),
             active: false,
         })
         .collect()
@@ -123,9 +124,13 @@ async fn target(
     plugin: &str,
     name: &str,
 ) -> Result<(Found, Group), ConsoleError> {
-    let found = all(state)
-        .into_iter()
+    let found = declared(state)
         .find(|f| f.plugin == plugin && f.panel.name == name)
+        .map(|f| Found {
+            plugin: f.plugin.to_owned(),
+            panel: f.panel.clone(),
+            permission: f.permission,
+        })
         .ok_or_else(|| ConsoleError::from(ApiError::not_found("panel")))?;
     let who = viewer.caller.clone();
     let permission = found.permission.clone();
@@ -441,7 +446,7 @@ async fn table(
         .filter(|(_, action)| {
             // Only what the viewer may do is offered.
             match &action.opens {
-                Some(panel) => all(state).iter().any(|f| {
+                Some(panel) => declared(state).any(|f| {
                     f.plugin == found.plugin
                         && &f.panel.name == panel
                         && viewer
